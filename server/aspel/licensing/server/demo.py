@@ -1,0 +1,136 @@
+"""Demo data for `make run` (never for production): two accounts, the catalog
+of the vendor's tutorials, and a serial in each interesting situation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .domain import serials
+from .domain.clock import BusinessCalendar
+from .domain.credentials import PasswordHasher, new_public_id
+from .domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
+from .store import accounts, catalog
+from .store import subscriptions as subscription_store
+from .store.database import Store
+
+DOWNLOAD_CENTER = "https://www.aspel.com.mx/descargas"
+
+# (product, version, versions that may move to it for free, terms published)
+RELEASES = (
+    ("SAE", "7.0", [], False),
+    ("SAE", "8.0", ["7.0"], True),
+    ("CAJA", "4.0", [], False),
+    ("CAJA", "5.0", ["4.0"], True),
+    ("COI", "9.0", [], False),
+    ("COI", "10.0", ["9.0"], True),
+    ("NOI", "11.0", [], False),
+)
+
+
+@dataclass(frozen=True)
+class DemoSerial:
+    product_code: str
+    version: str
+    users: int
+    modality: str
+    billing_period: str | None
+    months_active: int
+
+
+DEMO_ACCOUNTS = (
+    (
+        "demo",
+        "demo-aspel-2026",
+        "demo@example.com",
+        "Comercializadora Demo, S.A. de C.V.",
+        (
+            DemoSerial("SAE", "7.0", 1, "SUBSCRIPTION", "MONTHLY", 9),
+            DemoSerial("CAJA", "4.0", 2, "SUBSCRIPTION", "ANNUAL", 8),
+            DemoSerial("COI", "9.0", 3, "PERPETUAL_LICENSE", None, 30),
+            DemoSerial("NOI", "11.0", 5, "SUBSCRIPTION", "SEMIANNUAL", 4),
+        ),
+    ),
+    (
+        "demo2",
+        "demo2-aspel-2026",
+        "demo2@example.com",
+        "Servicios Contables Ejemplo, S.C.",
+        (DemoSerial("SAE", "7.0", 1, "SUBSCRIPTION", "MONTHLY", 2),),
+    ),
+)
+
+_PERIOD_MONTHS = {"MONTHLY": 1, "SEMIANNUAL": 6, "ANNUAL": 12}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def next_payment(activation: dt.date, period: str | None, today: dt.date) -> dt.date | None:
+    """The first payment date after today on the serial's billing cycle."""
+    if period is None:
+        return None
+    step = _PERIOD_MONTHS[period]
+    due, k = activation, 0
+    while due <= today:
+        k += 1
+        due = add_months(activation, step * k)
+    return due
+
+
+def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) -> bool:
+    """Seeds into a database with no account; returns False (and writes nothing) otherwise."""
+    now = calendar.now()
+    today = calendar.today()
+    with store.write():
+        if accounts.count_accounts() > 0:
+            return False
+        for code, version, upgrade_from, has_terms in RELEASES:
+            catalog.add_release(
+                product_code=code,
+                version=version,
+                upgrade_from=upgrade_from,
+                download_url=DOWNLOAD_CENTER,
+                now=now,
+            )
+            if has_terms:
+                catalog.add_terms(
+                    product_code=code,
+                    to_version=version,
+                    title=DEFAULT_TITLE,
+                    clauses=DEFAULT_CLAUSES,
+                    now=now,
+                )
+        for username, password, email, razon_social, owned in DEMO_ACCOUNTS:
+            account = accounts.create_account(
+                public_id=new_public_id("acc_"),
+                username=username,
+                email=email,
+                razon_social=razon_social,
+                password_hash=hasher.hash(password),
+                now=now,
+            )
+            for item in owned:
+                activation = add_months(today, -item.months_active)
+                subscription_store.create_subscription(
+                    serial_number=serials.generate(),
+                    account_id=account.id,
+                    product_code=item.product_code,
+                    version=item.version,
+                    users=item.users,
+                    modality=item.modality,
+                    billing_period=item.billing_period,
+                    activation_date=activation,
+                    next_payment_date=next_payment(activation, item.billing_period, today),
+                    now=now,
+                )
+    return True

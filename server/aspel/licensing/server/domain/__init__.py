@@ -1,0 +1,1 @@
+"""The rules of accounts, subscriptions and upgrades. No grpc, no protos."""

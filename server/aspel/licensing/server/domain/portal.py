@@ -1,0 +1,219 @@
+"""The customer portal: the serials of an account, their upgrade terms, and
+accepting an upgrade (the flow of Aspel's "Solicita tu número de serie")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from .. import errors
+from ..store import audit, catalog, idempotency, outbox
+from ..store import subscriptions as subscription_store
+from ..store.database import Store
+from ..store.models import Account, Subscription
+from . import serials
+from .auth import Caller
+from .clock import BusinessCalendar
+from .products import product_name
+from .spanish import long_date
+from .subscriptions import (
+    ACTIVE,
+    PERPETUAL_LICENSE,
+    SubscriptionView,
+    current_state,
+    newest_upgrade,
+    views_of,
+)
+from .upgrade_terms import TermsView, render
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+UPGRADE_EMAIL_KIND = "upgrade_notification"
+
+
+@dataclass(frozen=True)
+class Page:
+    subscriptions: list[SubscriptionView]
+    next_after_id: int | None
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    subscription: SubscriptionView
+    previous_subscription: SubscriptionView
+
+
+class PortalService:
+    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
+        self.store = store
+        self.calendar = calendar
+
+    # --- reading -------------------------------------------------------------
+
+    def list_subscriptions(self, caller: Caller, page_size: int, after_id: int) -> Page:
+        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        with self.store.connection():
+            # One row more than asked tells whether another page exists.
+            rows = subscription_store.list_for_account(caller.account_db_id, after_id, size + 1)
+            more = len(rows) > size
+            rows = rows[:size]
+            views = views_of(rows, self.calendar.today())
+        return Page(views, rows[-1].id if more else None)
+
+    def get_subscription(self, caller: Caller, serial_number: str) -> SubscriptionView:
+        with self.store.connection():
+            row = self._owned(caller, serial_number)
+            return views_of([row], self.calendar.today())[0]
+
+    def get_upgrade_terms(self, caller: Caller, serial_number: str) -> TermsView:
+        with self.store.connection():
+            row = self._owned(caller, serial_number)
+            return self._terms_for(row)
+
+    # --- accepting -------------------------------------------------------------
+
+    def accept_upgrade(
+        self,
+        caller: Caller,
+        serial_number: str,
+        terms_id: str,
+        request_id: str | None,
+        peer: str | None,
+    ) -> UpgradeResult:
+        now = self.calendar.now()
+        scope = f"account:{caller.account_id}"
+        request_hash = hashlib.sha256(f"AcceptUpgrade\0{serial_number}".encode()).hexdigest()
+        with self.store.write():
+            if request_id:
+                earlier = idempotency.find(scope, request_id)
+                if earlier is not None:
+                    if earlier.request_hash != request_hash:
+                        raise errors.RequestIdReused()
+                    return self._result_of(
+                        earlier.result["subscription_id"], earlier.result["previous_id"]
+                    )
+            row = self._owned(caller, serial_number)
+            successor = subscription_store.find_successor(row.id)
+            if successor is None:
+                # Checked again inside the write lock: what was shown may have changed.
+                terms = self._terms_for(row)
+                if terms.terms_id != terms_id:
+                    raise errors.TermsOutdated()
+                successor = self._issue_successor(caller, row, terms, now, peer)
+            # else: already upgraded (a retry, or a second click): same answer,
+            # and no second email.
+            if request_id:
+                idempotency.save(
+                    scope=scope,
+                    request_id=request_id,
+                    operation="AcceptUpgrade",
+                    request_hash=request_hash,
+                    result={"subscription_id": successor.id, "previous_id": row.id},
+                    now=now,
+                )
+            return self._result_of(successor.id, row.id)
+
+    def _issue_successor(
+        self,
+        caller: Caller,
+        old: Subscription,
+        terms: TermsView,
+        now: dt.datetime,
+        peer: str | None,
+    ) -> Subscription:
+        today = self.calendar.today()
+        retire_date = old.next_payment_date or today
+        new_serial = serials.generate()
+        while subscription_store.serial_exists(new_serial):  # 2^-70 per try; cheap to be sure
+            new_serial = serials.generate()
+        new = subscription_store.create_subscription(
+            serial_number=new_serial,
+            account_id=caller.account_db_id,
+            product_code=old.product_code,
+            version=terms.to_version,
+            users=old.users,
+            installations_allowed=old.installations_allowed,
+            modality=old.modality,
+            billing_period=old.billing_period,
+            activation_date=today,
+            next_payment_date=old.next_payment_date,
+            predecessor_id=old.id,
+            accepted_terms_id=terms.terms_id,
+            now=now,
+        )
+        subscription_store.supersede(old.id, retire_date)
+        account: Account = old.account
+        outbox.enqueue(
+            kind=UPGRADE_EMAIL_KIND,
+            recipient=account.email,
+            payload={
+                "username": account.username,
+                "razon_social": account.razon_social,
+                "product_code": old.product_code,
+                "product_name": product_name(old.product_code),
+                "from_version": old.version,
+                "to_version": terms.to_version,
+                "old_serial_number": serials.display(old.serial_number),
+                "new_serial_number": serials.display(new_serial),
+                "retire_date": retire_date.isoformat(),
+                "retire_date_text": long_date(retire_date),
+                "download_url": terms.download_url,
+            },
+            now=now,
+        )
+        audit.record(
+            kind="subscription.upgraded",
+            actor=f"user:{caller.username}",
+            peer=peer,
+            account_public_id=caller.account_id,
+            serial_number=old.serial_number,
+            detail={
+                "from_version": old.version,
+                "to_version": terms.to_version,
+                "new_serial_number": new_serial,
+                "terms_id": terms.terms_id,
+                "retire_date": retire_date.isoformat(),
+            },
+            now=now,
+        )
+        return new
+
+    # --- helpers -------------------------------------------------------------
+
+    def _owned(self, caller: Caller, serial_number: str) -> Subscription:
+        row = subscription_store.find_for_account(caller.account_db_id, serial_number)
+        if row is None:
+            raise errors.SerialNotFound(serials.display(serial_number))
+        return row
+
+    def _terms_for(self, row: Subscription) -> TermsView:
+        """The terms for an ACTIVE subscription's newest free upgrade, or why there are none."""
+        today = self.calendar.today()
+        state = current_state(row, today)
+        shown = serials.display(row.serial_number)
+        if state != ACTIVE:
+            successor = subscription_store.successor_serials([row.id]).get(row.id)
+            raise errors.SerialNotActive(
+                shown, state, serials.display(successor) if successor else None
+            )
+        release = newest_upgrade(row, catalog.releases_of([row.product_code]))
+        text = (
+            catalog.current_terms(row.product_code, release.version)
+            if release is not None
+            else None
+        )
+        if release is None or text is None:
+            raise errors.NoUpgradeAvailable(shown, product_name(row.product_code), row.version)
+        if row.modality == PERPETUAL_LICENSE:
+            raise errors.UpgradeRequiresPurchase(
+                shown, product_name(row.product_code), release.version
+            )
+        return render(row, row.account, release, text)
+
+    def _result_of(self, subscription_id: int, previous_id: int) -> UpgradeResult:
+        today = self.calendar.today()
+        new_row = subscription_store.get_by_id(subscription_id)
+        old_row = subscription_store.get_by_id(previous_id)
+        new_view, old_view = views_of([new_row, old_row], today)
+        return UpgradeResult(new_view, old_view)

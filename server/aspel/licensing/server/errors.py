@@ -1,0 +1,199 @@
+"""Typed errors: one class per `ErrorInfo.reason`.
+
+This module is the leaf every layer may import. The store raises some of these
+(not found, conflicts), the domain raises the rest, and the transport's error
+interceptor turns any of them into a `google.rpc.Status` with one `ErrorInfo`
+and an es-MX `LocalizedMessage`. `code` names a canonical gRPC status code
+without importing grpc, so the domain stays free of transport types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
+
+ERROR_DOMAIN = "licensing.aspel.com.mx"
+
+
+class LicensingError(Exception):
+    """A failure the caller can act on. Never carries a secret."""
+
+    code: ClassVar[str] = "INTERNAL"
+    reason: ClassVar[str] = "INTERNAL"
+    #: Developer-facing English text for `google.rpc.Status.message` (AIP-193).
+    developer_message: ClassVar[str] = "Internal error."
+    #: The es-MX text a person reads; subclasses may build it per instance.
+    message_es: str = "Ocurrió un error inesperado. Intenta de nuevo en unos minutos."
+
+    def __init__(
+        self,
+        message_es: str | None = None,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        field_violations: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        if message_es is not None:
+            self.message_es = message_es
+        self.metadata: dict[str, str] = dict(metadata or {})
+        self.field_violations: list[tuple[str, str]] = list(field_violations)
+        super().__init__(f"{self.reason}: {self.developer_message}")
+
+
+# --- INVALID_ARGUMENT -------------------------------------------------------
+
+
+class InvalidArgument(LicensingError):
+    """Fields that fail validation, each named in a `BadRequest` violation."""
+
+    code = "INVALID_ARGUMENT"
+    reason = "INVALID_ARGUMENT"
+    developer_message = "The request has invalid fields; see the BadRequest details."
+    message_es = "La solicitud tiene datos no válidos. Revisa los campos señalados."
+
+
+class InvalidPageToken(LicensingError):
+    code = "INVALID_ARGUMENT"
+    reason = "INVALID_PAGE_TOKEN"
+    developer_message = "The page token is not one returned by this list."
+    message_es = "La página solicitada ya no es válida. Vuelve a consultar la lista desde el inicio."
+
+
+class RequestIdReused(LicensingError):
+    code = "INVALID_ARGUMENT"
+    reason = "REQUEST_ID_REUSED"
+    developer_message = "The request_id was already used for a different request."
+    message_es = (
+        "El identificador de la solicitud ya se usó para otra operación. "
+        "Genera uno nuevo para cada operación distinta."
+    )
+
+
+# --- UNAUTHENTICATED / PERMISSION_DENIED -------------------------------------
+
+
+class InvalidCredentials(LicensingError):
+    code = "UNAUTHENTICATED"
+    reason = "INVALID_CREDENTIALS"
+    developer_message = "Unknown username or wrong password."
+    message_es = (
+        "El usuario o la contraseña no son correctos. Verifícalos; si no recuerdas tu "
+        "contraseña, usa la opción para recuperarla."
+    )
+
+
+class AccountLocked(LicensingError):
+    code = "UNAUTHENTICATED"
+    reason = "ACCOUNT_LOCKED"
+    developer_message = "Too many failed logins; the account is locked for a while."
+
+    def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
+        super().__init__(
+            "Tu cuenta se bloqueó temporalmente por varios intentos fallidos de inicio de "
+            f"sesión. Podrás intentar de nuevo a partir de las {local_retry}. Si no recuerdas "
+            "tu contraseña, usa la opción para recuperarla.",
+            metadata={"retry_time": retry_time.isoformat(timespec="seconds")},
+        )
+
+
+class AccountDisabled(LicensingError):
+    code = "PERMISSION_DENIED"
+    reason = "ACCOUNT_DISABLED"
+    developer_message = "The account is disabled."
+    message_es = "Tu cuenta Aspel está deshabilitada. Comunícate con Soporte Aspel."
+
+
+class SessionInvalid(LicensingError):
+    code = "UNAUTHENTICATED"
+    reason = "SESSION_INVALID"
+    developer_message = "Missing, unknown, ended or expired session token."
+    message_es = "Tu sesión no es válida o ya expiró. Inicia sesión de nuevo."
+
+
+# --- NOT_FOUND ---------------------------------------------------------------
+
+
+class SerialNotFound(LicensingError):
+    """Also raised for another account's serial: never confirm it exists."""
+
+    code = "NOT_FOUND"
+    reason = "SERIAL_NOT_FOUND"
+    developer_message = "No such serial number in the caller's account."
+
+    def __init__(self, serial_number: str) -> None:
+        super().__init__(
+            f"No encontramos el número de serie {serial_number} en tu cuenta. "
+            "Verifica que esté escrito correctamente.",
+            metadata={"serial_number": serial_number},
+        )
+
+
+# --- FAILED_PRECONDITION ----------------------------------------------------
+
+
+class SerialNotActive(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "SERIAL_NOT_ACTIVE"
+    developer_message = "The serial is not active (superseded, inactive or suspended)."
+
+    def __init__(self, serial_number: str, state: str, successor: str | None = None) -> None:
+        text = f"El número de serie {serial_number} no está activo ({_STATE_ES.get(state, state)})."
+        metadata = {"serial_number": serial_number, "state": state}
+        if successor:
+            text += f" Usa el número de serie {successor} de la versión nueva."
+            metadata["successor_serial_number"] = successor
+        super().__init__(text, metadata=metadata)
+
+
+class NoUpgradeAvailable(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "NO_UPGRADE_AVAILABLE"
+    developer_message = "The serial already has the newest version."
+
+    def __init__(self, serial_number: str, product_name: str, version: str) -> None:
+        super().__init__(
+            f"Tu {product_name} {version} ya está en la versión más reciente; "
+            "no hay una actualización disponible.",
+            metadata={"serial_number": serial_number, "version": version},
+        )
+
+
+class UpgradeRequiresPurchase(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "UPGRADE_REQUIRES_PURCHASE"
+    developer_message = "A perpetual licence is upgraded by purchase, not for free."
+
+    def __init__(self, serial_number: str, product_name: str, to_version: str) -> None:
+        super().__init__(
+            f"Tu {product_name} es una licencia de pago único: la versión {to_version} se "
+            "adquiere por separado. Consulta precios con tu distribuidor Aspel o en aspel.com.",
+            metadata={"serial_number": serial_number, "available_version": to_version},
+        )
+
+
+class TermsOutdated(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "TERMS_OUTDATED"
+    developer_message = "The terms changed since they were shown; fetch them again."
+    message_es = (
+        "Los términos y condiciones de la actualización cambiaron desde que los consultaste. "
+        "Revísalos de nuevo antes de aceptar."
+    )
+
+
+# --- ABORTED -------------------------------------------------------------------
+
+
+class ConcurrentModification(LicensingError):
+    code = "ABORTED"
+    reason = "CONCURRENT_MODIFICATION"
+    developer_message = "A concurrent change won; retry with the same request_id."
+    message_es = "Otra operación modificó estos datos al mismo tiempo. Intenta de nuevo."
+
+
+_STATE_ES = {
+    "ACTIVE": "activo",
+    "SUPERSEDED": "reemplazado por una versión nueva",
+    "INACTIVE": "inactivo",
+    "SUSPENDED": "suspendido",
+}

@@ -1,0 +1,1 @@
+"""The store: peewee models, queries, transactions and migrations. No proto types."""

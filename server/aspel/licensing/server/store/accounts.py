@@ -1,0 +1,91 @@
+"""Accounts, login bookkeeping and sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+
+from .models import Account, Session
+
+
+def find_account_by_username(username: str) -> Account | None:
+    return Account.get_or_none(Account.username == username)
+
+
+def find_account_by_public_id(public_id: str) -> Account | None:
+    return Account.get_or_none(Account.public_id == public_id)
+
+
+def create_account(
+    *,
+    public_id: str,
+    username: str,
+    email: str,
+    razon_social: str,
+    password_hash: str,
+    now: dt.datetime,
+) -> Account:
+    return Account.create(
+        public_id=public_id,
+        username=username,
+        email=email,
+        razon_social=razon_social,
+        password_hash=password_hash,
+        create_time=now,
+    )
+
+
+def count_accounts() -> int:
+    return int(Account.select().count())
+
+
+def record_failed_login(account_id: int) -> int:
+    """Adds one consecutive failure atomically; returns the new count."""
+    Account.update(failed_logins=Account.failed_logins + 1).where(
+        Account.id == account_id
+    ).execute()
+    return int(Account.select(Account.failed_logins).where(Account.id == account_id).scalar())
+
+
+def lock_account(account_id: int, until: dt.datetime) -> None:
+    Account.update(locked_until=until).where(Account.id == account_id).execute()
+
+
+def record_successful_login(account_id: int, new_password_hash: str | None) -> None:
+    changes: dict[peewee.Field, object] = {Account.failed_logins: 0, Account.locked_until: None}
+    if new_password_hash is not None:
+        changes[Account.password_hash] = new_password_hash
+    Account.update(changes).where(Account.id == account_id).execute()
+
+
+def create_session(
+    *, account_id: int, token_hash: str, now: dt.datetime, expire_time: dt.datetime
+) -> Session:
+    return Session.create(
+        account=account_id,
+        token_hash=token_hash,
+        create_time=now,
+        last_used_time=now,
+        expire_time=expire_time,
+    )
+
+
+def find_session(token_hash: str) -> Session | None:
+    """The session and its account in one query."""
+    return (
+        Session.select(Session, Account)
+        .join(Account)
+        .where(Session.token_hash == token_hash)
+        .get_or_none()
+    )
+
+
+def touch_session(session_id: int, now: dt.datetime) -> None:
+    Session.update(last_used_time=now).where(Session.id == session_id).execute()
+
+
+def end_session(session_id: int, now: dt.datetime) -> None:
+    Session.update(end_time=now).where(
+        (Session.id == session_id) & Session.end_time.is_null()
+    ).execute()

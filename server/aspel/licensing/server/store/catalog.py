@@ -1,0 +1,70 @@
+"""Releases of each product and the terms to move to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from .models import Release, UpgradeTermsText
+
+
+def releases_of(product_codes: Iterable[str]) -> list[Release]:
+    codes = sorted(set(product_codes))
+    if not codes:
+        return []
+    return list(Release.select().where(Release.product_code.in_(codes)))
+
+
+def find_release(product_code: str, version: str) -> Release | None:
+    return Release.get_or_none(
+        (Release.product_code == product_code) & (Release.version == version)
+    )
+
+
+def add_release(
+    *,
+    product_code: str,
+    version: str,
+    upgrade_from: Sequence[str],
+    download_url: str,
+    now: dt.datetime,
+) -> Release:
+    return Release.create(
+        product_code=product_code,
+        version=version,
+        upgrade_from=list(upgrade_from),
+        download_url=download_url,
+        publish_time=now,
+    )
+
+
+def current_terms(product_code: str, to_version: str) -> UpgradeTermsText | None:
+    """The terms in force: the newest published for that release."""
+    return (
+        UpgradeTermsText.select()
+        .where(
+            (UpgradeTermsText.product_code == product_code)
+            & (UpgradeTermsText.to_version == to_version)
+        )
+        .order_by(UpgradeTermsText.publish_time.desc(), UpgradeTermsText.id.desc())
+        .first()
+    )
+
+
+def add_terms(
+    *,
+    product_code: str,
+    to_version: str,
+    title: str,
+    clauses: Sequence[str],
+    now: dt.datetime,
+    locale: str = "es-MX",
+) -> UpgradeTermsText:
+    return UpgradeTermsText.create(
+        product_code=product_code,
+        to_version=to_version,
+        title=title,
+        clauses=list(clauses),
+        locale=locale,
+        publish_time=now,
+    )

@@ -1,0 +1,166 @@
+"""The live peewee models. The schema itself is created by `migrations/`;
+`tests/store/test_migrations.py` checks that both agree."""
+
+from __future__ import annotations
+
+import peewee
+
+from .database import database_proxy
+from .fields import JsonField, UtcDateTimeField
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Account(BaseModel):
+    """A customer's "Mi cuenta Aspel"."""
+
+    public_id = peewee.CharField(unique=True)
+    username = peewee.CharField(unique=True)  # stored lower-case
+    email = peewee.CharField()
+    razon_social = peewee.CharField()
+    password_hash = peewee.CharField()
+    failed_logins = peewee.IntegerField(default=0)
+    locked_until = UtcDateTimeField(null=True)
+    disabled = peewee.BooleanField(default=False)
+    create_time = UtcDateTimeField()
+
+
+class Session(BaseModel):
+    """A login. Only the SHA-256 of the bearer token is kept."""
+
+    token_hash = peewee.CharField(unique=True)
+    account = peewee.ForeignKeyField(Account, backref="sessions", on_delete="CASCADE")
+    create_time = UtcDateTimeField()
+    last_used_time = UtcDateTimeField()
+    expire_time = UtcDateTimeField()
+    end_time = UtcDateTimeField(null=True)
+
+
+class Release(BaseModel):
+    """A published major version of a product."""
+
+    product_code = peewee.CharField()
+    version = peewee.CharField()
+    # The versions whose subscribers may move to this one for free.
+    upgrade_from = JsonField()
+    download_url = peewee.CharField()
+    publish_time = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("product_code", "version"), True),)
+
+
+class UpgradeTermsText(BaseModel):
+    """The terms template for moving to a release; the newest one is in force.
+
+    Clauses are `string.Template` texts filled per serial ($product_name,
+    $from_version, $to_version, $retire_date, $billing_period, $razon_social,
+    $download_url). Older rows stay for the record of what was accepted.
+    """
+
+    product_code = peewee.CharField()
+    to_version = peewee.CharField()
+    title = peewee.CharField()
+    clauses = JsonField()
+    locale = peewee.CharField(default="es-MX")
+    publish_time = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("product_code", "to_version", "publish_time"), False),)
+
+
+class Subscription(BaseModel):
+    """A serial number. `status` is ACTIVE, SUPERSEDED or SUSPENDED; INACTIVE is
+    derived from `retire_date` and the clock, so no job has to flip it."""
+
+    serial_number = peewee.CharField(unique=True)  # canonical: no dashes, upper-case
+    account = peewee.ForeignKeyField(Account, backref="subscriptions", on_delete="RESTRICT")
+    product_code = peewee.CharField()
+    version = peewee.CharField()
+    users = peewee.IntegerField()
+    installations_allowed = peewee.IntegerField(default=1)
+    modality = peewee.CharField()  # SUBSCRIPTION | PERPETUAL_LICENSE
+    billing_period = peewee.CharField(null=True)  # MONTHLY | SEMIANNUAL | ANNUAL
+    activation_date = peewee.DateField()
+    next_payment_date = peewee.DateField(null=True)
+    status = peewee.CharField(default="ACTIVE")
+    retire_date = peewee.DateField(null=True)
+    # Unique: a serial has at most one successor, whatever the concurrency.
+    predecessor = peewee.ForeignKeyField(
+        "self", null=True, unique=True, backref="successors", on_delete="RESTRICT"
+    )
+    accepted_terms_id = peewee.CharField(null=True)
+    create_time = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("account", "id"), False),)
+
+
+class OutboxMessage(BaseModel):
+    """An email to send, written in the transaction of the change that causes it."""
+
+    message_id = peewee.CharField(unique=True)  # stable RFC 5322 Message-ID
+    kind = peewee.CharField()
+    recipient = peewee.CharField()
+    payload = JsonField()
+    state = peewee.CharField(default="PENDING")  # PENDING | SENDING | SENT | FAILED
+    attempts = peewee.IntegerField(default=0)
+    next_attempt_time = UtcDateTimeField()
+    claimed_until = UtcDateTimeField(null=True)
+    last_error = peewee.TextField(null=True)
+    create_time = UtcDateTimeField()
+    sent_time = UtcDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_attempt_time"), False),)
+
+
+class AuditEvent(BaseModel):
+    """Append-only record of what happened. Never holds a secret."""
+
+    time = UtcDateTimeField()
+    kind = peewee.CharField()
+    actor = peewee.CharField()
+    peer = peewee.CharField(null=True)
+    account_public_id = peewee.CharField(null=True, index=True)
+    serial_number = peewee.CharField(null=True, index=True)
+    detail = JsonField()
+
+
+class IdempotencyRecord(BaseModel):
+    """The first answer to a request_id, so a retry gets it back (AIP-155)."""
+
+    scope = peewee.CharField()  # who called: an account or a service key
+    request_id = peewee.CharField()
+    operation = peewee.CharField()
+    request_hash = peewee.CharField()
+    result = JsonField()
+    create_time = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("scope", "request_id"), True),)
+
+
+class RateLimitWindow(BaseModel):
+    """A fixed-window counter, in the database so every process shares it."""
+
+    key = peewee.CharField(unique=True)
+    window_start = UtcDateTimeField()
+    count = peewee.IntegerField(default=0)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    Account,
+    Session,
+    Release,
+    UpgradeTermsText,
+    Subscription,
+    OutboxMessage,
+    AuditEvent,
+    IdempotencyRecord,
+    RateLimitWindow,
+]

@@ -1,0 +1,29 @@
+"""Fixed-window rate limits shared by every server process."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .models import RateLimitWindow
+
+
+def hit(key: str, *, limit: int, window: dt.timedelta, now: dt.datetime) -> bool:
+    """Counts one event for `key`; False when the window already holds `limit`.
+
+    Call inside a write transaction so the read and the increment are one step.
+    """
+    row = RateLimitWindow.get_or_none(RateLimitWindow.key == key)
+    if row is None:
+        RateLimitWindow.create(key=key, window_start=now, count=1)
+        return True
+    if now - row.window_start >= window:
+        RateLimitWindow.update(window_start=now, count=1).where(
+            RateLimitWindow.id == row.id
+        ).execute()
+        return True
+    if row.count >= limit:
+        return False
+    RateLimitWindow.update(count=RateLimitWindow.count + 1).where(
+        RateLimitWindow.id == row.id
+    ).execute()
+    return True

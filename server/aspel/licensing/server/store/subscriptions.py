@@ -1,0 +1,117 @@
+"""Serial numbers: lookups always scoped to the owning account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import peewee
+
+from ..errors import ConcurrentModification
+from .models import Subscription
+
+Predecessor = Subscription.alias("predecessor")
+
+
+def _with_predecessor() -> peewee.ModelSelect:
+    # The predecessor's serial comes in the same query (a LEFT JOIN on itself).
+    return Subscription.select(Subscription, Predecessor.serial_number).join(
+        Predecessor,
+        peewee.JOIN.LEFT_OUTER,
+        on=(Subscription.predecessor == Predecessor.id),
+        attr="predecessor_row",
+    )
+
+
+def list_for_account(account_id: int, after_id: int, limit: int) -> list[Subscription]:
+    """One page in creation order, keyset-paginated on the primary key."""
+    return list(
+        _with_predecessor()
+        .where((Subscription.account == account_id) & (Subscription.id > after_id))
+        .order_by(Subscription.id)
+        .limit(limit)
+    )
+
+
+def find_for_account(account_id: int, serial_number: str) -> Subscription | None:
+    return (
+        _with_predecessor()
+        .where(
+            (Subscription.serial_number == serial_number) & (Subscription.account == account_id)
+        )
+        .get_or_none()
+    )
+
+
+def successor_serials(subscription_ids: Iterable[int]) -> dict[int, str]:
+    """Maps a subscription id to the serial that replaced it, for those replaced."""
+    ids = list(subscription_ids)
+    if not ids:
+        return {}
+    rows = Subscription.select(Subscription.predecessor, Subscription.serial_number).where(
+        Subscription.predecessor.in_(ids)
+    )
+    return {row.predecessor_id: row.serial_number for row in rows}
+
+
+def find_successor(subscription_id: int) -> Subscription | None:
+    return (
+        _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
+    )
+
+
+def serial_exists(serial_number: str) -> bool:
+    return Subscription.select().where(Subscription.serial_number == serial_number).exists()
+
+
+def create_subscription(
+    *,
+    serial_number: str,
+    account_id: int,
+    product_code: str,
+    version: str,
+    users: int,
+    modality: str,
+    billing_period: str | None,
+    activation_date: dt.date,
+    next_payment_date: dt.date | None,
+    now: dt.datetime,
+    installations_allowed: int = 1,
+    predecessor_id: int | None = None,
+    accepted_terms_id: str | None = None,
+) -> Subscription:
+    try:
+        with Subscription._meta.database.atomic():
+            return Subscription.create(
+                serial_number=serial_number,
+                account=account_id,
+                product_code=product_code,
+                version=version,
+                users=users,
+                installations_allowed=installations_allowed,
+                modality=modality,
+                billing_period=billing_period,
+                activation_date=activation_date,
+                next_payment_date=next_payment_date,
+                predecessor=predecessor_id,
+                accepted_terms_id=accepted_terms_id,
+                create_time=now,
+            )
+    except peewee.IntegrityError as exc:
+        # Either the successor of this predecessor was created by a concurrent
+        # call (the unique predecessor column), or a serial collided.
+        raise ConcurrentModification() from exc
+
+
+def supersede(subscription_id: int, retire_date: dt.date) -> None:
+    updated = (
+        Subscription.update(status="SUPERSEDED", retire_date=retire_date)
+        .where((Subscription.id == subscription_id) & (Subscription.status == "ACTIVE"))
+        .execute()
+    )
+    if updated != 1:
+        raise ConcurrentModification()
+
+
+def get_by_id(subscription_id: int) -> Subscription:
+    return _with_predecessor().where(Subscription.id == subscription_id).get()

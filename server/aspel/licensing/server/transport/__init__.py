@@ -1,0 +1,1 @@
+"""gRPC transport: interceptors and servicers. Parses, validates, converts; no rules, no SQL."""

@@ -1,0 +1,97 @@
+"""`aspel.licensing.v1.LicensingService`: the customer portal over gRPC."""
+
+from __future__ import annotations
+
+import grpc
+
+from aspel.licensing.v1 import licensing_service_pb2 as pb
+from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
+
+from ..domain.auth import AuthService, Caller
+from ..domain.portal import PortalService
+from . import convert
+from .validation import Violations, bearer_token, decode_page_token, encode_page_token
+
+SUBSCRIPTIONS_PAGE = "subscriptions"
+
+
+class LicensingServicer(pb_grpc.LicensingServiceServicer):
+    def __init__(self, auth: AuthService, portal: PortalService) -> None:
+        self.auth = auth
+        self.portal = portal
+
+    def _caller(self, context: grpc.ServicerContext) -> Caller:
+        return self.auth.resolve_session(bearer_token(context))
+
+    def Authenticate(
+        self, request: pb.AuthenticateRequest, context: grpc.ServicerContext
+    ) -> pb.AuthenticateResponse:
+        check = Violations()
+        check.required("username", request.username, max_length=128)
+        check.required("password", request.password, max_length=1024)
+        check.raise_if_any()
+        result = self.auth.authenticate(request.username, request.password, context.peer())
+        return pb.AuthenticateResponse(
+            session_token=result.session_token,
+            expire_time=convert.timestamp(result.expire_time),
+            account=convert.account(result.account),
+        )
+
+    def SignOut(self, request: pb.SignOutRequest, context: grpc.ServicerContext) -> pb.SignOutResponse:
+        self.auth.sign_out(self._caller(context), context.peer())
+        return pb.SignOutResponse()
+
+    def ListSubscriptions(
+        self, request: pb.ListSubscriptionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListSubscriptionsResponse:
+        caller = self._caller(context)
+        check = Violations()
+        page_size = check.page_size("page_size", request.page_size)
+        check.raise_if_any()
+        after_id = decode_page_token(SUBSCRIPTIONS_PAGE, request.page_token)
+        page = self.portal.list_subscriptions(caller, page_size, after_id)
+        return pb.ListSubscriptionsResponse(
+            subscriptions=[convert.subscription(v) for v in page.subscriptions],
+            next_page_token=(
+                encode_page_token(SUBSCRIPTIONS_PAGE, page.next_after_id)
+                if page.next_after_id is not None
+                else ""
+            ),
+        )
+
+    def GetSubscription(
+        self, request: pb.GetSubscriptionRequest, context: grpc.ServicerContext
+    ) -> pb.GetSubscriptionResponse:
+        caller = self._caller(context)
+        check = Violations()
+        serial = check.serial("serial_number", request.serial_number)
+        check.raise_if_any()
+        view = self.portal.get_subscription(caller, serial)
+        return pb.GetSubscriptionResponse(subscription=convert.subscription(view))
+
+    def GetUpgradeTerms(
+        self, request: pb.GetUpgradeTermsRequest, context: grpc.ServicerContext
+    ) -> pb.GetUpgradeTermsResponse:
+        caller = self._caller(context)
+        check = Violations()
+        serial = check.serial("serial_number", request.serial_number)
+        check.raise_if_any()
+        terms = self.portal.get_upgrade_terms(caller, serial)
+        return pb.GetUpgradeTermsResponse(upgrade_terms=convert.upgrade_terms(terms))
+
+    def AcceptUpgrade(
+        self, request: pb.AcceptUpgradeRequest, context: grpc.ServicerContext
+    ) -> pb.AcceptUpgradeResponse:
+        caller = self._caller(context)
+        check = Violations()
+        serial = check.serial("serial_number", request.serial_number)
+        check.required("terms_id", request.terms_id, max_length=128)
+        request_id = check.request_id("request_id", request.request_id)
+        check.raise_if_any()
+        result = self.portal.accept_upgrade(
+            caller, serial, request.terms_id, request_id, context.peer()
+        )
+        return pb.AcceptUpgradeResponse(
+            subscription=convert.subscription(result.subscription),
+            previous_subscription=convert.subscription(result.previous_subscription),
+        )

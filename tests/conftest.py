@@ -1,0 +1,81 @@
+"""Shared fixtures: a migrated SQLite store in a temporary folder, a fixed
+clock, and the real gRPC server on port 0 with a channel to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from aspel.licensing.server.app import Services, build_services, create_server
+from aspel.licensing.server.demo import seed_demo
+from aspel.licensing.server.domain.clock import FixedClock
+from aspel.licensing.server.domain.credentials import Argon2Parameters, PasswordHasher
+from aspel.licensing.server.settings import Settings
+from aspel.licensing.server.store.database import open_database
+from aspel.licensing.server.store.migrate import migrate
+
+# 2026-11-23 12:00 in Mexico City.
+START = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
+# Cheap hashing for tests that log in many times; the parameters are still argon2id.
+FAST_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=1024, parallelism=1)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def database_url(tmp_path: pathlib.Path) -> str:
+    url = f"sqlite:///{tmp_path / 'licensing.db'}"
+    migrate(open_database(url))
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, listen="127.0.0.1:0", argon2=FAST_ARGON2)
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+    built = build_services(settings, clock)
+    with built.store.connection():
+        yield built
+    built.store.close()
+
+
+@pytest.fixture
+def demo(services: Services) -> Services:
+    """The services with the demo accounts and catalog loaded."""
+    seed_demo(services.store, services.calendar, PasswordHasher(FAST_ARGON2))
+    return services
+
+
+@dataclass
+class RunningServer:
+    address: str
+    channel: grpc.Channel
+    services: Services
+
+
+@pytest.fixture
+def server(settings: Settings, clock: FixedClock) -> Iterator[RunningServer]:
+    """The real server on port 0, with the demo data, and a channel to it."""
+    grpc_server, port, built = create_server(settings, clock)
+    with built.store.connection():
+        seed_demo(built.store, built.calendar, PasswordHasher(FAST_ARGON2))
+    grpc_server.start()
+    address = f"127.0.0.1:{port}"
+    channel = grpc.insecure_channel(address)
+    try:
+        yield RunningServer(address, channel, built)
+    finally:
+        channel.close()
+        grpc_server.stop(None).wait()
+        built.store.close()
