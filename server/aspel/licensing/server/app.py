@@ -94,9 +94,7 @@ def create_server(
     """A started-to-be server bound to `settings.listen`; returns it, its port and services."""
     services = build_services(settings, clock)
     server = grpc.server(
-        futures.ThreadPoolExecutor(
-            max_workers=settings.max_workers, thread_name_prefix="rpc"
-        ),
+        futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
         interceptors=[ErrorInterceptor(), ConnectionInterceptor(services.store)],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
@@ -109,7 +107,9 @@ def create_server(
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
         LicensingServicer(services.auth, services.portal), server
     )
-    service_names = [licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name]
+    service_names = [
+        licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
+    ]
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ["", *service_names]:

@@ -10,6 +10,9 @@ from .fields import JsonField, UtcDateTimeField
 
 
 class BaseModel(peewee.Model):
+    # Declared so type checkers know every row has it (peewee adds it anyway).
+    id = peewee.AutoField()
+
     class Meta:
         database = database_proxy
         legacy_table_names = False

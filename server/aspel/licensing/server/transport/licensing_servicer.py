@@ -37,7 +37,9 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             account=convert.account(result.account),
         )
 
-    def SignOut(self, request: pb.SignOutRequest, context: grpc.ServicerContext) -> pb.SignOutResponse:
+    def SignOut(
+        self, request: pb.SignOutRequest, context: grpc.ServicerContext
+    ) -> pb.SignOutResponse:
         self.auth.sign_out(self._caller(context), context.peer())
         return pb.SignOutResponse()
 

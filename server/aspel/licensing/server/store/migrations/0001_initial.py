@@ -5,12 +5,22 @@ A frozen copy of the models as they were, deliberately independent of
 `store/models.py`, so this file creates the same tables forever.
 """
 
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, Model, TextField
+from typing import Any
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
 
 
-def up(migrator, db):
+def up(migrator: Any, db: Any) -> None:
     class Base(Model):
         class Meta:
             database = db
