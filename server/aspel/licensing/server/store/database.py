@@ -136,6 +136,11 @@ class Store:
     def close(self) -> None:
         if not self.database.is_closed():
             self.database.close()
+        # A pool keeps connections after close(): end them too, so none is
+        # inherited across a fork or left behind.
+        close_all = getattr(self.database, "close_all", None)
+        if close_all is not None:
+            close_all()
 
 
 def retry_on_conflict(
