@@ -10,7 +10,7 @@ LISTEN ?= 127.0.0.1:50051
 GEN_DIR := client/aspel/licensing/v1
 PROTOS := $(wildcard protos/aspel/licensing/v1/*.proto)
 
-.PHONY: install run test lint typecheck proto proto-check pytest clean
+.PHONY: install run test lint typecheck proto proto-check pytest clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,20 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck proto-check pytest
+
+# Benchmarks (not part of `make test`): the server against a bare gRPC echo
+# server on this machine. Options go in BENCH_ARGS, e.g.
+#   make bench BENCH_ARGS="--subscriptions 1000,1000000 --repeat 3"
+# `python -m bench --help` lists them; bench/README.md explains the figures.
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,403 @@
+"""One benchmark run: for each engine, dataset size, repeat and worker count,
+start the real server and the echo server, and drive both with the same load."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import pathlib
+import statistics
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from . import argon2_rate, dataset, loadgen, profiles, scenarios, servers
+from .echo_server import method_for
+from .stats import percentile
+
+log = logging.getLogger(__name__)
+PROBE_CALLS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    subscriptions: tuple[int, ...] = (1000,)
+    engines: tuple[str, ...] = ("sqlite",)
+    workers: tuple[int, ...] = (1, 2)
+    concurrency: int = 32
+    clients: int = 2
+    connections: int = 8
+    duration: float = 5.0
+    warmup: float = 1.0
+    repeat: int = 1
+    rpcs: tuple[str, ...] = ()  # empty: every RPC the server has
+    pool: int = 2000
+    accept_pool: int = 20_000
+    probe_concurrency: int = 2
+    latency_check: bool = True
+    argon2_check: bool = True
+    cache_dir: pathlib.Path = pathlib.Path("var/bench/datasets")
+    work_dir: pathlib.Path = pathlib.Path("var/bench/work")
+    profile_dir: pathlib.Path | None = None  # py-spy the server's workers into here
+    seed: int = 2026
+
+
+@dataclasses.dataclass
+class Measurement:
+    """One load run against one server (or the argon2 loop)."""
+
+    engine: str
+    subscriptions: int
+    workers: int
+    repeat: int
+    rpc: str
+    #: server | echo | argon2 | idle (probe alone) | under_logins (probe while
+    #: logins saturate) | logins (the saturating logins themselves)
+    target: str
+    qps: float
+    calls: int = 0
+    p50_ms: float = 0.0
+    p90_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    errors: dict[str, int] = dataclasses.field(default_factory=dict)
+    error_samples: list[str] = dataclasses.field(default_factory=list)
+    server_cpu_ms_per_call: float | None = None
+    client_cpu_ms_per_call: float | None = None
+    window_seconds: float = 0.0
+    concurrency: int = 0
+    response_bytes: int = 0
+    request_bytes: int = 0
+    exhausted: bool = False
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _measurement(
+    result: loadgen.StreamResult,
+    *,
+    where: dict[str, Any],
+    rpc: str,
+    target: str,
+    server_cpu: float | None,
+    concurrency: int,
+    response_bytes: int,
+    request_bytes: int,
+) -> Measurement:
+    latencies = sorted(result.latencies_ms)
+    every_call = max(1, result.total)
+    return Measurement(
+        **where,
+        rpc=rpc,
+        target=target,
+        qps=result.qps,
+        calls=result.ok,
+        p50_ms=percentile(latencies, 50),
+        p90_ms=percentile(latencies, 90),
+        p99_ms=percentile(latencies, 99),
+        max_ms=latencies[-1] if latencies else 0.0,
+        errors=dict(result.errors),
+        error_samples=list(result.error_samples),
+        server_cpu_ms_per_call=None if server_cpu is None else server_cpu * 1000 / every_call,
+        client_cpu_ms_per_call=result.client_cpu_seconds * 1000 / every_call,
+        window_seconds=result.window_seconds,
+        concurrency=concurrency,
+        response_bytes=response_bytes,
+        request_bytes=request_bytes,
+        exhausted=result.exhausted,
+    )
+
+
+class Engine(Protocol):
+    name: str
+
+    def pristine(self, subscriptions: int) -> dataset.Manifest: ...
+
+    def fresh_url(self, subscriptions: int, tag: str) -> str: ...
+
+    def discard(self, url: str) -> None: ...
+
+
+class SqliteEngine:
+    """Cached dataset files; each block runs on a fresh copy."""
+
+    name = "sqlite"
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.cached: dict[int, pathlib.Path] = {}
+
+    def pristine(self, subscriptions: int) -> dataset.Manifest:
+        path, manifest = dataset.cached_sqlite(self.options.cache_dir, subscriptions)
+        self.cached[subscriptions] = path
+        return manifest
+
+    def fresh_url(self, subscriptions: int, tag: str) -> str:
+        target = self.options.work_dir / f"sqlite-{tag}.db"
+        dataset.working_copy(self.cached[subscriptions], target)
+        return f"sqlite:///{target}"
+
+    def discard(self, url: str) -> None:
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            pathlib.Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+class PostgresEngine:
+    """A throw-away cluster (as the tests start one); the dataset is loaded once
+    per size and each block runs on a copy made with CREATE DATABASE ... TEMPLATE."""
+
+    name = "postgresql"
+
+    def __init__(self, cluster: Any) -> None:
+        self.cluster = cluster
+        self.templates: dict[int, str] = {}
+
+    def pristine(self, subscriptions: int) -> dataset.Manifest:
+        import datetime as dt
+
+        name = self.cluster.create_database()
+        log.info("loading the %d-serial dataset into PostgreSQL", subscriptions)
+        manifest = dataset.load_postgresql(self.cluster.url(name), subscriptions, dt.date.today())
+        self.templates[subscriptions] = name
+        return manifest
+
+    def fresh_url(self, subscriptions: int, tag: str) -> str:
+        name = self.cluster.create_database(template=self.templates[subscriptions])
+        # The production setting: a connection pool in each worker process.
+        url = self.cluster.url(name).replace("postgresql://", "postgresql+pool://", 1)
+        return f"{url}?max_connections=32&stale_timeout=300"
+
+    def discard(self, url: str) -> None:
+        import psycopg
+
+        name = url.split("?", 1)[0].rsplit("/", 1)[1]
+        with psycopg.connect(self.cluster.url("postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def engine_for(name: str, options: Options) -> Iterator[Engine]:
+    if name == "sqlite":
+        yield SqliteEngine(options)
+        return
+    if name != "postgresql":
+        raise ValueError(f"unknown engine {name!r}")
+    from tests.support.postgres import PostgresCluster
+
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield PostgresEngine(cluster)
+    finally:
+        cluster.stop()
+
+
+class Run:
+    """Collects measurements; `measure_block` does the work of one server start."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.measurements: list[Measurement] = []
+        self.datasets: dict[str, dict[int, dict[str, Any]]] = {}
+        self.notes: list[str] = []
+        self.password_hash = dataset.bench_password_hash()
+
+    def selected(self) -> list[scenarios.Scenario]:
+        chosen = []
+        for scenario in scenarios.SCENARIOS:
+            if self.options.rpcs and scenario.rpc not in self.options.rpcs:
+                continue
+            if not scenario.available():
+                note = f"{scenario.rpc} not measured: {scenario.missing_note}"
+                if note not in self.notes:
+                    self.notes.append(note)
+                    log.warning(note)
+                continue
+            chosen.append(scenario)
+        return chosen
+
+    def execute(self) -> None:
+        o = self.options
+        for engine_name in o.engines:
+            with engine_for(engine_name, o) as engine:
+                for size in o.subscriptions:
+                    manifest = engine.pristine(size)
+                    self.datasets.setdefault(engine_name, {})[size] = manifest.to_json()
+                    for repeat in range(o.repeat):
+                        for workers in o.workers:
+                            url = engine.fresh_url(size, f"{size}-r{repeat}-w{workers}")
+                            try:
+                                self.measure_block(engine_name, size, workers, repeat, url)
+                            finally:
+                                engine.discard(url)
+
+    def _stream(
+        self, scenario: scenarios.Scenario, method: str, calls: Sequence[loadgen.Call]
+    ) -> loadgen.Stream:
+        return loadgen.Stream(
+            scenario.rpc,
+            method,
+            calls,
+            self.options.concurrency,
+            self.options.clients,
+            scenario.consumes,
+        )
+
+    def _drive(
+        self,
+        server: servers.ServerProcess,
+        streams: Sequence[loadgen.Stream],
+        profile_as: str | None = None,
+    ) -> tuple[dict[str, loadgen.StreamResult], float]:
+        o = self.options
+        recorder = None
+        if o.profile_dir is not None and profile_as is not None:
+            recorder = profiles.Recorder(
+                server.pids[0], o.warmup + o.duration + 1, o.profile_dir / f"{profile_as}.txt"
+            )
+        cpu_before = server.cpu_seconds()
+        results = loadgen.run(
+            server.address, streams, duration=o.duration, warmup=o.warmup,
+            connections=o.connections,
+        )  # fmt: skip
+        cpu = server.cpu_seconds() - cpu_before
+        if recorder is not None:
+            log.info("%s", profiles.summarize(recorder.wait(), top=12))
+        return results, cpu
+
+    def measure_block(self, engine: str, size: int, workers: int, repeat: int, url: str) -> None:
+        o = self.options
+        where = {"engine": engine, "subscriptions": size, "workers": workers, "repeat": repeat}
+        log.info("%s, %d serials, %d worker(s), repeat %d", engine, size, workers, repeat + 1)
+        log_dir = o.work_dir / "logs"
+        bench = scenarios.Workbench(url, o.seed + repeat)
+        try:
+            with (
+                servers.running(servers.licensing_server(url, workers), log_dir) as real,
+                servers.running(servers.echo_server(workers), log_dir) as echo,
+            ):
+                for scenario in self.selected():
+                    self._measure_rpc(scenario, bench, real, echo, where)
+                if o.latency_check:
+                    self._measure_latency_under_logins(bench, real, where)
+        finally:
+            bench.close()
+
+    def _measure_rpc(
+        self,
+        scenario: scenarios.Scenario,
+        bench: scenarios.Workbench,
+        real: servers.ServerProcess,
+        echo: servers.ServerProcess,
+        where: dict[str, Any],
+    ) -> None:
+        o = self.options
+        count = o.accept_pool if scenario.consumes else o.pool
+        started = time.perf_counter()
+        calls = scenario.prepare(bench, count + (PROBE_CALLS if scenario.consumes else 0))
+        if len(calls) <= PROBE_CALLS:
+            raise scenarios.SetupError(f"{scenario.rpc}: the dataset has too few candidates")
+        probes = calls[:PROBE_CALLS]
+        if scenario.consumes:
+            calls = calls[PROBE_CALLS:]
+        sizes = scenarios.probe_responses(real.address, scenario, probes)
+        response_bytes = round(statistics.mean(sizes))
+        request_bytes = round(statistics.mean(len(c.body) for c in calls))
+        log.info(
+            "  %s: %d requests ready in %.1f s (response %d bytes)",
+            scenario.rpc,
+            len(calls),
+            time.perf_counter() - started,
+            response_bytes,
+        )
+        if scenario.rpc == "Authenticate" and o.argon2_check:
+            rate = argon2_rate.verify_rate(
+                self.password_hash,
+                dataset.BENCH_PASSWORD,
+                processes=where["workers"],
+                warmup=o.warmup,
+                duration=o.duration,
+            )
+            self.measurements.append(Measurement(**where, rpc="argon2id verify", target="argon2", qps=rate))
+            log.info("    raw argon2id verify: %.1f/s", rate)
+        for target, server, method in (
+            ("echo", echo, method_for(response_bytes)),
+            ("server", real, scenario.method),
+        ):
+            tag = "{engine}-{subscriptions}-w{workers}-r{repeat}".format(**where)
+            results, cpu = self._drive(
+                server,
+                [self._stream(scenario, method, calls)],
+                profile_as=f"{scenario.rpc}-{tag}" if target == "server" else None,
+            )
+            m = _measurement(
+                results[scenario.rpc],
+                where=where,
+                rpc=scenario.rpc,
+                target=target,
+                server_cpu=cpu,
+                concurrency=o.concurrency,
+                response_bytes=response_bytes,
+                request_bytes=request_bytes,
+            )
+            self.measurements.append(m)
+            log.info(
+                "    %-6s %8.1f QPS  p50 %6.2f ms  p99 %7.2f ms  %s",
+                target,
+                m.qps,
+                m.p50_ms,
+                m.p99_ms,
+                f"ERRORS {m.errors}" if m.errors else "no errors",
+            )
+
+    def _measure_latency_under_logins(
+        self, bench: scenarios.Workbench, real: servers.ServerProcess, where: dict[str, Any]
+    ) -> None:
+        """The probe RPC at low concurrency, alone and while logins saturate."""
+        o = self.options
+        available = {s.rpc: s for s in scenarios.SCENARIOS if s.available()}
+        probe_name = next((n for n in scenarios.LATENCY_PROBES if n in available), None)
+        if probe_name is None or "Authenticate" not in available:
+            return
+        probe = available[probe_name]
+        probe_calls = probe.prepare(bench, o.pool)
+        login_calls = scenarios.prepare_authenticate(bench, o.pool)
+        probe_stream = loadgen.Stream(
+            f"{probe.rpc} probe", probe.method, probe_calls, o.probe_concurrency, 1
+        )
+        logins = loadgen.Stream(
+            "Authenticate", scenarios.by_name("Authenticate").method, login_calls,
+            o.concurrency, o.clients,
+        )  # fmt: skip
+        alone, cpu_alone = self._drive(real, [probe_stream])
+        tag = "{engine}-{subscriptions}-w{workers}-r{repeat}".format(**where)
+        loaded, _ = self._drive(real, [probe_stream, logins], profile_as=f"under-logins-{tag}")
+        common = {"where": where, "rpc": probe.rpc, "response_bytes": 0, "request_bytes": 0}
+        for target, result, cpu, concurrency in (
+            ("idle", alone[probe_stream.name], cpu_alone, o.probe_concurrency),
+            ("under_logins", loaded[probe_stream.name], None, o.probe_concurrency),
+        ):
+            m = _measurement(
+                result, target=target, server_cpu=cpu, concurrency=concurrency, **common
+            )
+            self.measurements.append(m)
+        logins_m = _measurement(
+            loaded["Authenticate"], where=where, rpc="Authenticate", target="logins",
+            server_cpu=None, concurrency=o.concurrency, response_bytes=0, request_bytes=0,
+        )  # fmt: skip
+        self.measurements.append(logins_m)
+        idle, busy = self.measurements[-3], self.measurements[-2]
+        log.info(
+            "  %s p99 alone %.2f ms, while logins saturate (%.1f/s) %.2f ms",
+            probe.rpc,
+            idle.p99_ms,
+            logins_m.qps,
+            busy.p99_ms,
+        )

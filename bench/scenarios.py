@@ -1,0 +1,247 @@
+"""The RPCs under load: one `Scenario` per hot RPC, in a table.
+
+A scenario prepares its requests from the working database before the clock
+starts: it samples accounts or serials, mints session tokens (written straight
+to the sessions table, as a login would), computes what the client would have
+been shown (the terms id), and serializes everything. Adding an RPC is adding a
+row to `SCENARIOS` with a `prepare` function.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import random
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+
+import grpc
+
+from aspel.licensing.server.domain import serials
+from aspel.licensing.server.domain.auth import SESSION_TOKEN_PREFIX, SessionPolicy
+from aspel.licensing.server.domain.clock import BusinessCalendar, SystemClock
+from aspel.licensing.server.domain.credentials import new_token, token_hash
+from aspel.licensing.server.domain.subscriptions import (
+    ACTIVE,
+    SUBSCRIPTION,
+    current_state,
+    newest_upgrade,
+)
+from aspel.licensing.server.domain.upgrade_terms import render
+from aspel.licensing.server.store import catalog
+from aspel.licensing.server.store.database import Store
+from aspel.licensing.server.store.models import Account, Release, Session, Subscription
+from aspel.licensing.v1 import licensing_service_pb2 as pb
+
+from .dataset import BENCH_PASSWORD, SESSION_COLUMNS, bulk_insert
+from .loadgen import Call
+
+LICENSING = "aspel.licensing.v1.LicensingService"
+SAMPLE_CHUNK = 2_000
+
+
+class SetupError(RuntimeError):
+    """The requests could not be prepared, or the probe calls failed."""
+
+
+class Workbench:
+    """The working database, seen from the load generator's side."""
+
+    def __init__(self, database_url: str, seed: int) -> None:
+        self.store = Store.from_url(database_url)
+        self.rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
+        self.calendar = BusinessCalendar(SystemClock())
+        with self.store.connection():
+            self.releases = list(Release.select())
+            self.max_subscription_id = int(
+                Subscription.select(Subscription.id).order_by(Subscription.id.desc()).scalar()
+            )
+            self.max_account_id = int(
+                Account.select(Account.id).order_by(Account.id.desc()).scalar()
+            )
+
+    def close(self) -> None:
+        self.store.close()
+
+    def mint_sessions(self, account_ids: Sequence[int]) -> dict[int, str]:
+        """A fresh session per account, as a login would leave it."""
+        now = self.calendar.now()
+        tokens = {account_id: new_token(SESSION_TOKEN_PREFIX) for account_id in account_ids}
+        expire = now + SessionPolicy().absolute_timeout
+        rows = [(token_hash(t), a, now, now, expire, None) for a, t in tokens.items()]
+        with self.store.write():
+            bulk_insert(self.store.database, Session, SESSION_COLUMNS, rows)
+        return tokens
+
+    def sample_accounts(self, count: int) -> list[Account]:
+        ids = self.rng.sample(range(1, self.max_account_id + 1), min(count, self.max_account_id))
+        with self.store.connection():
+            return list(Account.select().where(Account.id.in_(ids)))
+
+    def _shuffled_subscriptions(self) -> Iterator[list[Subscription]]:
+        ids = list(range(1, self.max_subscription_id + 1))
+        self.rng.shuffle(ids)
+        for start in range(0, len(ids), SAMPLE_CHUNK):
+            chunk = ids[start : start + SAMPLE_CHUNK]
+            with self.store.connection():
+                yield list(
+                    Subscription.select(Subscription, Account)
+                    .join(Account)
+                    .where(Subscription.id.in_(chunk))
+                )
+
+    def sample_upgradeable(self, count: int) -> list[tuple[Subscription, str]]:
+        """ACTIVE rented serials with a free upgrade and terms in force, each with
+        the terms id the portal would show, computed by the server's own rules."""
+        today = self.calendar.today()
+        terms_cache: dict[tuple[str, str], object] = {}
+        found: list[tuple[Subscription, str]] = []
+        for rows in self._shuffled_subscriptions():
+            for row in rows:
+                if row.modality != SUBSCRIPTION or current_state(row, today) != ACTIVE:
+                    continue
+                release = newest_upgrade(row, self.releases)
+                if release is None:
+                    continue
+                key = (row.product_code, release.version)
+                if key not in terms_cache:
+                    with self.store.connection():
+                        terms_cache[key] = catalog.current_terms(*key)
+                text = terms_cache[key]
+                if text is None:
+                    continue
+                view = render(row, row.account, release, text)  # type: ignore[arg-type]
+                found.append((row, view.terms_id))
+                if len(found) >= count:
+                    return found
+        return found
+
+
+def bearer(token: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),)
+
+
+# --- one prepare function per RPC ---------------------------------------------
+
+
+def prepare_authenticate(bench: Workbench, count: int) -> list[Call]:
+    return [
+        Call(pb.AuthenticateRequest(username=a.username, password=BENCH_PASSWORD).SerializeToString())
+        for a in bench.sample_accounts(count)
+    ]
+
+
+def prepare_list_subscriptions(bench: Workbench, count: int) -> list[Call]:
+    accounts = bench.sample_accounts(count)
+    tokens = bench.mint_sessions([a.id for a in accounts])
+    body = pb.ListSubscriptionsRequest().SerializeToString()
+    return [Call(body, bearer(tokens[a.id])) for a in accounts]
+
+
+def prepare_get_upgrade_terms(bench: Workbench, count: int) -> list[Call]:
+    chosen = bench.sample_upgradeable(count)
+    tokens = bench.mint_sessions(sorted({row.account_id for row, _ in chosen}))  # type: ignore[attr-defined]
+    return [
+        Call(
+            pb.GetUpgradeTermsRequest(
+                serial_number=serials.display(row.serial_number)
+            ).SerializeToString(),
+            bearer(tokens[row.account_id]),  # type: ignore[attr-defined]
+        )
+        for row, _ in chosen
+    ]
+
+
+def prepare_accept_upgrade(bench: Workbench, count: int) -> list[Call]:
+    """Each call accepts a different serial (accepting is once per serial)."""
+    chosen = bench.sample_upgradeable(count)
+    tokens = bench.mint_sessions(sorted({row.account_id for row, _ in chosen}))  # type: ignore[attr-defined]
+    return [
+        Call(
+            pb.AcceptUpgradeRequest(
+                serial_number=serials.display(row.serial_number),
+                terms_id=terms_id,
+                request_id=str(uuid.uuid4()),
+            ).SerializeToString(),
+            bearer(tokens[row.account_id]),  # type: ignore[attr-defined]
+        )
+        for row, terms_id in chosen
+    ]
+
+
+def prepare_not_yet(bench: Workbench, count: int) -> list[Call]:
+    raise SetupError("this RPC is not on this branch yet")
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    rpc: str
+    service: str
+    prepare: Callable[[Workbench, int], list[Call]]
+    #: Every request can be sent once only (it changes the serial it names).
+    consumes: bool = False
+    #: The generated module that must exist for the RPC to be benchmarked.
+    requires: str = "aspel.licensing.v1.licensing_service_pb2"
+    #: What the bench says about it when it cannot run yet.
+    missing_note: str = ""
+
+    @property
+    def method(self) -> str:
+        return f"/{self.service}/{self.rpc}"
+
+    def available(self) -> bool:
+        try:
+            module = importlib.import_module(self.requires)
+        except ImportError:
+            return False
+        services = module.DESCRIPTOR.services_by_name
+        service = services.get(self.service.rsplit(".", 1)[-1])
+        return service is not None and self.rpc in service.methods_by_name
+
+
+# The hot RPCs, in the order they run (the ones that change data last).
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("ValidateLicense", "aspel.licensing.v1.ActivationService", prepare_not_yet,
+             requires="aspel.licensing.v1.activation_service_pb2",
+             missing_note="ActivationService is not on this branch yet"),
+    Scenario("ListSubscriptions", LICENSING, prepare_list_subscriptions),
+    Scenario("GetUpgradeTerms", LICENSING, prepare_get_upgrade_terms),
+    Scenario("Authenticate", LICENSING, prepare_authenticate),
+    Scenario("AcceptUpgrade", LICENSING, prepare_accept_upgrade, consumes=True),
+    Scenario("ActivateInstallation", "aspel.licensing.v1.ActivationService",
+             prepare_not_yet, consumes=True,
+             requires="aspel.licensing.v1.activation_service_pb2",
+             missing_note="ActivationService is not on this branch yet"),
+)  # fmt: skip
+
+#: The RPC whose latency is watched while logins saturate the server, in order
+#: of preference (the installers' ValidateLicense once it exists).
+LATENCY_PROBES = ("ValidateLicense", "ListSubscriptions")
+
+
+def by_name(name: str) -> Scenario:
+    for scenario in SCENARIOS:
+        if scenario.rpc == name:
+            return scenario
+    raise KeyError(name)
+
+
+def probe_responses(address: str, scenario: Scenario, calls: Sequence[Call]) -> list[int]:
+    """Sends a few of the prepared calls one by one; returns the response sizes.
+
+    Fails loudly when any is refused: a benchmark of errors measures nothing.
+    """
+    sizes = []
+    with grpc.insecure_channel(address) as channel:
+        method = channel.unary_unary(scenario.method)
+        for call in calls:
+            try:
+                response = method(call.body, metadata=call.metadata, timeout=30)
+            except grpc.RpcError as exc:
+                raise SetupError(
+                    f"{scenario.rpc}: the server refused a prepared request: "
+                    f"{exc.code().name} {exc.details()}"  # type: ignore[attr-defined]
+                ) from exc
+            sizes.append(len(response))
+    return sizes
+
