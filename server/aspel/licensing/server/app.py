@@ -18,7 +18,9 @@ from grpc_reflection.v1alpha import reflection
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import PasswordHasher
+from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
+from .mail.worker import MailerThread, build_worker
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
@@ -68,6 +70,7 @@ class Services:
     calendar: BusinessCalendar
     auth: AuthService
     portal: PortalService
+    password_reset: PasswordResetService
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -84,6 +87,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
+        password_reset=PasswordResetService(store, calendar, hasher),
     )
 
 
@@ -104,7 +108,7 @@ def create_server(
         ],
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
-        LicensingServicer(services.auth, services.portal), server
+        LicensingServicer(services.auth, services.portal, services.password_reset), server
     )
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
@@ -126,6 +130,8 @@ def create_server(
 def serve(settings: Settings) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
     server, port, services = create_server(settings)
+    # Built before serving, so a bad --smtp-url stops the start, not the first email.
+    mailer = new_mailer(settings, services) if settings.mail_worker else None
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
@@ -137,7 +143,20 @@ def serve(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if mailer is not None:
+        mailer.start()
     stopping.wait()
     server.stop(settings.shutdown_grace_seconds).wait()
+    if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
+        log.warning("mailer still sending; its message is delivered again after restart")
     services.store.close()
     log.info("stopped")
+
+
+# --- email (mail/) -------------------------------------------------------------
+
+
+def new_mailer(settings: Settings, services: Services) -> MailerThread:
+    """The outbox worker as a thread of this server, not yet started (see mail/worker.py)."""
+    worker = build_worker(settings, services.store, services.calendar.clock)
+    return MailerThread(worker, settings.mail_poll_seconds)
