@@ -9,10 +9,9 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -27,7 +26,7 @@ from .domain.portal import PortalService
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
-from .transport.error_interceptor import ErrorInterceptor
+from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 
 log = logging.getLogger(__name__)
@@ -35,34 +34,6 @@ log = logging.getLogger(__name__)
 
 class SchemaNotCurrent(RuntimeError):
     """The database needs `aspel-licensing-server migrate` first."""
-
-
-class ConnectionInterceptor(grpc.ServerInterceptor):
-    """One database connection for the whole of each RPC."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        store = self.store
-
-        def with_connection(request: Any, context: grpc.ServicerContext) -> Any:
-            with store.connection():
-                return inner(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            with_connection,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
 
 
 @dataclass
