@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mail_support import SmtpServer, Tls, free_port, make_tls
+
+from .mail_support import SmtpServer, Tls, free_port, make_tls
 
 
 @pytest.fixture

@@ -21,18 +21,19 @@ from typing import Any
 import grpc
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from aspel.licensing.server.domain.clock import Clock
-from aspel.licensing.server.mail.render import RenderContext
-from aspel.licensing.server.mail.transports import SmtpTransport
-from aspel.licensing.server.mail.worker import OutboxWorker, RetryPolicy
-from aspel.licensing.server.store.database import Store
-from aspel.licensing.v1 import licensing_service_pb2 as pb
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+
+from aspel.licensing.server.domain.clock import Clock
+from aspel.licensing.server.mail.render import RenderContext
+from aspel.licensing.server.mail.transports import SmtpTransport
+from aspel.licensing.server.mail.worker import OutboxWorker, RetryPolicy
+from aspel.licensing.server.store.database import Store
+from aspel.licensing.v1 import licensing_service_pb2 as pb
 
 MAIL_FROM = "Mi cuenta Aspel <no-responder@licensing.aspel.com.mx>"
 RESET_PAGE = "https://portal.example.com/restablecer"

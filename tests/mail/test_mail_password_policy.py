@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
 from aspel.licensing.server import errors
 from aspel.licensing.server.domain import password_policy
 from aspel.licensing.server.domain.password_policy import check, common_passwords, problems

@@ -7,34 +7,36 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import grpc
 import pytest
+
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.mail.worker import OutboxWorker
 from aspel.licensing.server.store.models import Account, OutboxMessage, PasswordReset, Session
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
-from mail_support import SmtpServer, error_info, login, new_worker, reset_token_in
+from tests.conftest import RunningServer
+
+from .mail_support import SmtpServer, error_info, login, new_worker, reset_token_in
 
 NEW_PASSWORD = "una tarde de lluvia en Coyoacán"
 
 
 @pytest.fixture(autouse=True)
-def _connection(server: Any) -> Iterator[None]:
+def _connection(server: RunningServer) -> Iterator[None]:
     """A connection for this thread, so tests can look into the database."""
     with server.services.store.connection():
         yield
 
 
 @pytest.fixture
-def stub(server: Any) -> pb_grpc.LicensingServiceStub:
+def stub(server: RunningServer) -> pb_grpc.LicensingServiceStub:
     return pb_grpc.LicensingServiceStub(server.channel)
 
 
 @pytest.fixture
-def worker(server: Any, clock: FixedClock, smtp_server: SmtpServer) -> OutboxWorker:
+def worker(server: RunningServer, clock: FixedClock, smtp_server: SmtpServer) -> OutboxWorker:
     return new_worker(server.services.store, clock, smtp_server.transport())
 
 
@@ -143,7 +145,7 @@ def test_the_stored_token_is_only_a_hash(
 
 
 def test_unknown_and_known_addresses_get_identical_answers(
-    server: Any, stub: pb_grpc.LicensingServiceStub
+    server: RunningServer, stub: pb_grpc.LicensingServiceStub
 ) -> None:
     answers = []
     for who in ("demo@example.com", "nadie@example.com", "demo", "nadie"):

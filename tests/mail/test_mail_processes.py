@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 import grpc
 import pytest
+
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain.credentials import Argon2Parameters, PasswordHasher
@@ -24,7 +25,8 @@ from aspel.licensing.server.store import outbox
 from aspel.licensing.server.store.models import OutboxMessage
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
-from mail_support import SmtpServer
+
+from .mail_support import SmtpServer
 
 pytestmark = pytest.mark.slow
 

@@ -7,6 +7,7 @@ import email
 import email.policy
 
 import pytest
+
 from aspel.licensing.server.mail.message import compose
 from aspel.licensing.server.mail.render import KINDS, RenderContext, RenderError, render
 

@@ -9,6 +9,7 @@ import email.policy
 import pathlib
 
 import pytest
+
 from aspel.licensing.server.mail import transports
 from aspel.licensing.server.mail.message import compose
 from aspel.licensing.server.mail.render import Rendered
@@ -20,7 +21,8 @@ from aspel.licensing.server.mail.transports import (
     TemporaryFailure,
     from_url,
 )
-from mail_support import (
+
+from .mail_support import (
     SMTP_PASSWORD,
     SMTP_USER,
     SmtpServer,

@@ -6,24 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.spanish import long_date
 from aspel.licensing.server.store.models import Account, OutboxMessage
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
-from mail_support import SmtpServer, login, new_worker
+from tests.conftest import RunningServer
+
+from .mail_support import SmtpServer, login, new_worker
 
 
 @pytest.fixture(autouse=True)
-def _connection(server: Any) -> Iterator[None]:
+def _connection(server: RunningServer) -> Iterator[None]:
     with server.services.store.connection():
         yield
 
 
-def accept_sae_upgrade(server: Any) -> pb.AcceptUpgradeResponse:
+def accept_sae_upgrade(server: RunningServer) -> pb.AcceptUpgradeResponse:
     stub = pb_grpc.LicensingServiceStub(server.channel)
     session = login(stub, "demo", "demo-aspel-2026")
     listed = stub.ListSubscriptions(pb.ListSubscriptionsRequest(), metadata=session)
@@ -39,7 +41,7 @@ def accept_sae_upgrade(server: Any) -> pb.AcceptUpgradeResponse:
 
 
 def test_the_upgrade_email_arrives_with_the_right_content(
-    server: Any, clock: FixedClock, smtp_server: SmtpServer
+    server: RunningServer, clock: FixedClock, smtp_server: SmtpServer
 ) -> None:
     result = accept_sae_upgrade(server)
     new, old = result.subscription, result.previous_subscription
@@ -65,7 +67,7 @@ def test_the_upgrade_email_arrives_with_the_right_content(
 
 
 def test_a_razon_social_with_markup_is_escaped_in_the_html(
-    server: Any, clock: FixedClock, smtp_server: SmtpServer
+    server: RunningServer, clock: FixedClock, smtp_server: SmtpServer
 ) -> None:
     Account.update(razon_social='<script>alert("hola")</script> & Hijos').where(
         Account.username == "demo"

@@ -11,13 +11,15 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.mail.transports import TemporaryFailure
 from aspel.licensing.server.mail.worker import RetryPolicy
 from aspel.licensing.server.store import outbox
 from aspel.licensing.server.store.models import OutboxMessage
-from mail_support import MAIL_FROM, SmtpServer, new_worker
+
+from .mail_support import MAIL_FROM, SmtpServer, new_worker
 
 CHANGED = {
     "username": "demo",

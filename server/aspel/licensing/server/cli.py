@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="serve gRPC until SIGTERM (drains in-flight calls); also delivers email"
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"server processes sharing the port (env {ENV_PREFIX}WORKERS; default 1)",
+    )
+    serve.add_argument(
         "--no-mailer",
         action="store_true",
         help=f"do not deliver email here (a separate `mailer` does; env {ENV_PREFIX}MAIL_WORKER=0)",
@@ -60,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings.from_env(
         database_url=args.database,
@@ -69,15 +76,20 @@ def main(argv: list[str] | None = None) -> int:
         mail_worker=False if getattr(args, "no_mailer", False) else None,
     )
     if args.command == "serve":
-        from .app import SchemaNotCurrent, serve
-        from .mail.transports import InvalidMailUrl
+        from .app import SchemaNotCurrent, build_services, serve_workers
+        from .mail.transports import InvalidMailUrl, from_url
 
+        workers = args.workers or settings.workers
         try:
-            serve(settings)
+            # Checked once up front, so a stale schema or a bad --smtp-url fails
+            # before any fork.
+            build_services(settings).store.close()
+            if settings.mail_worker:
+                from_url(settings.smtp_url)
+            return serve_workers(settings, workers)
         except (SchemaNotCurrent, InvalidMailUrl) as exc:
             print(exc, file=sys.stderr)
             return 2
-        return 0
     if args.command == "mailer":
         return _mailer(settings)
     if args.command == "migrate":

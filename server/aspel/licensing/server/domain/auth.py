@@ -15,7 +15,7 @@ from .credentials import PasswordHasher, new_token, token_hash
 from .password_policy import normalize as normalize_password
 from .spanish import time_of_day
 
-SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 (a prefix, not a secret)
+SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 - a public prefix, not a secret
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@
 A frozen copy of the model as it was, independent of `store/models.py`.
 """
 
-from aspel.licensing.server.store.fields import UtcDateTimeField
+from typing import Any
+
 from peewee import CharField, ForeignKeyField, Model
 
+from aspel.licensing.server.store.fields import UtcDateTimeField
 
-def up(migrator, db):
+
+def up(migrator: Any, db: Any) -> None:
     class Base(Model):
         class Meta:
             database = db
