@@ -124,6 +124,7 @@ def test_message_is_multipart_alternative_with_stable_headers() -> None:
     assert message["Date"] == "Mon, 23 Nov 2026 18:00:00 +0000"
     assert message["To"] == "demo@example.com"
     assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "es-MX"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
 
 

@@ -29,11 +29,12 @@ def compose(
     message["Subject"] = rendered.subject
     message["Date"] = email.utils.format_datetime(create_time.astimezone(dt.UTC))
     message["Message-ID"] = message_id
-    message["Content-Language"] = "es-MX"
     # RFC 3834: automatic replies (vacation notices) should not answer this.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # After the content: set_content() drops any Content-* header set before it.
+    message["Content-Language"] = "es-MX"
     message.set_boundary("=_" + hashlib.sha256(message_id.encode()).hexdigest()[:40])
     return message
 
