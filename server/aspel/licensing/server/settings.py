@@ -23,6 +23,9 @@ class Settings:
     business_timezone: str = "America/Mexico_City"
     #: Server reflection, for grpcurl. Turn off on a public port.
     reflection: bool = True
+    #: Optional second host:port (an internal network) serving the same services
+    #: with reflection always on, so `reflection` can be off on the public port.
+    internal_listen: str = ""
     #: Threads that run RPCs.
     max_workers: int = 16
     #: RPCs accepted at once; more are refused RESOURCE_EXHAUSTED instead of queueing.
