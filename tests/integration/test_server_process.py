@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import grpc
@@ -45,34 +46,89 @@ def test_seed_demo_loads_once(url: str) -> None:
     assert run("seed-demo", "--if-empty", url=url).returncode == 0
 
 
+class ServerProcess:
+    """`aspel-licensing-server serve` in a child process, its log collected."""
+
+    def __init__(self, url: str, *extra: str) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [*SERVER, "--database", url, "--listen", "127.0.0.1:0", *extra],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    def ports(self, count: int) -> set[int]:
+        """Waits until `count` processes said where they listen."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            found = [re.search(r"listening on [\d.]+:(\d+)", line) for line in list(self.lines)]
+            ports = [int(m.group(1)) for m in found if m]
+            if len(ports) >= count:
+                return set(ports)
+            time.sleep(0.05)
+        raise AssertionError(f"not {count} listeners: {''.join(self.lines)}")
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        self._reader.join(timeout=10)
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+
+
+def login(port: int) -> None:
+    # A channel of its own per call: a new connection, balanced anew by the kernel.
+    with grpc.insecure_channel(
+        f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)]
+    ) as channel:
+        stub = pb_grpc.LicensingServiceStub(channel)
+        answer = stub.Authenticate(
+            pb.AuthenticateRequest(username="demo", password="demo-aspel-2026"), timeout=10
+        )
+        assert answer.session_token
+
+
+def test_two_workers_share_one_port_and_both_answer(url: str) -> None:
+    assert run("migrate", url=url).returncode == 0
+    assert run("seed-demo", url=url).returncode == 0
+    server = ServerProcess(url, "--log-level", "DEBUG", "serve", "--workers", "2")
+    try:
+        (port,) = server.ports(2)
+        for _ in range(40):
+            login(port)
+        assert server.stop() == 0
+    finally:
+        server.kill()
+    answered_by = {
+        m.group(1)
+        for m in (re.search(r"\[(\d+)\] DEBUG .* rpc \S+/Authenticate OK", x) for x in server.lines)
+        if m
+    }
+    assert len(answered_by) == 2, "".join(server.lines)
+    drained = [x for x in server.lines if "draining" in x]
+    assert len(drained) == 2
+
+
 def test_sigterm_drains_and_exits_cleanly(url: str) -> None:
     assert run("migrate", url=url).returncode == 0
     assert run("seed-demo", url=url).returncode == 0
-    process = subprocess.Popen(
-        [*SERVER, "--database", url, "--listen", "127.0.0.1:0", "serve"],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    server = ServerProcess(url, "serve")
     try:
-        assert process.stderr is not None
-        port = None
-        deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline:
-            line = process.stderr.readline()
-            found = re.search(r"listening on [\d.]+:(\d+)", line)
-            port = int(found.group(1)) if found else None
-        assert port, "the server never said where it listens"
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = pb_grpc.LicensingServiceStub(channel)
-            answer = stub.Authenticate(
-                pb.AuthenticateRequest(username="demo", password="demo-aspel-2026"), timeout=10
-            )
-            assert answer.session_token
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-        rest = process.stderr.read()
-        assert "draining" in rest and "stopped" in rest
+        (port,) = server.ports(1)
+        login(port)
+        assert server.stop() == 0
     finally:
-        if process.poll() is None:
-            process.kill()
+        server.kill()
+    log = "".join(server.lines)
+    assert "draining" in log and "stopped" in log

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pathlib
-import threading
 
 import peewee
 
@@ -16,8 +15,8 @@ def columns_of(database: peewee.Database, table: str) -> dict[str, bool]:
     return {c.name: c.null for c in database.get_columns(table)}
 
 
-def test_migrating_an_empty_database_yields_the_models_schema(tmp_path: pathlib.Path) -> None:
-    database = open_database(f"sqlite:///{tmp_path / 'x.db'}")
+def test_migrating_an_empty_database_yields_the_models_schema(empty_database_url: str) -> None:
+    database = open_database(empty_database_url)
     assert migrations.migrate(database) == migrations.pending(open_database("sqlite:///:memory:"))
     with database.connection_context():
         for model in ALL_MODELS:
@@ -31,33 +30,11 @@ def test_migrating_an_empty_database_yields_the_models_schema(tmp_path: pathlib.
                     assert (field.column_name,) in unique_db, (table, field.name)
 
 
-def test_migrate_twice_applies_nothing_the_second_time(tmp_path: pathlib.Path) -> None:
-    database = open_database(f"sqlite:///{tmp_path / 'x.db'}")
+def test_migrate_twice_applies_nothing_the_second_time(empty_database_url: str) -> None:
+    database = open_database(empty_database_url)
     assert migrations.migrate(database)
     assert migrations.migrate(database) == []
     assert migrations.pending(database) == []
-
-
-def test_concurrent_migrate_calls_apply_each_migration_once(tmp_path: pathlib.Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    applied: list[list[str]] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            applied.append(migrations.migrate(open_database(url)))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    flat = [name for names in applied for name in names]
-    assert sorted(flat) == sorted(set(flat))
-    assert set(flat) == {p.stem for p in migrations.MIGRATIONS_DIR.glob("[0-9]*.py")}
 
 
 def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path: pathlib.Path) -> None:

@@ -25,8 +25,11 @@ class Settings:
     reflection: bool = True
     #: Optional second host:port (an internal network) serving the same services
     #: with reflection always on, so `reflection` can be off on the public port.
+    #: With several workers, give it a fixed port: they share it as they share `listen`.
     internal_listen: str = ""
-    #: Threads that run RPCs.
+    #: Server processes sharing the listen port (SO_REUSEPORT).
+    workers: int = 1
+    #: Threads that run RPCs, per process.
     max_workers: int = 16
     #: RPCs accepted at once; more are refused RESOURCE_EXHAUSTED instead of queueing.
     max_concurrent_rpcs: int = 256

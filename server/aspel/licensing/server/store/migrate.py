@@ -18,6 +18,8 @@ from playhouse.migrations import Runner
 
 MIGRATIONS_DIR = pathlib.Path(__file__).parent / "migrations"
 HISTORY_TABLE = "schema_migration"
+# Any fixed 64-bit number, the same in every process: "aspel-licensing migrate".
+ADVISORY_LOCK_KEY = 0x61736C6D6967
 
 
 @contextlib.contextmanager
@@ -36,7 +38,13 @@ def _migration_lock(database: peewee.Database) -> Iterator[None]:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return
-    raise NotImplementedError(f"no migration lock for {type(database).__name__}")
+    # PostgreSQL: a session-level advisory lock, held by this connection until
+    # released, whatever transactions the migrations open and close.
+    database.execute_sql("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+    try:
+        yield
+    finally:
+        database.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
 
 
 def _runner(database: peewee.Database) -> Runner:

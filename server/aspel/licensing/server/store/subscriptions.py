@@ -56,6 +56,16 @@ def find_successor(subscription_id: int) -> Subscription | None:
     return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
 
 
+def lock(subscription_id: int) -> None:
+    """Holds the row until the transaction ends, so concurrent changes of one
+    serial (upgrade, activation) run one after the other. SQLite's write
+    transaction already excludes other writers, and has no row locks."""
+    if Subscription._meta.database.for_update:
+        Subscription.select(Subscription.id).where(
+            Subscription.id == subscription_id
+        ).for_update().execute()
+
+
 def serial_exists(serial_number: str) -> bool:
     return Subscription.select().where(Subscription.serial_number == serial_number).exists()
 
