@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_BUF = ROOT / "tools" / "interop" / "node_modules" / ".bin" / "buf"
@@ -44,8 +45,16 @@ class MissingHistory(NoBase):
     """There is an earlier contract, but this clone does not have it."""
 
 
+GIT = shutil.which("git") or "git"
+
+
+def run(argv: list[str], **options: Any) -> subprocess.CompletedProcess[Any]:
+    """Runs git or buf (never a shell) in the repository's root."""
+    return subprocess.run(argv, cwd=ROOT, **options)  # noqa: S603 - fixed programs, no shell
+
+
 def git(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=check)
+    return run([GIT, *args], capture_output=True, text=True, check=check)
 
 
 def resolve(ref: str) -> str | None:
@@ -61,9 +70,8 @@ def deepen() -> None:
     """One more commit of history from the remote, if there is a remote that answers."""
     if not git("remote", check=False).stdout.strip():
         return
-    subprocess.run(
-        ["git", "fetch", "--quiet", "--deepen=1"],
-        cwd=ROOT,
+    run(
+        [GIT, "fetch", "--quiet", "--deepen=1"],
         capture_output=True,
         check=False,
         timeout=60,
@@ -128,13 +136,9 @@ def export(commit: str, into: pathlib.Path) -> pathlib.Path:
         MODULE,
         *(p for p in ("buf.yaml", "third_party") if own_config and has_path(commit, p)),
     ]
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", commit, *paths],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+    archive = run([GIT, "archive", "--format=tar", commit, *paths], capture_output=True, check=True)
+    data: bytes = archive.stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
     if not own_config:
         shutil.copy(ROOT / "buf.yaml", into / "buf.yaml")
@@ -167,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             except NoBase as why:
                 print(f"breaking: against {label}: nothing to compare ({why})")
                 continue
-            result = subprocess.run(
-                [args.buf, "breaking", MODULE, "--against", str(old)], cwd=ROOT, check=False
-            )
+            result = run([args.buf, "breaking", MODULE, "--against", str(old)], check=False)
         verdict = "OK" if result.returncode == 0 else "BREAKING CHANGES (see above)"
         print(f"breaking: {MODULE}/ against {label} {commit[:12]}: {verdict}")
         failed = failed or result.returncode != 0

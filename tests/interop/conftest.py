@@ -68,3 +68,9 @@ def buf_curl(buf: pathlib.Path) -> BufCurl:
         return CurlResult(result.returncode, result.stdout, result.stderr)
 
     return run
+
+
+@pytest.fixture
+def engine() -> str:
+    """The wire does not depend on the engine: the interop suite runs on SQLite only."""
+    return "sqlite"

@@ -21,6 +21,7 @@ from .conftest import REPO_ROOT
 
 SUBSCRIPTION = pathlib.Path("protos/aspel/licensing/v1/subscription.proto")
 ACCOUNT = pathlib.Path("protos/aspel/licensing/v1/account.proto")
+GIT = shutil.which("git") or "git"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "test",
     "GIT_AUTHOR_EMAIL": "test@example.com",
@@ -33,7 +34,7 @@ GIT_ENV = {
 
 def git(repo: pathlib.Path, *args: str) -> str:
     result = subprocess.run(
-        ["git", *args],
+        [GIT, *args],
         cwd=repo,
         env={**os.environ, **GIT_ENV},
         capture_output=True,

@@ -74,6 +74,14 @@ def test_describes_a_message_through_reflection(server: Any) -> None:
     assert state.values_by_number[0].name == "SUBSCRIPTION_STATE_UNSPECIFIED"
 
 
+def test_reflection_also_describes_the_error_detail_types(server: Any) -> None:
+    # grpcurl prints an error's details decoded by resolving their types here.
+    with grpc.insecure_channel(server.address) as channel:
+        pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+        for name in ("ErrorInfo", "LocalizedMessage", "BadRequest"):
+            assert pool.FindMessageTypeByName(f"google.rpc.{name}").fields
+
+
 def test_health_check_says_serving(buf_curl: BufCurl, server: Any) -> None:
     for service in ("", SERVICE):
         result = buf_curl(
