@@ -9,10 +9,9 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -23,11 +22,13 @@ from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import PasswordHasher
+from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
+from .mail.worker import MailerThread, build_worker
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
-from .transport.error_interceptor import ErrorInterceptor
+from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 
 log = logging.getLogger(__name__)
@@ -35,34 +36,6 @@ log = logging.getLogger(__name__)
 
 class SchemaNotCurrent(RuntimeError):
     """The database needs `aspel-licensing-server migrate` first."""
-
-
-class ConnectionInterceptor(grpc.ServerInterceptor):
-    """One database connection for the whole of each RPC."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        store = self.store
-
-        def with_connection(request: Any, context: grpc.ServicerContext) -> Any:
-            with store.connection():
-                return inner(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            with_connection,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
 
 
 @dataclass
@@ -73,6 +46,7 @@ class Services:
     calendar: BusinessCalendar
     auth: AuthService
     portal: PortalService
+    password_reset: PasswordResetService
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -89,14 +63,22 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
+        password_reset=PasswordResetService(store, calendar, hasher),
     )
 
 
 def create_server(
-    settings: Settings, clock: Clock | None = None, *, reuse_port: bool = False
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    reuse_port: bool = False,
+    services: Services | None = None,
 ) -> tuple[grpc.Server, int, Services]:
-    """A started-to-be server bound to `settings.listen`; returns it, its port and services."""
-    services = build_services(settings, clock)
+    """A started-to-be server bound to `settings.listen`; returns it, its port and services.
+
+    Given `services`, the server shares them (and so the store) instead of building its own.
+    """
+    services = services or build_services(settings, clock)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
@@ -111,7 +93,7 @@ def create_server(
         ],
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
-        LicensingServicer(services.auth, services.portal), server
+        LicensingServicer(services.auth, services.portal, services.password_reset), server
     )
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
@@ -130,12 +112,36 @@ def create_server(
     return server, port, services
 
 
+def create_internal_server(
+    settings: Settings, services: Services, *, reuse_port: bool = False
+) -> tuple[grpc.Server, int] | None:
+    """The same services on `settings.internal_listen`, always with reflection, for
+    support engineers' grpcurl on an internal network; None when it is not set.
+
+    So a public port can run with `reflection` off while the internal one keeps it.
+    """
+    if not settings.internal_listen:
+        return None
+    internal_settings = dataclasses.replace(
+        settings, listen=settings.internal_listen, reflection=True, internal_listen=""
+    )
+    server, port, _ = create_server(internal_settings, reuse_port=reuse_port, services=services)
+    return server, port
+
+
 def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
     server, port, services = create_server(settings, reuse_port=reuse_port)
+    internal = create_internal_server(settings, services, reuse_port=reuse_port)
+    # Built before serving, so a bad --smtp-url stops the start, not the first email.
+    mailer = new_mailer(settings, services) if settings.mail_worker else None
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
+    if internal is not None:
+        internal[0].start()
+        internal_host = settings.internal_listen.rsplit(":", 1)[0]
+        log.info("internal port (reflection on) listening on %s:%d", internal_host, internal[1])
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -144,8 +150,16 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if mailer is not None:
+        mailer.start()
     stopping.wait()
-    server.stop(settings.shutdown_grace_seconds).wait()
+    stopped = [server.stop(settings.shutdown_grace_seconds)]
+    if internal is not None:
+        stopped.append(internal[0].stop(settings.shutdown_grace_seconds))
+    for event in stopped:
+        event.wait()
+    if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
+        log.warning("mailer still sending; its message is delivered again after restart")
     services.store.close()
     log.info("stopped")
 
@@ -206,3 +220,12 @@ def serve_workers(settings: Settings, workers: int) -> int:
             status = code if code > 0 else 128 - code
             forward(signal.SIGTERM, None)  # one worker died: stop the rest
     return status
+
+
+# --- email (mail/) -------------------------------------------------------------
+
+
+def new_mailer(settings: Settings, services: Services) -> MailerThread:
+    """The outbox worker as a thread of this server, not yet started (see mail/worker.py)."""
+    worker = build_worker(settings, services.store, services.calendar.clock)
+    return MailerThread(worker, settings.mail_poll_seconds)

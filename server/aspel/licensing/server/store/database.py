@@ -32,10 +32,11 @@ database_proxy = peewee.DatabaseProxy()
 # FULL sync so a committed upgrade survives a power cut, foreign keys on, and a
 # busy timeout so concurrent writers queue instead of failing at once.
 SQLITE_PRAGMAS = {
+    # First, so that even switching to WAL waits for a concurrent opener.
+    "busy_timeout": 10_000,
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 10_000,
     "cache_size": -16_000,
 }
 
