@@ -24,7 +24,7 @@ def _worker(
     warmup: float,
     duration: float,
     start: multiprocessing.synchronize.Barrier,
-    results: multiprocessing.Queue,  # type: ignore[type-arg]
+    results: multiprocessing.Queue,  # type: ignore[type-arg,unused-ignore]
 ) -> None:
     hasher = PasswordHasher(Argon2Parameters())
     counts = [0] * threads

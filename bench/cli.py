@@ -33,61 +33,135 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Measures the licensing server under closed-loop load, against a bare gRPC "
             "echo server (the ceiling) driven by the same load generator. "
-            "In make: make bench BENCH_ARGS=\"--subscriptions 1000,1000000 --repeat 3\"."
+            'In make: make bench BENCH_ARGS="--subscriptions 1000,1000000 --repeat 3".'
         ),
     )
-    parser.add_argument("--subscriptions", type=_numbers, default=d.subscriptions, metavar="N[,N]",
-                        help="dataset sizes in serials (default 1000; e.g. 1000,100000,1000000)")
-    parser.add_argument("--engine", type=_names, default=d.engines, metavar="NAME[,NAME]",
-                        help="sqlite (default) and/or postgresql (a throw-away cluster)")
-    parser.add_argument("--workers", type=_numbers, default=d.workers, metavar="N[,N]",
-                        help="server processes, as `serve --workers N` (default 1,2)")
-    parser.add_argument("--concurrency", type=int, default=d.concurrency,
-                        help="calls in flight, over all client processes (default 32)")
-    parser.add_argument("--clients", type=int, default=d.clients,
-                        help="load-generator processes (default 2)")
-    parser.add_argument("--connections", type=int, default=d.connections,
-                        help="HTTP/2 connections per client process (default 8)")
-    parser.add_argument("--duration", type=float, default=d.duration,
-                        help="measured seconds per run (default 5)")
-    parser.add_argument("--warmup", type=float, default=d.warmup,
-                        help="unmeasured seconds before each run (default 1)")
-    parser.add_argument("--repeat", type=int, default=d.repeat,
-                        help="repeat every measurement; the report gives median and spread")
-    parser.add_argument("--rpc", type=_names, default=d.rpcs, metavar="NAME[,NAME]",
-                        help="only these RPCs (default: every hot RPC the server has)")
-    parser.add_argument("--pool", type=int, default=d.pool,
-                        help="distinct requests (accounts, serials) per reusable scenario")
-    parser.add_argument("--accept-pool", type=int, default=d.accept_pool,
-                        help="serials prepared for AcceptUpgrade (each accepted once)")
-    parser.add_argument("--probe-concurrency", type=int, default=d.probe_concurrency,
-                        help="calls in flight of the latency probe run beside logins")
-    parser.add_argument("--no-latency-check", action="store_true",
-                        help="skip the latency-while-logins-saturate measurement")
-    parser.add_argument("--no-argon2-check", action="store_true",
-                        help="skip measuring the raw argon2id verify rate")
-    parser.add_argument("--output-dir", type=pathlib.Path, default=pathlib.Path("var/bench/results"),
-                        help="where bench.json and bench.png go (default var/bench/results)")
-    parser.add_argument("--cache-dir", type=pathlib.Path, default=d.cache_dir,
-                        help="cached datasets (default var/bench/datasets)")
-    parser.add_argument("--work-dir", type=pathlib.Path, default=d.work_dir,
-                        help="working copies and server logs (default var/bench/work)")
+    parser.add_argument(
+        "--subscriptions",
+        type=_numbers,
+        default=d.subscriptions,
+        metavar="N[,N]",
+        help="dataset sizes in serials (default 1000; e.g. 1000,100000,1000000)",
+    )
+    parser.add_argument(
+        "--engine",
+        type=_names,
+        default=d.engines,
+        metavar="NAME[,NAME]",
+        help="sqlite (default) and/or postgresql (a throw-away cluster)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_numbers,
+        default=d.workers,
+        metavar="N[,N]",
+        help="server processes, as `serve --workers N` (default 1,2)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=d.concurrency,
+        help="calls in flight, over all client processes (default 32)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=d.clients, help="load-generator processes (default 2)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=d.connections,
+        help="HTTP/2 connections per client process (default 8)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=d.duration, help="measured seconds per run (default 5)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=d.warmup,
+        help="unmeasured seconds before each run (default 1)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=d.repeat,
+        help="repeat every measurement; the report gives median and spread",
+    )
+    parser.add_argument(
+        "--rpc",
+        type=_names,
+        default=d.rpcs,
+        metavar="NAME[,NAME]",
+        help="only these RPCs (default: every hot RPC the server has)",
+    )
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=d.pool,
+        help="distinct requests (accounts, serials) per reusable scenario",
+    )
+    parser.add_argument(
+        "--accept-pool",
+        type=int,
+        default=d.accept_pool,
+        help="serials prepared for AcceptUpgrade (each accepted once)",
+    )
+    parser.add_argument(
+        "--probe-concurrency",
+        type=int,
+        default=d.probe_concurrency,
+        help="calls in flight of the latency probe run beside logins",
+    )
+    parser.add_argument(
+        "--no-latency-check",
+        action="store_true",
+        help="skip the latency-while-logins-saturate measurement",
+    )
+    parser.add_argument(
+        "--no-argon2-check", action="store_true", help="skip measuring the raw argon2id verify rate"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=pathlib.Path,
+        default=pathlib.Path("var/bench/results"),
+        help="where bench.json and bench.png go (default var/bench/results)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=pathlib.Path,
+        default=d.cache_dir,
+        help="cached datasets (default var/bench/datasets)",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=pathlib.Path,
+        default=d.work_dir,
+        help="working copies and server logs (default var/bench/work)",
+    )
     parser.add_argument("--no-chart", action="store_true", help="write no PNG")
-    parser.add_argument("--profile", action="store_true",
-                        help="py-spy the server's workers during each run; collapsed stacks "
-                             "and a summary go to OUTPUT_DIR/profiles")
-    parser.add_argument("--build-only", action="store_true",
-                        help="build (or find) the cached datasets and stop")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the server's workers during each run; collapsed stacks "
+        "and a summary go to OUTPUT_DIR/profiles",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set an ASPEL_LICENSING_* variable for the real server (repeatable), "
+        "e.g. ASPEL_LICENSING_MAX_WORKERS=64, to compare settings",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="build (or find) the cached datasets and stop"
+    )
     parser.add_argument("--log-level", default="INFO")
-    return parser  # fmt: skip
+    return parser
 
 
 def options_from(args: argparse.Namespace) -> Options:
-    unknown = [
-        name
-        for name in args.rpc
-        if name not in {s.rpc for s in scenarios.SCENARIOS}
-    ]
+    unknown = [name for name in args.rpc if name not in {s.rpc for s in scenarios.SCENARIOS}]
     if unknown:
         raise SystemExit(f"unknown RPC(s): {', '.join(unknown)}")
     for engine in args.engine:
@@ -112,7 +186,15 @@ def options_from(args: argparse.Namespace) -> Options:
         cache_dir=args.cache_dir,
         work_dir=args.work_dir,
         profile_dir=args.output_dir / "profiles" if args.profile else None,
+        server_env=tuple(_pair(text) for text in args.server_env),
     )
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.startswith("ASPEL_LICENSING_"):
+        raise SystemExit(f"--server-env wants ASPEL_LICENSING_NAME=VALUE, not {text!r}")
+    return name, value
 
 
 LOUD = "!" * 78
@@ -153,19 +235,27 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.table(rows))
     if any(r.exhausted for r in rows):
-        print("\n* the prepared requests ran out before the time was up (each accepts a "
-              "different serial): the window was shorter")  # fmt: skip
+        print(
+            "\n* the prepared requests ran out before the time was up (each accepts a "
+            "different serial): the window was shorter"
+        )
     print()
     print(report.extras_table(run.measurements))
     print()
     print(report.targets_table(found))
     for note in run.notes:
         print(f"\nnote: {note}")
-    print(f"\nJSON: {output / 'bench.json'}" + ("" if args.no_chart else f"; chart: {output / 'bench.png'}"))
+    print(
+        f"\nJSON: {output / 'bench.json'}"
+        + ("" if args.no_chart else f"; chart: {output / 'bench.png'}")
+    )
     errors = report.error_summary(run.measurements)
     if errors:
         total = sum(m.error_count for m in run.measurements)
-        print(f"\n{LOUD}\nTHIS RUN HAD ERRORS: {total} call(s) failed; its figures are not valid.", file=sys.stderr)
+        print(
+            f"\n{LOUD}\nTHIS RUN HAD ERRORS: {total} call(s) failed; its figures are not valid.",
+            file=sys.stderr,
+        )
         for line in errors:
             print(f"  {line}", file=sys.stderr)
         print(LOUD, file=sys.stderr)

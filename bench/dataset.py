@@ -100,13 +100,29 @@ INSTALLATIONS = ((1, 80), (2, 12), (3, 5), (5, 3))
 _PERIOD_MONTHS = {"MONTHLY": 1, "SEMIANNUAL": 6, "ANNUAL": 12}
 
 _COMPANY_WORDS = (
-    "Comercializadora", "Servicios", "Distribuidora", "Abarrotes", "Ferretería",
-    "Despacho Contable", "Papelería", "Farmacia", "Refaccionaria", "Grupo",
-)  # fmt: skip
+    "Comercializadora",
+    "Servicios",
+    "Distribuidora",
+    "Abarrotes",
+    "Ferretería",
+    "Despacho Contable",
+    "Papelería",
+    "Farmacia",
+    "Refaccionaria",
+    "Grupo",
+)
 _PLACES = (
-    "del Norte", "del Bajío", "de Occidente", "Peninsular", "del Valle", "Central",
-    "del Pacífico", "Metropolitana", "Huasteca", "del Golfo",
-)  # fmt: skip
+    "del Norte",
+    "del Bajío",
+    "de Occidente",
+    "Peninsular",
+    "del Valle",
+    "Central",
+    "del Pacífico",
+    "Metropolitana",
+    "Huasteca",
+    "del Golfo",
+)
 _COMPANY_TYPES = ("S.A. de C.V.", "S. de R.L. de C.V.", "S.C.", "S.A.S.", "A.C.")
 
 
@@ -181,25 +197,65 @@ class Tables:
 
 
 ACCOUNT_COLUMNS = (
-    "id", "public_id", "username", "email", "razon_social", "password_hash",
-    "failed_logins", "locked_until", "disabled", "create_time",
-)  # fmt: skip
-SUBSCRIPTION_COLUMNS = (
-    "id", "serial_number", "account", "product_code", "version", "users",
-    "installations_allowed", "modality", "billing_period", "activation_date",
-    "next_payment_date", "status", "retire_date", "predecessor", "accepted_terms_id",
+    "id",
+    "public_id",
+    "username",
+    "email",
+    "razon_social",
+    "password_hash",
+    "failed_logins",
+    "locked_until",
+    "disabled",
     "create_time",
-)  # fmt: skip
+)
+SUBSCRIPTION_COLUMNS = (
+    "id",
+    "serial_number",
+    "account",
+    "product_code",
+    "version",
+    "users",
+    "installations_allowed",
+    "modality",
+    "billing_period",
+    "activation_date",
+    "next_payment_date",
+    "status",
+    "retire_date",
+    "predecessor",
+    "accepted_terms_id",
+    "create_time",
+)
 SESSION_COLUMNS = (
-    "token_hash", "account", "create_time", "last_used_time", "expire_time", "end_time",
-)  # fmt: skip
+    "token_hash",
+    "account",
+    "create_time",
+    "last_used_time",
+    "expire_time",
+    "end_time",
+)
 AUDIT_COLUMNS = (
-    "time", "kind", "actor", "peer", "account_public_id", "serial_number", "detail",
-)  # fmt: skip
+    "time",
+    "kind",
+    "actor",
+    "peer",
+    "account_public_id",
+    "serial_number",
+    "detail",
+)
 OUTBOX_COLUMNS = (
-    "message_id", "kind", "recipient", "payload", "state", "attempts",
-    "next_attempt_time", "claimed_until", "last_error", "create_time", "sent_time",
-)  # fmt: skip
+    "message_id",
+    "kind",
+    "recipient",
+    "payload",
+    "state",
+    "attempts",
+    "next_attempt_time",
+    "claimed_until",
+    "last_error",
+    "create_time",
+    "sent_time",
+)
 
 
 def bulk_insert(
@@ -249,9 +305,7 @@ class Generator:
             for i, version in enumerate(product.versions):
                 published = self.now - dt.timedelta(days=365 * (len(product.versions) - i))
                 upgrade_from = [product.versions[i - 1]] if i else []
-                releases.append(
-                    (product.code, version, upgrade_from, DOWNLOAD_CENTER, published)
-                )
+                releases.append((product.code, version, upgrade_from, DOWNLOAD_CENTER, published))
                 if i:
                     for revision in (0, 1):
                         terms.append(
@@ -259,9 +313,7 @@ class Generator:
                                 product.code,
                                 version,
                                 DEFAULT_TITLE,
-                                list(DEFAULT_CLAUSES)
-                                if revision
-                                else list(DEFAULT_CLAUSES[:-1]),
+                                list(DEFAULT_CLAUSES) if revision else list(DEFAULT_CLAUSES[:-1]),
                                 "es-MX",
                                 published + dt.timedelta(days=30 * revision),
                             )
@@ -288,11 +340,23 @@ class Generator:
         self.next_subscription_id += 1
         accepted = f"terms-{rng.getrandbits(96):024x}" if predecessor else None
         return (
-            row_id, _serial(rng, self.seen), account_id, product.code,
-            product.versions[version_index], users, installations, modality, billing,
-            activation, next_payment, status, retire_date, predecessor, accepted,
+            row_id,
+            _serial(rng, self.seen),
+            account_id,
+            product.code,
+            product.versions[version_index],
+            users,
+            installations,
+            modality,
+            billing,
+            activation,
+            next_payment,
+            status,
+            retire_date,
+            predecessor,
+            accepted,
             _utc(activation, rng),
-        )  # fmt: skip
+        )
 
     def _lineage(self, account_id: int, tables: Tables) -> None:
         """One live serial and, when it came from upgrades, its superseded predecessors."""
@@ -318,9 +382,19 @@ class Generator:
             # The old serial works until its next payment after the upgrade.
             retire = upgraded_on + dt.timedelta(days=rng.randrange(1, 366 if billing else 30))
             row = self._subscription(
-                account_id, product, version_index - step, modality, billing, users,
-                installations, start, "SUPERSEDED", retire, predecessor, retire,
-            )  # fmt: skip
+                account_id,
+                product,
+                version_index - step,
+                modality,
+                billing,
+                users,
+                installations,
+                start,
+                "SUPERSEDED",
+                retire,
+                predecessor,
+                retire,
+            )
             tables.subscriptions.append(row)
             predecessor = row[0]
             start = upgraded_on
@@ -328,28 +402,48 @@ class Generator:
         status = "SUSPENDED" if rng.random() < SUSPENDED_SHARE else "ACTIVE"
         next_payment = _next_payment(activation, billing, self.today) if billing else None
         row = self._subscription(
-            account_id, product, version_index, modality, billing, users, installations,
-            activation, status, None, predecessor, next_payment,
-        )  # fmt: skip
+            account_id,
+            product,
+            version_index,
+            modality,
+            billing,
+            users,
+            installations,
+            activation,
+            status,
+            None,
+            predecessor,
+            next_payment,
+        )
         tables.subscriptions.append(row)
         if status == "ACTIVE" and not perpetual and age == 1:
             self.upgradeable += 1
         if predecessor is not None:
             tables.audit.append(
                 (
-                    _utc(activation, rng), "subscription.upgraded",
-                    f"user:{USERNAME_FORMAT.format(account_id)}", "ipv4:127.0.0.1:1",
-                    None, row[1], {"to_version": product.versions[version_index]},
-                )  # fmt: skip
+                    _utc(activation, rng),
+                    "subscription.upgraded",
+                    f"user:{USERNAME_FORMAT.format(account_id)}",
+                    "ipv4:127.0.0.1:1",
+                    None,
+                    row[1],
+                    {"to_version": product.versions[version_index]},
+                )
             )
             tables.outbox.append(
                 (
-                    f"<bench-{row[0]}@licensing.aspel.com.mx>", "upgrade_notification",
+                    f"<bench-{row[0]}@licensing.aspel.com.mx>",
+                    "upgrade_notification",
                     f"{USERNAME_FORMAT.format(account_id)}@example.com",
-                    {"new_serial_number": serials.display(row[1])}, "SENT", 1,
-                    _utc(activation, rng), None, None, _utc(activation, rng),
+                    {"new_serial_number": serials.display(row[1])},
+                    "SENT",
+                    1,
                     _utc(activation, rng),
-                )  # fmt: skip
+                    None,
+                    None,
+                    _utc(activation, rng),
+                    _utc(activation, rng),
+                )
             )
 
     def _account(self, tables: Tables) -> None:
@@ -364,15 +458,31 @@ class Generator:
         )
         created = _utc(self.today - dt.timedelta(days=rng.randrange(1500, 4000)), rng)
         tables.accounts.append(
-            (account_id, public_id, username, f"{username}@example.com", razon,
-             self.password_hash, 0, None, False, created)
-        )  # fmt: skip
+            (
+                account_id,
+                public_id,
+                username,
+                f"{username}@example.com",
+                razon,
+                self.password_hash,
+                0,
+                None,
+                False,
+                created,
+            )
+        )
         # The last login, long expired: the history a live sessions table holds.
         last = _utc(self.today - dt.timedelta(days=rng.randrange(2, 365)), rng)
         tables.sessions.append(
-            (hashlib.sha256(f"bench-old-{account_id}".encode()).hexdigest(), account_id,
-             last, last, last + dt.timedelta(hours=12), last + dt.timedelta(minutes=20))
-        )  # fmt: skip
+            (
+                hashlib.sha256(f"bench-old-{account_id}".encode()).hexdigest(),
+                account_id,
+                last,
+                last,
+                last + dt.timedelta(hours=12),
+                last + dt.timedelta(minutes=20),
+            )
+        )
         tables.audit.append(
             (last, "login.succeeded", f"user:{username}", "ipv4:127.0.0.1:1", public_id, None, {})
         )
@@ -428,9 +538,7 @@ def load(database: peewee.Database, subscriptions: int, today: dt.date) -> Manif
             )
             counts["sessions"] += bulk_insert(database, Session, SESSION_COLUMNS, tables.sessions)
             counts["audit"] += bulk_insert(database, AuditEvent, AUDIT_COLUMNS, tables.audit)
-            counts["outbox"] += bulk_insert(
-                database, OutboxMessage, OUTBOX_COLUMNS, tables.outbox
-            )
+            counts["outbox"] += bulk_insert(database, OutboxMessage, OUTBOX_COLUMNS, tables.outbox)
             if batch % 40 == 0:
                 log.info("  %d serials loaded", counts["subscriptions"])
     if not isinstance(database, peewee.SqliteDatabase):

@@ -44,7 +44,9 @@ class EchoHandler(grpc.GenericRpcHandler):
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
         self._lock = threading.Lock()
 
-    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+    def service(
+        self, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
         method: str = handler_call_details.method
         handler = self._handlers.get(method)
         if handler is not None or not method.startswith(PREFIX):

@@ -97,6 +97,14 @@ class _Job:
     duration: float
 
 
+@dataclasses.dataclass
+class _Progress:
+    next: int = 0  # reusable pools: the index of the next call, modulo the pool
+    taken: int = 0  # consumable pools: calls handed out so far
+    done: int = 0  # calls answered, OK or not
+    exhausted_at: float | None = None
+
+
 async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[str, Any]:
     options = [
         # Separate connections, not one shared subchannel: the kernel spreads
@@ -116,7 +124,7 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
         starts = array.array("d")
         errors: dict[str, int] = {}
         samples: list[str] = []
-        state = {"next": job.offset, "taken": 0, "exhausted_at": None, "done": 0}
+        state = _Progress(next=job.offset)
         # Consumable pools: warm-up ends at the time limit or once a tenth of
         # the pool is spent, whichever is first, so small pools still measure.
         warm_count = max(1, total // 10) if job.consumes else None
@@ -127,14 +135,14 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
 
         def take() -> Call | None:
             if job.consumes:
-                if state["taken"] >= total:
+                if state.taken >= total:
                     return None
-                if state["taken"] == warm_count:
+                if state.taken == warm_count:
                     bounds["warm_end"] = min(bounds["warm_end"], time.perf_counter())
-                state["taken"] += 1
-                return calls[state["taken"] - 1]
-            call = calls[state["next"] % total]
-            state["next"] += 1
+                state.taken += 1
+                return calls[state.taken - 1]
+            call = calls[state.next % total]
+            state.next += 1
             return call
 
         async def slot(index: int) -> None:
@@ -145,8 +153,8 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
                     return
                 call = take()
                 if call is None:
-                    if state["exhausted_at"] is None:
-                        state["exhausted_at"] = began
+                    if state.exhausted_at is None:
+                        state.exhausted_at = began
                     return
                 try:
                     await method(call.body, metadata=call.metadata, timeout=CALL_TIMEOUT_SECONDS)
@@ -154,7 +162,7 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
                 except grpc.aio.AioRpcError as exc:
                     failed = exc
                 finished = time.perf_counter()
-                state["done"] += 1
+                state.done += 1
                 if failed is not None:
                     # Every error counts, in or out of the window: a run with
                     # errors is reported as such whatever its timing.
@@ -169,8 +177,8 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
         await asyncio.gather(*(slot(i) for i in range(job.concurrency)))
         cpu = time.process_time() - cpu0
         end = bounds["end"]
-        if state["exhausted_at"] is not None:
-            end = min(end, state["exhausted_at"])
+        if state.exhausted_at is not None:
+            end = min(end, state.exhausted_at)
         # Only calls that started after warm-up and finished inside the window.
         inside = array.array(
             "d",
@@ -183,13 +191,13 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
         window = end - bounds["warm_end"]
         return {
             "ok": len(inside),
-            "total": state["done"],
+            "total": state.done,
             "errors": errors,
             "error_samples": samples,
             "latencies": inside.tobytes(),
             "window": window,
             "cpu": cpu,
-            "exhausted": state["exhausted_at"] is not None,
+            "exhausted": state.exhausted_at is not None,
         }
     finally:
         await asyncio.gather(*(ch.close() for ch in channels))
@@ -198,7 +206,7 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
 def _client_main(
     job: _Job,
     start: multiprocessing.synchronize.Barrier,
-    results: multiprocessing.Queue,  # type: ignore[type-arg]
+    results: multiprocessing.Queue,  # type: ignore[type-arg,unused-ignore]
     tag: tuple[str, int],
 ) -> None:
     try:

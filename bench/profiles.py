@@ -35,10 +35,22 @@ class Recorder:
         self.output = output
         self.process = subprocess.Popen(  # noqa: S603 - our own tool
             [
-                executable, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil",
-                "--rate", str(RATE_HZ), "--duration", str(max(1, round(seconds))),
-                "--format", "raw", "--output", str(output),
-            ],  # fmt: skip
+                executable,
+                "record",
+                "--pid",
+                str(pid),
+                "--subprocesses",
+                "--nonblocking",
+                "--gil",
+                "--rate",
+                str(RATE_HZ),
+                "--duration",
+                str(max(1, round(seconds))),
+                "--format",
+                "raw",
+                "--output",
+                str(output),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -96,9 +96,7 @@ def summarize(measurements: Sequence[Measurement]) -> list[Row]:
                 echo_qps=median([m.qps for m in echo]),
                 echo_ratio=_paired_ratio(runs, echo),
                 echo_p50_ms=median([m.p50_ms for m in echo]),
-                echo_server_cpu_ms_per_call=median(
-                    [m.server_cpu_ms_per_call or 0 for m in echo]
-                ),
+                echo_server_cpu_ms_per_call=median([m.server_cpu_ms_per_call or 0 for m in echo]),
                 repeats=len(runs),
                 response_bytes=runs[0].response_bytes,
                 exhausted=any(m.exhausted for m in runs),
@@ -135,9 +133,13 @@ def targets(measurements: Sequence[Measurement], rows: Sequence[Row]) -> list[Ta
         if auth:
             scope = f"{engine}, {size:,} serials, {workers} worker(s)"
             found.append(
-                Target("Authenticate QPS / raw argon2id verify rate", scope,
-                       _paired_ratio(auth, raw), 0.9)
-            )  # fmt: skip
+                Target(
+                    "Authenticate QPS / raw argon2id verify rate",
+                    scope,
+                    _paired_ratio(auth, raw),
+                    0.9,
+                )
+            )
     idle = _group(measurements, "idle")
     busy = _group(measurements, "under_logins")
     for key, quiet in idle.items():
@@ -149,10 +151,14 @@ def targets(measurements: Sequence[Measurement], rows: Sequence[Row]) -> list[Ta
                 [m.p99_ms / by_repeat[m.repeat] for m in loaded if by_repeat.get(m.repeat)]
             )
             found.append(
-                Target(f"{rpc} p99 while logins saturate / idle p99",
-                       f"{engine}, {size:,} serials, {workers} worker(s)", ratio, 2.0,
-                       higher_is_better=False)
-            )  # fmt: skip
+                Target(
+                    f"{rpc} p99 while logins saturate / idle p99",
+                    f"{engine}, {size:,} serials, {workers} worker(s)",
+                    ratio,
+                    2.0,
+                    higher_is_better=False,
+                )
+            )
     index = {(r.engine, r.subscriptions, r.workers, r.rpc): r for r in rows}
     sizes = sorted({r.subscriptions for r in rows})
     worker_counts = sorted({r.workers for r in rows})
@@ -164,10 +170,14 @@ def targets(measurements: Sequence[Measurement], rows: Sequence[Row]) -> list[Ta
             big = index.get((r.engine, large, r.workers, r.rpc))
             if big and r.p50_ms:
                 found.append(
-                    Target(f"{r.rpc} p50 at {large:,} / p50 at {small:,} serials",
-                           f"{r.engine}, {r.workers} worker(s)", big.p50_ms / r.p50_ms, 1.15,
-                           higher_is_better=False)
-                )  # fmt: skip
+                    Target(
+                        f"{r.rpc} p50 at {large:,} / p50 at {small:,} serials",
+                        f"{r.engine}, {r.workers} worker(s)",
+                        big.p50_ms / r.p50_ms,
+                        1.15,
+                        higher_is_better=False,
+                    )
+                )
     if 1 in worker_counts and 2 in worker_counts:
         for r in rows:
             if r.workers != 1:
@@ -175,11 +185,18 @@ def targets(measurements: Sequence[Measurement], rows: Sequence[Row]) -> list[Ta
             two = index.get((r.engine, r.subscriptions, 2, r.rpc))
             if two and r.qps:
                 scope = f"{r.engine}, {r.subscriptions:,} serials"
-                found.append(Target(f"{r.rpc} QPS with 2 workers / 1 worker", scope,
-                                    two.qps / r.qps, 1.6))  # fmt: skip
+                found.append(
+                    Target(f"{r.rpc} QPS with 2 workers / 1 worker", scope, two.qps / r.qps, 1.6)
+                )
                 if r.echo_qps:
-                    found.append(Target(f"(ceiling) echo for {r.rpc}: 2 workers / 1", scope,
-                                        two.echo_qps / r.echo_qps, 1.6))  # fmt: skip
+                    found.append(
+                        Target(
+                            f"(ceiling) echo for {r.rpc}: 2 workers / 1",
+                            scope,
+                            two.echo_qps / r.echo_qps,
+                            1.6,
+                        )
+                    )
     return found
 
 
@@ -250,8 +267,9 @@ def extras_table(measurements: Sequence[Measurement]) -> str:
         p50 = "-" if target == "argon2" else _fmt(median([m.p50_ms for m in runs]), 2)
         p99 = "-" if target == "argon2" else _fmt(median([m.p99_ms for m in runs]), 2)
         errors = sum(m.error_count for m in runs)
+        qps = _fmt(median([m.qps for m in runs]), 1)
         lines.append(
-            f"| {engine} | {size:,} | {workers} | {label} | {_fmt(median([m.qps for m in runs]), 1)}"
+            f"| {engine} | {size:,} | {workers} | {label} | {qps}"
             f" | {p50} | {p99} | {f'**{errors}**' if errors else 0} |"
         )
     return "\n".join(lines)
@@ -332,11 +350,19 @@ def chart(path: pathlib.Path, rows: Sequence[Row]) -> None:
     for i, w in enumerate(workers):
         by_rpc = {r.rpc: r for r in chosen if r.workers == w}
         xs = range(len(rpcs))
-        ax.bar([x + (2 * i) * width for x in xs], [by_rpc[n].qps if n in by_rpc else 0 for n in rpcs],
-               width, label=f"server, {w} worker(s)")  # fmt: skip
-        ax.bar([x + (2 * i + 1) * width for x in xs],
-               [by_rpc[n].echo_qps if n in by_rpc else 0 for n in rpcs], width, alpha=0.45,
-               label=f"echo ceiling, {w} worker(s)")  # fmt: skip
+        ax.bar(
+            [x + (2 * i) * width for x in xs],
+            [by_rpc[n].qps if n in by_rpc else 0 for n in rpcs],
+            width,
+            label=f"server, {w} worker(s)",
+        )
+        ax.bar(
+            [x + (2 * i + 1) * width for x in xs],
+            [by_rpc[n].echo_qps if n in by_rpc else 0 for n in rpcs],
+            width,
+            alpha=0.45,
+            label=f"echo ceiling, {w} worker(s)",
+        )
     ax.set_xticks([x + width * (len(workers) - 0.5) for x in range(len(rpcs))])
     ax.set_xticklabels(rpcs, rotation=20, ha="right")
     ax.set_ylabel("calls per second")
@@ -346,8 +372,12 @@ def chart(path: pathlib.Path, rows: Sequence[Row]) -> None:
     ax = axes[1]
     top = {r.rpc: r for r in chosen if r.workers == workers[-1]}
     for j, (label, attr) in enumerate((("p50", "p50_ms"), ("p90", "p90_ms"), ("p99", "p99_ms"))):
-        ax.bar([x + j * 0.27 for x in range(len(rpcs))],
-               [getattr(top[n], attr) if n in top else 0 for n in rpcs], 0.27, label=label)  # fmt: skip
+        ax.bar(
+            [x + j * 0.27 for x in range(len(rpcs))],
+            [getattr(top[n], attr) if n in top else 0 for n in rpcs],
+            0.27,
+            label=label,
+        )
     ax.set_xticks([x + 0.27 for x in range(len(rpcs))])
     ax.set_xticklabels(rpcs, rotation=20, ha="right")
     ax.set_ylabel("milliseconds")

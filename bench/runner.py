@@ -40,6 +40,8 @@ class Options:
     cache_dir: pathlib.Path = pathlib.Path("var/bench/datasets")
     work_dir: pathlib.Path = pathlib.Path("var/bench/work")
     profile_dir: pathlib.Path | None = None  # py-spy the server's workers into here
+    #: Extra environment of the real server (ASPEL_LICENSING_* settings), for experiments.
+    server_env: tuple[tuple[str, str], ...] = ()
     seed: int = 2026
 
 
@@ -264,9 +266,12 @@ class Run:
             )
         cpu_before = server.cpu_seconds()
         results = loadgen.run(
-            server.address, streams, duration=o.duration, warmup=o.warmup,
+            server.address,
+            streams,
+            duration=o.duration,
+            warmup=o.warmup,
             connections=o.connections,
-        )  # fmt: skip
+        )
         cpu = server.cpu_seconds() - cpu_before
         if recorder is not None:
             log.info("%s", profiles.summarize(recorder.wait(), top=12))
@@ -280,7 +285,9 @@ class Run:
         bench = scenarios.Workbench(url, o.seed + repeat)
         try:
             with (
-                servers.running(servers.licensing_server(url, workers), log_dir) as real,
+                servers.running(
+                    servers.licensing_server(url, workers, dict(o.server_env)), log_dir
+                ) as real,
                 servers.running(servers.echo_server(workers), log_dir) as echo,
             ):
                 for scenario in self.selected():
@@ -325,7 +332,9 @@ class Run:
                 warmup=o.warmup,
                 duration=o.duration,
             )
-            self.measurements.append(Measurement(**where, rpc="argon2id verify", target="argon2", qps=rate))
+            self.measurements.append(
+                Measurement(**where, rpc="argon2id verify", target="argon2", qps=rate)
+            )
             log.info("    raw argon2id verify: %.1f/s", rate)
         for target, server, method in (
             ("echo", echo, method_for(response_bytes)),
@@ -373,25 +382,40 @@ class Run:
             f"{probe.rpc} probe", probe.method, probe_calls, o.probe_concurrency, 1
         )
         logins = loadgen.Stream(
-            "Authenticate", scenarios.by_name("Authenticate").method, login_calls,
-            o.concurrency, o.clients,
-        )  # fmt: skip
+            "Authenticate",
+            scenarios.by_name("Authenticate").method,
+            login_calls,
+            o.concurrency,
+            o.clients,
+        )
         alone, cpu_alone = self._drive(real, [probe_stream])
         tag = "{engine}-{subscriptions}-w{workers}-r{repeat}".format(**where)
         loaded, _ = self._drive(real, [probe_stream, logins], profile_as=f"under-logins-{tag}")
-        common = {"where": where, "rpc": probe.rpc, "response_bytes": 0, "request_bytes": 0}
-        for target, result, cpu, concurrency in (
-            ("idle", alone[probe_stream.name], cpu_alone, o.probe_concurrency),
-            ("under_logins", loaded[probe_stream.name], None, o.probe_concurrency),
+        for target, result, cpu in (
+            ("idle", alone[probe_stream.name], cpu_alone),
+            ("under_logins", loaded[probe_stream.name], None),
         ):
             m = _measurement(
-                result, target=target, server_cpu=cpu, concurrency=concurrency, **common
+                result,
+                where=where,
+                rpc=probe.rpc,
+                target=target,
+                server_cpu=cpu,
+                concurrency=o.probe_concurrency,
+                response_bytes=0,
+                request_bytes=0,
             )
             self.measurements.append(m)
         logins_m = _measurement(
-            loaded["Authenticate"], where=where, rpc="Authenticate", target="logins",
-            server_cpu=None, concurrency=o.concurrency, response_bytes=0, request_bytes=0,
-        )  # fmt: skip
+            loaded["Authenticate"],
+            where=where,
+            rpc="Authenticate",
+            target="logins",
+            server_cpu=None,
+            concurrency=o.concurrency,
+            response_bytes=0,
+            request_bytes=0,
+        )
         self.measurements.append(logins_m)
         idle, busy = self.measurements[-3], self.measurements[-2]
         log.info(

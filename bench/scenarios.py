@@ -126,7 +126,9 @@ def bearer(token: str) -> tuple[tuple[str, str], ...]:
 
 def prepare_authenticate(bench: Workbench, count: int) -> list[Call]:
     return [
-        Call(pb.AuthenticateRequest(username=a.username, password=BENCH_PASSWORD).SerializeToString())
+        Call(
+            pb.AuthenticateRequest(username=a.username, password=BENCH_PASSWORD).SerializeToString()
+        )
         for a in bench.sample_accounts(count)
     ]
 
@@ -201,18 +203,26 @@ class Scenario:
 
 # The hot RPCs, in the order they run (the ones that change data last).
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("ValidateLicense", "aspel.licensing.v1.ActivationService", prepare_not_yet,
-             requires="aspel.licensing.v1.activation_service_pb2",
-             missing_note="ActivationService is not on this branch yet"),
+    Scenario(
+        "ValidateLicense",
+        "aspel.licensing.v1.ActivationService",
+        prepare_not_yet,
+        requires="aspel.licensing.v1.activation_service_pb2",
+        missing_note="ActivationService is not on this branch yet",
+    ),
     Scenario("ListSubscriptions", LICENSING, prepare_list_subscriptions),
     Scenario("GetUpgradeTerms", LICENSING, prepare_get_upgrade_terms),
     Scenario("Authenticate", LICENSING, prepare_authenticate),
     Scenario("AcceptUpgrade", LICENSING, prepare_accept_upgrade, consumes=True),
-    Scenario("ActivateInstallation", "aspel.licensing.v1.ActivationService",
-             prepare_not_yet, consumes=True,
-             requires="aspel.licensing.v1.activation_service_pb2",
-             missing_note="ActivationService is not on this branch yet"),
-)  # fmt: skip
+    Scenario(
+        "ActivateInstallation",
+        "aspel.licensing.v1.ActivationService",
+        prepare_not_yet,
+        consumes=True,
+        requires="aspel.licensing.v1.activation_service_pb2",
+        missing_note="ActivationService is not on this branch yet",
+    ),
+)
 
 #: The RPC whose latency is watched while logins saturate the server, in order
 #: of preference (the installers' ValidateLicense once it exists).
@@ -240,8 +250,7 @@ def probe_responses(address: str, scenario: Scenario, calls: Sequence[Call]) -> 
             except grpc.RpcError as exc:
                 raise SetupError(
                     f"{scenario.rpc}: the server refused a prepared request: "
-                    f"{exc.code().name} {exc.details()}"  # type: ignore[attr-defined]
+                    f"{exc.code().name} {exc.details()}"
                 ) from exc
             sizes.append(len(response))
     return sizes
-

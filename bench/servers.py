@@ -93,10 +93,11 @@ class ServerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited at start; see {self.log_path}")
-            if len(children_of(self.process.pid)) >= expected_children and self._healthy():
-                # Every worker answers health checks on fresh connections.
-                if all(self._healthy() for _ in range(4 * self.workers)):
-                    return
+            # Every worker up, answering health checks on fresh connections.
+            if len(children_of(self.process.pid)) >= expected_children and all(
+                self._healthy() for _ in range(4 * self.workers)
+            ):
+                return
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"{self.name} did not become ready; see {self.log_path}")
@@ -128,18 +129,29 @@ class ServerProcess:
             self.process.wait(timeout=10)
 
 
-def licensing_server(database_url: str, workers: int) -> ServerProcess:
+def licensing_server(
+    database_url: str, workers: int, env: dict[str, str] | None = None
+) -> ServerProcess:
     """The real server: `aspel-licensing-server --database URL serve --workers N`."""
     address = f"127.0.0.1:{free_port()}"
     executable = pathlib.Path(sys.executable).with_name("aspel-licensing-server")
     return ServerProcess(
         "licensing-server",
         [
-            str(executable), "--database", database_url, "--listen", address,
-            "--log-level", "WARNING", "serve", "--workers", str(workers),
-        ],  # fmt: skip
+            str(executable),
+            "--database",
+            database_url,
+            "--listen",
+            address,
+            "--log-level",
+            "WARNING",
+            "serve",
+            "--workers",
+            str(workers),
+        ],
         address,
         workers,
+        env,
     )
 
 
@@ -152,7 +164,9 @@ def echo_server(workers: int) -> ServerProcess:
         address,
         workers,
         # `bench` is a folder of the repository, not an installed package.
-        env={"PYTHONPATH": os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")]))},
+        env={
+            "PYTHONPATH": os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")]))
+        },
     )
 
 

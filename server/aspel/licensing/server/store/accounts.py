@@ -7,6 +7,7 @@ import datetime as dt
 import peewee
 
 from .models import Account, Session
+from .prepared import PreparedSelect
 
 
 def find_account_by_username(username: str) -> Account | None:
@@ -71,14 +72,21 @@ def create_session(
     )
 
 
-def find_session(token_hash: str) -> Session | None:
-    """The session and its account in one query."""
-    return (
+# Every authenticated RPC runs this: its SQL is built once (see prepared.py).
+_SESSION_WITH_ACCOUNT = PreparedSelect(
+    lambda token_hash: (
         Session.select(Session, Account)
         .join(Account)
         .where(Session.token_hash == token_hash)
-        .get_or_none()
+        .limit(1)
     )
+)
+
+
+def find_session(token_hash: str) -> Session | None:
+    """The session and its account in one query."""
+    found: Session | None = _SESSION_WITH_ACCOUNT.first(token_hash)
+    return found
 
 
 def touch_session(session_id: int, now: dt.datetime) -> None:

@@ -6,13 +6,30 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from .models import Release, UpgradeTermsText
+from .prepared import PreparedSelect
+
+# Read on every portal call: their SQL is built once (see prepared.py).
+_RELEASES_OF = PreparedSelect(
+    lambda *codes: Release.select().where(Release.product_code.in_(list(codes)))
+)
+_CURRENT_TERMS = PreparedSelect(
+    lambda product_code, to_version: (
+        UpgradeTermsText.select()
+        .where(
+            (UpgradeTermsText.product_code == product_code)
+            & (UpgradeTermsText.to_version == to_version)
+        )
+        .order_by(UpgradeTermsText.publish_time.desc(), UpgradeTermsText.id.desc())
+        .limit(1)
+    )
+)
 
 
 def releases_of(product_codes: Iterable[str]) -> list[Release]:
     codes = sorted(set(product_codes))
     if not codes:
         return []
-    return list(Release.select().where(Release.product_code.in_(codes)))
+    return _RELEASES_OF.rows(*codes)
 
 
 def find_release(product_code: str, version: str) -> Release | None:
@@ -40,15 +57,8 @@ def add_release(
 
 def current_terms(product_code: str, to_version: str) -> UpgradeTermsText | None:
     """The terms in force: the newest published for that release."""
-    return (
-        UpgradeTermsText.select()
-        .where(
-            (UpgradeTermsText.product_code == product_code)
-            & (UpgradeTermsText.to_version == to_version)
-        )
-        .order_by(UpgradeTermsText.publish_time.desc(), UpgradeTermsText.id.desc())
-        .first()
-    )
+    found: UpgradeTermsText | None = _CURRENT_TERMS.first(product_code, to_version)
+    return found
 
 
 def add_terms(

@@ -51,12 +51,12 @@ POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+pool", "postgres+pool"
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
-def open_database(url: str) -> peewee.Database:
+def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
     """Returns an unconnected database for `url`.
 
     - `sqlite:///relative/path.db`, `sqlite:////absolute/path.db`, `sqlite:///:memory:`;
-      a file is opened through a pool of connections kept open across RPCs
-      (see `_pooled_sqlite`)
+      with `pooled` (the server's `Store`), a file keeps its connections open
+      across RPCs (see `_pooled_sqlite`)
     - `postgresql://user:password@host:port/name` (psycopg 3)
     - `postgresql+pool://...?max_connections=20&stale_timeout=300`: a connection pool
       per process, so an RPC does not pay for a new connection.
@@ -66,7 +66,9 @@ def open_database(url: str) -> peewee.Database:
         path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
         if not path:
             raise UnsupportedDatabaseUrl(f"no file in database URL {url!r}")
-        if path == ":memory:":
+        if path == ":memory:" or not pooled:
+            if path != ":memory:":
+                pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
             return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, autoconnect=False)
         pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
         return _pooled_sqlite(path)
@@ -118,7 +120,7 @@ class Store:
 
     @classmethod
     def from_url(cls, url: str) -> Store:
-        return cls(open_database(url))
+        return cls(open_database(url, pooled=True))
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,6 +9,7 @@ import peewee
 
 from ..errors import ConcurrentModification
 from .models import Subscription
+from .prepared import PreparedSelect
 
 Predecessor = Subscription.alias("predecessor")
 
@@ -23,33 +24,46 @@ def _with_predecessor() -> peewee.ModelSelect[Subscription]:
     )
 
 
-def list_for_account(account_id: int, after_id: int, limit: int) -> list[Subscription]:
-    """One page in creation order, keyset-paginated on the primary key."""
-    return list(
+# The reads of every portal call build their SQL once (see prepared.py).
+_PAGE = PreparedSelect(
+    lambda account_id, after_id, limit: (
         _with_predecessor()
         .where((Subscription.account == account_id) & (Subscription.id > after_id))
         .order_by(Subscription.id)
         .limit(limit)
     )
+)
+_OWNED = PreparedSelect(
+    lambda account_id, serial_number: (
+        _with_predecessor()
+        .where((Subscription.serial_number == serial_number) & (Subscription.account == account_id))
+        .limit(1)
+    )
+)
+_SUCCESSORS = PreparedSelect(
+    lambda *ids: Subscription.select(Subscription.predecessor, Subscription.serial_number).where(
+        Subscription.predecessor.in_(list(ids))
+    )
+)
+
+
+def list_for_account(account_id: int, after_id: int, limit: int) -> list[Subscription]:
+    """One page in creation order, keyset-paginated on the primary key."""
+    return _PAGE.rows(account_id, after_id, limit)
 
 
 def find_for_account(account_id: int, serial_number: str) -> Subscription | None:
-    return (
-        _with_predecessor()
-        .where((Subscription.serial_number == serial_number) & (Subscription.account == account_id))
-        .get_or_none()
-    )
+    found: Subscription | None = _OWNED.first(account_id, serial_number)
+    return found
 
 
 def successor_serials(subscription_ids: Iterable[int]) -> dict[int, str]:
     """Maps a subscription id to the serial that replaced it, for those replaced."""
-    ids = list(subscription_ids)
+    ids = sorted(set(subscription_ids))
     if not ids:
         return {}
-    rows = Subscription.select(Subscription.predecessor, Subscription.serial_number).where(
-        Subscription.predecessor.in_(ids)
-    )
-    return {row.predecessor_id: row.serial_number for row in rows}  # type: ignore[attr-defined]
+    rows = _SUCCESSORS.rows(*ids)
+    return {row.predecessor_id: row.serial_number for row in rows}
 
 
 def find_successor(subscription_id: int) -> Subscription | None:

@@ -1,0 +1,64 @@
+"""The bench's own arithmetic and its refusal to pass off a run with errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import cli, report
+from bench.runner import Measurement, Options
+from bench.stats import percentile, spread
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([], 50) == 0.0
+
+
+def test_spread_is_half_the_range_over_the_median() -> None:
+    assert spread([90.0, 100.0, 110.0]) == pytest.approx(0.1)
+    assert spread([100.0]) == 0.0
+
+
+def _m(target: str, qps: float, repeat: int = 0, **extra: object) -> Measurement:
+    fields: dict = {"engine": "sqlite", "subscriptions": 1000, "workers": 1, "repeat": repeat}
+    fields.update(rpc="ListSubscriptions", target=target, qps=qps, **extra)
+    return Measurement(**fields)
+
+
+def test_ratio_to_echo_is_taken_within_each_repeat() -> None:
+    measurements = [
+        _m("server", 100, 0), _m("echo", 1000, 0),
+        _m("server", 300, 1), _m("echo", 1000, 1),
+        _m("server", 50, 2), _m("echo", 100, 2),
+    ]  # fmt: skip
+    (row,) = report.summarize(measurements)
+    assert row.echo_ratio == pytest.approx(0.3)  # median of 0.1, 0.3, 0.5
+    (target,) = report.targets(measurements, [row])
+    assert target.threshold == 0.5 and not target.met
+
+
+class _RunWithErrors:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.notes: list[str] = []
+        self.datasets: dict = {}
+        self.measurements = [
+            _m("server", 10, errors={"UNAVAILABLE": 3}, error_samples=["UNAVAILABLE: x"]),
+            _m("echo", 100),
+        ]
+
+    def execute(self) -> None:
+        pass
+
+
+def test_a_run_with_errors_says_so_and_exits_non_zero(monkeypatch, tmp_path, capsys) -> None:
+    monkeypatch.setattr(cli, "Run", _RunWithErrors)
+    code = cli.main(["--no-chart", "--output-dir", str(tmp_path)])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "THIS RUN HAD ERRORS: 3 call(s) failed" in captured.err
+    assert "UNAVAILABLE x3" in captured.err
+    assert "**3**" in captured.out  # the table marks them too
