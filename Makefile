@@ -24,6 +24,7 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/aspel-licensing-server --database $(DATABASE) migrate
 	$(BIN)/aspel-licensing-server --database $(DATABASE) seed-demo --if-empty
+	$(BIN)/aspel-licensing-server keys generate --if-missing
 	$(BIN)/aspel-licensing-server --database $(DATABASE) --listen $(LISTEN) serve
 
 # Regenerates the committed stubs. The google/type and google/rpc protos come

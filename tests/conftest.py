@@ -14,6 +14,7 @@ from aspel.licensing.server.app import Services, build_services, create_server
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.credentials import Argon2Parameters, PasswordHasher
+from aspel.licensing.server.domain.signing import generate_key_file
 from aspel.licensing.server.settings import Settings
 from aspel.licensing.server.store.database import open_database
 from aspel.licensing.server.store.migrate import migrate
@@ -37,8 +38,16 @@ def database_url(tmp_path: pathlib.Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, listen="127.0.0.1:0", argon2=FAST_ARGON2)
+def settings(database_url: str, tmp_path: pathlib.Path) -> Settings:
+    # A licence signing key of the test's own (ActivationService).
+    signing_key_file = tmp_path / "signing-keys.json"
+    generate_key_file(signing_key_file, START, if_missing=True)
+    return Settings(
+        database_url=database_url,
+        listen="127.0.0.1:0",
+        argon2=FAST_ARGON2,
+        signing_key_file=str(signing_key_file),
+    )
 
 
 @pytest.fixture

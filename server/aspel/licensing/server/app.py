@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 import signal
 import threading
 from collections.abc import Callable
@@ -11,17 +12,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
+from aspel.licensing.v1 import (
+    activation_service_pb2,
+    activation_service_pb2_grpc,
+    licensing_service_pb2,
+    licensing_service_pb2_grpc,
+)
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from .domain.activation import ActivationService
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import PasswordHasher
 from .domain.portal import PortalService
+from .domain.signing import KeyRingSource
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
+from .transport.activation_servicer import ActivationServicer, encode_certificate
 from .transport.error_interceptor import ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 
@@ -68,6 +77,7 @@ class Services:
     calendar: BusinessCalendar
     auth: AuthService
     portal: PortalService
+    activation: ActivationService
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -84,6 +94,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
+        activation=ActivationService(
+            store,
+            calendar,
+            KeyRingSource(pathlib.Path(settings.signing_key_file)),
+            encode_certificate,
+        ),
     )
 
 
@@ -109,6 +125,12 @@ def create_server(
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
     ]
+    activation_service_pb2_grpc.add_ActivationServiceServicer_to_server(
+        ActivationServicer(services.activation), server
+    )
+    service_names.append(
+        activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
+    )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ["", *service_names]:
@@ -126,6 +148,8 @@ def create_server(
 def serve(settings: Settings) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
     server, port, services = create_server(settings)
+    # Fails now, not at the first activation, when the signing keys are unusable.
+    services.activation.keys.current()
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)

@@ -27,3 +27,9 @@ def hit(key: str, *, limit: int, window: dt.timedelta, now: dt.datetime) -> bool
         RateLimitWindow.id == row.id
     ).execute()
     return True
+
+
+def window_end(key: str, window: dt.timedelta) -> dt.datetime | None:
+    """When the current window of `key` ends (and `hit` counts from zero again)."""
+    row = RateLimitWindow.get_or_none(RateLimitWindow.key == key)
+    return None if row is None else row.window_start + window
