@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
 from aspel.licensing.client.license_verification import PinnedKeys
 from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.signing import read_key_file
@@ -22,8 +25,6 @@ from aspel.licensing.v1 import (
     licensing_service_pb2,
     licensing_service_pb2_grpc,
 )
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 if TYPE_CHECKING:  # the shared fixtures' module, not importable as a package
     from conftest import RunningServer

@@ -7,9 +7,10 @@ import uuid
 from typing import Any
 
 import grpc
+from google.rpc import error_details_pb2
+
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.v1 import activation_service_pb2
-from google.rpc import error_details_pb2
 
 from .conftest import (
     MACHINE,

@@ -7,6 +7,9 @@ import pathlib
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from aspel.licensing.client import license_verification as lv
 from aspel.licensing.client.license_verification import (
     LicenseVerificationError,
@@ -17,8 +20,6 @@ from aspel.licensing.client.license_verification import (
 )
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.v1 import activation_pb2
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .conftest import MACHINE, DemoSerial, activate_request
 

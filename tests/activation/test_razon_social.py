@@ -5,9 +5,10 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from aspel.licensing.server.domain.razon_social import matches, normalize, parse
 from hypothesis import given
 from hypothesis import strategies as st
+
+from aspel.licensing.server.domain.razon_social import matches, normalize, parse
 
 
 def strip_accents(text: str) -> str:

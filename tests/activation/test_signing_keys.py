@@ -13,6 +13,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from aspel.licensing.client.license_verification import PinnedKeys, verify_license
 from aspel.licensing.server import cli
 from aspel.licensing.server.domain.clock import FixedClock

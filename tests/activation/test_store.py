@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 import pytest
+
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.errors import ConcurrentModification
 from aspel.licensing.server.store import activations

@@ -30,10 +30,11 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aspel.licensing.v1 import activation_pb2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from google.protobuf.message import DecodeError
+
+from aspel.licensing.v1 import activation_pb2
 
 #: How far the local clock may lag the server's before it counts as set back.
 DEFAULT_CLOCK_TOLERANCE = dt.timedelta(minutes=5)

@@ -23,7 +23,7 @@ from .. import errors
 from ..store import activations as activation_store
 from ..store import audit, idempotency, rate_limits
 from ..store import subscriptions as subscription_store
-from ..store.database import Store
+from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from . import razon_social, serials
 from .clock import BusinessCalendar
@@ -156,9 +156,40 @@ class ActivationService:
         """Activates (or finds the activation of) this machine and issues a licence.
 
         Everything from the first read to the insert is one write transaction
-        (BEGIN IMMEDIATE on SQLite), so concurrent activations are counted one
-        after another and never exceed the seats.
+        that holds the serial's row (BEGIN IMMEDIATE on SQLite, SELECT ... FOR
+        UPDATE on PostgreSQL), so concurrent activations are counted one after
+        another and never exceed the seats. The partial unique indexes of the
+        activation table refuse anything that slips by (CONCURRENT_MODIFICATION).
         """
+        detail = {"product_code": product_code, "version": version, "hostname": hostname}
+        with self._audit_refusal(
+            "activation.refused", serial_number, machine_fingerprint, peer, detail
+        ):
+            return self._activate(
+                serial_number,
+                razon_social_text,
+                product_code,
+                version,
+                machine_fingerprint,
+                hostname,
+                request_id,
+                peer,
+                detail,
+            )
+
+    @retry_on_conflict()
+    def _activate(
+        self,
+        serial_number: str,
+        razon_social_text: str,
+        product_code: str,
+        version: str,
+        machine_fingerprint: str,
+        hostname: str,
+        request_id: str | None,
+        peer: str | None,
+        detail: dict[str, str],
+    ) -> ActivationResult:
         now = self.calendar.now()
         today = self.calendar.today()
         scope = f"serial:{serial_number}"
@@ -171,20 +202,16 @@ class ActivationService:
             machine_fingerprint,
             hostname,
         )
-        detail = {"product_code": product_code, "version": version, "hostname": hostname}
-        with (
-            self._audit_refusal(
-                "activation.refused", serial_number, machine_fingerprint, peer, detail
-            ),
-            self.store.write(),
-        ):
+        with self.store.write():
+            row = self._subscription(serial_number)
+            # Every change of one serial's seats waits here for the previous one.
+            subscription_store.lock(row.id)
             if request_id:
                 earlier = idempotency.find(scope, request_id)
                 if earlier is not None:
                     if earlier.request_hash != request_hash:
                         raise errors.RequestIdReused()
                     return self._replay_activation(earlier.result, serial_number)
-            row = self._subscription(serial_number)
             shown = serials.display(serial_number)
             if not razon_social.matches(razon_social_text, row.account.razon_social):
                 raise errors.RazonSocialMismatch(shown)
@@ -283,15 +310,19 @@ class ActivationService:
         machine_fingerprint: str,
         peer: str | None,
     ) -> ValidationResult:
+        detail = {"activation_id": activation_id}
+        with self._audit_refusal(
+            "validation.refused", serial_number, machine_fingerprint, peer, detail
+        ):
+            return self._validate(serial_number, activation_id, machine_fingerprint)
+
+    @retry_on_conflict()
+    def _validate(
+        self, serial_number: str, activation_id: str, machine_fingerprint: str
+    ) -> ValidationResult:
         now = self.calendar.now()
         today = self.calendar.today()
-        detail = {"activation_id": activation_id}
-        with (
-            self._audit_refusal(
-                "validation.refused", serial_number, machine_fingerprint, peer, detail
-            ),
-            self.store.write(),
-        ):
+        with self.store.write():
             row = self._subscription(serial_number)
             activation = self._activation(row, activation_id, machine_fingerprint)
             state = current_state(row, today)
@@ -324,18 +355,32 @@ class ActivationService:
         request_id: str | None,
         peer: str | None,
     ) -> ActivationView:
+        detail = {"activation_id": activation_id}
+        with self._audit_refusal(
+            "deactivation.refused", serial_number, machine_fingerprint, peer, detail
+        ):
+            return self._deactivate(
+                serial_number, activation_id, machine_fingerprint, request_id, peer, detail
+            )
+
+    @retry_on_conflict()
+    def _deactivate(
+        self,
+        serial_number: str,
+        activation_id: str,
+        machine_fingerprint: str,
+        request_id: str | None,
+        peer: str | None,
+        detail: dict[str, str],
+    ) -> ActivationView:
         now = self.calendar.now()
         scope = f"serial:{serial_number}"
         request_hash = _request_hash(
             "DeactivateInstallation", serial_number, activation_id, machine_fingerprint
         )
-        detail = {"activation_id": activation_id}
-        with (
-            self._audit_refusal(
-                "deactivation.refused", serial_number, machine_fingerprint, peer, detail
-            ),
-            self.store.write(),
-        ):
+        with self.store.write():
+            row = self._subscription(serial_number)
+            subscription_store.lock(row.id)
             if request_id:
                 earlier = idempotency.find(scope, request_id)
                 if earlier is not None:
@@ -345,7 +390,6 @@ class ActivationService:
                     if replay is None:  # pragma: no cover - never deleted
                         raise errors.ActivationNotFound(serials.display(serial_number))
                     return activation_view(replay, serial_number)
-            row = self._subscription(serial_number)
             activation = self._activation(row, activation_id, machine_fingerprint)
             key = f"deactivate:{serial_number}"
             window = self.policy.deactivation_window

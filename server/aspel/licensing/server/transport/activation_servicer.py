@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import grpc
-from aspel.licensing.v1 import activation_pb2, subscription_pb2
+
+from aspel.licensing.v1 import activation_pb2
 from aspel.licensing.v1 import activation_service_pb2 as pb
 from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 
@@ -72,7 +73,7 @@ def signing_key(view: PublicKeyView) -> activation_pb2.SigningKey:
     return activation_pb2.SigningKey(
         key_id=view.key_id,
         public_key=view.public_key,
-        state=activation_pb2.SigningKeyState.Value(f"SIGNING_KEY_STATE_{view.state}"),
+        state=f"SIGNING_KEY_STATE_{view.state}",
         create_time=convert.timestamp(view.create_time),
     )
 
@@ -164,7 +165,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             peer=context.peer(),
         )
         return pb.ValidateLicenseResponse(
-            state=subscription_pb2.SubscriptionState.Value(f"SUBSCRIPTION_STATE_{result.state}"),
+            state=f"SUBSCRIPTION_STATE_{result.state}",
             retire_date=convert.date(result.retire_date),
             signed_license=signed_license(result.signed_license),
             successor_serial_number=result.successor_serial_number or "",

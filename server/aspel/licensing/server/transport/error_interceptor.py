@@ -9,6 +9,7 @@ of its internals.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,12 @@ def status_of(error: LicensingError) -> grpc.Status:
 _INTERNAL = status_of(LicensingError())
 
 
+def _access_log(method: str, outcome: str, started: float) -> None:
+    # The method and outcome only: requests may hold passwords and tokens.
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("rpc %s %s %.1fms", method, outcome, (time.perf_counter() - started) * 1000)
+
+
 class ErrorInterceptor(grpc.ServerInterceptor):
     def intercept_service(
         self,
@@ -74,10 +81,14 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         method = handler_call_details.method
 
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
             try:
-                return inner(request, context)
+                response = inner(request, context)
+                _access_log(method, "OK", started)
+                return response
             except LicensingError as error:
                 status = status_of(error)
+                _access_log(method, error.reason, started)
             except Exception:
                 log.exception("unexpected error in %s", method)
                 status = _INTERNAL

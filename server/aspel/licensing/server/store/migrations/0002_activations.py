@@ -6,11 +6,14 @@ two partial unique indexes are the database's own guard for the rules
 inside one write transaction; the indexes catch anything that slips by).
 """
 
-from aspel.licensing.server.store.fields import UtcDateTimeField
+from typing import Any
+
 from peewee import CharField, ForeignKeyField, IntegerField, Model
 
+from aspel.licensing.server.store.fields import UtcDateTimeField
 
-def up(migrator, db):
+
+def up(migrator: Any, db: Any) -> None:
     class Base(Model):
         class Meta:
             database = db
