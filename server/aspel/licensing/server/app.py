@@ -10,10 +10,9 @@ import pathlib
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -36,7 +35,7 @@ from .settings import Settings
 from .store import migrate
 from .store.database import Store
 from .transport.activation_servicer import ActivationServicer, encode_certificate
-from .transport.error_interceptor import ErrorInterceptor
+from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 
 log = logging.getLogger(__name__)
@@ -44,34 +43,6 @@ log = logging.getLogger(__name__)
 
 class SchemaNotCurrent(RuntimeError):
     """The database needs `aspel-licensing-server migrate` first."""
-
-
-class ConnectionInterceptor(grpc.ServerInterceptor):
-    """One database connection for the whole of each RPC."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        store = self.store
-
-        def with_connection(request: Any, context: grpc.ServicerContext) -> Any:
-            with store.connection():
-                return inner(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            with_connection,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
 
 
 @dataclass
@@ -109,10 +80,17 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
 
 def create_server(
-    settings: Settings, clock: Clock | None = None, *, reuse_port: bool = False
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    reuse_port: bool = False,
+    services: Services | None = None,
 ) -> tuple[grpc.Server, int, Services]:
-    """A started-to-be server bound to `settings.listen`; returns it, its port and services."""
-    services = build_services(settings, clock)
+    """A started-to-be server bound to `settings.listen`; returns it, its port and services.
+
+    Given `services`, the server shares them (and so the store) instead of building its own.
+    """
+    services = services or build_services(settings, clock)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
@@ -152,14 +130,36 @@ def create_server(
     return server, port, services
 
 
+def create_internal_server(
+    settings: Settings, services: Services, *, reuse_port: bool = False
+) -> tuple[grpc.Server, int] | None:
+    """The same services on `settings.internal_listen`, always with reflection, for
+    support engineers' grpcurl on an internal network; None when it is not set.
+
+    So a public port can run with `reflection` off while the internal one keeps it.
+    """
+    if not settings.internal_listen:
+        return None
+    internal_settings = dataclasses.replace(
+        settings, listen=settings.internal_listen, reflection=True, internal_listen=""
+    )
+    server, port, _ = create_server(internal_settings, reuse_port=reuse_port, services=services)
+    return server, port
+
+
 def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
     server, port, services = create_server(settings, reuse_port=reuse_port)
     # Fails now, not at the first activation, when the signing keys are unusable.
     services.activation.keys.current()
+    internal = create_internal_server(settings, services, reuse_port=reuse_port)
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
+    if internal is not None:
+        internal[0].start()
+        internal_host = settings.internal_listen.rsplit(":", 1)[0]
+        log.info("internal port (reflection on) listening on %s:%d", internal_host, internal[1])
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -169,7 +169,11 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     stopping.wait()
-    server.stop(settings.shutdown_grace_seconds).wait()
+    stopped = [server.stop(settings.shutdown_grace_seconds)]
+    if internal is not None:
+        stopped.append(internal[0].stop(settings.shutdown_grace_seconds))
+    for event in stopped:
+        event.wait()
     services.store.close()
     log.info("stopped")
 

@@ -1,9 +1,9 @@
-"""Turns every raised error into a rich `google.rpc.Status` (AIP-193).
+"""Server interceptors: rich errors (AIP-193) and one database connection per RPC.
 
-Typed `LicensingError`s become their code with one `ErrorInfo` (the stable
-reason), one es-MX `LocalizedMessage` and, for bad fields, a `BadRequest`.
-Anything else is logged with its traceback and answered INTERNAL with nothing
-of its internals.
+`ErrorInterceptor` turns typed `LicensingError`s into their code with one
+`ErrorInfo` (the stable reason), one es-MX `LocalizedMessage` and, for bad
+fields, a `BadRequest`. Anything else is logged with its traceback and answered
+INTERNAL with nothing of its internals.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
@@ -19,6 +19,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ..errors import ERROR_DOMAIN, LicensingError
+from ..store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +69,35 @@ def _access_log(method: str, outcome: str, started: float) -> None:
         log.debug("rpc %s %s %.1fms", method, outcome, (time.perf_counter() - started) * 1000)
 
 
+UnaryBehavior: TypeAlias = Callable[[Any, grpc.ServicerContext], Any]
+Continuation: TypeAlias = Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None]
+
+
+def _wrap_unary(
+    continuation: Continuation,
+    details: grpc.HandlerCallDetails,
+    wrap: Callable[[UnaryBehavior, str], UnaryBehavior],
+) -> grpc.RpcMethodHandler | None:
+    """The method's handler with its unary behaviour passed through `wrap`
+    (every RPC of this service is unary-unary; others pass untouched)."""
+    handler = continuation(details)
+    if handler is None or handler.unary_unary is None:
+        return handler
+    return grpc.unary_unary_rpc_method_handler(
+        wrap(handler.unary_unary, details.method),
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
 class ErrorInterceptor(grpc.ServerInterceptor):
     def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        method = handler_call_details.method
+        return _wrap_unary(continuation, handler_call_details, self._guard)
 
+    @staticmethod
+    def _guard(inner: UnaryBehavior, method: str) -> UnaryBehavior:
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
             try:
@@ -95,8 +113,25 @@ class ErrorInterceptor(grpc.ServerInterceptor):
             # Outside the except blocks: abort raises to end the RPC.
             context.abort_with_status(status)
 
-        return grpc.unary_unary_rpc_method_handler(
-            guarded,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return guarded
+
+
+class ConnectionInterceptor(grpc.ServerInterceptor):
+    """One database connection for the whole of each RPC."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def intercept_service(
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        store = self.store
+
+        def wrap(inner: UnaryBehavior, _method: str) -> UnaryBehavior:
+            def with_connection(request: Any, context: grpc.ServicerContext) -> Any:
+                with store.connection():
+                    return inner(request, context)
+
+            return with_connection
+
+        return _wrap_unary(continuation, handler_call_details, wrap)
