@@ -89,6 +89,17 @@ def database_url(engine: str, tmp_path: pathlib.Path, request: pytest.FixtureReq
     return cluster.url(cluster.create_database(template=template))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathlib.Path]:
+    """A licence signing key for every server the tests start, in this process or
+    as a child (`aspel-licensing-server serve` refuses to start without one)."""
+    path = tmp_path_factory.mktemp("signing") / "signing-keys.json"
+    generate_key_file(path, START)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASPEL_LICENSING_SIGNING_KEY_FILE", str(path))
+        yield path
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: pathlib.Path) -> Settings:
     # A licence signing key of the test's own (ActivationService).

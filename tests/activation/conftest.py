@@ -7,7 +7,7 @@ import datetime as dt
 import pathlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 import pytest
@@ -25,9 +25,7 @@ from aspel.licensing.v1 import (
     licensing_service_pb2,
     licensing_service_pb2_grpc,
 )
-
-if TYPE_CHECKING:  # the shared fixtures' module, not importable as a package
-    from conftest import RunningServer
+from tests.conftest import RunningServer
 
 MACHINE = "machine-fp-0001"
 OTHER_MACHINE = "machine-fp-0002"

@@ -25,6 +25,12 @@ from .conftest import MACHINE, DemoSerial, activate_request
 
 
 @pytest.fixture
+def engine() -> str:
+    """Keys and offline checks do not depend on the database engine: SQLite only."""
+    return "sqlite"
+
+
+@pytest.fixture
 def signed(stub: Any, sae: DemoSerial) -> activation_pb2.SignedLicense:
     license_: activation_pb2.SignedLicense = stub.ActivateInstallation(
         activate_request(sae)

@@ -9,6 +9,8 @@ import logging
 import os
 import pathlib
 import stat
+import subprocess
+import sys
 from typing import Any
 
 import grpc
@@ -28,6 +30,13 @@ from aspel.licensing.server.settings import Settings
 from aspel.licensing.v1 import activation_pb2, activation_service_pb2
 
 from .conftest import MACHINE, DemoSerial, activate_request, failure
+
+
+@pytest.fixture
+def engine() -> str:
+    """Keys and offline checks do not depend on the database engine: SQLite only."""
+    return "sqlite"
+
 
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
 
@@ -214,3 +223,21 @@ def test_the_key_file_location_comes_from_the_environment(
     assert cli.main(["keys", "generate"]) == 0
 
     assert path.exists()
+
+
+def test_serve_refuses_to_start_without_a_signing_key(tmp_path: pathlib.Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ops.db'}"
+    server = [sys.executable, "-m", "aspel.licensing.server", "--database", url]
+    env = {**os.environ, "ASPEL_LICENSING_SIGNING_KEY_FILE": str(tmp_path / "missing.json")}
+    subprocess.run([*server, "migrate"], check=True, capture_output=True, env=env, timeout=60)
+
+    result = subprocess.run(
+        [*server, "--listen", "127.0.0.1:0", "serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert "keys generate" in result.stderr

@@ -249,7 +249,8 @@ class VersionMismatch(LicensingError):
         else:
             text += (
                 f" Usa el número de serie de {installer_product} {installer_version} que aparece "
-                "en «Mi cuenta Aspel», o instala la versión que corresponde a tu número de serie."
+                "en «Mi cuenta Aspel» (si tu suscripción permite la versión nueva, actualiza ahí "
+                "tu número de serie), o instala la versión que corresponde a tu número de serie."
             )
         super().__init__(text, metadata=metadata)
 
