@@ -1,4 +1,4 @@
-"""`aspel-licensing-server`: serve, migrate, seed-demo, keys."""
+"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, keys."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .settings import (
     DEFAULT_DATABASE_URL,
     DEFAULT_LISTEN,
     DEFAULT_SIGNING_KEY_FILE,
+    DEFAULT_SMTP_URL,
     ENV_PREFIX,
     Settings,
 )
@@ -38,15 +39,34 @@ def build_parser() -> argparse.ArgumentParser:
             f"default {DEFAULT_SIGNING_KEY_FILE})"
         ),
     )
+    parser.add_argument(
+        "--smtp-url",
+        metavar="URL",
+        help=(
+            f"where email goes: smtp://user:pass@host:587, smtps://user:pass@host:465 or "
+            f"file:var/mail (env {ENV_PREFIX}SMTP_URL; default {DEFAULT_SMTP_URL})"
+        ),
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve gRPC until SIGTERM (drains in-flight calls)")
+    serve = commands.add_parser(
+        "serve", help="serve gRPC until SIGTERM (drains in-flight calls); also delivers email"
+    )
     serve.add_argument(
         "--workers",
         type=int,
         default=None,
         metavar="N",
         help=f"server processes sharing the port (env {ENV_PREFIX}WORKERS; default 1)",
+    )
+    serve.add_argument(
+        "--no-mailer",
+        action="store_true",
+        help=f"do not deliver email here (a separate `mailer` does; env {ENV_PREFIX}MAIL_WORKER=0)",
+    )
+    commands.add_parser(
+        "mailer",
+        help="deliver queued email until SIGTERM (for deployments that run it apart from serve)",
     )
     commands.add_parser("migrate", help="create or bring the database schema up to date")
     seed = commands.add_parser("seed-demo", help="load the demo accounts and catalog")
@@ -130,25 +150,34 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings.from_env(
-        database_url=args.database, listen=args.listen, signing_key_file=args.signing_key_file
+        database_url=args.database,
+        listen=args.listen,
+        smtp_url=args.smtp_url,
+        mail_worker=False if getattr(args, "no_mailer", False) else None,
+        signing_key_file=args.signing_key_file,
     )
     if args.command == "keys":
         return run_keys(args, settings)
     if args.command == "serve":
         from .app import SchemaNotCurrent, build_services, serve_workers
         from .domain.signing import KeyFileError
+        from .mail.transports import InvalidMailUrl, from_url
 
         workers = args.workers or settings.workers
         try:
-            # Checked once up front, so a stale schema or unusable signing keys
-            # fail before any fork.
+            # Checked once up front, so a stale schema, unusable signing keys or
+            # a bad --smtp-url fail before any fork.
             services = build_services(settings)
             services.store.close()
             services.activation.keys.current()
+            if settings.mail_worker:
+                from_url(settings.smtp_url)
             return serve_workers(settings, workers)
-        except (SchemaNotCurrent, KeyFileError) as exc:
+        except (SchemaNotCurrent, KeyFileError, InvalidMailUrl) as exc:
             print(exc, file=sys.stderr)
             return 2
+    if args.command == "mailer":
+        return _mailer(settings)
     if args.command == "migrate":
         from .store.database import open_database
         from .store.migrate import migrate
@@ -172,6 +201,31 @@ def main(argv: list[str] | None = None) -> int:
         print("the database already has accounts; demo data not loaded")
         return 0 if args.if_empty else 1
     raise AssertionError(args.command)
+
+
+def _mailer(settings: Settings) -> int:
+    from .domain.clock import SystemClock
+    from .mail.transports import InvalidMailUrl
+    from .mail.worker import build_worker, run_until_signalled
+    from .store import migrate
+    from .store.database import Store
+
+    store = Store.from_url(settings.database_url)
+    missing = migrate.pending(store.database)
+    if missing:
+        print(
+            f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        worker = build_worker(settings, store, SystemClock())
+    except InvalidMailUrl as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    run_until_signalled(worker, settings.mail_poll_seconds)
+    store.close()
+    return 0
 
 
 if __name__ == "__main__":

@@ -33,12 +33,13 @@ from types import ModuleType
 from ..base import DEFAULT_DEADLINE
 from ..errors import LicensingError
 from ..session_file import SessionFileError, delete_session
-from . import common, installer, portal
+from . import common, installer, password, portal
 from .common import DEFAULT_SERVER, PROGRAM, SERVER_ENV, CliError, Context, describe_error
 
 #: The modules whose `add_commands(subparsers)` make up the CLI, in help order.
 COMMAND_MODULES: list[ModuleType] = [
     portal,
+    password,
     installer,
 ]
 
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
             f"  {PROGRAM} terms NO_SERIE\n"
             f"  {PROGRAM} upgrade NO_SERIE\n"
             f"  {PROGRAM} logout\n"
+            f"  {PROGRAM} forgot-password demo@example.com\n"
+            f"  {PROGRAM} reset-password\n"
             f"  {PROGRAM} activate NO_SERIE --razon-social 'Mi Empresa, S.A. de C.V.' "
             "--product SAE --version 8.0\n"
             f"  {PROGRAM} validate NO_SERIE.lic\n"
