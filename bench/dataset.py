@@ -38,6 +38,7 @@ from aspel.licensing.server.store import migrate as migrations
 from aspel.licensing.server.store.database import open_database
 from aspel.licensing.server.store.models import (
     Account,
+    Activation,
     AuditEvent,
     OutboxMessage,
     Release,
@@ -49,7 +50,7 @@ from aspel.licensing.server.store.models import (
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the generated data changes, so stale caches are rebuilt.
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 #: The password of every bench account (bench data only, never production).
 BENCH_PASSWORD = "bench-aspel-2026"  # noqa: S105 - a published test password
 USERNAME_FORMAT = "bench{:07d}"
@@ -93,6 +94,11 @@ VERSION_AGE_WEIGHTS = (45, 45, 10)  # newest, previous, older
 UPGRADED_SHARE = 0.40  # of newest-version rented serials: reached by an upgrade
 SECOND_UPGRADE_SHARE = 0.10  # of those: two upgrades ago (a chain of three)
 PERPETUAL_SHARE = 0.25
+# Installed products: most usable serials are activated on every seat they
+# have; the rest were bought or upgraded and not installed yet. Some machines
+# were replaced (an old, deactivated activation).
+ACTIVATED_SHARE = 0.85
+REPLACED_MACHINE_SHARE = 0.10
 SUSPENDED_SHARE = 0.02
 BILLING = (("MONTHLY", 45), ("ANNUAL", 40), ("SEMIANNUAL", 15))
 USERS = ((1, 60), (2, 15), (3, 10), (5, 10), (10, 5))
@@ -139,6 +145,8 @@ class Manifest:
     sessions: int
     audit_events: int
     outbox_messages: int
+    activations: int
+    activatable: int  # ACTIVE serials with no activation yet (a free seat)
     reference_date: str
     build_seconds: float
     dataset_version: int = DATASET_VERSION
@@ -194,6 +202,7 @@ class Tables:
     sessions: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
     audit: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
     outbox: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
+    activations: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
 
 
 ACCOUNT_COLUMNS = (
@@ -243,6 +252,10 @@ AUDIT_COLUMNS = (
     "serial_number",
     "detail",
 )
+ACTIVATION_COLUMNS = (
+    "public_id", "subscription", "machine_fingerprint", "hostname", "product_code", "version",
+    "seat", "create_time", "last_validate_time", "deactivate_time",
+)  # fmt: skip
 OUTBOX_COLUMNS = (
     "message_id",
     "kind",
@@ -295,6 +308,7 @@ class Generator:
         self.accounts = 0
         self.superseded = 0
         self.upgradeable = 0
+        self.activatable = 0
         self.now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
 
     def catalog(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -396,6 +410,8 @@ class Generator:
                 retire,
             )
             tables.subscriptions.append(row)
+            # Until its retire date the old version keeps running where it was.
+            self._activations(row, tables, ended=retire if retire < self.today else None)
             predecessor = row[0]
             start = upgraded_on
             self.superseded += 1
@@ -416,6 +432,9 @@ class Generator:
             next_payment,
         )
         tables.subscriptions.append(row)
+        activated = self._activations(row, tables, ended=None)
+        if status == "ACTIVE" and not activated:
+            self.activatable += 1
         if status == "ACTIVE" and not perpetual and age == 1:
             self.upgradeable += 1
         if predecessor is not None:
@@ -445,6 +464,30 @@ class Generator:
                     _utc(activation, rng),
                 )
             )
+
+    def _activations(self, row: tuple[Any, ...], tables: Tables, ended: dt.date | None) -> int:
+        """The installations of one serial; returns how many are active."""
+        rng = self.rng
+        row_id, product, version, allowed, activation_day = row[0], row[3], row[4], row[6], row[9]
+        if rng.random() >= ACTIVATED_SHARE:
+            return 0
+        installed = 1 if allowed == 1 else rng.randint(1, allowed)
+        created = _utc(activation_day + dt.timedelta(days=rng.randrange(0, 15)), rng)
+        if rng.random() < REPLACED_MACHINE_SHARE:
+            tables.activations.append(
+                (f"act_{rng.getrandbits(64):016x}", row_id, f"fp-{rng.getrandbits(128):032x}",
+                 f"PC-{rng.randrange(10_000):04d}", product, version, 1, created, created,
+                 created + dt.timedelta(days=rng.randrange(30, 300)))
+            )  # fmt: skip
+        validated = _utc(self.today - dt.timedelta(days=rng.randrange(0, 30)), rng)
+        for seat in range(1, installed + 1):
+            tables.activations.append(
+                (f"act_{rng.getrandbits(64):016x}", row_id, f"fp-{rng.getrandbits(128):032x}",
+                 f"PC-{rng.randrange(10_000):04d}", product, version, seat, created,
+                 min(validated, _utc(ended, rng)) if ended else validated,
+                 _utc(ended, rng) if ended else None)
+            )  # fmt: skip
+        return 0 if ended else installed
 
     def _account(self, tables: Tables) -> None:
         rng = self.rng
@@ -502,6 +545,7 @@ class Generator:
                 self._account(tables)
             # A lineage may overshoot by a predecessor or two: trim to the target.
             tables.subscriptions = [r for r in tables.subscriptions if r[0] <= self.target]
+            tables.activations = [a for a in tables.activations if a[1] <= self.target]
             yield tables
 
 
@@ -517,7 +561,7 @@ def load(database: peewee.Database, subscriptions: int, today: dt.date) -> Manif
     started = time.perf_counter()
     generator = Generator(subscriptions, today, bench_password_hash())
     releases, terms = generator.catalog()
-    counts = dict.fromkeys(("subscriptions", "sessions", "audit", "outbox"), 0)
+    counts = dict.fromkeys(("subscriptions", "sessions", "audit", "outbox", "activations"), 0)
     with database.atomic():
         bulk_insert(
             database,
@@ -539,6 +583,9 @@ def load(database: peewee.Database, subscriptions: int, today: dt.date) -> Manif
             counts["sessions"] += bulk_insert(database, Session, SESSION_COLUMNS, tables.sessions)
             counts["audit"] += bulk_insert(database, AuditEvent, AUDIT_COLUMNS, tables.audit)
             counts["outbox"] += bulk_insert(database, OutboxMessage, OUTBOX_COLUMNS, tables.outbox)
+            counts["activations"] += bulk_insert(
+                database, Activation, ACTIVATION_COLUMNS, tables.activations
+            )
             if batch % 40 == 0:
                 log.info("  %d serials loaded", counts["subscriptions"])
     if not isinstance(database, peewee.SqliteDatabase):
@@ -560,6 +607,8 @@ def load(database: peewee.Database, subscriptions: int, today: dt.date) -> Manif
         sessions=counts["sessions"],
         audit_events=counts["audit"],
         outbox_messages=counts["outbox"],
+        activations=counts["activations"],
+        activatable=generator.activatable,
         reference_date=today.isoformat(),
         build_seconds=round(time.perf_counter() - started, 1),
     )

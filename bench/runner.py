@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 import pathlib
 import statistics
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
+
+from aspel.licensing.server.domain.signing import generate_key_file
 
 from . import argon2_rate, dataset, loadgen, profiles, scenarios, servers
 from .echo_server import method_for
@@ -162,8 +165,6 @@ class PostgresEngine:
         self.templates: dict[int, str] = {}
 
     def pristine(self, subscriptions: int) -> dataset.Manifest:
-        import datetime as dt
-
         name = self.cluster.create_database()
         log.info("loading the %d-serial dataset into PostgreSQL", subscriptions)
         manifest = dataset.load_postgresql(self.cluster.url(name), subscriptions, dt.date.today())
@@ -217,7 +218,7 @@ class Run:
             if self.options.rpcs and scenario.rpc not in self.options.rpcs:
                 continue
             if not scenario.available():
-                note = f"{scenario.rpc} not measured: {scenario.missing_note}"
+                note = f"{scenario.rpc} not measured: the server on this branch has no such RPC"
                 if note not in self.notes:
                     self.notes.append(note)
                     log.warning(note)
@@ -282,12 +283,14 @@ class Run:
         where = {"engine": engine, "subscriptions": size, "workers": workers, "repeat": repeat}
         log.info("%s, %d serials, %d worker(s), repeat %d", engine, size, workers, repeat + 1)
         log_dir = o.work_dir / "logs"
+        # Licences are signed: the server needs a key file (a bench-only key).
+        key_file = o.work_dir / "signing-keys.json"
+        generate_key_file(key_file, dt.datetime.now(dt.UTC), if_missing=True)
+        env = {"ASPEL_LICENSING_SIGNING_KEY_FILE": str(key_file), **dict(o.server_env)}
         bench = scenarios.Workbench(url, o.seed + repeat)
         try:
             with (
-                servers.running(
-                    servers.licensing_server(url, workers, dict(o.server_env)), log_dir
-                ) as real,
+                servers.running(servers.licensing_server(url, workers, env), log_dir) as real,
                 servers.running(servers.echo_server(workers), log_dir) as echo,
             ):
                 for scenario in self.selected():

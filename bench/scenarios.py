@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import random
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 
@@ -30,13 +31,21 @@ from aspel.licensing.server.domain.subscriptions import (
 from aspel.licensing.server.domain.upgrade_terms import render
 from aspel.licensing.server.store import catalog
 from aspel.licensing.server.store.database import Store
-from aspel.licensing.server.store.models import Account, Release, Session, Subscription
+from aspel.licensing.server.store.models import (
+    Account,
+    Activation,
+    Release,
+    Session,
+    Subscription,
+)
+from aspel.licensing.v1 import activation_service_pb2 as activation_pb
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 
 from .dataset import BENCH_PASSWORD, SESSION_COLUMNS, bulk_insert
 from .loadgen import Call
 
 LICENSING = "aspel.licensing.v1.LicensingService"
+ACTIVATION = "aspel.licensing.v1.ActivationService"
 SAMPLE_CHUNK = 2_000
 
 
@@ -89,6 +98,47 @@ class Workbench:
                     .join(Account)
                     .where(Subscription.id.in_(chunk))
                 )
+
+    def sample_activations(self, count: int) -> list[tuple[Activation, Subscription]]:
+        """Active installations of ACTIVE serials: what installers validate."""
+        found: list[tuple[Activation, Subscription]] = []
+        for rows in self._shuffled_subscriptions():
+            usable = {r.id: r for r in rows if r.status == ACTIVE}
+            if not usable:
+                continue
+            with self.store.connection():
+                activations = list(
+                    Activation.select().where(
+                        Activation.subscription.in_(list(usable))
+                        & Activation.deactivate_time.is_null()
+                    )
+                )
+            for activation in activations:
+                found.append((activation, usable[activation.subscription_id]))
+                if len(found) >= count:
+                    return found
+        return found
+
+    def sample_activatable(self, count: int) -> list[Subscription]:
+        """ACTIVE serials with a free seat: what a new installation activates."""
+        found: list[Subscription] = []
+        for rows in self._shuffled_subscriptions():
+            usable = {r.id: r for r in rows if r.status == ACTIVE}
+            if not usable:
+                continue
+            with self.store.connection():
+                taken: dict[int, int] = {}
+                for activation in Activation.select(Activation.subscription).where(
+                    Activation.subscription.in_(list(usable)) & Activation.deactivate_time.is_null()
+                ):
+                    sid = activation.subscription_id
+                    taken[sid] = taken.get(sid, 0) + 1
+            for row in usable.values():
+                if taken.get(row.id, 0) < row.installations_allowed:
+                    found.append(row)
+                    if len(found) >= count:
+                        return found
+        return found
 
     def sample_upgradeable(self, count: int) -> list[tuple[Subscription, str]]:
         """ACTIVE rented serials with a free upgrade and terms in force, each with
@@ -171,8 +221,35 @@ def prepare_accept_upgrade(bench: Workbench, count: int) -> list[Call]:
     ]
 
 
-def prepare_not_yet(bench: Workbench, count: int) -> list[Call]:
-    raise SetupError("this RPC is not on this branch yet")
+def prepare_validate_license(bench: Workbench, count: int) -> list[Call]:
+    return [
+        Call(
+            activation_pb.ValidateLicenseRequest(
+                serial_number=serials.display(row.serial_number),
+                activation_id=activation.public_id,
+                machine_fingerprint=activation.machine_fingerprint,
+            ).SerializeToString()
+        )
+        for activation, row in bench.sample_activations(count)
+    ]
+
+
+def prepare_activate_installation(bench: Workbench, count: int) -> list[Call]:
+    """Each call installs on a new machine, on a serial with a free seat."""
+    return [
+        Call(
+            activation_pb.ActivateInstallationRequest(
+                serial_number=serials.display(row.serial_number),
+                razon_social=row.account.razon_social,
+                product_code=row.product_code,
+                version=row.version,
+                machine_fingerprint=f"fp-bench-{uuid.uuid4().hex}",
+                hostname="BENCH-PC",
+                request_id=str(uuid.uuid4()),
+            ).SerializeToString()
+        )
+        for row in bench.sample_activatable(count)
+    ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,18 +259,18 @@ class Scenario:
     prepare: Callable[[Workbench, int], list[Call]]
     #: Every request can be sent once only (it changes the serial it names).
     consumes: bool = False
-    #: The generated module that must exist for the RPC to be benchmarked.
-    requires: str = "aspel.licensing.v1.licensing_service_pb2"
-    #: What the bench says about it when it cannot run yet.
-    missing_note: str = ""
 
     @property
     def method(self) -> str:
         return f"/{self.service}/{self.rpc}"
 
     def available(self) -> bool:
+        """Whether the generated stubs (so the server) have this RPC: a row may
+        name an RPC still being built on another branch."""
+        package, _, name = self.service.rpartition(".")
+        module_name = f"{package}.{re.sub(r'(?<!^)(?=[A-Z])', '_', name).lower()}_pb2"
         try:
-            module = importlib.import_module(self.requires)
+            module = importlib.import_module(module_name)
         except ImportError:
             return False
         services = module.DESCRIPTOR.services_by_name
@@ -203,25 +280,12 @@ class Scenario:
 
 # The hot RPCs, in the order they run (the ones that change data last).
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "ValidateLicense",
-        "aspel.licensing.v1.ActivationService",
-        prepare_not_yet,
-        requires="aspel.licensing.v1.activation_service_pb2",
-        missing_note="ActivationService is not on this branch yet",
-    ),
+    Scenario("ValidateLicense", ACTIVATION, prepare_validate_license),
     Scenario("ListSubscriptions", LICENSING, prepare_list_subscriptions),
     Scenario("GetUpgradeTerms", LICENSING, prepare_get_upgrade_terms),
     Scenario("Authenticate", LICENSING, prepare_authenticate),
     Scenario("AcceptUpgrade", LICENSING, prepare_accept_upgrade, consumes=True),
-    Scenario(
-        "ActivateInstallation",
-        "aspel.licensing.v1.ActivationService",
-        prepare_not_yet,
-        consumes=True,
-        requires="aspel.licensing.v1.activation_service_pb2",
-        missing_note="ActivationService is not on this branch yet",
-    ),
+    Scenario("ActivateInstallation", ACTIVATION, prepare_activate_installation, consumes=True),
 )
 
 #: The RPC whose latency is watched while logins saturate the server, in order

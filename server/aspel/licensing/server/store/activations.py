@@ -12,16 +12,35 @@ import peewee
 
 from ..errors import ConcurrentModification
 from .models import Account, Activation, Subscription
+from .prepared import PreparedSelect
+
+# Every ValidateLicense runs these two: their SQL is built once (see prepared.py).
+_SUBSCRIPTION_WITH_ACCOUNT = PreparedSelect(
+    lambda serial_number: (
+        Subscription.select(Subscription, Account)
+        .join(Account)
+        .where(Subscription.serial_number == serial_number)
+        .limit(1)
+    )
+)
+_ACTIVE = PreparedSelect(
+    lambda subscription_id, public_id, machine_fingerprint: (
+        Activation.select()
+        .where(
+            (Activation.subscription == subscription_id)
+            & (Activation.public_id == public_id)
+            & (Activation.machine_fingerprint == machine_fingerprint)
+            & Activation.deactivate_time.is_null()
+        )
+        .limit(1)
+    )
+)
 
 
 def find_subscription(serial_number: str) -> Subscription | None:
     """The serial and its account, in one query."""
-    return (
-        Subscription.select(Subscription, Account)
-        .join(Account)
-        .where(Subscription.serial_number == serial_number)
-        .get_or_none()
-    )
+    found: Subscription | None = _SUBSCRIPTION_WITH_ACCOUNT.first(serial_number)
+    return found
 
 
 def serials_of_account(account_id: int, product_code: str, version: str) -> list[Subscription]:
@@ -41,12 +60,8 @@ def find_active(
     subscription_id: int, public_id: str, machine_fingerprint: str
 ) -> Activation | None:
     """The active activation with that id on that machine; None for any mismatch."""
-    return Activation.get_or_none(
-        (Activation.subscription == subscription_id)
-        & (Activation.public_id == public_id)
-        & (Activation.machine_fingerprint == machine_fingerprint)
-        & Activation.deactivate_time.is_null()
-    )
+    found: Activation | None = _ACTIVE.first(subscription_id, public_id, machine_fingerprint)
+    return found
 
 
 def find_active_for_machine(subscription_id: int, machine_fingerprint: str) -> Activation | None:
