@@ -148,10 +148,10 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
         async def slot(index: int) -> None:
             method = methods[index % len(methods)]
             while True:
-                began = time.perf_counter()
-                if began >= bounds["end"]:
+                if time.perf_counter() >= bounds["end"]:
                     return
                 call = take()
+                began = time.perf_counter()
                 if call is None:
                     if state.exhausted_at is None:
                         state.exhausted_at = began
@@ -178,7 +178,8 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
         cpu = time.process_time() - cpu0
         end = bounds["end"]
         if state.exhausted_at is not None:
-            end = min(end, state.exhausted_at)
+            # The pool ran dry: the window closes when the last calls answered.
+            end = min(end, time.perf_counter())
         # Only calls that started after warm-up and finished inside the window.
         inside = array.array(
             "d",

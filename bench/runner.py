@@ -311,12 +311,14 @@ class Run:
         o = self.options
         count = o.accept_pool if scenario.consumes else o.pool
         started = time.perf_counter()
-        calls = scenario.prepare(bench, count + (PROBE_CALLS if scenario.consumes else 0))
-        if len(calls) <= PROBE_CALLS:
+        # Requests that change data are probed with one of them, spent on it.
+        probe_count = 1 if scenario.consumes else PROBE_CALLS
+        calls = scenario.prepare(bench, count + (probe_count if scenario.consumes else 0))
+        if len(calls) <= probe_count:
             raise scenarios.SetupError(f"{scenario.rpc}: the dataset has too few candidates")
-        probes = calls[:PROBE_CALLS]
+        probes = calls[:probe_count]
         if scenario.consumes:
-            calls = calls[PROBE_CALLS:]
+            calls = calls[probe_count:]
         sizes = scenarios.probe_responses(real.address, scenario, probes)
         response_bytes = round(statistics.mean(sizes))
         request_bytes = round(statistics.mean(len(c.body) for c in calls))
