@@ -23,7 +23,9 @@ PACKAGE_DIR = pathlib.Path("aspel/licensing/v1")
 
 
 def generate(out_root: pathlib.Path) -> None:
-    protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / PACKAGE_DIR).glob("*.proto"))
+    protos = sorted(
+        str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / PACKAGE_DIR).glob("*.proto")
+    )
     # googleapis-common-protos ships google/type/*.proto and google/rpc/*.proto.
     googleapis = pathlib.Path(google.type.date_pb2.__file__).parent.parent.parent
     well_known = pathlib.Path(grpc_tools.__file__).parent / "_proto"

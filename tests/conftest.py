@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
-
 from aspel.licensing.server.app import Services, build_services, create_server
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain.clock import FixedClock

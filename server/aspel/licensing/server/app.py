@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
-from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
 
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
@@ -94,9 +93,7 @@ def create_server(
     """A started-to-be server bound to `settings.listen`; returns it, its port and services."""
     services = build_services(settings, clock)
     server = grpc.server(
-        futures.ThreadPoolExecutor(
-            max_workers=settings.max_workers, thread_name_prefix="rpc"
-        ),
+        futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
         interceptors=[ErrorInterceptor(), ConnectionInterceptor(services.store)],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
@@ -109,7 +106,9 @@ def create_server(
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
         LicensingServicer(services.auth, services.portal), server
     )
-    service_names = [licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name]
+    service_names = [
+        licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
+    ]
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ["", *service_names]:

@@ -61,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         print("applied: " + ", ".join(applied) if applied else "schema is up to date")
         return 0
     if args.command == "seed-demo":
+        from .demo import seed_demo
         from .domain.clock import BusinessCalendar, SystemClock
         from .domain.credentials import PasswordHasher
-        from .demo import seed_demo
         from .store.database import Store
 
         store = Store.from_url(settings.database_url)

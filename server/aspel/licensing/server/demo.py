@@ -17,7 +17,7 @@ from .store.database import Store
 DOWNLOAD_CENTER = "https://www.aspel.com.mx/descargas"
 
 # (product, version, versions that may move to it for free, terms published)
-RELEASES = (
+RELEASES: tuple[tuple[str, str, list[str], bool], ...] = (
     ("SAE", "7.0", [], False),
     ("SAE", "8.0", ["7.0"], True),
     ("CAJA", "4.0", [], False),

@@ -56,7 +56,9 @@ class InvalidPageToken(LicensingError):
     code = "INVALID_ARGUMENT"
     reason = "INVALID_PAGE_TOKEN"
     developer_message = "The page token is not one returned by this list."
-    message_es = "La página solicitada ya no es válida. Vuelve a consultar la lista desde el inicio."
+    message_es = (
+        "La página solicitada ya no es válida. Vuelve a consultar la lista desde el inicio."
+    )
 
 
 class RequestIdReused(LicensingError):

@@ -78,9 +78,7 @@ def to_view(
         modality=row.modality,
         billing_period=row.billing_period,
         state=state,
-        upgrade_available=(
-            target is not None and state == ACTIVE and row.modality == SUBSCRIPTION
-        ),
+        upgrade_available=(target is not None and state == ACTIVE and row.modality == SUBSCRIPTION),
         available_version=target.version if target is not None else None,
         successor_serial_number=successor_serial,
         predecessor_serial_number=predecessor.serial_number if predecessor else None,

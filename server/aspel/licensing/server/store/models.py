@@ -10,6 +10,9 @@ from .fields import JsonField, UtcDateTimeField
 
 
 class BaseModel(peewee.Model):
+    # Declared (peewee adds the same column implicitly) so type checkers know it.
+    id = peewee.AutoField()
+
     class Meta:
         database = database_proxy
         legacy_table_names = False
@@ -95,6 +98,9 @@ class Subscription(BaseModel):
     )
     accepted_terms_id = peewee.CharField(null=True)
     create_time = UtcDateTimeField()
+
+    # The raw foreign-key value peewee exposes beside `predecessor`.
+    predecessor_id: int | None
 
     class Meta:
         indexes = ((("account", "id"), False),)

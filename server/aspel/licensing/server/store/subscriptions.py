@@ -13,7 +13,7 @@ from .models import Subscription
 Predecessor = Subscription.alias("predecessor")
 
 
-def _with_predecessor() -> peewee.ModelSelect:
+def _with_predecessor() -> peewee.ModelSelect[Subscription]:
     # The predecessor's serial comes in the same query (a LEFT JOIN on itself).
     return Subscription.select(Subscription, Predecessor.serial_number).join(
         Predecessor,
@@ -36,9 +36,7 @@ def list_for_account(account_id: int, after_id: int, limit: int) -> list[Subscri
 def find_for_account(account_id: int, serial_number: str) -> Subscription | None:
     return (
         _with_predecessor()
-        .where(
-            (Subscription.serial_number == serial_number) & (Subscription.account == account_id)
-        )
+        .where((Subscription.serial_number == serial_number) & (Subscription.account == account_id))
         .get_or_none()
     )
 
@@ -51,13 +49,11 @@ def successor_serials(subscription_ids: Iterable[int]) -> dict[int, str]:
     rows = Subscription.select(Subscription.predecessor, Subscription.serial_number).where(
         Subscription.predecessor.in_(ids)
     )
-    return {row.predecessor_id: row.serial_number for row in rows}
+    return {row.predecessor_id: row.serial_number for row in rows if row.predecessor_id}
 
 
 def find_successor(subscription_id: int) -> Subscription | None:
-    return (
-        _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
-    )
+    return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
 
 
 def serial_exists(serial_number: str) -> bool:

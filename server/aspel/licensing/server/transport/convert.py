@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from aspel.licensing.v1 import account_pb2, subscription_pb2, upgrade_terms_pb2
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
-
-from aspel.licensing.v1 import account_pb2, subscription_pb2, upgrade_terms_pb2
 
 from ..domain import serials
 from ..domain.auth import AccountView

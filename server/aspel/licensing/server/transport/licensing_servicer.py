@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import grpc
-
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 
@@ -37,7 +36,9 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             account=convert.account(result.account),
         )
 
-    def SignOut(self, request: pb.SignOutRequest, context: grpc.ServicerContext) -> pb.SignOutResponse:
+    def SignOut(
+        self, request: pb.SignOutRequest, context: grpc.ServicerContext
+    ) -> pb.SignOutResponse:
         self.auth.sign_out(self._caller(context), context.peer())
         return pb.SignOutResponse()
 

@@ -5,9 +5,16 @@ A frozen copy of the models as they were, deliberately independent of
 `store/models.py`, so this file creates the same tables forever.
 """
 
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, Model, TextField
-
 from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 
 def up(migrator, db):
