@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 import signal
 import threading
 from collections.abc import Callable
@@ -11,10 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
+from aspel.licensing.v1 import (
+    admin_service_pb2,
+    admin_service_pb2_grpc,
+    licensing_service_pb2,
+    licensing_service_pb2_grpc,
+)
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import PasswordHasher
@@ -22,6 +29,7 @@ from .domain.portal import PortalService
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
+from .transport.admin_servicer import AdminServicer
 from .transport.error_interceptor import ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 
@@ -68,6 +76,8 @@ class Services:
     calendar: BusinessCalendar
     auth: AuthService
     portal: PortalService
+    # AdminService (issue 5): accounts, catalog, billing, support, service keys.
+    admin: AdminServices
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -84,6 +94,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
+        admin=build_admin_services(store, calendar, hasher),
     )
 
 
@@ -109,6 +120,13 @@ def create_server(
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
     ]
+    # AdminService (issue 5).
+    admin = services.admin
+    admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
+        AdminServicer(admin.keys, admin.accounts, admin.catalog, admin.billing, admin.support),
+        server,
+    )
+    service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ["", *service_names]:
@@ -117,10 +135,34 @@ def create_server(
         reflection.enable_server_reflection(
             [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
         )
-    port = server.add_insecure_port(settings.listen)
+    credentials = server_credentials(settings)
+    if credentials is None:
+        port = server.add_insecure_port(settings.listen)
+    else:
+        port = server.add_secure_port(settings.listen, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {settings.listen}")
     return server, port, services
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS when a certificate is configured; mutual TLS (client certificates
+    required and checked against the CA) when a client CA is configured too.
+    Service keys and session tokens are checked either way."""
+    if not (settings.tls_cert_file or settings.tls_key_file or settings.tls_client_ca_file):
+        return None
+    if not (settings.tls_cert_file and settings.tls_key_file):
+        raise ValueError("TLS needs both tls_cert_file and tls_key_file")
+    key = pathlib.Path(settings.tls_key_file).read_bytes()
+    chain = pathlib.Path(settings.tls_cert_file).read_bytes()
+    client_ca = (
+        pathlib.Path(settings.tls_client_ca_file).read_bytes()
+        if settings.tls_client_ca_file
+        else None
+    )
+    return grpc.ssl_server_credentials(
+        [(key, chain)], root_certificates=client_ca, require_client_auth=client_ca is not None
+    )
 
 
 def serve(settings: Settings) -> None:

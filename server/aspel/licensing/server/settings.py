@@ -32,6 +32,13 @@ class Settings:
     #: Seconds SIGTERM waits for in-flight calls before ending.
     shutdown_grace_seconds: float = 10.0
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
+    #: TLS (issue 5): the server's certificate chain and private key, PEM files.
+    #: Both set: the server listens with TLS instead of plain text.
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    #: Mutual TLS: PEM file of the CA that signs client certificates. When set,
+    #: every client must present a certificate it signed (keys still checked).
+    tls_client_ca_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -47,6 +47,8 @@ class AccountView:
     username: str
     email: str
     razon_social: str
+    disabled: bool = False
+    create_time: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ def account_view(account: Account) -> AccountView:
         username=account.username,
         email=account.email,
         razon_social=account.razon_social,
+        disabled=account.disabled,
+        create_time=account.create_time,
     )
 
 

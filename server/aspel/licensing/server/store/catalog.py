@@ -68,3 +68,21 @@ def add_terms(
         locale=locale,
         publish_time=now,
     )
+
+
+# --- AdminService (issue 5) ----------------------------------------------------
+
+
+def find_releases(product_code: str, versions: Iterable[str]) -> list[Release]:
+    wanted = sorted(set(versions))
+    if not wanted:
+        return []
+    return list(
+        Release.select().where(
+            (Release.product_code == product_code) & (Release.version.in_(wanted))
+        )
+    )
+
+
+def get_terms(row_id: int) -> UpgradeTermsText:
+    return UpgradeTermsText.get_by_id(row_id)

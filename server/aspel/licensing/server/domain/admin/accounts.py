@@ -1,0 +1,258 @@
+"""Accounts as Aspel's staff manage them: open, read, correct, disable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ... import errors
+from ...store import accounts as account_store
+from ...store import outbox
+from ...store import subscriptions as subscription_store
+from ...store.database import Store
+from ...store.models import Account
+from ..auth import AccountView, account_view
+from ..clock import BusinessCalendar
+from ..credentials import PasswordHasher, new_public_id
+from ..service_keys import Actor
+from ..subscriptions import SubscriptionView, views_of
+from .common import record, remember, replay
+
+PASSWORD_RESET_EMAIL_KIND = "password_reset"  # noqa: S105 (an outbox kind)
+# argon2 never verifies this (it is no hash), so an account opened without a
+# password cannot log in until its owner sets one through the reset email.
+NO_PASSWORD_HASH = "!unset"  # noqa: S105 (a marker, no secret)
+MIN_PASSWORD_LENGTH = 15
+MAX_PASSWORD_LENGTH = 1024
+ACCOUNT_SUBSCRIPTIONS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    account: AccountView
+    password_reset_email_queued: bool
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    account: AccountView
+    subscriptions: list[SubscriptionView]
+    subscription_count: int
+    lock_expire_time: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DisabledAccount:
+    account: AccountView
+    ended_session_count: int
+
+
+def check_initial_password(password: str, username: str) -> None:
+    """The length rule of every new password; a password never names its account."""
+    problem = None
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        problem = (
+            f"La contraseña debe tener de {MIN_PASSWORD_LENGTH} a {MAX_PASSWORD_LENGTH} "
+            "caracteres. Una frase de varias palabras es fácil de recordar y difícil de adivinar."
+        )
+    elif username.lower() in password.lower():
+        problem = "La contraseña no debe contener el nombre de usuario."
+    if problem:
+        raise errors.InvalidArgument(field_violations=[("initial_password", problem)])
+
+
+def find_account(account_id: str | None, username: str | None) -> Account:
+    """The account named by its public id or its username, or ACCOUNT_NOT_FOUND."""
+    if account_id:
+        row = account_store.find_account_by_public_id(account_id)
+        key = account_id
+    else:
+        key = (username or "").strip().lower()
+        row = account_store.find_account_by_username(key)
+    if row is None:
+        raise errors.AccountNotFound(key)
+    return row
+
+
+def queue_password_reset(account: Account, requested_by: str, now: dt.datetime) -> None:
+    """Queues the email that lets the owner choose a password, in the caller's
+    transaction. The mail worker makes the single-use link when it sends it."""
+    outbox.enqueue(
+        kind=PASSWORD_RESET_EMAIL_KIND,
+        recipient=account.email,
+        payload={
+            "account_id": account.public_id,
+            "username": account.username,
+            "razon_social": account.razon_social,
+            "requested_by": requested_by,
+        },
+        now=now,
+    )
+
+
+class AccountAdmin:
+    def __init__(self, store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) -> None:
+        self.store = store
+        self.calendar = calendar
+        self.hasher = hasher
+
+    def create_account(
+        self,
+        actor: Actor,
+        *,
+        username: str,
+        email: str,
+        razon_social: str,
+        initial_password: str | None,
+        request_id: str | None,
+    ) -> CreatedAccount:
+        username = username.strip().lower()
+        params = {
+            "username": username,
+            "email": email,
+            "razon_social": razon_social,
+            "with_password": bool(initial_password),
+        }
+        password_hash = NO_PASSWORD_HASH
+        if initial_password:
+            check_initial_password(initial_password, username)
+            # Hashed before the transaction: argon2 must not hold the write lock.
+            password_hash = self.hasher.hash(initial_password)
+        now = self.calendar.now()
+        with self.store.write():
+            earlier = replay(actor, request_id, "CreateAccount", params)
+            if earlier is not None:
+                row = find_account(earlier["account_id"], None)
+                return CreatedAccount(account_view(row), earlier["reset_queued"])
+            if account_store.find_account_by_username(username) is not None:
+                raise errors.UsernameTaken(username)
+            row = account_store.create_account(
+                public_id=new_public_id("acc_"),
+                username=username,
+                email=email,
+                razon_social=razon_social,
+                password_hash=password_hash,
+                now=now,
+            )
+            reset_queued = not initial_password
+            if reset_queued:
+                queue_password_reset(row, actor.audit_name, now)
+            record(
+                actor,
+                "account.created",
+                now,
+                account_id=row.public_id,
+                detail={
+                    "username": username,
+                    "email": email,
+                    "razon_social": razon_social,
+                    "initial_password_set": not reset_queued,
+                    "password_reset_email_queued": reset_queued,
+                },
+            )
+            result = {"account_id": row.public_id, "reset_queued": reset_queued}
+            remember(actor, request_id, "CreateAccount", params, result, now)
+            return CreatedAccount(account_view(row), reset_queued)
+
+    def get_account(self, account_id: str | None, username: str | None) -> AccountDetails:
+        now = self.calendar.now()
+        with self.store.connection():
+            row = find_account(account_id, username)
+            rows = subscription_store.list_for_account(row.id, 0, ACCOUNT_SUBSCRIPTIONS_SHOWN)
+            return AccountDetails(
+                account=account_view(row),
+                subscriptions=views_of(rows, self.calendar.today()),
+                subscription_count=subscription_store.count_for_account(row.id),
+                lock_expire_time=(
+                    row.locked_until if row.locked_until and row.locked_until > now else None
+                ),
+            )
+
+    def update_account(
+        self,
+        actor: Actor,
+        account_id: str,
+        *,
+        email: str | None,
+        razon_social: str | None,
+        request_id: str | None,
+    ) -> AccountView:
+        wanted = {
+            name: value
+            for name, value in (("email", email), ("razon_social", razon_social))
+            if value is not None
+        }
+        params = {"account_id": account_id, **wanted}
+        now = self.calendar.now()
+        with self.store.write():
+            if replay(actor, request_id, "UpdateAccount", params) is None:
+                row = find_account(account_id, None)
+                changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+                if changes:
+                    before = {k: getattr(row, k) for k in changes}
+                    account_store.update_account(row.id, changes)
+                    record(
+                        actor,
+                        "account.updated",
+                        now,
+                        account_id=row.public_id,
+                        detail={"before": before, "after": changes},
+                    )
+                remember(actor, request_id, "UpdateAccount", params, {}, now)
+            return account_view(find_account(account_id, None))
+
+    def disable_account(
+        self, actor: Actor, account_id: str, *, reason: str, request_id: str | None
+    ) -> DisabledAccount:
+        params = {"account_id": account_id, "reason": reason}
+        now = self.calendar.now()
+        with self.store.write():
+            earlier = replay(actor, request_id, "DisableAccount", params)
+            if earlier is not None:
+                row = find_account(account_id, None)
+                return DisabledAccount(account_view(row), earlier["ended_session_count"])
+            row = find_account(account_id, None)
+            if not account_store.disable_account(row.id):
+                raise errors.InvalidStateTransition(
+                    f"la cuenta {account_id}", "DISABLED", "DISABLED"
+                )
+            ended = account_store.end_sessions_of_account(row.id, now)
+            record(
+                actor,
+                "account.disabled",
+                now,
+                account_id=row.public_id,
+                detail={"reason": reason, "ended_session_count": ended},
+            )
+            remember(
+                actor, request_id, "DisableAccount", params, {"ended_session_count": ended}, now
+            )
+            return DisabledAccount(account_view(find_account(account_id, None)), ended)
+
+    def start_password_reset(
+        self,
+        actor: Actor,
+        *,
+        account_id: str | None,
+        username: str | None,
+        request_id: str | None,
+    ) -> str:
+        """Queues the reset email; returns the address it goes to."""
+        params = {"account_id": account_id, "username": (username or "").strip().lower()}
+        now = self.calendar.now()
+        with self.store.write():
+            row = find_account(account_id, username)
+            if replay(actor, request_id, "StartPasswordReset", params) is not None:
+                return str(row.email)
+            if row.disabled:
+                raise errors.AccountNotActive(row.public_id)
+            queue_password_reset(row, actor.audit_name, now)
+            record(
+                actor,
+                "password_reset.started",
+                now,
+                account_id=row.public_id,
+                detail={"recipient": row.email},
+            )
+            remember(actor, request_id, "StartPasswordReset", params, {}, now)
+            return str(row.email)
