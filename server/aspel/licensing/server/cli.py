@@ -103,6 +103,8 @@ def run_service_keys(settings: Settings, args: argparse.Namespace) -> int:
             print(f"service key {args.name} revoked")
     except LicensingError as exc:
         print(exc.message_es, file=sys.stderr)
+        for _field, description in exc.field_violations:
+            print(f"  {description}", file=sys.stderr)
         return 1
     finally:
         store.close()
