@@ -24,6 +24,14 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/aspel-licensing-server --database $(DATABASE) migrate
 	$(BIN)/aspel-licensing-server --database $(DATABASE) seed-demo --if-empty
+	@echo
+	@echo "Serving on $(LISTEN). Try it from another terminal:"
+	@echo "  . .venv/bin/activate"
+	@echo "  aspel-licensing --server $(LISTEN) login demo     # password: demo-aspel-2026"
+	@echo "  aspel-licensing --server $(LISTEN) subscriptions"
+	@echo "  grpcurl -plaintext $(LISTEN) list"
+	@echo "Ctrl-C stops the server (in-flight calls are drained)."
+	@echo
 	$(BIN)/aspel-licensing-server --database $(DATABASE) --listen $(LISTEN) serve
 
 # Regenerates the committed stubs. The google/type and google/rpc protos come

@@ -4,12 +4,14 @@ clock, and the real gRPC server on port 0 with a channel to it."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pathlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import grpc
 import pytest
+
 from aspel.licensing.server.app import Services, build_services, create_server
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain.clock import FixedClock
@@ -17,6 +19,10 @@ from aspel.licensing.server.domain.credentials import Argon2Parameters, Password
 from aspel.licensing.server.settings import Settings
 from aspel.licensing.server.store.database import open_database
 from aspel.licensing.server.store.migrate import migrate
+
+from .support.postgres import REQUIRE_ENV, PostgresCluster, PostgresUnavailable
+
+ENGINES = ["sqlite", "postgresql"]
 
 # 2026-11-23 12:00 in Mexico City.
 START = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
@@ -29,11 +35,57 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One PostgreSQL 15 cluster for the whole run, started here and removed after."""
+    try:
+        cluster = PostgresCluster()
+    except PostgresUnavailable as exc:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{exc} ({REQUIRE_ENV}=1 makes this a failure)")
+        pytest.skip(str(exc))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_cluster: PostgresCluster) -> str:
+    """A migrated database that each test's database is copied from (fast)."""
+    name = postgres_cluster.create_database()
+    database = open_database(postgres_cluster.url(name))
+    migrate(database)
+    database.close()
+    return name
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Every test that touches the database runs once per engine."""
+    return str(request.param)
+
+
 @pytest.fixture
-def database_url(tmp_path: pathlib.Path) -> str:
-    url = f"sqlite:///{tmp_path / 'licensing.db'}"
-    migrate(open_database(url))
-    return url
+def empty_database_url(engine: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest) -> str:
+    """A database with no tables yet, on the engine under test."""
+    if engine == "sqlite":
+        return f"sqlite:///{tmp_path / 'licensing.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.url(cluster.create_database())
+
+
+@pytest.fixture
+def database_url(engine: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database on the engine under test."""
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'licensing.db'}"
+        migrate(open_database(url))
+        return url
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    template: str = request.getfixturevalue("postgres_template")
+    return cluster.url(cluster.create_database(template=template))
 
 
 @pytest.fixture

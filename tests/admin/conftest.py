@@ -9,11 +9,12 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
 from aspel.licensing.server.app import Services, create_server
 from aspel.licensing.server.settings import Settings
 from aspel.licensing.v1 import admin_service_pb2_grpc, licensing_service_pb2_grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 # name -> scopes of the keys every admin test gets.
 KEYS: dict[str, tuple[str, ...]] = {

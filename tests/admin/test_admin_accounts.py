@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from aspel.licensing.server.store.models import Account, OutboxMessage
 from aspel.licensing.v1 import account_pb2, licensing_service_pb2, licensing_service_pb2_grpc
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb

@@ -10,12 +10,13 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import timestamp_pb2
+
 from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.store.models import Account, AuditEvent, ServiceKey, Session
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
-from google.protobuf import timestamp_pb2
 
 from .conftest import Admin, failure
 

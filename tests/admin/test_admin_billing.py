@@ -9,13 +9,14 @@ from typing import Any
 
 import grpc
 import pytest
+from google.type import date_pb2
+
 from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.server.store.models import Subscription
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 from aspel.licensing.v1 import licensing_service_pb2, subscription_pb2
-from google.type import date_pb2
 
 from .conftest import Admin, failure
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from aspel.licensing.server.domain.billing_cycle import (
     PERIOD_MONTHS,
     add_months,
     following_payment,
     next_payment,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.server.store.models import UpgradeTermsText
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb

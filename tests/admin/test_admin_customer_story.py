@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from google.type import date_pb2
+
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
 from aspel.licensing.v1 import account_pb2, licensing_service_pb2, subscription_pb2
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
-from google.type import date_pb2
 
 from .conftest import Admin
 

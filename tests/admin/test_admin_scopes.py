@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.server.store.models import Account, AuditEvent, Subscription

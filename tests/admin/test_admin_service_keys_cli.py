@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from aspel.licensing.server import cli
 from aspel.licensing.server.store.database import database_proxy
 from aspel.licensing.server.store.models import AuditEvent, ServiceKey

@@ -12,14 +12,15 @@ from typing import Any
 
 import grpc
 import pytest
-from aspel.licensing.server.app import create_server, server_credentials
-from aspel.licensing.server.settings import Settings
-from aspel.licensing.v1 import admin_service_pb2 as admin_pb
-from aspel.licensing.v1 import admin_service_pb2_grpc
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from aspel.licensing.server.app import create_server, server_credentials
+from aspel.licensing.server.settings import Settings
+from aspel.licensing.v1 import admin_service_pb2 as admin_pb
+from aspel.licensing.v1 import admin_service_pb2_grpc
 
 from .conftest import failure, make_keys
 

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
+import os
 import pathlib
 import signal
+import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any
 
 import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
 from aspel.licensing.v1 import (
     admin_service_pb2,
     admin_service_pb2_grpc,
     licensing_service_pb2,
     licensing_service_pb2_grpc,
 )
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
@@ -30,7 +34,7 @@ from .settings import Settings
 from .store import migrate
 from .store.database import Store
 from .transport.admin_servicer import AdminServicer
-from .transport.error_interceptor import ErrorInterceptor
+from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 
 log = logging.getLogger(__name__)
@@ -38,34 +42,6 @@ log = logging.getLogger(__name__)
 
 class SchemaNotCurrent(RuntimeError):
     """The database needs `aspel-licensing-server migrate` first."""
-
-
-class ConnectionInterceptor(grpc.ServerInterceptor):
-    """One database connection for the whole of each RPC."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        store = self.store
-
-        def with_connection(request: Any, context: grpc.ServicerContext) -> Any:
-            with store.connection():
-                return inner(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            with_connection,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
 
 
 @dataclass
@@ -99,7 +75,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
 
 def create_server(
-    settings: Settings, clock: Clock | None = None
+    settings: Settings, clock: Clock | None = None, *, reuse_port: bool = False
 ) -> tuple[grpc.Server, int, Services]:
     """A started-to-be server bound to `settings.listen`; returns it, its port and services."""
     services = build_services(settings, clock)
@@ -111,7 +87,9 @@ def create_server(
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
-            ("grpc.so_reuseport", 0),
+            # Several worker processes share one port only when asked to;
+            # otherwise a second server on a busy port must fail loudly.
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
@@ -165,9 +143,9 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
     )
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
-    server, port, services = create_server(settings)
+    server, port, services = create_server(settings, reuse_port=reuse_port)
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
@@ -183,3 +161,61 @@ def serve(settings: Settings) -> None:
     server.stop(settings.shutdown_grace_seconds).wait()
     services.store.close()
     log.info("stopped")
+
+
+@contextlib.contextmanager
+def _reserved_port(listen: str) -> Iterator[tuple[str, int]]:
+    """Binds the address with SO_REUSEPORT and holds it while workers start, so
+    that port 0 resolves to one port that every worker then shares."""
+    host, _, port = listen.rpartition(":")
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host.strip("[]"), int(port)))
+        yield host, int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+def serve_workers(settings: Settings, workers: int) -> int:
+    """Runs `workers` server processes on one port (SO_REUSEPORT), as in grpc's
+    multiprocessing example: forked before any gRPC object exists, since gRPC's
+    threads do not survive a fork. SIGTERM is passed on to every worker, each
+    drains its calls; returns the first non-zero worker exit status, or 0."""
+    if workers <= 1:
+        serve(settings)
+        return 0
+    with _reserved_port(settings.listen) as (host, port):
+        shared = dataclasses.replace(settings, listen=f"{host}:{port}")
+        children: list[int] = []
+        for _ in range(workers):
+            pid = os.fork()
+            if pid == 0:  # the worker
+                code = 0
+                try:
+                    serve(shared, reuse_port=True)
+                except BaseException:
+                    log.exception("worker %d failed", os.getpid())
+                    code = 1
+                finally:
+                    logging.shutdown()
+                    os._exit(code)
+            children.append(pid)
+    log.info("supervisor %d started %d workers on %s:%d", os.getpid(), workers, host, port)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status = 0
+    for child in children:
+        _, raw = os.waitpid(child, 0)
+        code = os.waitstatus_to_exitcode(raw)
+        if code and not status:
+            status = code if code > 0 else 128 - code
+            forward(signal.SIGTERM, None)  # one worker died: stop the rest
+    return status

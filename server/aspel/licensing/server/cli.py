@@ -27,7 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("serve", help="serve gRPC until SIGTERM (drains in-flight calls)")
+    serve = commands.add_parser("serve", help="serve gRPC until SIGTERM (drains in-flight calls)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"server processes sharing the port (env {ENV_PREFIX}WORKERS; default 1)",
+    )
     commands.add_parser("migrate", help="create or bring the database schema up to date")
     seed = commands.add_parser("seed-demo", help="load the demo accounts and catalog")
     seed.add_argument(
@@ -115,18 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings.from_env(database_url=args.database, listen=args.listen)
     if args.command == "serve":
-        from .app import SchemaNotCurrent, serve
+        from .app import SchemaNotCurrent, build_services, serve_workers
 
+        workers = args.workers or settings.workers
         try:
-            serve(settings)
+            # Checked once up front, so a stale schema fails before any fork.
+            build_services(settings).store.close()
+            return serve_workers(settings, workers)
         except SchemaNotCurrent as exc:
             print(exc, file=sys.stderr)
             return 2
-        return 0
     if args.command == "migrate":
         from .store.database import open_database
         from .store.migrate import migrate

@@ -23,7 +23,9 @@ class Settings:
     business_timezone: str = "America/Mexico_City"
     #: Server reflection, for grpcurl. Turn off on a public port.
     reflection: bool = True
-    #: Threads that run RPCs.
+    #: Server processes sharing the listen port (SO_REUSEPORT).
+    workers: int = 1
+    #: Threads that run RPCs, per process.
     max_workers: int = 16
     #: RPCs accepted at once; more are refused RESOURCE_EXHAUSTED instead of queueing.
     max_concurrent_rpcs: int = 256

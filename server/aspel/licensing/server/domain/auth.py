@@ -14,7 +14,7 @@ from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
 from .spanish import time_of_day
 
-SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 (a prefix, not a secret)
+SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 - a public prefix, not a secret
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .. import errors
 from ..store import audit, catalog, idempotency, outbox
 from ..store import subscriptions as subscription_store
-from ..store.database import Store
+from ..store.database import Store, retry_on_conflict
 from ..store.models import Account, Subscription
 from . import serials
 from .auth import Caller
@@ -73,6 +73,7 @@ class PortalService:
 
     # --- accepting -------------------------------------------------------------
 
+    @retry_on_conflict()
     def accept_upgrade(
         self,
         caller: Caller,
@@ -94,6 +95,7 @@ class PortalService:
                         earlier.result["subscription_id"], earlier.result["previous_id"]
                     )
             row = self._owned(caller, serial_number)
+            subscription_store.lock(row.id)
             successor = subscription_store.find_successor(row.id)
             if successor is None:
                 # Checked again inside the write lock: what was shown may have changed.

@@ -1,32 +1,29 @@
-"""Serial numbers: 70 random bits in Crockford's base 32, plus a check character.
+"""Serial numbers: 14 random characters (69 bits) plus a check character.
 
-Crockford's alphabet leaves out I, L, O and U, so nothing looks like anything
-else; on input I and L read as 1 and O as 0, case and dashes do not matter. The
-check character is Luhn mod 32 over the 14 data characters: it catches every
-single mistyped character and every swap of two neighbours.
+The alphabet is Crockford's base 32 without Z (too like 2): 31 symbols, none of
+I, L, O or U, so nothing reads as anything else; on input I and L read as 1 and
+O as 0, and case, spaces and dashes do not matter. The check character is the
+position-weighted sum of the data modulo 31, a prime: since no two symbols
+differ by a multiple of 31 and the weights 1..14 are distinct, it catches every
+single mistyped character and every swap of two neighbours (Luhn mod 32, by
+contrast, misses the swap of 0 and the last symbol).
 """
 
 from __future__ import annotations
 
 import secrets
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
-DATA_LENGTH = 14  # 14 x 5 = 70 random bits
+DATA_LENGTH = 14  # 14 x log2(31) = 69.4 random bits
 LENGTH = DATA_LENGTH + 1
 GROUP = 5
 
 
 def _check_character(data: str) -> str:
-    n = len(ALPHABET)
-    total = 0
-    factor = 2
-    for ch in reversed(data):
-        addend = factor * _VALUE[ch]
-        total += addend // n + addend % n
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(n - total % n) % n]
+    total = sum(weight * _VALUE[ch] for weight, ch in enumerate(data, start=1))
+    return ALPHABET[total % len(ALPHABET)]
 
 
 def generate() -> str:

@@ -7,11 +7,23 @@ Models bind to `database_proxy` late, so one process opens exactly one database
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import pathlib
+import random
+import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
 
 import peewee
+from playhouse import db_url
+
+from ..errors import ConcurrentModification
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 database_proxy = peewee.DatabaseProxy()
 
@@ -19,10 +31,11 @@ database_proxy = peewee.DatabaseProxy()
 # FULL sync so a committed upgrade survives a power cut, foreign keys on, and a
 # busy timeout so concurrent writers queue instead of failing at once.
 SQLITE_PRAGMAS = {
+    # First, so that even switching to WAL waits for a concurrent opener.
+    "busy_timeout": 10_000,
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 10_000,
     "cache_size": -16_000,
 }
 
@@ -31,8 +44,20 @@ class UnsupportedDatabaseUrl(ValueError):
     """The URL names an engine or form this service does not support."""
 
 
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+pool", "postgres+pool")
+
+# SQLSTATEs that mean "this transaction lost a race; run it again".
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
 def open_database(url: str) -> peewee.Database:
-    """Returns an unconnected database for `url` (`sqlite:///path` or `sqlite:///:memory:`)."""
+    """Returns an unconnected database for `url`.
+
+    - `sqlite:///relative/path.db`, `sqlite:////absolute/path.db`, `sqlite:///:memory:`
+    - `postgresql://user:password@host:port/name` (psycopg 3)
+    - `postgresql+pool://...?max_connections=20&stale_timeout=300`: a connection pool
+      per process, so an RPC does not pay for a new connection.
+    """
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme == "sqlite":
         path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
@@ -41,7 +66,18 @@ def open_database(url: str) -> peewee.Database:
         if path != ":memory:":
             pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, autoconnect=False)
+    if parsed.scheme in POSTGRES_SCHEMES:
+        return db_url.connect(url, autoconnect=False, prefer_psycopg3=True)
     raise UnsupportedDatabaseUrl(f"unsupported database URL scheme {parsed.scheme!r}")
+
+
+def is_retryable_conflict(error: BaseException) -> bool:
+    """True for a lost serialization race or deadlock (PostgreSQL), or a write
+    lock not obtained within the busy timeout (SQLite)."""
+    for candidate in (error, *error.args, error.__cause__, error.__context__):
+        if getattr(candidate, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+            return True
+    return isinstance(error, peewee.OperationalError) and "database is locked" in str(error)
 
 
 class Store:
@@ -73,16 +109,65 @@ class Store:
         with self.database.connection_context():
             yield
 
+    @property
+    def supports_row_locks(self) -> bool:
+        """PostgreSQL locks rows (`SELECT ... FOR UPDATE`); SQLite's write
+        transaction already excludes every other writer."""
+        return bool(self.database.for_update)
+
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
+        """One transaction. A lost race surfaces as `ConcurrentModification`,
+        which `retry_on_conflict` turns into a fresh attempt."""
         with self.connection():
-            if self.is_sqlite:
-                with self.database.atomic("IMMEDIATE"):
-                    yield
-            else:
-                with self.database.atomic():
-                    yield
+            try:
+                if self.is_sqlite:
+                    with self.database.atomic("IMMEDIATE"):
+                        yield
+                else:
+                    # READ COMMITTED plus explicit row locks and conditional
+                    # updates where a rule must hold across processes.
+                    with self.database.atomic():
+                        yield
+            except (peewee.OperationalError, peewee.InternalError) as exc:
+                if is_retryable_conflict(exc):
+                    raise ConcurrentModification() from exc
+                raise
 
     def close(self) -> None:
         if not self.database.is_closed():
             self.database.close()
+        # A pool keeps connections after close(): end them too, so none is
+        # inherited across a fork or left behind.
+        close_all = getattr(self.database, "close_all", None)
+        if close_all is not None:
+            close_all()
+
+
+def retry_on_conflict(
+    attempts: int = 4, base_delay: float = 0.01
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Runs a unit of work again when its transaction lost a race.
+
+    Only for functions whose whole effect is one `Store.write()` (or several
+    that are each safe to repeat): a failed transaction left nothing behind.
+    After `attempts` the `ConcurrentModification` reaches the caller (ABORTED).
+    """
+
+    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            for attempt in range(1, attempts + 1):
+                try:
+                    return fn(*args, **kwargs)
+                except ConcurrentModification:
+                    if attempt == attempts:
+                        raise
+                    log.info("%s lost a race; attempt %d", fn.__qualname__, attempt + 1)
+                    # Jittered exponential backoff: losers do not collide again.
+                    time.sleep(base_delay * (2**attempt) * random.random())  # noqa: S311
+            raise AssertionError("unreachable")
+
+        return wrapper
+
+    return decorate

@@ -18,25 +18,38 @@ from playhouse.migrations import Runner
 
 MIGRATIONS_DIR = pathlib.Path(__file__).parent / "migrations"
 HISTORY_TABLE = "schema_migration"
+# Any fixed 64-bit number, the same in every process: "aspel-licensing migrate".
+ADVISORY_LOCK_KEY = 0x61736C6D6967
 
 
 @contextlib.contextmanager
-def _migration_lock(database: peewee.Database) -> Iterator[None]:
+def _locked_connection(database: peewee.Database) -> Iterator[None]:
+    """A connection that alone may migrate until the block ends."""
     if isinstance(database, peewee.SqliteDatabase):
         if database.database == ":memory:":
-            yield
+            with database.connection_context():
+                yield
             return
         # SQLite's migrator toggles pragmas that only work outside a
-        # transaction, so the lock is a file lock beside the database.
+        # transaction, so the lock is a file lock beside the database, taken
+        # before connecting (connecting already switches the journal to WAL).
         lock_path = pathlib.Path(f"{database.database}.migrate-lock")
         with lock_path.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                yield
+                with database.connection_context():
+                    yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return
-    raise NotImplementedError(f"no migration lock for {type(database).__name__}")
+    # PostgreSQL: a session-level advisory lock, held by this connection until
+    # released, whatever transactions the migrations open and close.
+    with database.connection_context():
+        database.execute_sql("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
 
 
 def _runner(database: peewee.Database) -> Runner:
@@ -45,7 +58,7 @@ def _runner(database: peewee.Database) -> Runner:
 
 def migrate(database: peewee.Database) -> list[str]:
     """Applies every pending migration; returns the names applied."""
-    with database.connection_context(), _migration_lock(database):
+    with _locked_connection(database):
         return list(_runner(database).up())
 
 

@@ -10,7 +10,7 @@ from .fields import JsonField, UtcDateTimeField
 
 
 class BaseModel(peewee.Model):
-    # Declared (peewee adds the same column implicitly) so type checkers know it.
+    # Declared so type checkers know every row has it (peewee adds it anyway).
     id = peewee.AutoField()
 
     class Meta:
@@ -98,9 +98,6 @@ class Subscription(BaseModel):
     )
     accepted_terms_id = peewee.CharField(null=True)
     create_time = UtcDateTimeField()
-
-    # The raw foreign-key value peewee exposes beside `predecessor`.
-    predecessor_id: int | None
 
     class Meta:
         indexes = ((("account", "id"), False),)

@@ -49,11 +49,21 @@ def successor_serials(subscription_ids: Iterable[int]) -> dict[int, str]:
     rows = Subscription.select(Subscription.predecessor, Subscription.serial_number).where(
         Subscription.predecessor.in_(ids)
     )
-    return {row.predecessor_id: row.serial_number for row in rows if row.predecessor_id}
+    return {row.predecessor_id: row.serial_number for row in rows}  # type: ignore[attr-defined]
 
 
 def find_successor(subscription_id: int) -> Subscription | None:
     return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
+
+
+def lock(subscription_id: int) -> None:
+    """Holds the row until the transaction ends, so concurrent changes of one
+    serial (upgrade, activation) run one after the other. SQLite's write
+    transaction already excludes other writers, and has no row locks."""
+    if Subscription._meta.database.for_update:
+        Subscription.select(Subscription.id).where(
+            Subscription.id == subscription_id
+        ).for_update().execute()
 
 
 def serial_exists(serial_number: str) -> bool:
@@ -110,10 +120,17 @@ def supersede(subscription_id: int, retire_date: dt.date) -> None:
 
 
 def get_by_id(subscription_id: int) -> Subscription:
-    return _with_predecessor().where(Subscription.id == subscription_id).get()
+    row: Subscription = _with_predecessor().where(Subscription.id == subscription_id).get()
+    return row
 
 
 # --- AdminService (issue 5): lookups across accounts, and billing changes -------
+
+
+def predecessor_of(row: Subscription) -> Subscription | None:
+    """The serial this one replaced, when it came from an upgrade."""
+    predecessor_id: int | None = row.predecessor_id  # type: ignore[attr-defined]
+    return None if predecessor_id is None else get_by_id(predecessor_id)
 
 
 def find_by_serial(serial_number: str) -> Subscription | None:

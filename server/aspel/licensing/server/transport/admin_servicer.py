@@ -15,11 +15,12 @@ import re
 import urllib.parse
 
 import grpc
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.type import date_pb2
+
 from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 from aspel.licensing.v1 import subscription_pb2
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
-from google.type import date_pb2
 
 from ..domain.admin.accounts import AccountAdmin
 from ..domain.admin.billing import BillingAdmin

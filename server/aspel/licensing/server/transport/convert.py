@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aspel.licensing.v1 import account_pb2, subscription_pb2, upgrade_terms_pb2
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
+
+from aspel.licensing.v1 import account_pb2, subscription_pb2, upgrade_terms_pb2
 
 from ..domain import serials
 from ..domain.auth import AccountView
@@ -52,11 +53,9 @@ def subscription(view: SubscriptionView) -> subscription_pb2.Subscription:
         users=view.users,
         activation_date=date(view.activation_date),
         next_payment_date=date(view.next_payment_date),
-        modality=subscription_pb2.Modality.Value(f"MODALITY_{view.modality}"),
-        billing_period=subscription_pb2.BillingPeriod.Value(
-            f"BILLING_PERIOD_{view.billing_period or 'UNSPECIFIED'}"
-        ),
-        state=subscription_pb2.SubscriptionState.Value(f"SUBSCRIPTION_STATE_{view.state}"),
+        modality=f"MODALITY_{view.modality}",
+        billing_period=f"BILLING_PERIOD_{view.billing_period or 'UNSPECIFIED'}",
+        state=f"SUBSCRIPTION_STATE_{view.state}",
         upgrade_available=view.upgrade_available,
         available_version=view.available_version or "",
         successor_serial_number=_serial(view.successor_serial_number),

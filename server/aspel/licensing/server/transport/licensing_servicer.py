@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 

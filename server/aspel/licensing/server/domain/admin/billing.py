@@ -65,9 +65,9 @@ def find_serial(serial_number: str) -> Subscription:
 def _cycle_anchor_day(row: Subscription) -> int:
     """The day of the month the payments of a line of serials fall on: the
     activation day of the first serial, before any upgrade."""
-    first = row
-    while first.predecessor_id is not None:
-        first = subscription_store.get_by_id(first.predecessor_id)
+    first, earlier = row, subscription_store.predecessor_of(row)
+    while earlier is not None:
+        first, earlier = earlier, subscription_store.predecessor_of(earlier)
     return int(first.activation_date.day)
 
 

@@ -80,10 +80,10 @@ class SupportAdmin:
         with self.store.connection():
             row = find_serial(serial_number)
             before: list[Subscription] = []
-            cursor = row
-            while cursor.predecessor_id is not None:
-                cursor = subscription_store.get_by_id(cursor.predecessor_id)
-                before.append(cursor)
+            earlier = subscription_store.predecessor_of(row)
+            while earlier is not None:
+                before.append(earlier)
+                earlier = subscription_store.predecessor_of(earlier)
             before.reverse()
             after: list[Subscription] = []
             following = subscription_store.find_successor(row.id)

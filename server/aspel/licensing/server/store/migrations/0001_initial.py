@@ -5,7 +5,8 @@ A frozen copy of the models as they were, deliberately independent of
 `store/models.py`, so this file creates the same tables forever.
 """
 
-from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
+from typing import Any
+
 from peewee import (
     BooleanField,
     CharField,
@@ -16,8 +17,10 @@ from peewee import (
     TextField,
 )
 
+from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
 
-def up(migrator, db):
+
+def up(migrator: Any, db: Any) -> None:
     class Base(Model):
         class Meta:
             database = db

@@ -4,11 +4,14 @@ A frozen copy of the model as it was, deliberately independent of
 `store/models.py`, so this file creates the same table forever.
 """
 
-from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
+from typing import Any
+
 from peewee import CharField, Model
 
+from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
 
-def up(migrator, db):
+
+def up(migrator: Any, db: Any) -> None:
     class Base(Model):
         class Meta:
             database = db

@@ -1,0 +1,141 @@
+"""`LicensingClient`: the customer portal (`aspel.licensing.v1.LicensingService`).
+
+    with LicensingClient("127.0.0.1:50051") as client:
+        client.authenticate("demo", password)      # keeps the session token
+        for subscription in client.list_subscriptions():
+            print(subscription.serial_number, subscription.state)
+        terms = client.get_upgrade_terms(serial)
+        result = client.accept_upgrade(serial, terms.terms_id)
+        print(result.subscription.serial_number)
+
+Methods return the generated messages of `aspel.licensing.v1` and raise the
+typed errors of `errors` (see `base` for deadlines and retries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+
+from aspel.licensing.v1 import licensing_service_pb2 as pb
+from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
+from aspel.licensing.v1 import subscription_pb2, upgrade_terms_pb2
+
+from .base import DEFAULT_DEADLINE, DEFAULT_RETRY, BaseClient, RetryPolicy, new_request_id
+
+
+class LicensingClient(BaseClient):
+    """A client of LicensingService. Not thread-safe while the token changes
+    (authenticate, sign_out); the calls themselves may run from many threads."""
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        token: str | None = None,
+        deadline: float = DEFAULT_DEADLINE,
+        channel: grpc.Channel | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
+        super().__init__(
+            target,
+            token=token,
+            deadline=deadline,
+            channel=channel,
+            credentials=credentials,
+            retry=retry,
+        )
+        self._stub = pb_grpc.LicensingServiceStub(self.channel)
+
+    # --- session ---------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> pb.AuthenticateResponse:
+        """Logs in; later calls of this client send the new session token.
+
+        Raises UnauthenticatedError (INVALID_CREDENTIALS, ACCOUNT_LOCKED),
+        PermissionDeniedError (ACCOUNT_DISABLED), InvalidArgumentError.
+        """
+        response: pb.AuthenticateResponse = self._call(
+            self._stub.Authenticate,
+            pb.AuthenticateRequest(username=username, password=password),
+            authenticated=False,
+        )
+        self.token = response.session_token
+        return response
+
+    def sign_out(self) -> None:
+        """Ends the session on the server and forgets the token.
+
+        Raises UnauthenticatedError (SESSION_INVALID) when the session had
+        already ended; the token is forgotten either way.
+        """
+        try:
+            self._call(self._stub.SignOut, pb.SignOutRequest())
+        finally:
+            self.token = None
+
+    # --- subscriptions -----------------------------------------------------------
+
+    def list_subscriptions_page(
+        self, page_size: int = 0, page_token: str = ""
+    ) -> pb.ListSubscriptionsResponse:
+        """One page of the caller's serials, oldest first (0 = server default size)."""
+        response: pb.ListSubscriptionsResponse = self._call(
+            self._stub.ListSubscriptions,
+            pb.ListSubscriptionsRequest(page_size=page_size, page_token=page_token),
+        )
+        return response
+
+    def list_subscriptions(self, page_size: int = 0) -> Iterator[subscription_pb2.Subscription]:
+        """Every serial of the caller, fetching the pages as it goes."""
+        page_token = ""
+        while True:
+            page = self.list_subscriptions_page(page_size, page_token)
+            yield from page.subscriptions
+            if not page.next_page_token:
+                return
+            page_token = page.next_page_token
+
+    def get_subscription(self, serial_number: str) -> subscription_pb2.Subscription:
+        """One of the caller's serials (NotFoundError SERIAL_NOT_FOUND otherwise)."""
+        response: pb.GetSubscriptionResponse = self._call(
+            self._stub.GetSubscription, pb.GetSubscriptionRequest(serial_number=serial_number)
+        )
+        return response.subscription
+
+    # --- upgrades ----------------------------------------------------------------
+
+    def get_upgrade_terms(self, serial_number: str) -> upgrade_terms_pb2.UpgradeTerms:
+        """The terms to move a serial to its newest free version.
+
+        Raises FailedPreconditionError (SERIAL_NOT_ACTIVE, NO_UPGRADE_AVAILABLE,
+        UPGRADE_REQUIRES_PURCHASE) or NotFoundError (SERIAL_NOT_FOUND).
+        """
+        response: pb.GetUpgradeTermsResponse = self._call(
+            self._stub.GetUpgradeTerms, pb.GetUpgradeTermsRequest(serial_number=serial_number)
+        )
+        return response.upgrade_terms
+
+    def accept_upgrade(
+        self, serial_number: str, terms_id: str, request_id: str | None = None
+    ) -> pb.AcceptUpgradeResponse:
+        """Accepts the terms `terms_id` and gets the new serial.
+
+        The call always carries a request_id (a new UUID unless given), so it is
+        retried on UNAVAILABLE and ABORTED without risk of a second upgrade.
+        Accepting again for a serial already upgraded returns the same new serial.
+        Raises, besides the errors of get_upgrade_terms, FailedPreconditionError
+        TERMS_OUTDATED (fetch the terms again) and InvalidArgumentError
+        REQUEST_ID_REUSED.
+        """
+        response: pb.AcceptUpgradeResponse = self._call(
+            self._stub.AcceptUpgrade,
+            pb.AcceptUpgradeRequest(
+                serial_number=serial_number,
+                terms_id=terms_id,
+                request_id=request_id or new_request_id(),
+            ),
+        )
+        return response
