@@ -6,6 +6,7 @@ import datetime as dt
 
 import peewee
 
+from ..errors import UsernameTaken
 from .models import Account, Session
 
 
@@ -121,3 +122,34 @@ def end_sessions_of_account(account_id: int, now: dt.datetime) -> int:
         .where((Session.account == account_id) & Session.end_time.is_null())
         .execute()
     )
+
+
+def create_account_with_unique_username(
+    *,
+    public_id: str,
+    username: str,
+    email: str,
+    razon_social: str,
+    password_hash: str,
+    now: dt.datetime,
+) -> Account:
+    """`create_account`, answering USERNAME_TAKEN when a concurrent call took it."""
+    try:
+        with Account._meta.database.atomic():
+            return create_account(
+                public_id=public_id,
+                username=username,
+                email=email,
+                razon_social=razon_social,
+                password_hash=password_hash,
+                now=now,
+            )
+    except peewee.IntegrityError as exc:
+        raise UsernameTaken(username) from exc
+
+
+def lock_account_row(account_id: int) -> None:
+    """Holds the account row until the transaction ends (PostgreSQL); SQLite's
+    write transaction already excludes every other writer."""
+    if Account._meta.database.for_update:
+        Account.select(Account.id).where(Account.id == account_id).for_update().execute()

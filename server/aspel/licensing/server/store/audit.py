@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from peewee import fn
+
 from .models import AuditEvent
 
 
@@ -53,10 +55,8 @@ def find_events(
     if kind is not None:
         query = query.where(AuditEvent.kind == kind)
     if kind_prefix is not None:
-        # Prefix match without LIKE's wildcards: kind_prefix <= kind < next string.
-        query = query.where(
-            (AuditEvent.kind >= kind_prefix) & (AuditEvent.kind < kind_prefix + "\U0010ffff")
-        )
+        # An exact prefix on every engine: no LIKE wildcards, no collation.
+        query = query.where(fn.SUBSTR(AuditEvent.kind, 1, len(kind_prefix)) == kind_prefix)
     if start_time is not None:
         query = query.where(AuditEvent.time >= start_time)
     if end_time is not None:

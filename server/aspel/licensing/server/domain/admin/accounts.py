@@ -9,7 +9,7 @@ from ... import errors
 from ...store import accounts as account_store
 from ...store import outbox
 from ...store import subscriptions as subscription_store
-from ...store.database import Store
+from ...store.database import Store, retry_on_conflict
 from ...store.models import Account
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
@@ -96,6 +96,7 @@ class AccountAdmin:
         self.calendar = calendar
         self.hasher = hasher
 
+    @retry_on_conflict()
     def create_account(
         self,
         actor: Actor,
@@ -126,7 +127,7 @@ class AccountAdmin:
                 return CreatedAccount(account_view(row), earlier["reset_queued"])
             if account_store.find_account_by_username(username) is not None:
                 raise errors.UsernameTaken(username)
-            row = account_store.create_account(
+            row = account_store.create_account_with_unique_username(
                 public_id=new_public_id("acc_"),
                 username=username,
                 email=email,
@@ -168,6 +169,7 @@ class AccountAdmin:
                 ),
             )
 
+    @retry_on_conflict()
     def update_account(
         self,
         actor: Actor,
@@ -186,6 +188,7 @@ class AccountAdmin:
         now = self.calendar.now()
         with self.store.write():
             if replay(actor, request_id, "UpdateAccount", params) is None:
+                account_store.lock_account_row(find_account(account_id, None).id)
                 row = find_account(account_id, None)
                 changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
                 if changes:
@@ -201,6 +204,7 @@ class AccountAdmin:
                 remember(actor, request_id, "UpdateAccount", params, {}, now)
             return account_view(find_account(account_id, None))
 
+    @retry_on_conflict()
     def disable_account(
         self, actor: Actor, account_id: str, *, reason: str, request_id: str | None
     ) -> DisabledAccount:
@@ -229,6 +233,7 @@ class AccountAdmin:
             )
             return DisabledAccount(account_view(find_account(account_id, None)), ended)
 
+    @retry_on_conflict()
     def start_password_reset(
         self,
         actor: Actor,

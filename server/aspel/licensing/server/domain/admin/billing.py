@@ -10,7 +10,7 @@ from typing import Any
 from ... import errors
 from ...store import catalog as catalog_store
 from ...store import subscriptions as subscription_store
-from ...store.database import Store
+from ...store.database import Store, retry_on_conflict
 from ...store.models import Subscription
 from .. import serials
 from ..billing_cycle import following_payment, next_payment
@@ -62,6 +62,13 @@ def find_serial(serial_number: str) -> Subscription:
     return row
 
 
+def find_serial_locked(serial_number: str) -> Subscription:
+    """`find_serial`, holding the row until the transaction ends and read after
+    the lock, so concurrent changes of one serial run one after the other."""
+    subscription_store.lock(find_serial(serial_number).id)
+    return find_serial(serial_number)
+
+
 def _cycle_anchor_day(row: Subscription) -> int:
     """The day of the month the payments of a line of serials fall on: the
     activation day of the first serial, before any upgrade."""
@@ -79,6 +86,7 @@ class BillingAdmin:
     def _view(self, serial_number: str) -> SubscriptionView:
         return views_of([find_serial(serial_number)], self.calendar.today())[0]
 
+    @retry_on_conflict()
     def create_subscription(
         self,
         actor: Actor,
@@ -168,6 +176,7 @@ class BillingAdmin:
             )
             return self._view(serial)
 
+    @retry_on_conflict()
     def record_payment(
         self, actor: Actor, serial_number: str, *, request_id: str, payment_reference: str
     ) -> PaymentResult:
@@ -182,7 +191,7 @@ class BillingAdmin:
                     self._view(serial_number),
                     dt.date.fromisoformat(previous) if previous else None,
                 )
-            row = find_serial(serial_number)
+            row = find_serial_locked(serial_number)
             shown = serials.display(row.serial_number)
             if row.modality == PERPETUAL_LICENSE or row.billing_period is None:
                 raise errors.PerpetualLicenseNotBilled(shown)
@@ -234,6 +243,7 @@ class BillingAdmin:
             actor, serial_number, SUSPENDED, ACTIVE, "ReinstateSubscription", reason, request_id
         )
 
+    @retry_on_conflict()
     def _transition(
         self,
         actor: Actor,
@@ -248,7 +258,7 @@ class BillingAdmin:
         now = self.calendar.now()
         with self.store.write():
             if replay(actor, request_id, operation, params) is None:
-                row = find_serial(serial_number)
+                row = find_serial_locked(serial_number)
                 state = current_state(row, self.calendar.today())
                 if state != from_state:
                     raise errors.InvalidStateTransition(
@@ -270,6 +280,7 @@ class BillingAdmin:
                 remember(actor, request_id, operation, params, {}, now)
             return self._view(serial_number)
 
+    @retry_on_conflict()
     def change_seats(
         self,
         actor: Actor,
@@ -292,7 +303,7 @@ class BillingAdmin:
         now = self.calendar.now()
         with self.store.write():
             if replay(actor, request_id, "ChangeSeats", params) is None:
-                row = find_serial(serial_number)
+                row = find_serial_locked(serial_number)
                 state = current_state(row, self.calendar.today())
                 if state not in (ACTIVE, SUSPENDED):
                     successor = subscription_store.successor_serials([row.id]).get(row.id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ... import errors
 from ...store import catalog as catalog_store
-from ...store.database import Store
+from ...store.database import Store, retry_on_conflict
 from ...store.models import Release, UpgradeTermsText
 from ..clock import BusinessCalendar
 from ..products import product_name, version_key
@@ -72,6 +72,7 @@ class CatalogAdmin:
         self.store = store
         self.calendar = calendar
 
+    @retry_on_conflict()
     def publish_release(
         self,
         actor: Actor,
@@ -106,19 +107,22 @@ class CatalogAdmin:
                 for source in sources:
                     if source not in published:
                         raise errors.ReleaseNotPublished(product_name(product_code), source)
-                catalog_store.add_release(
+                added = catalog_store.add_release_once(
                     product_code=product_code,
                     version=version,
                     upgrade_from=sources,
                     download_url=download_url,
                     now=now,
                 )
+                if added is None:
+                    raise errors.ReleaseExists(product_name(product_code), version)
                 record(actor, "release.published", now, detail=params)
                 remember(actor, request_id, "PublishRelease", params, {}, now)
             row = catalog_store.find_release(product_code, version)
             assert row is not None
             return release_view(row)
 
+    @retry_on_conflict()
     def publish_upgrade_terms(
         self,
         actor: Actor,

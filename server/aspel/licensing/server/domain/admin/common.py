@@ -53,7 +53,7 @@ def remember(
     now: dt.datetime,
 ) -> None:
     if request_id:
-        idempotency.save(
+        idempotency.save_first(
             scope=actor.idempotency_scope,
             request_id=request_id,
             operation=operation,
