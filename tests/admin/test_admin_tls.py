@@ -219,3 +219,29 @@ def test_tls_settings_come_from_the_environment_and_must_pair() -> None:
         server_credentials(Settings(tls_cert_file="/etc/aspel/server.pem"))
     with pytest.raises(ValueError, match="tls_cert_file"):
         server_credentials(Settings(tls_client_ca_file="/etc/aspel/clients.pem"))
+
+
+def test_the_admin_cli_connects_with_mutual_tls(
+    mtls_server: TlsServer,
+    ca: Authority,
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from aspel.licensing.client.admin_cli import main
+
+    client = ca.issue("support-desk", server=False)
+    monkeypatch.setenv("ASPEL_LICENSING_ADMIN_KEY", mtls_server.keys["support-desk"])
+    tls = [
+        "--tls-ca",
+        _write(tmp_path, "ca.pem", ca.pem),
+        "--tls-cert",
+        _write(tmp_path, "client.pem", client.cert_pem),
+        "--tls-key",
+        _write(tmp_path, "client.key", client.key_pem),
+    ]
+    server = ["--server", f"localhost:{mtls_server.port}"]
+    assert main([*server, *tls, "events", "--kind", "service_key."]) == 0
+    assert "Llave de servicio creada" in capsys.readouterr().out
+    assert main([*server, "--deadline", "2", *tls[:2], "events"]) == 1
+    assert "(UNAVAILABLE)" in capsys.readouterr().err

@@ -1,18 +1,22 @@
 """The Python client of the Aspel licensing server (no server code needed).
 
 - `LicensingClient` (`licensing`): the customer portal service.
+- `AdminClient` (`admin`): AdminService, for internal services (`admin_cli`:
+  the `aspel-licensing-admin` command).
 - `errors`: `LicensingError` and one subclass per gRPC status, with `reason`.
 - `base`: `BaseClient`, deadlines and safe retries, for every client class.
 - `session_file`: the CLI's saved login (0600).
 - `cli`: the `aspel-licensing` command.
 """
 
+from .admin import AdminClient
 from .base import DEFAULT_DEADLINE, BaseClient, RetryPolicy, new_request_id
 from .errors import LicensingError, from_grpc_error
 from .licensing import LicensingClient
 
 __all__ = [
     "DEFAULT_DEADLINE",
+    "AdminClient",
     "BaseClient",
     "LicensingClient",
     "LicensingError",
