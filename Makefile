@@ -11,6 +11,7 @@ GEN_DIR := client/aspel/licensing/v1
 PROTOS := $(wildcard protos/aspel/licensing/v1/*.proto)
 
 .PHONY: install run test lint typecheck proto proto-check pytest clean
+.PHONY: tools lint-proto breaking interop
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,7 +53,34 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
-test: lint typecheck proto-check pytest
+test: lint typecheck proto-check lint-proto breaking pytest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(TOOLS_DIR)/node_modules
+
+# --- The contract's tools (issue 7): buf and the Node.js interop suite ---
+# Installed into tools/interop/node_modules from its package-lock.json (the npm
+# package @bufbuild/buf ships the buf binary; no network is needed to run it).
+TOOLS_DIR := tools/interop
+TOOLS_STAMP := $(TOOLS_DIR)/node_modules/.installed
+BUF := $(TOOLS_DIR)/node_modules/.bin/buf
+
+$(TOOLS_STAMP): $(TOOLS_DIR)/package.json $(TOOLS_DIR)/package-lock.json
+	cd $(TOOLS_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP)
+
+# buf lint: STANDARD + COMMENTS on protos/ (buf.yaml).
+lint-proto: $(TOOLS_STAMP)
+	$(BUF) lint
+
+# buf breaking (FILE rules) against main, the previous commit on main, and the
+# last v* tag; BREAKING_AGAINST=REF picks another base (scripts/buf_breaking.py).
+breaking: $(TOOLS_STAMP) $(STAMP)
+	BUF=$(BUF) $(PY) scripts/buf_breaking.py
+
+# buf curl through reflection (pytest) and the Node.js client on the protos alone.
+interop: $(STAMP) $(TOOLS_STAMP)
+	$(BIN)/pytest -q tests/interop
+	cd $(TOOLS_DIR) && node --test test/*.test.js

@@ -75,10 +75,17 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
 
 def create_server(
-    settings: Settings, clock: Clock | None = None, *, reuse_port: bool = False
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    reuse_port: bool = False,
+    services: Services | None = None,
 ) -> tuple[grpc.Server, int, Services]:
-    """A started-to-be server bound to `settings.listen`; returns it, its port and services."""
-    services = build_services(settings, clock)
+    """A started-to-be server bound to `settings.listen`; returns it, its port and services.
+
+    Given `services`, the server shares them (and so the store) instead of building its own.
+    """
+    services = services or build_services(settings, clock)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
@@ -143,12 +150,34 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
     )
 
 
+def create_internal_server(
+    settings: Settings, services: Services, *, reuse_port: bool = False
+) -> tuple[grpc.Server, int] | None:
+    """The same services on `settings.internal_listen`, always with reflection, for
+    support engineers' grpcurl on an internal network; None when it is not set.
+
+    So a public port can run with `reflection` off while the internal one keeps it.
+    """
+    if not settings.internal_listen:
+        return None
+    internal_settings = dataclasses.replace(
+        settings, listen=settings.internal_listen, reflection=True, internal_listen=""
+    )
+    server, port, _ = create_server(internal_settings, reuse_port=reuse_port, services=services)
+    return server, port
+
+
 def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
     server, port, services = create_server(settings, reuse_port=reuse_port)
+    internal = create_internal_server(settings, services, reuse_port=reuse_port)
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
+    if internal is not None:
+        internal[0].start()
+        internal_host = settings.internal_listen.rsplit(":", 1)[0]
+        log.info("internal port (reflection on) listening on %s:%d", internal_host, internal[1])
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -158,7 +187,11 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     stopping.wait()
-    server.stop(settings.shutdown_grace_seconds).wait()
+    stopped = [server.stop(settings.shutdown_grace_seconds)]
+    if internal is not None:
+        stopped.append(internal[0].stop(settings.shutdown_grace_seconds))
+    for event in stopped:
+        event.wait()
     services.store.close()
     log.info("stopped")
 

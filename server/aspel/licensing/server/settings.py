@@ -23,6 +23,10 @@ class Settings:
     business_timezone: str = "America/Mexico_City"
     #: Server reflection, for grpcurl. Turn off on a public port.
     reflection: bool = True
+    #: Optional second host:port (an internal network) serving the same services
+    #: with reflection always on, so `reflection` can be off on the public port.
+    #: With several workers, give it a fixed port: they share it as they share `listen`.
+    internal_listen: str = ""
     #: Server processes sharing the listen port (SO_REUSEPORT).
     workers: int = 1
     #: Threads that run RPCs, per process.
