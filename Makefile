@@ -31,6 +31,7 @@ run: $(STAMP)
 	@echo "  aspel-licensing --server $(LISTEN) login demo     # password: demo-aspel-2026"
 	@echo "  aspel-licensing --server $(LISTEN) subscriptions"
 	@echo "  grpcurl -plaintext $(LISTEN) list"
+	@echo "Email (reset codes, upgrade notices) is written to var/mail/*.eml."
 	@echo "Ctrl-C stops the server (in-flight calls are drained)."
 	@echo
 	$(BIN)/aspel-licensing-server --database $(DATABASE) --listen $(LISTEN) serve

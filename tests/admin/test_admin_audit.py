@@ -14,7 +14,14 @@ from google.protobuf import timestamp_pb2
 
 from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.clock import FixedClock
-from aspel.licensing.server.store.models import Account, AuditEvent, ServiceKey, Session
+from aspel.licensing.server.store.models import (
+    Account,
+    AuditEvent,
+    OutboxMessage,
+    PasswordReset,
+    ServiceKey,
+    Session,
+)
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
 
@@ -198,6 +205,10 @@ def test_no_secret_is_ever_written_to_the_audit_log(
         password_hash = Account.get(Account.public_id == account_id).password_hash
         token_hashes = [s.token_hash for s in Session.select()]
         key_hashes = [k.key_hash for k in ServiceKey.select()]
+        reset_tokens = [
+            m.payload["reset_token"] for m in OutboxMessage.select() if "reset_token" in m.payload
+        ]
+        reset_hashes = [r.token_hash for r in PasswordReset.select()]
         rows = list(AuditEvent.select())
     secrets = [
         password,
@@ -206,9 +217,12 @@ def test_no_secret_is_ever_written_to_the_audit_log(
         login.session_token,
         *token_hashes,
         *key_hashes,
+        *reset_tokens,
+        *reset_hashes,
         *demo_admin.secrets.values(),
     ]
     kinds = {row.kind for row in rows}
+    assert reset_tokens
     assert {
         "account.created",
         "login.failed",
@@ -224,5 +238,5 @@ def test_no_secret_is_ever_written_to_the_audit_log(
         text = json.dumps([row.kind, row.actor, row.peer, row.detail], ensure_ascii=False)
         for secret in secrets:
             assert secret not in text, f"a secret leaked into {row.kind}"
-        assert not re.search(r"als(vc)?_[A-Za-z0-9_-]{20,}", text)
+        assert not re.search(r"al(s|svc|r)_[A-Za-z0-9_-]{20,}", text)
         assert "$argon2" not in text

@@ -56,6 +56,8 @@ def test_lists_every_method_of_the_portal(buf_curl: BufCurl, server: Any) -> Non
         "GetSubscription",
         "GetUpgradeTerms",
         "AcceptUpgrade",
+        "RequestPasswordReset",
+        "ResetPassword",
     }
 
 

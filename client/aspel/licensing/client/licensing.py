@@ -139,3 +139,42 @@ class LicensingClient(BaseClient):
             ),
         )
         return response
+
+    # --- password recovery ---------------------------------------------------------
+
+    def request_password_reset(self, email_or_username: str, request_id: str | None = None) -> None:
+        """Asks the server to email a reset code to the account's address.
+
+        The answer is the same whether or not an account matches (the server
+        never confirms that one exists). Needs no session; the client's token,
+        if any, is not sent. Carries a request_id, so a retry sends no second
+        email. Raises ResourceExhaustedError (RATE_LIMITED, metadata
+        `retry_time`) or InvalidArgumentError.
+        """
+        self._call(
+            self._stub.RequestPasswordReset,
+            pb.RequestPasswordResetRequest(
+                email_or_username=email_or_username, request_id=request_id or new_request_id()
+            ),
+            authenticated=False,
+        )
+
+    def reset_password(
+        self, reset_token: str, new_password: str, request_id: str | None = None
+    ) -> None:
+        """Sets a new password with the code of the reset email.
+
+        Every session of the account ends; log in again with the new password.
+        Raises InvalidArgumentError with reason RESET_TOKEN_INVALID (unknown,
+        used or expired code: ask for another), PASSWORD_TOO_WEAK (the field
+        violations say why; the code still works) or INVALID_ARGUMENT.
+        """
+        self._call(
+            self._stub.ResetPassword,
+            pb.ResetPasswordRequest(
+                reset_token=reset_token,
+                new_password=new_password,
+                request_id=request_id or new_request_id(),
+            ),
+            authenticated=False,
+        )

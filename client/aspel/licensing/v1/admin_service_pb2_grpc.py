@@ -166,8 +166,10 @@ class AdminServiceServicer:
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a missing or malformed
-        field (username, email, razón social, a password shorter than 15
+        field (username, email, razón social, a password longer than 256
         characters, or a request_id that is not a UUID).
+        - INVALID_ARGUMENT, reason PASSWORD_TOO_WEAK: the initial password is
+        shorter than 15 characters, common, or contains the username.
         - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
         - ALREADY_EXISTS, reason USERNAME_TAKEN: another account has that username.
         - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
@@ -375,8 +377,9 @@ class AdminServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StartPasswordReset(self, request, context):
-        """Sends the account's owner an email to choose a new password. Support
-        never sets or sees a password. Scope: support.
+        """Sends the account's owner an email with a single-use link to choose a new
+        password (LicensingService.ResetPassword). Support never sets or sees a
+        password. Scope: support.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: neither id nor username.

@@ -95,3 +95,29 @@ class AcceptUpgradeResponse(_message.Message):
     subscription: _subscription_pb2.Subscription
     previous_subscription: _subscription_pb2.Subscription
     def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., previous_subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ...) -> None: ...
+
+class RequestPasswordResetRequest(_message.Message):
+    __slots__ = ("email_or_username", "request_id")
+    EMAIL_OR_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    email_or_username: str
+    request_id: str
+    def __init__(self, email_or_username: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RequestPasswordResetResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ResetPasswordRequest(_message.Message):
+    __slots__ = ("reset_token", "new_password", "request_id")
+    RESET_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    reset_token: str
+    new_password: str
+    request_id: str
+    def __init__(self, reset_token: _Optional[str] = ..., new_password: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ResetPasswordResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

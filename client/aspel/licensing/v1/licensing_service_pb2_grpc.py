@@ -29,8 +29,8 @@ class LicensingServiceStub:
     """The customer portal ("Mi cuenta Aspel"): log in, see the systems in
     subscription, read the terms of a new version and accept the upgrade.
 
-    Every method but Authenticate needs the metadata
-    `authorization: Bearer <session_token>`. Errors carry a
+    Every method but Authenticate, RequestPasswordReset and ResetPassword needs
+    the metadata `authorization: Bearer <session_token>`. Errors carry a
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
     Any method may also answer INTERNAL (reason INTERNAL) when something
@@ -73,14 +73,24 @@ class LicensingServiceStub:
                 request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.AcceptUpgradeRequest.SerializeToString,
                 response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.AcceptUpgradeResponse.FromString,
                 _registered_method=True)
+        self.RequestPasswordReset = channel.unary_unary(
+                '/aspel.licensing.v1.LicensingService/RequestPasswordReset',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RequestPasswordResetRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RequestPasswordResetResponse.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/aspel.licensing.v1.LicensingService/ResetPassword',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
 
 
 class LicensingServiceServicer:
     """The customer portal ("Mi cuenta Aspel"): log in, see the systems in
     subscription, read the terms of a new version and accept the upgrade.
 
-    Every method but Authenticate needs the metadata
-    `authorization: Bearer <session_token>`. Errors carry a
+    Every method but Authenticate, RequestPasswordReset and ResetPassword needs
+    the metadata `authorization: Bearer <session_token>`. Errors carry a
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
     Any method may also answer INTERNAL (reason INTERNAL) when something
@@ -176,6 +186,57 @@ class LicensingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestPasswordReset(self, request, context):
+        """Starts password recovery ("¿Olvidaste tu contraseña?"). When the email
+        address or username names an active account, a reset token valid for 30
+        minutes is emailed to the address registered in the account (to each
+        account, when several share the address). The answer is the same, after
+        about the same time, whether or not an account matches, so it never
+        confirms that one exists. Needs no session.
+
+        Requests for one account beyond its limit (3 per hour) are answered as a
+        success and send nothing more, for the same reason.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: the field is empty or longer
+        than 254 characters, or the request_id is not a UUID.
+        - RESOURCE_EXHAUSTED, reason RATE_LIMITED: too many requests from the
+        caller's network address; the metadata `retry_time` says when to try again.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED: the request_id was already
+        used for a different request.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """Sets a new password with the token of the reset email. Nothing changes
+        until a valid token is shown. On success, in one transaction: the token
+        (and every other reset token of the account) is spent, the new password is
+        set, a lockout from failed logins is cleared, every session of the account
+        ends, and a "password changed" email is queued. Needs no session.
+
+        The new password needs at least 15 characters (up to 256; any Unicode,
+        spaces included; no rules about digits or capitals) and must not be a
+        common password or contain the username.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a field is empty or too long
+        (the password admits up to 256 characters), or the request_id is not a UUID.
+        - INVALID_ARGUMENT, reason RESET_TOKEN_INVALID: the token is unknown,
+        already used or expired (never told apart); request a new one.
+        - INVALID_ARGUMENT, reason PASSWORD_TOO_WEAK: the password is too short,
+        common, or contains the username. `BadRequest` violations on
+        `new_password` say why, and the metadata `problems` lists TOO_SHORT,
+        COMMON or CONTAINS_USERNAME. The token is not spent: retry with another
+        password.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED: the request_id was already
+        used for a different request (another token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LicensingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -209,6 +270,16 @@ def add_LicensingServiceServicer_to_server(servicer, server):
                     request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.AcceptUpgradeRequest.FromString,
                     response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.AcceptUpgradeResponse.SerializeToString,
             ),
+            'RequestPasswordReset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPasswordReset,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RequestPasswordResetRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RequestPasswordResetResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'aspel.licensing.v1.LicensingService', rpc_method_handlers)
@@ -221,8 +292,8 @@ class LicensingService:
     """The customer portal ("Mi cuenta Aspel"): log in, see the systems in
     subscription, read the terms of a new version and accept the upgrade.
 
-    Every method but Authenticate needs the metadata
-    `authorization: Bearer <session_token>`. Errors carry a
+    Every method but Authenticate, RequestPasswordReset and ResetPassword needs
+    the metadata `authorization: Bearer <session_token>`. Errors carry a
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
     Any method may also answer INTERNAL (reason INTERNAL) when something
@@ -381,6 +452,60 @@ class LicensingService:
             '/aspel.licensing.v1.LicensingService/AcceptUpgrade',
             aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.AcceptUpgradeRequest.SerializeToString,
             aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.AcceptUpgradeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPasswordReset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.LicensingService/RequestPasswordReset',
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RequestPasswordResetRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RequestPasswordResetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.LicensingService/ResetPassword',
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordResponse.FromString,
             options,
             channel_credentials,
             insecure,

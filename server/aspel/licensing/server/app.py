@@ -29,7 +29,9 @@ from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import PasswordHasher
+from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
+from .mail.worker import MailerThread, build_worker
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
@@ -52,6 +54,7 @@ class Services:
     calendar: BusinessCalendar
     auth: AuthService
     portal: PortalService
+    password_reset: PasswordResetService
     # AdminService (issue 5): accounts, catalog, billing, support, service keys.
     admin: AdminServices
 
@@ -65,12 +68,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         )
     calendar = BusinessCalendar(clock or SystemClock(), settings.business_timezone)
     hasher = PasswordHasher(settings.argon2)
+    resets = PasswordResetService(store, calendar, hasher)
     return Services(
         store=store,
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
-        admin=build_admin_services(store, calendar, hasher),
+        password_reset=resets,
+        admin=build_admin_services(store, calendar, hasher, resets),
     )
 
 
@@ -100,7 +105,7 @@ def create_server(
         ],
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
-        LicensingServicer(services.auth, services.portal), server
+        LicensingServicer(services.auth, services.portal, services.password_reset), server
     )
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
@@ -171,6 +176,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
     server, port, services = create_server(settings, reuse_port=reuse_port)
     internal = create_internal_server(settings, services, reuse_port=reuse_port)
+    # Built before serving, so a bad --smtp-url stops the start, not the first email.
+    mailer = new_mailer(settings, services) if settings.mail_worker else None
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
@@ -186,12 +193,16 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if mailer is not None:
+        mailer.start()
     stopping.wait()
     stopped = [server.stop(settings.shutdown_grace_seconds)]
     if internal is not None:
         stopped.append(internal[0].stop(settings.shutdown_grace_seconds))
     for event in stopped:
         event.wait()
+    if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
+        log.warning("mailer still sending; its message is delivered again after restart")
     services.store.close()
     log.info("stopped")
 
@@ -252,3 +263,12 @@ def serve_workers(settings: Settings, workers: int) -> int:
             status = code if code > 0 else 128 - code
             forward(signal.SIGTERM, None)  # one worker died: stop the rest
     return status
+
+
+# --- email (mail/) -------------------------------------------------------------
+
+
+def new_mailer(settings: Settings, services: Services) -> MailerThread:
+    """The outbox worker as a thread of this server, not yet started (see mail/worker.py)."""
+    worker = build_worker(settings, services.store, services.calendar.clock)
+    return MailerThread(worker, settings.mail_poll_seconds)

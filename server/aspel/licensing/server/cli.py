@@ -1,4 +1,4 @@
-"""`aspel-licensing-server`: serve, migrate, seed-demo, service-keys."""
+"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, service-keys."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import getpass
 import logging
 import sys
 
-from .settings import DEFAULT_DATABASE_URL, DEFAULT_LISTEN, ENV_PREFIX, Settings
+from .settings import DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SMTP_URL, ENV_PREFIX, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,15 +25,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDR",
         help=f"host:port to serve on (env {ENV_PREFIX}LISTEN; default {DEFAULT_LISTEN})",
     )
+    parser.add_argument(
+        "--smtp-url",
+        metavar="URL",
+        help=(
+            f"where email goes: smtp://user:pass@host:587, smtps://user:pass@host:465 or "
+            f"file:var/mail (env {ENV_PREFIX}SMTP_URL; default {DEFAULT_SMTP_URL})"
+        ),
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve gRPC until SIGTERM (drains in-flight calls)")
+    serve = commands.add_parser(
+        "serve", help="serve gRPC until SIGTERM (drains in-flight calls); also delivers email"
+    )
     serve.add_argument(
         "--workers",
         type=int,
         default=None,
         metavar="N",
         help=f"server processes sharing the port (env {ENV_PREFIX}WORKERS; default 1)",
+    )
+    serve.add_argument(
+        "--no-mailer",
+        action="store_true",
+        help=f"do not deliver email here (a separate `mailer` does; env {ENV_PREFIX}MAIL_WORKER=0)",
+    )
+    commands.add_parser(
+        "mailer",
+        help="deliver queued email until SIGTERM (for deployments that run it apart from serve)",
     )
     commands.add_parser("migrate", help="create or bring the database schema up to date")
     seed = commands.add_parser("seed-demo", help="load the demo accounts and catalog")
@@ -124,18 +143,29 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level.upper(),
         format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
     )
-    settings = Settings.from_env(database_url=args.database, listen=args.listen)
+    settings = Settings.from_env(
+        database_url=args.database,
+        listen=args.listen,
+        smtp_url=args.smtp_url,
+        mail_worker=False if getattr(args, "no_mailer", False) else None,
+    )
     if args.command == "serve":
         from .app import SchemaNotCurrent, build_services, serve_workers
+        from .mail.transports import InvalidMailUrl, from_url
 
         workers = args.workers or settings.workers
         try:
-            # Checked once up front, so a stale schema fails before any fork.
+            # Checked once up front, so a stale schema or a bad --smtp-url fails
+            # before any fork.
             build_services(settings).store.close()
+            if settings.mail_worker:
+                from_url(settings.smtp_url)
             return serve_workers(settings, workers)
-        except SchemaNotCurrent as exc:
+        except (SchemaNotCurrent, InvalidMailUrl) as exc:
             print(exc, file=sys.stderr)
             return 2
+    if args.command == "mailer":
+        return _mailer(settings)
     if args.command == "migrate":
         from .store.database import open_database
         from .store.migrate import migrate
@@ -161,6 +191,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "service-keys":
         return run_service_keys(settings, args)
     raise AssertionError(args.command)
+
+
+def _mailer(settings: Settings) -> int:
+    from .domain.clock import SystemClock
+    from .mail.transports import InvalidMailUrl
+    from .mail.worker import build_worker, run_until_signalled
+    from .store import migrate
+    from .store.database import Store
+
+    store = Store.from_url(settings.database_url)
+    missing = migrate.pending(store.database)
+    if missing:
+        print(
+            f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        worker = build_worker(settings, store, SystemClock())
+    except InvalidMailUrl as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    run_until_signalled(worker, settings.mail_poll_seconds)
+    store.close()
+    return 0
 
 
 if __name__ == "__main__":

@@ -202,6 +202,61 @@ _STATE_ES = {
 }
 
 
+# --- password recovery (RequestPasswordReset, ResetPassword) -------------------
+
+
+class PasswordTooWeak(LicensingError):
+    """The new password breaks the policy of `domain/password_policy.py`."""
+
+    code = "INVALID_ARGUMENT"
+    reason = "PASSWORD_TOO_WEAK"
+    developer_message = (
+        "The new password is too short, too common or contains the username; "
+        "see the BadRequest details."
+    )
+
+    def __init__(self, field: str, problems: Iterable[tuple[str, str]]) -> None:
+        """`problems`: (code, es-MX sentence) pairs, e.g. ("TOO_SHORT", "...")."""
+        items = list(problems)
+        super().__init__(
+            "Elige otra contraseña: "
+            + " ".join(text for _, text in items)
+            + " Una frase de varias palabras que solo tú conozcas es fácil de recordar "
+            "y difícil de adivinar.",
+            metadata={"problems": ",".join(code for code, _ in items)},
+            field_violations=[(field, text) for _, text in items],
+        )
+
+
+class ResetTokenInvalid(LicensingError):
+    """Unknown, already used or expired reset token (never told apart)."""
+
+    code = "INVALID_ARGUMENT"
+    reason = "RESET_TOKEN_INVALID"
+    developer_message = "The reset token is unknown, already used or expired."
+    message_es = (
+        "El código para restablecer la contraseña no es válido: ya se usó, venció (dura "
+        "30 minutos) o está incompleto. Solicita uno nuevo con la opción «¿Olvidaste tu "
+        "contraseña?» y usa el del correo más reciente."
+    )
+
+    def __init__(self, field: str = "reset_token") -> None:
+        super().__init__(field_violations=[(field, self.message_es)])
+
+
+class RateLimited(LicensingError):
+    code = "RESOURCE_EXHAUSTED"
+    reason = "RATE_LIMITED"
+    developer_message = "Too many requests from this caller; retry after retry_time."
+
+    def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
+        super().__init__(
+            "Recibimos demasiadas solicitudes desde tu conexión en poco tiempo. "
+            f"Intenta de nuevo a partir de las {local_retry}.",
+            metadata={"retry_time": retry_time.isoformat(timespec="seconds")},
+        )
+
+
 # --- AdminService and service keys (issue 5) ----------------------------------
 
 

@@ -11,6 +11,9 @@ from .domain.credentials import Argon2Parameters
 ENV_PREFIX = "ASPEL_LICENSING_"
 DEFAULT_DATABASE_URL = "sqlite:///var/aspel-licensing.db"
 DEFAULT_LISTEN = "127.0.0.1:50051"
+DEFAULT_SMTP_URL = "file:var/mail"
+DEFAULT_MAIL_FROM = "Mi cuenta Aspel <no-responder@licensing.aspel.com.mx>"
+DEFAULT_RESET_PAGE_URL = "https://www.aspel.com.mx/mi-cuenta/restablecer-contrasena"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,31 @@ class Settings:
     #: Mutual TLS: PEM file of the CA that signs client certificates. When set,
     #: every client must present a certificate it signed (keys still checked).
     tls_client_ca_file: str | None = None
+
+    # --- email (mail/) --------------------------------------------------------
+    #: Where email goes: smtp://user:pass@host:587 (STARTTLS on 587 or with
+    #: ?starttls=1), smtps://user:pass@host:465 (implicit TLS), or file:var/mail /
+    #: file:///abs/dir (one .eml file per message). Holds a password: never logged.
+    smtp_url: str = field(default=DEFAULT_SMTP_URL, repr=False)
+    #: The From of every email.
+    mail_from: str = DEFAULT_MAIL_FROM
+    #: Run the delivery worker as a thread of `serve` (off when a separate
+    #: `aspel-licensing-server mailer` delivers).
+    mail_worker: bool = True
+    #: Seconds the worker sleeps when nothing is due.
+    mail_poll_seconds: float = 5.0
+    #: Seconds a claimed message stays reserved for one worker; after that a
+    #: crashed worker's message is taken again. Must exceed one SMTP exchange.
+    mail_claim_seconds: float = 300.0
+    #: Seconds each SMTP network operation may take.
+    mail_timeout_seconds: float = 30.0
+    #: Hours after which a message that still cannot be delivered is FAILED.
+    mail_give_up_hours: float = 48.0
+    #: Attempts after which a message that still cannot be delivered is FAILED.
+    mail_max_attempts: int = 40
+    #: The page of the portal that takes a reset token; the email links to
+    #: <this>?token=<token>.
+    password_reset_url: str = DEFAULT_RESET_PAGE_URL
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

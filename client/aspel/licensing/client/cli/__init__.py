@@ -33,12 +33,13 @@ from types import ModuleType
 from ..base import DEFAULT_DEADLINE
 from ..errors import LicensingError
 from ..session_file import SessionFileError, delete_session
-from . import common, portal
+from . import common, password, portal
 from .common import DEFAULT_SERVER, PROGRAM, SERVER_ENV, CliError, Context, describe_error
 
 #: The modules whose `add_commands(subparsers)` make up the CLI, in help order.
 COMMAND_MODULES: list[ModuleType] = [
     portal,
+    password,
 ]
 
 
@@ -66,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
             f"  {PROGRAM} subscriptions\n"
             f"  {PROGRAM} terms NO_SERIE\n"
             f"  {PROGRAM} upgrade NO_SERIE\n"
-            f"  {PROGRAM} logout\n\n"
+            f"  {PROGRAM} logout\n"
+            f"  {PROGRAM} forgot-password demo@example.com\n"
+            f"  {PROGRAM} reset-password\n\n"
             "Las opciones generales van antes del comando. La sesión se guarda en\n"
             "~/.config/aspel-licensing/session.json (o $XDG_CONFIG_HOME, o\n"
             "$ASPEL_LICENSING_SESSION_FILE), legible solo por tu usuario.\n"

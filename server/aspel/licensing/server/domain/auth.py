@@ -12,6 +12,7 @@ from ..store.database import Store
 from ..store.models import Account
 from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
+from .password_policy import normalize as normalize_password
 from .spanish import time_of_day
 
 SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 - a public prefix, not a secret
@@ -96,6 +97,8 @@ class AuthService:
 
     def authenticate(self, username: str, password: str, peer: str | None) -> LoginResult:
         username = username.strip().lower()
+        # New passwords are stored NFC (password_policy); compare the same form.
+        password = normalize_password(password)
         now = self.calendar.now()
         with self.store.connection():
             # Read and verify outside any write transaction: argon2 takes tens of

@@ -169,6 +169,26 @@ ALL_MODELS: list[type[BaseModel]] = [
 ]
 
 
+# --- password recovery (migration 0003) ---------------------------------------
+
+
+class PasswordReset(BaseModel):
+    """A password-reset token sent by email. Only its SHA-256 is kept; it works
+    once (`use_time`) and only until `expire_time`."""
+
+    token_hash = peewee.CharField(unique=True)
+    account = peewee.ForeignKeyField(Account, backref="password_resets", on_delete="CASCADE")
+    create_time = UtcDateTimeField()
+    expire_time = UtcDateTimeField()
+    use_time = UtcDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("account", "use_time"), False),)
+
+
+ALL_MODELS.append(PasswordReset)
+
+
 # --- Service keys (issue 5, migration 0004) ----------------------------------
 
 

@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import peewee
+
 from .models import OutboxMessage
 
 MESSAGE_ID_DOMAIN = "licensing.aspel.com.mx"
@@ -24,3 +26,119 @@ def enqueue(
         next_attempt_time=now,
         create_time=now,
     )
+
+
+# --- delivery (mail/worker.py) ------------------------------------------------
+
+PENDING = "PENDING"
+SENDING = "SENDING"
+SENT = "SENT"
+FAILED = "FAILED"
+
+# Candidates looked at per claim; on engines where another process may win a
+# row between the SELECT and the UPDATE, the next candidate is tried.
+_CLAIM_CANDIDATES = 5
+
+
+def _due(now: dt.datetime) -> Any:
+    """Waiting and due, or claimed by a worker whose claim ran out (it died)."""
+    return ((OutboxMessage.state == PENDING) & (OutboxMessage.next_attempt_time <= now)) | (
+        (OutboxMessage.state == SENDING) & (OutboxMessage.claimed_until <= now)
+    )
+
+
+def claim_next(*, now: dt.datetime, claim_for: dt.timedelta) -> OutboxMessage | None:
+    """Reserves the oldest due message for the calling worker and counts the attempt.
+
+    Call inside `store.write()`. The UPDATE repeats the due condition, so of two
+    workers racing for one row exactly one gets it; the other sees 0 rows
+    changed. The returned row's `claimed_until` identifies this claim.
+    """
+    candidates = (
+        OutboxMessage.select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(OutboxMessage.next_attempt_time, OutboxMessage.id)
+        .limit(_CLAIM_CANDIDATES)
+    )
+    claimed_until = now + claim_for
+    for candidate in list(candidates):
+        changed = (
+            OutboxMessage.update(
+                state=SENDING,
+                claimed_until=claimed_until,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .where((OutboxMessage.id == candidate.id) & _due(now))
+            .execute()
+        )
+        if changed == 1:
+            row: OutboxMessage = OutboxMessage.get_by_id(candidate.id)
+            return row
+    return None
+
+
+def _still_claimed(message_id: int, claimed_until: dt.datetime) -> Any:
+    return (
+        (OutboxMessage.id == message_id)
+        & (OutboxMessage.state == SENDING)
+        & (OutboxMessage.claimed_until == claimed_until)
+    )
+
+
+def mark_sent(*, message_id: int, now: dt.datetime, payload: Mapping[str, Any]) -> None:
+    """Records a delivery. Unconditional but for SENT: the mail went out, even if
+    this worker's claim had run out meanwhile."""
+    OutboxMessage.update(
+        state=SENT,
+        sent_time=now,
+        claimed_until=None,
+        last_error=None,
+        payload=dict(payload),
+    ).where((OutboxMessage.id == message_id) & (OutboxMessage.state != SENT)).execute()
+
+
+def retry_later(
+    *, message_id: int, claimed_until: dt.datetime, next_attempt_time: dt.datetime, error: str
+) -> bool:
+    """Puts a message back to wait; False when this worker no longer held the claim."""
+    changed = (
+        OutboxMessage.update(
+            state=PENDING,
+            next_attempt_time=next_attempt_time,
+            claimed_until=None,
+            last_error=error,
+        )
+        .where(_still_claimed(message_id, claimed_until))
+        .execute()
+    )
+    return bool(changed == 1)
+
+
+def mark_failed(
+    *,
+    message_id: int,
+    claimed_until: dt.datetime,
+    error: str,
+    payload: Mapping[str, Any],
+) -> bool:
+    """Gives up on a message (kept, visible, FAILED); False when the claim was lost."""
+    changed = (
+        OutboxMessage.update(
+            state=FAILED,
+            claimed_until=None,
+            last_error=error,
+            payload=dict(payload),
+        )
+        .where(_still_claimed(message_id, claimed_until))
+        .execute()
+    )
+    return bool(changed == 1)
+
+
+def count_by_state() -> dict[str, int]:
+    rows: Any = (
+        OutboxMessage.select(OutboxMessage.state, peewee.fn.COUNT(OutboxMessage.id))
+        .group_by(OutboxMessage.state)
+        .tuples()
+    )
+    return {str(row[0]): int(row[1]) for row in rows}

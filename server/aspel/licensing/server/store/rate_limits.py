@@ -11,11 +11,15 @@ def hit(key: str, *, limit: int, window: dt.timedelta, now: dt.datetime) -> bool
     """Counts one event for `key`; False when the window already holds `limit`.
 
     Call inside a write transaction so the read and the increment are one step.
+    The row is created with INSERT ... ON CONFLICT DO NOTHING, so two first
+    hits at once do not collide, and locked (FOR UPDATE) where the engine
+    locks rows, so two processes never both take the last unit on PostgreSQL.
     """
-    row = RateLimitWindow.get_or_none(RateLimitWindow.key == key)
-    if row is None:
-        RateLimitWindow.create(key=key, window_start=now, count=1)
-        return True
+    RateLimitWindow.insert(key=key, window_start=now, count=0).on_conflict_ignore().execute()
+    query = RateLimitWindow.select().where(RateLimitWindow.key == key)
+    if RateLimitWindow._meta.database.for_update:
+        query = query.for_update()
+    row = query.get()
     if now - row.window_start >= window:
         RateLimitWindow.update(window_start=now, count=1).where(
             RateLimitWindow.id == row.id
@@ -27,3 +31,9 @@ def hit(key: str, *, limit: int, window: dt.timedelta, now: dt.datetime) -> bool
         RateLimitWindow.id == row.id
     ).execute()
     return True
+
+
+def window_end(key: str, window: dt.timedelta) -> dt.datetime | None:
+    """When the current window of `key` ends (its count starts again), if any."""
+    row = RateLimitWindow.get_or_none(RateLimitWindow.key == key)
+    return None if row is None else row.window_start + window

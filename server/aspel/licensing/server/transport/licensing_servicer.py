@@ -8,6 +8,7 @@ from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 
 from ..domain.auth import AuthService, Caller
+from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
 from .validation import Violations, bearer_token, decode_page_token, encode_page_token
@@ -16,9 +17,12 @@ SUBSCRIPTIONS_PAGE = "subscriptions"
 
 
 class LicensingServicer(pb_grpc.LicensingServiceServicer):
-    def __init__(self, auth: AuthService, portal: PortalService) -> None:
+    def __init__(
+        self, auth: AuthService, portal: PortalService, password_reset: PasswordResetService
+    ) -> None:
         self.auth = auth
         self.portal = portal
+        self.password_reset = password_reset
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         return self.auth.resolve_session(bearer_token(context))
@@ -97,3 +101,29 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             subscription=convert.subscription(result.subscription),
             previous_subscription=convert.subscription(result.previous_subscription),
         )
+
+    # --- password recovery -------------------------------------------------------
+
+    def RequestPasswordReset(
+        self, request: pb.RequestPasswordResetRequest, context: grpc.ServicerContext
+    ) -> pb.RequestPasswordResetResponse:
+        check = Violations()
+        check.required("email_or_username", request.email_or_username, max_length=254)
+        request_id = check.request_id("request_id", request.request_id)
+        check.raise_if_any()
+        self.password_reset.request_reset(request.email_or_username, request_id, context.peer())
+        return pb.RequestPasswordResetResponse()
+
+    def ResetPassword(
+        self, request: pb.ResetPasswordRequest, context: grpc.ServicerContext
+    ) -> pb.ResetPasswordResponse:
+        check = Violations()
+        check.required("reset_token", request.reset_token, max_length=128)
+        # The policy counts characters after NFC and allows 256; this bounds the work.
+        check.required("new_password", request.new_password, max_length=1024)
+        request_id = check.request_id("request_id", request.request_id)
+        check.raise_if_any()
+        self.password_reset.reset_password(
+            request.reset_token, request.new_password, request_id, context.peer()
+        )
+        return pb.ResetPasswordResponse()

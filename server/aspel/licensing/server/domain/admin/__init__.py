@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ...store.database import Store
 from ..clock import BusinessCalendar
 from ..credentials import PasswordHasher
+from ..password_reset import PasswordResetService
 from ..service_keys import ServiceKeyService
 from .accounts import AccountAdmin
 from .billing import BillingAdmin
@@ -32,11 +33,11 @@ class AdminServices:
 
 
 def build_admin_services(
-    store: Store, calendar: BusinessCalendar, hasher: PasswordHasher
+    store: Store, calendar: BusinessCalendar, hasher: PasswordHasher, resets: PasswordResetService
 ) -> AdminServices:
     return AdminServices(
         keys=ServiceKeyService(store, calendar),
-        accounts=AccountAdmin(store, calendar, hasher),
+        accounts=AccountAdmin(store, calendar, hasher, resets),
         catalog=CatalogAdmin(store, calendar),
         billing=BillingAdmin(store, calendar),
         support=SupportAdmin(store, calendar),

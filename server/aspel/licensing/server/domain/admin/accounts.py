@@ -7,23 +7,21 @@ from dataclasses import dataclass
 
 from ... import errors
 from ...store import accounts as account_store
-from ...store import outbox
 from ...store import subscriptions as subscription_store
 from ...store.database import Store, retry_on_conflict
 from ...store.models import Account
+from .. import password_policy
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
 from ..credentials import PasswordHasher, new_public_id
+from ..password_reset import PasswordResetService
 from ..service_keys import Actor
 from ..subscriptions import SubscriptionView, views_of
 from .common import record, remember, replay
 
-PASSWORD_RESET_EMAIL_KIND = "password_reset"  # noqa: S105 (an outbox kind)
 # argon2 never verifies this (it is no hash), so an account opened without a
 # password cannot log in until its owner sets one through the reset email.
 NO_PASSWORD_HASH = "!unset"  # noqa: S105 (a marker, no secret)
-MIN_PASSWORD_LENGTH = 15
-MAX_PASSWORD_LENGTH = 1024
 ACCOUNT_SUBSCRIPTIONS_SHOWN = 100
 
 
@@ -47,20 +45,6 @@ class DisabledAccount:
     ended_session_count: int
 
 
-def check_initial_password(password: str, username: str) -> None:
-    """The length rule of every new password; a password never names its account."""
-    problem = None
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        problem = (
-            f"La contraseña debe tener de {MIN_PASSWORD_LENGTH} a {MAX_PASSWORD_LENGTH} "
-            "caracteres. Una frase de varias palabras es fácil de recordar y difícil de adivinar."
-        )
-    elif username.lower() in password.lower():
-        problem = "La contraseña no debe contener el nombre de usuario."
-    if problem:
-        raise errors.InvalidArgument(field_violations=[("initial_password", problem)])
-
-
 def find_account(account_id: str | None, username: str | None) -> Account:
     """The account named by its public id or its username, or ACCOUNT_NOT_FOUND."""
     if account_id:
@@ -74,27 +58,18 @@ def find_account(account_id: str | None, username: str | None) -> Account:
     return row
 
 
-def queue_password_reset(account: Account, requested_by: str, now: dt.datetime) -> None:
-    """Queues the email that lets the owner choose a password, in the caller's
-    transaction. The mail worker makes the single-use link when it sends it."""
-    outbox.enqueue(
-        kind=PASSWORD_RESET_EMAIL_KIND,
-        recipient=account.email,
-        payload={
-            "account_id": account.public_id,
-            "username": account.username,
-            "razon_social": account.razon_social,
-            "requested_by": requested_by,
-        },
-        now=now,
-    )
-
-
 class AccountAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) -> None:
+    def __init__(
+        self,
+        store: Store,
+        calendar: BusinessCalendar,
+        hasher: PasswordHasher,
+        resets: PasswordResetService,
+    ) -> None:
         self.store = store
         self.calendar = calendar
         self.hasher = hasher
+        self.resets = resets
 
     @retry_on_conflict()
     def create_account(
@@ -116,9 +91,9 @@ class AccountAdmin:
         }
         password_hash = NO_PASSWORD_HASH
         if initial_password:
-            check_initial_password(initial_password, username)
+            password = password_policy.check(initial_password, username, "initial_password")
             # Hashed before the transaction: argon2 must not hold the write lock.
-            password_hash = self.hasher.hash(initial_password)
+            password_hash = self.hasher.hash(password)
         now = self.calendar.now()
         with self.store.write():
             earlier = replay(actor, request_id, "CreateAccount", params)
@@ -137,7 +112,7 @@ class AccountAdmin:
             )
             reset_queued = not initial_password
             if reset_queued:
-                queue_password_reset(row, actor.audit_name, now)
+                self.resets.send_reset(row, now)
             record(
                 actor,
                 "account.created",
@@ -251,7 +226,7 @@ class AccountAdmin:
                 return str(row.email)
             if row.disabled:
                 raise errors.AccountNotActive(row.public_id)
-            queue_password_reset(row, actor.audit_name, now)
+            self.resets.send_reset(row, now)
             record(
                 actor,
                 "password_reset.started",

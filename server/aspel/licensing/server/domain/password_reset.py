@@ -1,0 +1,254 @@
+"""Password recovery: "¿Olvidaste tu contraseña?" by email.
+
+`request_reset` answers the same, after the same work, whether or not the
+email address or username belongs to an account: it always draws a token and
+hashes it, always looks the caller up in the rate limits and always writes once.
+Only when an account matches (and its own limit allows) is the token stored
+(as SHA-256) and the email queued in that same transaction.
+
+`reset_password` changes nothing until a valid token is shown: unknown, used
+and expired tokens are one error. With a valid token and a password that meets
+the policy, one transaction spends the token (and every other token of the
+account), sets the new argon2id hash, clears the lockout, ends every session
+and queues the "password changed" notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from .. import errors
+from ..store import audit, idempotency, outbox, rate_limits
+from ..store import password_resets as reset_store
+from ..store.database import Store
+from ..store.models import Account
+from . import password_policy
+from .clock import BusinessCalendar
+from .credentials import PasswordHasher, new_token, token_hash
+from .spanish import time_of_day
+
+RESET_TOKEN_PREFIX = "alr_"  # noqa: S105 - a prefix, not a secret
+RESET_EMAIL_KIND = "password_reset"
+CHANGED_EMAIL_KIND = "password_changed"
+MAX_TOKEN_LENGTH = 128
+ANONYMOUS_SCOPE = "anonymous"
+
+
+@dataclass(frozen=True)
+class ResetPolicy:
+    token_lifetime: dt.timedelta = dt.timedelta(minutes=30)
+    #: Reset emails per account per window; more requests answer the same and send nothing.
+    per_account_limit: int = 3
+    per_account_window: dt.timedelta = dt.timedelta(hours=1)
+    #: Requests per caller address per window; more are RESOURCE_EXHAUSTED.
+    per_peer_limit: int = 10
+    per_peer_window: dt.timedelta = dt.timedelta(minutes=15)
+    #: Accounts that one email address may reach at once (addresses can be shared).
+    max_accounts_per_email: int = 5
+
+
+def peer_host(peer: str | None) -> str:
+    """The caller's address without its port: "ipv4:10.0.0.7:53012" -> "10.0.0.7"."""
+    if not peer:
+        return "unknown"
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv4":
+        return rest.rsplit(":", 1)[0]
+    if kind == "ipv6":
+        return rest.rsplit(":", 1)[0].strip("[]")
+    return peer
+
+
+def _identifier_key(identifier: str) -> str:
+    # Hashed: the table of counters is no list of the addresses people typed.
+    return "password_reset:who:" + hashlib.sha256(identifier.encode()).hexdigest()
+
+
+def _request_hash(operation: str, subject: str) -> str:
+    return hashlib.sha256(f"{operation}\0{subject}".encode()).hexdigest()
+
+
+def _is_retry(request_id: str | None, request_hash: str) -> bool:
+    """True when `request_id` already did this request; REQUEST_ID_REUSED when it
+    did another. The scope is shared by the anonymous callers of both RPCs."""
+    if not request_id:
+        return False
+    earlier = idempotency.find(ANONYMOUS_SCOPE, request_id)
+    if earlier is None:
+        return False
+    if earlier.request_hash != request_hash:
+        raise errors.RequestIdReused()
+    return True
+
+
+def _remember(request_id: str | None, request_hash: str, operation: str, now: dt.datetime) -> None:
+    if request_id:
+        idempotency.save(
+            scope=ANONYMOUS_SCOPE,
+            request_id=request_id,
+            operation=operation,
+            request_hash=request_hash,
+            result={},
+            now=now,
+        )
+
+
+class PasswordResetService:
+    def __init__(
+        self,
+        store: Store,
+        calendar: BusinessCalendar,
+        hasher: PasswordHasher,
+        policy: ResetPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.calendar = calendar
+        self.hasher = hasher
+        self.policy = policy or ResetPolicy()
+
+    def request_reset(
+        self, email_or_username: str, request_id: str | None, peer: str | None
+    ) -> None:
+        """Queues a reset email to each active account the identifier names.
+        Returns nothing either way; RATE_LIMITED only for a caller (never an account)."""
+        identifier = password_policy.normalize(email_or_username).strip().lower()
+        request_hash = _request_hash("RequestPasswordReset", identifier)
+        now = self.calendar.now()
+        expire_time = now + self.policy.token_lifetime
+        p = self.policy
+        with self.store.connection():
+            accounts = [
+                a
+                for a in reset_store.find_accounts_for_reset(identifier, p.max_accounts_per_email)
+                if not a.disabled
+            ]
+            # Drawn and hashed even when nobody will get them: the same work either way.
+            tokens = [new_token(RESET_TOKEN_PREFIX) for _ in range(max(1, len(accounts)))]
+            hashes = [token_hash(t) for t in tokens]
+            peer_key = "password_reset:peer:" + peer_host(peer)
+            with self.store.write():
+                if _is_retry(request_id, request_hash):
+                    return
+                if not rate_limits.hit(
+                    peer_key, limit=p.per_peer_limit, window=p.per_peer_window, now=now
+                ):
+                    retry = rate_limits.window_end(peer_key, p.per_peer_window) or now
+                    raise errors.RateLimited(retry, time_of_day(self.calendar.local(retry)))
+                if not accounts:
+                    rate_limits.hit(
+                        _identifier_key(identifier),
+                        limit=p.per_account_limit,
+                        window=p.per_account_window,
+                        now=now,
+                    )
+                queued = 0
+                for account, token, hashed in zip(accounts, tokens, hashes, strict=False):
+                    allowed = rate_limits.hit(
+                        f"password_reset:account:{account.public_id}",
+                        limit=p.per_account_limit,
+                        window=p.per_account_window,
+                        now=now,
+                    )
+                    if not allowed:
+                        # Answered like a success: a limit must not confirm the account.
+                        continue
+                    reset_store.create_reset(
+                        account_id=account.id, token_hash=hashed, now=now, expire_time=expire_time
+                    )
+                    outbox.enqueue(
+                        kind=RESET_EMAIL_KIND,
+                        recipient=account.email,
+                        payload=self._reset_payload(account, token, expire_time),
+                        now=now,
+                    )
+                    queued += 1
+                _remember(request_id, request_hash, "RequestPasswordReset", now)
+                audit.record(
+                    kind="password_reset.requested",
+                    actor="anonymous",
+                    peer=peer,
+                    account_public_id=accounts[0].public_id if accounts else None,
+                    detail={"accounts": len(accounts), "emails_queued": queued},
+                    now=now,
+                )
+
+    def reset_password(
+        self, reset_token: str, new_password: str, request_id: str | None, peer: str | None
+    ) -> None:
+        token = reset_token.strip()
+        hashed = token_hash(token)
+        request_hash = _request_hash("ResetPassword", hashed)
+        now = self.calendar.now()
+        with self.store.connection():
+            if _is_retry(request_id, request_hash):
+                return
+            if not token.startswith(RESET_TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+                raise errors.ResetTokenInvalid()
+            reset = reset_store.find_usable_reset(hashed, now)
+            if reset is None or reset.account.disabled:
+                raise errors.ResetTokenInvalid()
+            account = reset.account
+            password = password_policy.check(new_password, account.username)
+            # argon2 runs outside the write transaction: it must not hold the lock.
+            new_hash = self.hasher.hash(password)
+            with self.store.write():
+                if not reset_store.use_reset(reset.id, now):
+                    # Spent by a concurrent call: the same request (a retry) or another.
+                    if _is_retry(request_id, request_hash):
+                        return
+                    raise errors.ResetTokenInvalid()
+                _remember(request_id, request_hash, "ResetPassword", now)
+                reset_store.set_password(account.id, new_hash)
+                ended = reset_store.end_all_sessions(account.id, now)
+                reset_store.spend_other_resets(account.id, now)
+                outbox.enqueue(
+                    kind=CHANGED_EMAIL_KIND,
+                    recipient=account.email,
+                    payload={
+                        "username": account.username,
+                        "razon_social": account.razon_social,
+                        "change_time": now.isoformat(),
+                        "change_time_text": time_of_day(self.calendar.local(now)),
+                    },
+                    now=now,
+                )
+                audit.record(
+                    kind="password.reset",
+                    actor=f"user:{account.username}",
+                    peer=peer,
+                    account_public_id=account.public_id,
+                    detail={"sessions_ended": ended},
+                    now=now,
+                )
+
+    def _reset_payload(
+        self, account: Account, token: str, expire_time: dt.datetime
+    ) -> dict[str, str]:
+        return {
+            "username": account.username,
+            "razon_social": account.razon_social,
+            "reset_token": token,
+            "valid_minutes": str(int(self.policy.token_lifetime.total_seconds() // 60)),
+            "expire_time": expire_time.isoformat(),
+            "expire_time_text": time_of_day(self.calendar.local(expire_time)),
+        }
+
+    # --- for Aspel's staff (AdminService, issue 5) -------------------------------
+
+    def send_reset(self, account: Account, now: dt.datetime) -> None:
+        """Issues a reset token for `account` and queues its email, inside the
+        caller's write transaction. For internal callers (support, or a new
+        account opened without a password): no rate limit, no anonymity to keep."""
+        token = new_token(RESET_TOKEN_PREFIX)
+        expire_time = now + self.policy.token_lifetime
+        reset_store.create_reset(
+            account_id=account.id, token_hash=token_hash(token), now=now, expire_time=expire_time
+        )
+        outbox.enqueue(
+            kind=RESET_EMAIL_KIND,
+            recipient=account.email,
+            payload=self._reset_payload(account, token, expire_time),
+            now=now,
+        )

@@ -1,0 +1,121 @@
+"""Renders an outbox row into subject, plain text and HTML from the template files.
+
+Each kind has three files in `templates/`: `<kind>.subject.txt`, `<kind>.txt`
+and `<kind>.html`, filled with `string.Template` (`$name`). Every value put into
+the HTML is escaped with `html.escape`, so a razón social like
+`<script>` shows as text; URLs are also checked to be http(s).
+"""
+
+from __future__ import annotations
+
+import html
+import pathlib
+import string
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+TEMPLATES = pathlib.Path(__file__).with_name("templates")
+
+
+class RenderError(Exception):
+    """The row cannot become an email (unknown kind, missing field): a bug, not a retry."""
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What the templates need beyond the row: where the portal's pages are."""
+
+    password_reset_url: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _safe_url(url: str) -> str:
+    """Only http(s) links go into a message; anything else becomes inert text."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    return url if scheme in {"http", "https"} else ""
+
+
+def _link(base: str, token: str) -> str:
+    separator = "&" if urllib.parse.urlsplit(base).query else "?"
+    return base + separator + urllib.parse.urlencode({"token": token})
+
+
+def _strings(payload: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    try:
+        return {name: str(payload[name]) for name in names}
+    except KeyError as missing:
+        raise RenderError(f"payload lacks {missing}") from None
+
+
+def _upgrade_notification(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    values = _strings(
+        payload,
+        (
+            "username",
+            "razon_social",
+            "product_name",
+            "from_version",
+            "to_version",
+            "old_serial_number",
+            "new_serial_number",
+            "retire_date_text",
+            "download_url",
+        ),
+    )
+    values["download_url"] = _safe_url(values["download_url"])
+    return values
+
+
+def _password_reset(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    values = _strings(
+        payload,
+        ("username", "razon_social", "reset_token", "valid_minutes", "expire_time_text"),
+    )
+    values["reset_link"] = _safe_url(_link(ctx.password_reset_url, values["reset_token"]))
+    return values
+
+
+def _password_changed(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    return _strings(payload, ("username", "razon_social", "change_time_text"))
+
+
+KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] = {
+    "upgrade_notification": _upgrade_notification,
+    "password_reset": _password_reset,
+    "password_changed": _password_changed,
+}
+
+#: Payload fields that are secrets: erased from the row once it is SENT or FAILED.
+SECRET_PAYLOAD_KEYS = frozenset({"reset_token"})
+
+
+def _template(name: str) -> string.Template:
+    try:
+        return string.Template((TEMPLATES / name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RenderError(f"no template {name}") from None
+
+
+def render(kind: str, payload: Mapping[str, Any], ctx: RenderContext) -> Rendered:
+    values_of = KINDS.get(kind)
+    if values_of is None:
+        raise RenderError(f"unknown message kind {kind!r}")
+    values = values_of(payload, ctx)
+    escaped = {k: html.escape(v, quote=True) for k, v in values.items()}
+    try:
+        subject = _template(f"{kind}.subject.txt").substitute(values)
+        text = _template(f"{kind}.txt").substitute(values)
+        body_html = _template(f"{kind}.html").substitute(escaped)
+    except (KeyError, ValueError) as exc:
+        raise RenderError(f"template of {kind} names an unknown field: {exc}") from None
+    # One line, no control characters: a header must not be split by a value.
+    subject = " ".join(subject.split())
+    return Rendered(subject=subject, text=text, html=body_html)
