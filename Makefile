@@ -25,6 +25,7 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/aspel-licensing-server --database $(DATABASE) migrate
 	$(BIN)/aspel-licensing-server --database $(DATABASE) seed-demo --if-empty
+	$(BIN)/aspel-licensing-server keys generate --if-missing
 	@echo
 	@echo "Serving on $(LISTEN). Try it from another terminal:"
 	@echo "  . .venv/bin/activate"

@@ -16,6 +16,7 @@ from aspel.licensing.server.app import Services, build_services, create_server
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.credentials import Argon2Parameters, PasswordHasher
+from aspel.licensing.server.domain.signing import generate_key_file
 from aspel.licensing.server.settings import Settings
 from aspel.licensing.server.store.database import open_database
 from aspel.licensing.server.store.migrate import migrate
@@ -88,9 +89,28 @@ def database_url(engine: str, tmp_path: pathlib.Path, request: pytest.FixtureReq
     return cluster.url(cluster.create_database(template=template))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathlib.Path]:
+    """A licence signing key for every server the tests start, in this process or
+    as a child (`aspel-licensing-server serve` refuses to start without one)."""
+    path = tmp_path_factory.mktemp("signing") / "signing-keys.json"
+    generate_key_file(path, START)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASPEL_LICENSING_SIGNING_KEY_FILE", str(path))
+        yield path
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, listen="127.0.0.1:0", argon2=FAST_ARGON2)
+def settings(database_url: str, tmp_path: pathlib.Path) -> Settings:
+    # A licence signing key of the test's own (ActivationService).
+    signing_key_file = tmp_path / "signing-keys.json"
+    generate_key_file(signing_key_file, START, if_missing=True)
+    return Settings(
+        database_url=database_url,
+        listen="127.0.0.1:0",
+        argon2=FAST_ARGON2,
+        signing_key_file=str(signing_key_file),
+    )
 
 
 @pytest.fixture

@@ -1,16 +1,26 @@
 """A whole customer built from nothing through AdminService, then upgraded by
-the customer through LicensingService, then read back by support."""
+the customer through LicensingService, then activated by the installer through
+ActivationService, then read back by support."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
+import grpc
+import pytest
 from google.type import date_pb2
 
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
-from aspel.licensing.v1 import account_pb2, licensing_service_pb2, subscription_pb2
+from aspel.licensing.v1 import (
+    account_pb2,
+    activation_service_pb2,
+    activation_service_pb2_grpc,
+    licensing_service_pb2,
+    subscription_pb2,
+)
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 
 from .conftest import Admin
@@ -22,8 +32,8 @@ def day(value: date_pb2.Date) -> dt.date:
     return dt.date(value.year, value.month, value.day)
 
 
-def test_a_customer_built_through_admin_service_upgrades_and_support_sees_the_story(
-    admin: Admin, portal, clock: FixedClock
+def test_a_customer_built_through_admin_service_upgrades_activates_and_support_sees_it(
+    admin: Admin, portal: Any, empty_server: Any, clock: FixedClock
 ) -> None:
     # The catalog team publishes SAE 7.0, then 8.0 with its terms.
     admin.catalog.PublishRelease(
@@ -112,6 +122,27 @@ def test_a_customer_built_through_admin_service_upgrades_and_support_sees_the_st
     assert upgraded.subscription.version == "8.0"
     assert upgraded.subscription.users == 2
 
+    # The installer of SAE 8.0 is refused the old serial, then activates the new one.
+    installer = activation_service_pb2_grpc.ActivationServiceStub(empty_server.channel)
+
+    def activate(serial: str) -> activation_service_pb2.ActivateInstallationResponse:
+        return installer.ActivateInstallation(
+            activation_service_pb2.ActivateInstallationRequest(
+                serial_number=serial,
+                razon_social="FERRETERIA LA TUERCA SA DE CV",
+                product_code="SAE",
+                version="8.0",
+                machine_fingerprint="fp-caja-1",
+                hostname="CAJA-1",
+                request_id=str(uuid.uuid4()),
+            )
+        )
+
+    with pytest.raises(grpc.RpcError) as refused:
+        activate(sold.serial_number)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    activated = activate(new_serial).activation
+
     # Support sees the serial, its account and its lineage on one screen.
     old = admin.support.LookupSerial(admin_pb.LookupSerialRequest(serial_number=sold.serial_number))
     assert old.subscription.state == subscription_pb2.SUBSCRIPTION_STATE_SUPERSEDED
@@ -120,6 +151,7 @@ def test_a_customer_built_through_admin_service_upgrades_and_support_sees_the_st
     assert [s.serial_number for s in old.successors] == [new_serial]
     assert list(old.predecessors) == []
     assert [e.kind for e in old.recent_events] == [
+        "activation.refused",
         "subscription.upgraded",
         "payment.recorded",
         "subscription.created",
@@ -128,6 +160,10 @@ def test_a_customer_built_through_admin_service_upgrades_and_support_sees_the_st
     assert [s.serial_number for s in new.predecessors] == [sold.serial_number]
     assert new.accepted_terms_id == terms.terms_id
     assert new.subscription.state == subscription_pb2.SUBSCRIPTION_STATE_ACTIVE
+    assert [(a.activation_id, a.hostname) for a in new.activations] == [
+        (activated.activation_id, "CAJA-1")
+    ]
+    assert [e.kind for e in new.recent_events] == ["activation.created"]
 
     # The audit log tells the story of the serial, in order, with who and from where.
     story = admin.support.ListAuditEvents(
@@ -137,7 +173,9 @@ def test_a_customer_built_through_admin_service_upgrades_and_support_sees_the_st
         ("subscription.created", "service:billing-erp"),
         ("payment.recorded", "service:billing-erp"),
         ("subscription.upgraded", "user:ferreteria"),
+        ("activation.refused", "installer:fp-caja-1"),
     ]
+    assert story[3].details["reason"] == "VERSION_MISMATCH"
     assert all(e.peer.startswith("ipv4:127.0.0.1:") for e in story)
     assert [e.event_time.ToDatetime() for e in story] == sorted(
         e.event_time.ToDatetime() for e in story
@@ -154,4 +192,5 @@ def test_a_customer_built_through_admin_service_upgrades_and_support_sees_the_st
         "payment.recorded",
         "login.succeeded",
         "subscription.upgraded",
+        "activation.created",
     ]

@@ -21,11 +21,21 @@ def assert_schema_matches_models(database: peewee.Database) -> None:
             expected = {f.column_name: f.null for f in model._meta.sorted_fields}
             actual = {c.name: c.null for c in database.get_columns(table)}
             assert actual == expected, table
-            unique_in_db = {tuple(i.columns) for i in database.get_indexes(table) if i.unique}
+            db_indexes = database.get_indexes(table)
+            unique_in_db = {tuple(i.columns) for i in db_indexes if i.unique}
             for field in model._meta.sorted_fields:
                 if field.unique:
                     assert (field.column_name,) in unique_in_db, (table, field.name)
-            for fields, unique in model._meta.indexes:
+            for index in model._meta.indexes:
+                if isinstance(index, peewee.ModelIndex):
+                    # A named (for example partial) index: the same name, unique
+                    # or not, and partial when the model's is.
+                    found = {i.name: i for i in db_indexes}.get(index._name)
+                    assert found is not None, (table, index._name)
+                    assert found.unique == index._unique, (table, index._name)
+                    assert (index._where is not None) == ("WHERE" in found.sql.upper())
+                    continue
+                fields, unique = index
                 if unique:
                     columns = tuple(model._meta.fields[f].column_name for f in fields)
                     assert columns in unique_in_db, (table, columns)

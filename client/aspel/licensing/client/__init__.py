@@ -1,6 +1,8 @@
 """The Python client of the Aspel licensing server (no server code needed).
 
 - `LicensingClient` (`licensing`): the customer portal service.
+- `ActivationClient` (`activation`): installers' activation, validation and
+  deactivation; `license_verification` checks a signed licence offline.
 - `AdminClient` (`admin`): AdminService, for internal services (`admin_cli`:
   the `aspel-licensing-admin` command).
 - `errors`: `LicensingError` and one subclass per gRPC status, with `reason`.
@@ -9,6 +11,7 @@
 - `cli`: the `aspel-licensing` command.
 """
 
+from .activation import ActivationClient
 from .admin import AdminClient
 from .base import DEFAULT_DEADLINE, BaseClient, RetryPolicy, new_request_id
 from .errors import LicensingError, from_grpc_error
@@ -16,6 +19,7 @@ from .licensing import LicensingClient
 
 __all__ = [
     "DEFAULT_DEADLINE",
+    "ActivationClient",
     "AdminClient",
     "BaseClient",
     "LicensingClient",

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 import grpc
 
-from aspel.licensing.v1 import account_pb2, audit_event_pb2, subscription_pb2
+from aspel.licensing.v1 import account_pb2, activation_pb2, audit_event_pb2, subscription_pb2
 
 from .admin import ADMIN_KEY_ENV, AdminClient
 from .base import DEFAULT_DEADLINE
@@ -81,6 +81,12 @@ EVENT_LABELS = {
     "upgrade_terms.published": "Términos publicados",
     "service_key.created": "Llave de servicio creada",
     "service_key.revoked": "Llave de servicio revocada",
+    "activation.created": "Instalación activada",
+    "activation.refused": "Activación rechazada",
+    "activation.deactivated": "Instalación desactivada",
+    "validation.refused": "Validación rechazada",
+    "password_reset.requested": "Cliente pidió restablecer contraseña",
+    "password.reset": "Contraseña cambiada por el cliente",
 }
 
 
@@ -201,6 +207,30 @@ def account_lines(account: account_pb2.Account) -> list[str]:
 def _pairs(rows: Sequence[tuple[str, str]]) -> list[str]:
     width = max(len(label) for label, _ in rows)
     return [f"{label.ljust(width)}  {value}" for label, value in rows]
+
+
+def activation_table(activations: Sequence[activation_pb2.Activation]) -> list[str]:
+    if not activations:
+        return ["(sin instalaciones activadas)"]
+
+    def when(value: Any) -> str:
+        instant = time_of(value)
+        return format_local_time(instant) if instant else NO_VALUE
+
+    return format_table(
+        ("Equipo", "Huella", "Versión", "Activada", "Desactivada", "Id"),
+        [
+            (
+                a.hostname or NO_VALUE,
+                a.machine_fingerprint[:16],
+                f"{a.product_code} {a.version}",
+                when(a.create_time),
+                when(a.deactivate_time),
+                a.activation_id,
+            )
+            for a in activations
+        ],
+    )
 
 
 def serial_table(subscriptions: Sequence[subscription_pb2.Subscription]) -> list[str]:
@@ -428,6 +458,7 @@ def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print("", "Reemplazó a:", *serial_table(found.predecessors))
     if found.successors:
         ctx.print("", "Reemplazado por:", *serial_table(found.successors))
+    ctx.print("", "Instalaciones:", *activation_table(found.activations))
     ctx.print("", "Eventos recientes (del más reciente al más antiguo):")
     ctx.print(*event_lines(found.recent_events))
     return 0

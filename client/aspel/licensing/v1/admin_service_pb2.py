@@ -23,6 +23,7 @@ _sym_db = _symbol_database.Default()
 
 
 from aspel.licensing.v1 import account_pb2 as aspel_dot_licensing_dot_v1_dot_account__pb2
+from aspel.licensing.v1 import activation_pb2 as aspel_dot_licensing_dot_v1_dot_activation__pb2
 from aspel.licensing.v1 import audit_event_pb2 as aspel_dot_licensing_dot_v1_dot_audit__event__pb2
 from aspel.licensing.v1 import release_pb2 as aspel_dot_licensing_dot_v1_dot_release__pb2
 from aspel.licensing.v1 import subscription_pb2 as aspel_dot_licensing_dot_v1_dot_subscription__pb2
@@ -31,69 +32,69 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&aspel/licensing/v1/admin_service.proto\x12\x12\x61spel.licensing.v1\x1a aspel/licensing/v1/account.proto\x1a$aspel/licensing/v1/audit_event.proto\x1a aspel/licensing/v1/release.proto\x1a%aspel/licensing/v1/subscription.proto\x1a/aspel/licensing/v1/upgrade_terms_template.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"{\n\x14\x43reateAccountRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x14\n\x0crazon_social\x18\x03 \x01(\t\x12\x18\n\x10initial_password\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"j\n\x15\x43reateAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12#\n\x1bpassword_reset_email_queued\x18\x02 \x01(\x08\"L\n\x11GetAccountRequest\x12\x14\n\naccount_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08username\x18\x02 \x01(\tH\x00\x42\r\n\x0b\x61\x63\x63ount_key\"\xcd\x01\n\x12GetAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12\x37\n\rsubscriptions\x18\x02 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x1a\n\x12subscription_count\x18\x03 \x01(\x05\x12\x34\n\x10lock_expire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x88\x01\n\x14UpdateAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0crazon_social\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\tB\x08\n\x06_emailB\x0f\n\r_razon_social\"E\n\x15UpdateAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\"O\n\x15\x44isableAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"c\n\x16\x44isableAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12\x1b\n\x13\x65nded_session_count\x18\x02 \x01(\x05\"\x87\x01\n\x15PublishReleaseRequest\x12\x14\n\x0cproduct_code\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x1d\n\x15upgrade_from_versions\x18\x03 \x03(\t\x12\x14\n\x0c\x64ownload_url\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"F\n\x16PublishReleaseResponse\x12,\n\x07release\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Release\"z\n\x1aPublishUpgradeTermsRequest\x12\x14\n\x0cproduct_code\x18\x01 \x01(\t\x12\x12\n\nto_version\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07\x63lauses\x18\x04 \x03(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"g\n\x1bPublishUpgradeTermsResponse\x12H\n\x16upgrade_terms_template\x18\x01 \x01(\x0b\x32(.aspel.licensing.v1.UpgradeTermsTemplate\"\xaf\x02\n\x19\x43reateSubscriptionRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\r\n\x05users\x18\x04 \x01(\x05\x12.\n\x08modality\x18\x05 \x01(\x0e\x32\x1c.aspel.licensing.v1.Modality\x12\x39\n\x0e\x62illing_period\x18\x06 \x01(\x0e\x32!.aspel.licensing.v1.BillingPeriod\x12\x1d\n\x15installations_allowed\x18\x07 \x01(\x05\x12*\n\x0f\x61\x63tivation_date\x18\x08 \x01(\x0b\x32\x11.google.type.Date\x12\x12\n\nrequest_id\x18\t \x01(\t\"T\n\x1a\x43reateSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"\\\n\x14RecordPaymentRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x19\n\x11payment_reference\x18\x03 \x01(\t\"\x86\x01\n\x15RecordPaymentResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x35\n\x1aprevious_next_payment_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\"W\n\x1aSuspendSubscriptionRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"U\n\x1bSuspendSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"Y\n\x1cReinstateSubscriptionRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"W\n\x1dReinstateSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"\x9b\x01\n\x12\x43hangeSeatsRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x12\n\x05users\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\"\n\x15installations_allowed\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\tB\x08\n\x06_usersB\x18\n\x16_installations_allowed\"M\n\x13\x43hangeSeatsResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\",\n\x13LookupSerialRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\"\xbc\x02\n\x14LookupSerialResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\x12,\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12\x36\n\x0cpredecessors\x18\x03 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x34\n\nsuccessors\x18\x04 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x35\n\rrecent_events\x18\x05 \x03(\x0b\x32\x1e.aspel.licensing.v1.AuditEvent\x12\x19\n\x11\x61\x63\x63\x65pted_terms_id\x18\x06 \x01(\t\"h\n\x19StartPasswordResetRequest\x12\x14\n\naccount_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08username\x18\x02 \x01(\tH\x00\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\r\n\x0b\x61\x63\x63ount_key\"+\n\x1aStartPasswordResetResponse\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"\xd6\x01\n\x16ListAuditEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\x15\n\rserial_number\x18\x04 \x01(\t\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\x17ListAuditEventsResponse\x12\x34\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32\x1e.aspel.licensing.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xf6\x0b\n\x0c\x41\x64minService\x12\x64\n\rCreateAccount\x12(.aspel.licensing.v1.CreateAccountRequest\x1a).aspel.licensing.v1.CreateAccountResponse\x12[\n\nGetAccount\x12%.aspel.licensing.v1.GetAccountRequest\x1a&.aspel.licensing.v1.GetAccountResponse\x12\x64\n\rUpdateAccount\x12(.aspel.licensing.v1.UpdateAccountRequest\x1a).aspel.licensing.v1.UpdateAccountResponse\x12g\n\x0e\x44isableAccount\x12).aspel.licensing.v1.DisableAccountRequest\x1a*.aspel.licensing.v1.DisableAccountResponse\x12g\n\x0ePublishRelease\x12).aspel.licensing.v1.PublishReleaseRequest\x1a*.aspel.licensing.v1.PublishReleaseResponse\x12v\n\x13PublishUpgradeTerms\x12..aspel.licensing.v1.PublishUpgradeTermsRequest\x1a/.aspel.licensing.v1.PublishUpgradeTermsResponse\x12s\n\x12\x43reateSubscription\x12-.aspel.licensing.v1.CreateSubscriptionRequest\x1a..aspel.licensing.v1.CreateSubscriptionResponse\x12\x64\n\rRecordPayment\x12(.aspel.licensing.v1.RecordPaymentRequest\x1a).aspel.licensing.v1.RecordPaymentResponse\x12v\n\x13SuspendSubscription\x12..aspel.licensing.v1.SuspendSubscriptionRequest\x1a/.aspel.licensing.v1.SuspendSubscriptionResponse\x12|\n\x15ReinstateSubscription\x12\x30.aspel.licensing.v1.ReinstateSubscriptionRequest\x1a\x31.aspel.licensing.v1.ReinstateSubscriptionResponse\x12^\n\x0b\x43hangeSeats\x12&.aspel.licensing.v1.ChangeSeatsRequest\x1a\'.aspel.licensing.v1.ChangeSeatsResponse\x12\x61\n\x0cLookupSerial\x12\'.aspel.licensing.v1.LookupSerialRequest\x1a(.aspel.licensing.v1.LookupSerialResponse\x12s\n\x12StartPasswordReset\x12-.aspel.licensing.v1.StartPasswordResetRequest\x1a..aspel.licensing.v1.StartPasswordResetResponse\x12j\n\x0fListAuditEvents\x12*.aspel.licensing.v1.ListAuditEventsRequest\x1a+.aspel.licensing.v1.ListAuditEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&aspel/licensing/v1/admin_service.proto\x12\x12\x61spel.licensing.v1\x1a aspel/licensing/v1/account.proto\x1a#aspel/licensing/v1/activation.proto\x1a$aspel/licensing/v1/audit_event.proto\x1a aspel/licensing/v1/release.proto\x1a%aspel/licensing/v1/subscription.proto\x1a/aspel/licensing/v1/upgrade_terms_template.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"{\n\x14\x43reateAccountRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x14\n\x0crazon_social\x18\x03 \x01(\t\x12\x18\n\x10initial_password\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"j\n\x15\x43reateAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12#\n\x1bpassword_reset_email_queued\x18\x02 \x01(\x08\"L\n\x11GetAccountRequest\x12\x14\n\naccount_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08username\x18\x02 \x01(\tH\x00\x42\r\n\x0b\x61\x63\x63ount_key\"\xcd\x01\n\x12GetAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12\x37\n\rsubscriptions\x18\x02 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x1a\n\x12subscription_count\x18\x03 \x01(\x05\x12\x34\n\x10lock_expire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x88\x01\n\x14UpdateAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0crazon_social\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\tB\x08\n\x06_emailB\x0f\n\r_razon_social\"E\n\x15UpdateAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\"O\n\x15\x44isableAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"c\n\x16\x44isableAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12\x1b\n\x13\x65nded_session_count\x18\x02 \x01(\x05\"\x87\x01\n\x15PublishReleaseRequest\x12\x14\n\x0cproduct_code\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x1d\n\x15upgrade_from_versions\x18\x03 \x03(\t\x12\x14\n\x0c\x64ownload_url\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"F\n\x16PublishReleaseResponse\x12,\n\x07release\x18\x01 \x01(\x0b\x32\x1b.aspel.licensing.v1.Release\"z\n\x1aPublishUpgradeTermsRequest\x12\x14\n\x0cproduct_code\x18\x01 \x01(\t\x12\x12\n\nto_version\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07\x63lauses\x18\x04 \x03(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"g\n\x1bPublishUpgradeTermsResponse\x12H\n\x16upgrade_terms_template\x18\x01 \x01(\x0b\x32(.aspel.licensing.v1.UpgradeTermsTemplate\"\xaf\x02\n\x19\x43reateSubscriptionRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\r\n\x05users\x18\x04 \x01(\x05\x12.\n\x08modality\x18\x05 \x01(\x0e\x32\x1c.aspel.licensing.v1.Modality\x12\x39\n\x0e\x62illing_period\x18\x06 \x01(\x0e\x32!.aspel.licensing.v1.BillingPeriod\x12\x1d\n\x15installations_allowed\x18\x07 \x01(\x05\x12*\n\x0f\x61\x63tivation_date\x18\x08 \x01(\x0b\x32\x11.google.type.Date\x12\x12\n\nrequest_id\x18\t \x01(\t\"T\n\x1a\x43reateSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"\\\n\x14RecordPaymentRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x19\n\x11payment_reference\x18\x03 \x01(\t\"\x86\x01\n\x15RecordPaymentResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x35\n\x1aprevious_next_payment_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\"W\n\x1aSuspendSubscriptionRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"U\n\x1bSuspendSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"Y\n\x1cReinstateSubscriptionRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"W\n\x1dReinstateSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"\x9b\x01\n\x12\x43hangeSeatsRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x12\n\x05users\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\"\n\x15installations_allowed\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x12\n\nrequest_id\x18\x04 \x01(\tB\x08\n\x06_usersB\x18\n\x16_installations_allowed\"M\n\x13\x43hangeSeatsResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\",\n\x13LookupSerialRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\"\xf1\x02\n\x14LookupSerialResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\x12,\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\x12\x36\n\x0cpredecessors\x18\x03 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x34\n\nsuccessors\x18\x04 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x35\n\rrecent_events\x18\x05 \x03(\x0b\x32\x1e.aspel.licensing.v1.AuditEvent\x12\x19\n\x11\x61\x63\x63\x65pted_terms_id\x18\x06 \x01(\t\x12\x33\n\x0b\x61\x63tivations\x18\x07 \x03(\x0b\x32\x1e.aspel.licensing.v1.Activation\"h\n\x19StartPasswordResetRequest\x12\x14\n\naccount_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08username\x18\x02 \x01(\tH\x00\x12\x12\n\nrequest_id\x18\x03 \x01(\tB\r\n\x0b\x61\x63\x63ount_key\"+\n\x1aStartPasswordResetResponse\x12\r\n\x05\x65mail\x18\x01 \x01(\t\"\xd6\x01\n\x16ListAuditEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\x15\n\rserial_number\x18\x04 \x01(\t\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\x17ListAuditEventsResponse\x12\x34\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32\x1e.aspel.licensing.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xf6\x0b\n\x0c\x41\x64minService\x12\x64\n\rCreateAccount\x12(.aspel.licensing.v1.CreateAccountRequest\x1a).aspel.licensing.v1.CreateAccountResponse\x12[\n\nGetAccount\x12%.aspel.licensing.v1.GetAccountRequest\x1a&.aspel.licensing.v1.GetAccountResponse\x12\x64\n\rUpdateAccount\x12(.aspel.licensing.v1.UpdateAccountRequest\x1a).aspel.licensing.v1.UpdateAccountResponse\x12g\n\x0e\x44isableAccount\x12).aspel.licensing.v1.DisableAccountRequest\x1a*.aspel.licensing.v1.DisableAccountResponse\x12g\n\x0ePublishRelease\x12).aspel.licensing.v1.PublishReleaseRequest\x1a*.aspel.licensing.v1.PublishReleaseResponse\x12v\n\x13PublishUpgradeTerms\x12..aspel.licensing.v1.PublishUpgradeTermsRequest\x1a/.aspel.licensing.v1.PublishUpgradeTermsResponse\x12s\n\x12\x43reateSubscription\x12-.aspel.licensing.v1.CreateSubscriptionRequest\x1a..aspel.licensing.v1.CreateSubscriptionResponse\x12\x64\n\rRecordPayment\x12(.aspel.licensing.v1.RecordPaymentRequest\x1a).aspel.licensing.v1.RecordPaymentResponse\x12v\n\x13SuspendSubscription\x12..aspel.licensing.v1.SuspendSubscriptionRequest\x1a/.aspel.licensing.v1.SuspendSubscriptionResponse\x12|\n\x15ReinstateSubscription\x12\x30.aspel.licensing.v1.ReinstateSubscriptionRequest\x1a\x31.aspel.licensing.v1.ReinstateSubscriptionResponse\x12^\n\x0b\x43hangeSeats\x12&.aspel.licensing.v1.ChangeSeatsRequest\x1a\'.aspel.licensing.v1.ChangeSeatsResponse\x12\x61\n\x0cLookupSerial\x12\'.aspel.licensing.v1.LookupSerialRequest\x1a(.aspel.licensing.v1.LookupSerialResponse\x12s\n\x12StartPasswordReset\x12-.aspel.licensing.v1.StartPasswordResetRequest\x1a..aspel.licensing.v1.StartPasswordResetResponse\x12j\n\x0fListAuditEvents\x12*.aspel.licensing.v1.ListAuditEventsRequest\x1a+.aspel.licensing.v1.ListAuditEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.admin_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEACCOUNTREQUEST']._serialized_start=313
-  _globals['_CREATEACCOUNTREQUEST']._serialized_end=436
-  _globals['_CREATEACCOUNTRESPONSE']._serialized_start=438
-  _globals['_CREATEACCOUNTRESPONSE']._serialized_end=544
-  _globals['_GETACCOUNTREQUEST']._serialized_start=546
-  _globals['_GETACCOUNTREQUEST']._serialized_end=622
-  _globals['_GETACCOUNTRESPONSE']._serialized_start=625
-  _globals['_GETACCOUNTRESPONSE']._serialized_end=830
-  _globals['_UPDATEACCOUNTREQUEST']._serialized_start=833
-  _globals['_UPDATEACCOUNTREQUEST']._serialized_end=969
-  _globals['_UPDATEACCOUNTRESPONSE']._serialized_start=971
-  _globals['_UPDATEACCOUNTRESPONSE']._serialized_end=1040
-  _globals['_DISABLEACCOUNTREQUEST']._serialized_start=1042
-  _globals['_DISABLEACCOUNTREQUEST']._serialized_end=1121
-  _globals['_DISABLEACCOUNTRESPONSE']._serialized_start=1123
-  _globals['_DISABLEACCOUNTRESPONSE']._serialized_end=1222
-  _globals['_PUBLISHRELEASEREQUEST']._serialized_start=1225
-  _globals['_PUBLISHRELEASEREQUEST']._serialized_end=1360
-  _globals['_PUBLISHRELEASERESPONSE']._serialized_start=1362
-  _globals['_PUBLISHRELEASERESPONSE']._serialized_end=1432
-  _globals['_PUBLISHUPGRADETERMSREQUEST']._serialized_start=1434
-  _globals['_PUBLISHUPGRADETERMSREQUEST']._serialized_end=1556
-  _globals['_PUBLISHUPGRADETERMSRESPONSE']._serialized_start=1558
-  _globals['_PUBLISHUPGRADETERMSRESPONSE']._serialized_end=1661
-  _globals['_CREATESUBSCRIPTIONREQUEST']._serialized_start=1664
-  _globals['_CREATESUBSCRIPTIONREQUEST']._serialized_end=1967
-  _globals['_CREATESUBSCRIPTIONRESPONSE']._serialized_start=1969
-  _globals['_CREATESUBSCRIPTIONRESPONSE']._serialized_end=2053
-  _globals['_RECORDPAYMENTREQUEST']._serialized_start=2055
-  _globals['_RECORDPAYMENTREQUEST']._serialized_end=2147
-  _globals['_RECORDPAYMENTRESPONSE']._serialized_start=2150
-  _globals['_RECORDPAYMENTRESPONSE']._serialized_end=2284
-  _globals['_SUSPENDSUBSCRIPTIONREQUEST']._serialized_start=2286
-  _globals['_SUSPENDSUBSCRIPTIONREQUEST']._serialized_end=2373
-  _globals['_SUSPENDSUBSCRIPTIONRESPONSE']._serialized_start=2375
-  _globals['_SUSPENDSUBSCRIPTIONRESPONSE']._serialized_end=2460
-  _globals['_REINSTATESUBSCRIPTIONREQUEST']._serialized_start=2462
-  _globals['_REINSTATESUBSCRIPTIONREQUEST']._serialized_end=2551
-  _globals['_REINSTATESUBSCRIPTIONRESPONSE']._serialized_start=2553
-  _globals['_REINSTATESUBSCRIPTIONRESPONSE']._serialized_end=2640
-  _globals['_CHANGESEATSREQUEST']._serialized_start=2643
-  _globals['_CHANGESEATSREQUEST']._serialized_end=2798
-  _globals['_CHANGESEATSRESPONSE']._serialized_start=2800
-  _globals['_CHANGESEATSRESPONSE']._serialized_end=2877
-  _globals['_LOOKUPSERIALREQUEST']._serialized_start=2879
-  _globals['_LOOKUPSERIALREQUEST']._serialized_end=2923
-  _globals['_LOOKUPSERIALRESPONSE']._serialized_start=2926
-  _globals['_LOOKUPSERIALRESPONSE']._serialized_end=3242
-  _globals['_STARTPASSWORDRESETREQUEST']._serialized_start=3244
-  _globals['_STARTPASSWORDRESETREQUEST']._serialized_end=3348
-  _globals['_STARTPASSWORDRESETRESPONSE']._serialized_start=3350
-  _globals['_STARTPASSWORDRESETRESPONSE']._serialized_end=3393
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=3396
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=3610
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=3612
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=3716
-  _globals['_ADMINSERVICE']._serialized_start=3719
-  _globals['_ADMINSERVICE']._serialized_end=5245
+  _globals['_CREATEACCOUNTREQUEST']._serialized_start=350
+  _globals['_CREATEACCOUNTREQUEST']._serialized_end=473
+  _globals['_CREATEACCOUNTRESPONSE']._serialized_start=475
+  _globals['_CREATEACCOUNTRESPONSE']._serialized_end=581
+  _globals['_GETACCOUNTREQUEST']._serialized_start=583
+  _globals['_GETACCOUNTREQUEST']._serialized_end=659
+  _globals['_GETACCOUNTRESPONSE']._serialized_start=662
+  _globals['_GETACCOUNTRESPONSE']._serialized_end=867
+  _globals['_UPDATEACCOUNTREQUEST']._serialized_start=870
+  _globals['_UPDATEACCOUNTREQUEST']._serialized_end=1006
+  _globals['_UPDATEACCOUNTRESPONSE']._serialized_start=1008
+  _globals['_UPDATEACCOUNTRESPONSE']._serialized_end=1077
+  _globals['_DISABLEACCOUNTREQUEST']._serialized_start=1079
+  _globals['_DISABLEACCOUNTREQUEST']._serialized_end=1158
+  _globals['_DISABLEACCOUNTRESPONSE']._serialized_start=1160
+  _globals['_DISABLEACCOUNTRESPONSE']._serialized_end=1259
+  _globals['_PUBLISHRELEASEREQUEST']._serialized_start=1262
+  _globals['_PUBLISHRELEASEREQUEST']._serialized_end=1397
+  _globals['_PUBLISHRELEASERESPONSE']._serialized_start=1399
+  _globals['_PUBLISHRELEASERESPONSE']._serialized_end=1469
+  _globals['_PUBLISHUPGRADETERMSREQUEST']._serialized_start=1471
+  _globals['_PUBLISHUPGRADETERMSREQUEST']._serialized_end=1593
+  _globals['_PUBLISHUPGRADETERMSRESPONSE']._serialized_start=1595
+  _globals['_PUBLISHUPGRADETERMSRESPONSE']._serialized_end=1698
+  _globals['_CREATESUBSCRIPTIONREQUEST']._serialized_start=1701
+  _globals['_CREATESUBSCRIPTIONREQUEST']._serialized_end=2004
+  _globals['_CREATESUBSCRIPTIONRESPONSE']._serialized_start=2006
+  _globals['_CREATESUBSCRIPTIONRESPONSE']._serialized_end=2090
+  _globals['_RECORDPAYMENTREQUEST']._serialized_start=2092
+  _globals['_RECORDPAYMENTREQUEST']._serialized_end=2184
+  _globals['_RECORDPAYMENTRESPONSE']._serialized_start=2187
+  _globals['_RECORDPAYMENTRESPONSE']._serialized_end=2321
+  _globals['_SUSPENDSUBSCRIPTIONREQUEST']._serialized_start=2323
+  _globals['_SUSPENDSUBSCRIPTIONREQUEST']._serialized_end=2410
+  _globals['_SUSPENDSUBSCRIPTIONRESPONSE']._serialized_start=2412
+  _globals['_SUSPENDSUBSCRIPTIONRESPONSE']._serialized_end=2497
+  _globals['_REINSTATESUBSCRIPTIONREQUEST']._serialized_start=2499
+  _globals['_REINSTATESUBSCRIPTIONREQUEST']._serialized_end=2588
+  _globals['_REINSTATESUBSCRIPTIONRESPONSE']._serialized_start=2590
+  _globals['_REINSTATESUBSCRIPTIONRESPONSE']._serialized_end=2677
+  _globals['_CHANGESEATSREQUEST']._serialized_start=2680
+  _globals['_CHANGESEATSREQUEST']._serialized_end=2835
+  _globals['_CHANGESEATSRESPONSE']._serialized_start=2837
+  _globals['_CHANGESEATSRESPONSE']._serialized_end=2914
+  _globals['_LOOKUPSERIALREQUEST']._serialized_start=2916
+  _globals['_LOOKUPSERIALREQUEST']._serialized_end=2960
+  _globals['_LOOKUPSERIALRESPONSE']._serialized_start=2963
+  _globals['_LOOKUPSERIALRESPONSE']._serialized_end=3332
+  _globals['_STARTPASSWORDRESETREQUEST']._serialized_start=3334
+  _globals['_STARTPASSWORDRESETREQUEST']._serialized_end=3438
+  _globals['_STARTPASSWORDRESETRESPONSE']._serialized_start=3440
+  _globals['_STARTPASSWORDRESETRESPONSE']._serialized_end=3483
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=3486
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=3700
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=3702
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=3806
+  _globals['_ADMINSERVICE']._serialized_start=3809
+  _globals['_ADMINSERVICE']._serialized_end=5335
 # @@protoc_insertion_point(module_scope)

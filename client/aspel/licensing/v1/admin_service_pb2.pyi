@@ -1,6 +1,7 @@
 import datetime
 
 from aspel.licensing.v1 import account_pb2 as _account_pb2
+from aspel.licensing.v1 import activation_pb2 as _activation_pb2
 from aspel.licensing.v1 import audit_event_pb2 as _audit_event_pb2
 from aspel.licensing.v1 import release_pb2 as _release_pb2
 from aspel.licensing.v1 import subscription_pb2 as _subscription_pb2
@@ -236,20 +237,22 @@ class LookupSerialRequest(_message.Message):
     def __init__(self, serial_number: _Optional[str] = ...) -> None: ...
 
 class LookupSerialResponse(_message.Message):
-    __slots__ = ("subscription", "account", "predecessors", "successors", "recent_events", "accepted_terms_id")
+    __slots__ = ("subscription", "account", "predecessors", "successors", "recent_events", "accepted_terms_id", "activations")
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     PREDECESSORS_FIELD_NUMBER: _ClassVar[int]
     SUCCESSORS_FIELD_NUMBER: _ClassVar[int]
     RECENT_EVENTS_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_TERMS_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
     subscription: _subscription_pb2.Subscription
     account: _account_pb2.Account
     predecessors: _containers.RepeatedCompositeFieldContainer[_subscription_pb2.Subscription]
     successors: _containers.RepeatedCompositeFieldContainer[_subscription_pb2.Subscription]
     recent_events: _containers.RepeatedCompositeFieldContainer[_audit_event_pb2.AuditEvent]
     accepted_terms_id: str
-    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., predecessors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., successors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., recent_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., accepted_terms_id: _Optional[str] = ...) -> None: ...
+    activations: _containers.RepeatedCompositeFieldContainer[_activation_pb2.Activation]
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., predecessors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., successors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., recent_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., accepted_terms_id: _Optional[str] = ..., activations: _Optional[_Iterable[_Union[_activation_pb2.Activation, _Mapping]]] = ...) -> None: ...
 
 class StartPasswordResetRequest(_message.Message):
     __slots__ = ("account_id", "username", "request_id")

@@ -344,7 +344,9 @@ class AdminServiceServicer:
 
     def ChangeSeats(self, request, context):
         """Changes how many users a serial allows, how many machines may activate
-        it, or both; only the fields set change. Scope: billing.
+        it, or both; only the fields set change. Lowering the installations below
+        the machines already activated ends no activation: new ones are refused
+        until enough are deactivated. Scope: billing.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial, nothing to
@@ -363,8 +365,8 @@ class AdminServiceServicer:
 
     def LookupSerial(self, request, context):
         """Everything support needs about a serial on one screen: the serial, its
-        account, the serials it replaced and that replaced it, and its latest
-        audit events. Scope: support.
+        account, the serials it replaced and that replaced it, its activations
+        and its latest audit events. Scope: support.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial.

@@ -19,22 +19,27 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from aspel.licensing.v1 import (
+    activation_service_pb2,
+    activation_service_pb2_grpc,
     admin_service_pb2,
     admin_service_pb2_grpc,
     licensing_service_pb2,
     licensing_service_pb2_grpc,
 )
 
+from .domain.activation import ActivationService
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import PasswordHasher
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
+from .domain.signing import KeyRingSource
 from .mail.worker import MailerThread, build_worker
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
+from .transport.activation_servicer import ActivationServicer, encode_certificate
 from .transport.admin_servicer import AdminServicer
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
@@ -55,6 +60,7 @@ class Services:
     auth: AuthService
     portal: PortalService
     password_reset: PasswordResetService
+    activation: ActivationService
     # AdminService (issue 5): accounts, catalog, billing, support, service keys.
     admin: AdminServices
 
@@ -75,6 +81,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
         password_reset=resets,
+        activation=ActivationService(
+            store,
+            calendar,
+            KeyRingSource(pathlib.Path(settings.signing_key_file)),
+            encode_certificate,
+        ),
         admin=build_admin_services(store, calendar, hasher, resets),
     )
 
@@ -110,6 +122,12 @@ def create_server(
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
     ]
+    activation_service_pb2_grpc.add_ActivationServiceServicer_to_server(
+        ActivationServicer(services.activation), server
+    )
+    service_names.append(
+        activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
+    )
     # AdminService (issue 5).
     admin = services.admin
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
@@ -175,6 +193,8 @@ def create_internal_server(
 def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
     server, port, services = create_server(settings, reuse_port=reuse_port)
+    # Fails now, not at the first activation, when the signing keys are unusable.
+    services.activation.keys.current()
     internal = create_internal_server(settings, services, reuse_port=reuse_port)
     # Built before serving, so a bad --smtp-url stops the start, not the first email.
     mailer = new_mailer(settings, services) if settings.mail_worker else None

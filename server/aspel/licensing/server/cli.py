@@ -1,4 +1,4 @@
-"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, service-keys."""
+"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, keys, service-keys."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import getpass
 import logging
 import sys
 
-from .settings import DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SMTP_URL, ENV_PREFIX, Settings
+from .settings import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_LISTEN,
+    DEFAULT_SIGNING_KEY_FILE,
+    DEFAULT_SMTP_URL,
+    ENV_PREFIX,
+    Settings,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen",
         metavar="ADDR",
         help=f"host:port to serve on (env {ENV_PREFIX}LISTEN; default {DEFAULT_LISTEN})",
+    )
+    parser.add_argument(
+        "--signing-key-file",
+        metavar="PATH",
+        help=(
+            f"licence signing keys (env {ENV_PREFIX}SIGNING_KEY_FILE; "
+            f"default {DEFAULT_SIGNING_KEY_FILE})"
+        ),
     )
     parser.add_argument(
         "--smtp-url",
@@ -61,8 +76,73 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="succeed quietly when the database already has accounts",
     )
+    add_key_commands(commands)
     _add_service_key_commands(commands)
     return parser
+
+
+def add_key_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = commands.add_parser("keys", help="manage the Ed25519 keys that sign licences")
+    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    generate = actions.add_parser("generate", help="create the key file with a first key")
+    generate.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="succeed quietly when the key file already exists",
+    )
+    actions.add_parser(
+        "rotate", help="add a new signing key; the former one still verifies old licences"
+    )
+    listing = actions.add_parser("list", help="show the public keys (never the private ones)")
+    listing.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"key_id": "base64 public key"}, the pinned-keys file of the client',
+    )
+
+
+def run_keys(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints only key ids and public keys: private keys never leave the key file."""
+    import base64
+    import json
+    import pathlib
+
+    from .domain.clock import SystemClock
+    from .domain.signing import (
+        KeyFileError,
+        generate_key_file,
+        read_key_file,
+        rotate_key_file,
+    )
+
+    path = pathlib.Path(settings.signing_key_file)
+    now = SystemClock().now()
+    try:
+        if args.keys_command == "generate":
+            created = generate_key_file(path, now, if_missing=args.if_missing)
+            if created is None:
+                print(f"{path} already exists; keys unchanged")
+            else:
+                print(f"created {path} with signing key {created.key_id}")
+            return 0
+        if args.keys_command == "rotate":
+            rotated = rotate_key_file(path, now)
+            print(f"{rotated.key_id} now signs new licences; former keys are retired")
+            return 0
+        if args.keys_command == "list":
+            views = read_key_file(path).public_keys()
+            if args.json:
+                pinned = {v.key_id: base64.b64encode(v.public_key).decode() for v in views}
+                print(json.dumps(pinned, indent=2))
+                return 0
+            for v in views:
+                public = base64.b64encode(v.public_key).decode()
+                print(f"{v.key_id}  {v.state:<7}  {v.create_time:%Y-%m-%d %H:%M}Z  {public}")
+            return 0
+    except KeyFileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    raise AssertionError(args.keys_command)
 
 
 # --- service-keys (issue 5) ---------------------------------------------------
@@ -148,20 +228,26 @@ def main(argv: list[str] | None = None) -> int:
         listen=args.listen,
         smtp_url=args.smtp_url,
         mail_worker=False if getattr(args, "no_mailer", False) else None,
+        signing_key_file=args.signing_key_file,
     )
+    if args.command == "keys":
+        return run_keys(args, settings)
     if args.command == "serve":
         from .app import SchemaNotCurrent, build_services, serve_workers
+        from .domain.signing import KeyFileError
         from .mail.transports import InvalidMailUrl, from_url
 
         workers = args.workers or settings.workers
         try:
-            # Checked once up front, so a stale schema or a bad --smtp-url fails
-            # before any fork.
-            build_services(settings).store.close()
+            # Checked once up front, so a stale schema, unusable signing keys or
+            # a bad --smtp-url fail before any fork.
+            services = build_services(settings)
+            services.store.close()
+            services.activation.keys.current()
             if settings.mail_worker:
                 from_url(settings.smtp_url)
             return serve_workers(settings, workers)
-        except (SchemaNotCurrent, InvalidMailUrl) as exc:
+        except (SchemaNotCurrent, KeyFileError, InvalidMailUrl) as exc:
             print(exc, file=sys.stderr)
             return 2
     if args.command == "mailer":

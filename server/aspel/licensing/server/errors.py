@@ -202,6 +202,135 @@ _STATE_ES = {
 }
 
 
+# --- Activation (ActivationService) --------------------------------------------
+
+
+class RazonSocialMismatch(LicensingError):
+    """Never carries the registered razón social, in the text or the metadata."""
+
+    code = "PERMISSION_DENIED"
+    reason = "RAZON_SOCIAL_MISMATCH"
+    developer_message = "The razón social is not the one registered in the serial's account."
+
+    def __init__(self, serial_number: str) -> None:
+        super().__init__(
+            "La razón social no coincide con la que registraste en tu cuenta Aspel. "
+            "Escríbela como aparece en «Mi cuenta Aspel»; no importan las mayúsculas, "
+            "los acentos ni los puntos (por ejemplo, «S.A. de C.V.» o «SA DE CV»).",
+            metadata={"serial_number": serial_number},
+        )
+
+
+class VersionMismatch(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "VERSION_MISMATCH"
+    developer_message = "The installer's product or version is not the serial's."
+
+    def __init__(
+        self,
+        serial_number: str,
+        serial_product: str,
+        serial_version: str,
+        installer_product: str,
+        installer_version: str,
+        suggested_serial: str | None,
+    ) -> None:
+        text = (
+            f"El número de serie {serial_number} es de {serial_product} {serial_version} y no "
+            f"sirve para activar {installer_product} {installer_version}."
+        )
+        metadata = {
+            "serial_number": serial_number,
+            "serial_version": serial_version,
+            "installer_version": installer_version,
+        }
+        if suggested_serial:
+            text += f" Usa el número de serie {suggested_serial}."
+            metadata["suggested_serial_number"] = suggested_serial
+        else:
+            text += (
+                f" Usa el número de serie de {installer_product} {installer_version} que aparece "
+                "en «Mi cuenta Aspel» (si tu suscripción permite la versión nueva, actualiza ahí "
+                "tu número de serie), o instala la versión que corresponde a tu número de serie."
+            )
+        super().__init__(text, metadata=metadata)
+
+
+class SerialRetired(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "SERIAL_RETIRED"
+    developer_message = "The superseded serial passed its retire date."
+
+    def __init__(
+        self, serial_number: str, retire_date: dt.date, retire_text: str, successor: str | None
+    ) -> None:
+        text = (
+            f"El número de serie {serial_number} se reemplazó por una versión nueva y solo podía "
+            f"usarse hasta el {retire_text}."
+        )
+        metadata = {"serial_number": serial_number, "retire_date": retire_date.isoformat()}
+        if successor:
+            text += f" Instala la versión nueva y actívala con el número de serie {successor}."
+            metadata["successor_serial_number"] = successor
+        super().__init__(text, metadata=metadata)
+
+
+class ActivationLimitReached(LicensingError):
+    code = "RESOURCE_EXHAUSTED"
+    reason = "ACTIVATION_LIMIT_REACHED"
+    developer_message = "Every installation the subscription allows is in use."
+
+    def __init__(self, serial_number: str, installations_allowed: int) -> None:
+        seats = (
+            "una instalación"
+            if installations_allowed == 1
+            else f"{installations_allowed} instalaciones"
+        )
+        super().__init__(
+            f"El número de serie {serial_number} permite {seats} y ya están en uso. Desactiva "
+            "el sistema en el equipo que ya no usarás y vuelve a intentar la activación.",
+            metadata={
+                "serial_number": serial_number,
+                "installations_allowed": str(installations_allowed),
+            },
+        )
+
+
+class ActivationNotFound(LicensingError):
+    """Also for an activation of another machine: the two are never told apart."""
+
+    code = "NOT_FOUND"
+    reason = "ACTIVATION_NOT_FOUND"
+    developer_message = "No active activation of the serial with that id and machine fingerprint."
+
+    def __init__(self, serial_number: str) -> None:
+        super().__init__(
+            f"Este equipo no tiene una activación vigente del número de serie {serial_number}. "
+            "Activa el sistema de nuevo con el asistente de activación.",
+            metadata={"serial_number": serial_number},
+        )
+
+
+class DeactivationRateLimited(LicensingError):
+    code = "RESOURCE_EXHAUSTED"
+    reason = "DEACTIVATION_RATE_LIMITED"
+    developer_message = "Too many deactivations of this serial lately; see RetryInfo."
+
+    def __init__(
+        self, serial_number: str, retry_time: dt.datetime, local_retry: str, now: dt.datetime
+    ) -> None:
+        #: Read by the error interceptor into a `google.rpc.RetryInfo`.
+        self.retry_delay = max(retry_time - now, dt.timedelta(0))
+        super().__init__(
+            f"El número de serie {serial_number} se desactivó varias veces en poco tiempo. "
+            f"Podrás desactivarlo de nuevo a partir de las {local_retry}.",
+            metadata={
+                "serial_number": serial_number,
+                "retry_time": retry_time.isoformat(timespec="seconds"),
+            },
+        )
+
+
 # --- password recovery (RequestPasswordReset, ResetPassword) -------------------
 
 

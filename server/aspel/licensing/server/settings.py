@@ -11,6 +11,7 @@ from .domain.credentials import Argon2Parameters
 ENV_PREFIX = "ASPEL_LICENSING_"
 DEFAULT_DATABASE_URL = "sqlite:///var/aspel-licensing.db"
 DEFAULT_LISTEN = "127.0.0.1:50051"
+DEFAULT_SIGNING_KEY_FILE = "var/signing-keys.json"
 DEFAULT_SMTP_URL = "file:var/mail"
 DEFAULT_MAIL_FROM = "Mi cuenta Aspel <no-responder@licensing.aspel.com.mx>"
 DEFAULT_RESET_PAGE_URL = "https://www.aspel.com.mx/mi-cuenta/restablecer-contrasena"
@@ -41,6 +42,8 @@ class Settings:
     #: Seconds SIGTERM waits for in-flight calls before ending.
     shutdown_grace_seconds: float = 10.0
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
+    #: The licence signing keys (JSON, mode 0600); see `aspel-licensing-server keys`.
+    signing_key_file: str = DEFAULT_SIGNING_KEY_FILE
     #: TLS (issue 5): the server's certificate chain and private key, PEM files.
     #: Both set: the server listens with TLS instead of plain text.
     tls_cert_file: str | None = None

@@ -33,13 +33,14 @@ from types import ModuleType
 from ..base import DEFAULT_DEADLINE
 from ..errors import LicensingError
 from ..session_file import SessionFileError, delete_session
-from . import common, password, portal
+from . import common, installer, password, portal
 from .common import DEFAULT_SERVER, PROGRAM, SERVER_ENV, CliError, Context, describe_error
 
 #: The modules whose `add_commands(subparsers)` make up the CLI, in help order.
 COMMAND_MODULES: list[ModuleType] = [
     portal,
     password,
+    installer,
 ]
 
 
@@ -69,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
             f"  {PROGRAM} upgrade NO_SERIE\n"
             f"  {PROGRAM} logout\n"
             f"  {PROGRAM} forgot-password demo@example.com\n"
-            f"  {PROGRAM} reset-password\n\n"
+            f"  {PROGRAM} reset-password\n"
+            f"  {PROGRAM} activate NO_SERIE --razon-social 'Mi Empresa, S.A. de C.V.' "
+            "--product SAE --version 8.0\n"
+            f"  {PROGRAM} validate NO_SERIE.lic\n"
+            f"  {PROGRAM} verify NO_SERIE.lic --pinned-keys llaves.json --product SAE "
+            "--version 8.0\n\n"
             "Las opciones generales van antes del comando. La sesión se guarda en\n"
             "~/.config/aspel-licensing/session.json (o $XDG_CONFIG_HOME, o\n"
             "$ASPEL_LICENSING_SESSION_FILE), legible solo por tu usuario.\n"

@@ -169,6 +169,57 @@ ALL_MODELS: list[type[BaseModel]] = [
 ]
 
 
+# --- Activations (migration 0002) -------------------------------------------
+
+
+class Activation(BaseModel):
+    """One installation of a product on one machine, holding one seat of its serial.
+
+    A deactivated row stays for the record (`deactivate_time` set). Among the
+    active rows of a subscription, the machine fingerprint and the seat number
+    are unique (partial unique indexes), so the database itself refuses a
+    second seat for one machine and more seats than were counted.
+    """
+
+    public_id = peewee.CharField(unique=True)
+    subscription = peewee.ForeignKeyField(Subscription, backref="activations", on_delete="RESTRICT")
+    machine_fingerprint = peewee.CharField()
+    hostname = peewee.CharField(default="")
+    product_code = peewee.CharField()
+    version = peewee.CharField()
+    # 1..installations_allowed: the seat this activation holds while active.
+    seat = peewee.IntegerField()
+    create_time = UtcDateTimeField()
+    last_validate_time = UtcDateTimeField(null=True)
+    deactivate_time = UtcDateTimeField(null=True)
+
+    subscription_id: int
+
+    class Meta:
+        indexes = ((("subscription", "deactivate_time"), False),)
+
+
+Activation.add_index(
+    Activation.index(
+        Activation.subscription,
+        Activation.machine_fingerprint,
+        unique=True,
+        where=Activation.deactivate_time.is_null(),
+        name="activation_active_machine",
+    )
+)
+Activation.add_index(
+    Activation.index(
+        Activation.subscription,
+        Activation.seat,
+        unique=True,
+        where=Activation.deactivate_time.is_null(),
+        name="activation_active_seat",
+    )
+)
+
+ALL_MODELS.append(Activation)
+
 # --- password recovery (migration 0003) ---------------------------------------
 
 

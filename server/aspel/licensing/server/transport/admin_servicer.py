@@ -29,6 +29,7 @@ from ..domain.admin.support import AuditFilter, SupportAdmin
 from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.service_keys import Actor, ServiceKeyService, require_scope
 from . import admin_convert, convert
+from .activation_servicer import activation as activation_message
 from .validation import Violations, bearer_token, decode_page_token, encode_page_token
 
 BILLING, CATALOG, SUPPORT = "billing", "catalog", "support"
@@ -420,6 +421,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             successors=[convert.subscription(v) for v in found.successors],
             recent_events=[admin_convert.audit_event(e) for e in found.recent_events],
             accepted_terms_id=found.accepted_terms_id or "",
+            activations=[activation_message(a) for a in found.activations],
         )
 
     def StartPasswordReset(

@@ -33,6 +33,11 @@ def status_of(error: LicensingError) -> grpc.Status:
         ),
         error_details_pb2.LocalizedMessage(locale=LOCALE, message=error.message_es),
     ]
+    retry_delay = getattr(error, "retry_delay", None)
+    if retry_delay is not None:
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.FromTimedelta(retry_delay)
+        details.append(retry)
     if error.field_violations:
         details.append(
             error_details_pb2.BadRequest(

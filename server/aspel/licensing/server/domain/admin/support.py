@@ -6,16 +6,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...store import activations as activation_store
 from ...store import audit
 from ...store import subscriptions as subscription_store
 from ...store.database import Store
 from ...store.models import AuditEvent, Subscription
+from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
 from ..subscriptions import SubscriptionView, views_of
 from .billing import find_serial
 
 RECENT_EVENTS = 20
+ACTIVATIONS_SHOWN = 50
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 
@@ -40,6 +43,7 @@ class SerialLookup:
     successors: list[SubscriptionView]
     recent_events: list[AuditEventView]
     accepted_terms_id: str | None
+    activations: list[ActivationView]
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,10 @@ class SupportAdmin:
                     event_view(e) for e in audit.latest_for_serial(row.serial_number, RECENT_EVENTS)
                 ],
                 accepted_terms_id=row.accepted_terms_id,
+                activations=[
+                    activation_view(a, row.serial_number)
+                    for a in activation_store.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
+                ],
             )
 
     def list_audit_events(self, where: AuditFilter, page_size: int, after_id: int) -> AuditPage:

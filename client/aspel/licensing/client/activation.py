@@ -1,0 +1,220 @@
+"""`ActivationClient`: the installer side of `aspel.licensing.v1.ActivationService`.
+
+    with ActivationClient("127.0.0.1:50051") as client:
+        fingerprint = machine_fingerprint()
+        response = client.activate_installation(
+            "ABCDE-12345-FGH7K", "Mi Empresa, S.A. de C.V.", "SAE", "8.0", fingerprint
+        )
+        save_license(path, response.signed_license)
+        ...
+        fresh = client.validate_license(serial, response.activation.activation_id, fingerprint)
+
+Installers have no session: no token is ever sent. Every mutating call
+carries a `request_id`, so an ABORTED answer is retried safely; validation
+changes nothing the customer sees and is retried likewise. Verify what the
+server returns with `license_verification.verify_license` and pinned keys
+before trusting it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pathlib
+import socket
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+
+import grpc
+
+from aspel.licensing.v1 import activation_pb2
+from aspel.licensing.v1 import activation_service_pb2 as pb
+from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
+
+from .base import DEFAULT_DEADLINE, DEFAULT_RETRY, BaseClient, RetryPolicy, new_request_id
+
+_MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+_FINGERPRINT_CONTEXT = b"aspel-licensing machine fingerprint v1\0"
+
+
+class ActivationClient(BaseClient):
+    """A client of ActivationService, for installers and installed products."""
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        deadline: float = DEFAULT_DEADLINE,
+        channel: grpc.Channel | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
+        super().__init__(
+            target, deadline=deadline, channel=channel, credentials=credentials, retry=retry
+        )
+        self._stub = pb_grpc.ActivationServiceStub(self.channel)
+
+    def activate_installation(
+        self,
+        serial_number: str,
+        razon_social: str,
+        product_code: str,
+        version: str,
+        machine_fingerprint: str,
+        *,
+        hostname: str = "",
+        request_id: str | None = None,
+    ) -> pb.ActivateInstallationResponse:
+        """Activates this machine (or gets its existing activation) and a licence.
+
+        Raises NotFoundError (SERIAL_NOT_FOUND), PermissionDeniedError
+        (RAZON_SOCIAL_MISMATCH), FailedPreconditionError (VERSION_MISMATCH,
+        SERIAL_NOT_ACTIVE), ResourceExhaustedError (ACTIVATION_LIMIT_REACHED),
+        InvalidArgumentError.
+        """
+        request = pb.ActivateInstallationRequest(
+            serial_number=serial_number,
+            razon_social=razon_social,
+            product_code=product_code,
+            version=version,
+            machine_fingerprint=machine_fingerprint,
+            hostname=hostname,
+            request_id=request_id or new_request_id(),
+        )
+        response: pb.ActivateInstallationResponse = self._call(
+            self._stub.ActivateInstallation, request, authenticated=False
+        )
+        return response
+
+    def validate_license(
+        self, serial_number: str, activation_id: str, machine_fingerprint: str
+    ) -> pb.ValidateLicenseResponse:
+        """The serial's state and a fresh licence.
+
+        Raises NotFoundError (SERIAL_NOT_FOUND, ACTIVATION_NOT_FOUND),
+        FailedPreconditionError (SERIAL_RETIRED, SERIAL_NOT_ACTIVE).
+        """
+        request = pb.ValidateLicenseRequest(
+            serial_number=serial_number,
+            activation_id=activation_id,
+            machine_fingerprint=machine_fingerprint,
+        )
+        response: pb.ValidateLicenseResponse = self._call(
+            self._stub.ValidateLicense, request, authenticated=False, idempotent=True
+        )
+        return response
+
+    def deactivate_installation(
+        self,
+        serial_number: str,
+        activation_id: str,
+        machine_fingerprint: str,
+        *,
+        request_id: str | None = None,
+    ) -> activation_pb2.Activation:
+        """Frees this machine's seat; returns the activation as deactivated.
+
+        Raises NotFoundError (SERIAL_NOT_FOUND, ACTIVATION_NOT_FOUND),
+        ResourceExhaustedError (DEACTIVATION_RATE_LIMITED; `metadata["retry_time"]`).
+        """
+        request = pb.DeactivateInstallationRequest(
+            serial_number=serial_number,
+            activation_id=activation_id,
+            machine_fingerprint=machine_fingerprint,
+            request_id=request_id or new_request_id(),
+        )
+        response: pb.DeactivateInstallationResponse = self._call(
+            self._stub.DeactivateInstallation, request, authenticated=False
+        )
+        return response.activation
+
+    def list_signing_keys(self, page_size: int = 0) -> Iterator[activation_pb2.SigningKey]:
+        """Every signing key, newest first, following the pages.
+
+        These are what the server says; an installer pins keys it got from a
+        trusted channel (its own build), never only from here.
+        """
+        token = ""
+        while True:
+            page: pb.ListSigningKeysResponse = self._call(
+                self._stub.ListSigningKeys,
+                pb.ListSigningKeysRequest(page_size=page_size, page_token=token),
+                authenticated=False,
+            )
+            yield from page.signing_keys
+            token = page.next_page_token
+            if not token:
+                return
+
+
+# --- this machine ------------------------------------------------------------------
+
+
+def _machine_id() -> str:
+    """The operating system's stable id of this installation of it."""
+    for name in _MACHINE_ID_FILES:
+        with contextlib.suppress(OSError):
+            value = pathlib.Path(name).read_text(encoding="ascii").strip()
+            if value:
+                return value
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import winreg
+
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Cryptography") as key:
+            return str(winreg.QueryValueEx(key, "MachineGuid")[0])
+    # Last resort: a network card's address and the host name.
+    return f"{uuid.getnode():012x}-{socket.gethostname()}"  # pragma: no cover
+
+
+def machine_fingerprint(machine_id: str | None = None) -> str:
+    """A fingerprint of this machine, derived from its machine id.
+
+    Only a digest leaves the machine, never the id itself; the same machine
+    always gives the same fingerprint, so a reinstall finds its activation.
+    """
+    raw = (machine_id if machine_id is not None else _machine_id()).encode()
+    return "m1-" + hashlib.sha256(_FINGERPRINT_CONTEXT + raw).hexdigest()[:40]
+
+
+# --- licence files -----------------------------------------------------------------
+
+
+def save_license(path: str | os.PathLike[str], signed: activation_pb2.SignedLicense) -> None:
+    """Writes a licence file (the serialized SignedLicense) atomically."""
+    target = pathlib.Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(signed.SerializeToString())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def read_license_file(path: str | os.PathLike[str]) -> bytes:
+    return pathlib.Path(path).read_bytes()
+
+
+def unverified_certificate(
+    signed: activation_pb2.SignedLicense,
+) -> activation_pb2.LicenseCertificate:
+    """The certificate's fields WITHOUT checking the signature: only to know
+    which serial and activation to send back to the server, which checks them.
+    Never to decide whether the product may run (use `verify_license`)."""
+    return activation_pb2.LicenseCertificate.FromString(signed.certificate)
+
+
+__all__ = [
+    "ActivationClient",
+    "machine_fingerprint",
+    "read_license_file",
+    "save_license",
+    "unverified_certificate",
+]

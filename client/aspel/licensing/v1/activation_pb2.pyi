@@ -1,0 +1,86 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.type import date_pb2 as _date_pb2
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SigningKeyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SIGNING_KEY_STATE_UNSPECIFIED: _ClassVar[SigningKeyState]
+    SIGNING_KEY_STATE_ACTIVE: _ClassVar[SigningKeyState]
+    SIGNING_KEY_STATE_RETIRED: _ClassVar[SigningKeyState]
+SIGNING_KEY_STATE_UNSPECIFIED: SigningKeyState
+SIGNING_KEY_STATE_ACTIVE: SigningKeyState
+SIGNING_KEY_STATE_RETIRED: SigningKeyState
+
+class Activation(_message.Message):
+    __slots__ = ("activation_id", "serial_number", "machine_fingerprint", "create_time", "hostname", "product_code", "version", "deactivate_time")
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DEACTIVATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    activation_id: str
+    serial_number: str
+    machine_fingerprint: str
+    create_time: _timestamp_pb2.Timestamp
+    hostname: str
+    product_code: str
+    version: str
+    deactivate_time: _timestamp_pb2.Timestamp
+    def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class LicenseCertificate(_message.Message):
+    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    RAZON_SOCIAL_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ISSUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RETIRE_DATE_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    product_code: str
+    version: str
+    users: int
+    razon_social: str
+    machine_fingerprint: str
+    activation_id: str
+    issue_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    retire_date: _date_pb2.Date
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class SignedLicense(_message.Message):
+    __slots__ = ("certificate", "signature", "key_id")
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    certificate: bytes
+    signature: bytes
+    key_id: str
+    def __init__(self, certificate: _Optional[bytes] = ..., signature: _Optional[bytes] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class SigningKey(_message.Message):
+    __slots__ = ("key_id", "public_key", "state", "create_time")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    public_key: bytes
+    state: SigningKeyState
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[bytes] = ..., state: _Optional[_Union[SigningKeyState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,525 @@
+"""Installer activation: activating a serial on a machine, validating it again
+and again, moving it to another machine, and the signed licences all of these
+hand out.
+
+An installer has no session: the serial number is what it holds, and the
+razón social registered in the account is what it must know. A serial is
+usable while ACTIVE, and while SUPERSEDED up to and including its retire
+date. Each subscription has `installations_allowed` seats; an activation holds
+one until it is deactivated.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .. import errors
+from ..store import activations as activation_store
+from ..store import audit, idempotency, rate_limits
+from ..store import subscriptions as subscription_store
+from ..store.database import Store, retry_on_conflict
+from ..store.models import Activation, Subscription
+from . import razon_social, serials
+from .clock import BusinessCalendar
+from .credentials import new_public_id
+from .products import product_name
+from .signing import KeyRingSource, PublicKeyView
+from .spanish import long_date, time_of_day
+from .subscriptions import ACTIVE, INACTIVE, SUPERSEDED, current_state
+
+ACTIVATION_ID_PREFIX = "act_"
+
+
+@dataclass(frozen=True)
+class ActivationPolicy:
+    #: The longest a licence is valid, even when the next payment is further
+    #: away or there is none (perpetual licences): the product must check in
+    #: at least this often, so a suspension or a retirement reaches it.
+    max_license_validity: dt.timedelta = dt.timedelta(days=30)
+    #: Deactivations of one serial allowed per window.
+    deactivations_per_window: int = 3
+    deactivation_window: dt.timedelta = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class LicenseClaims:
+    """What a licence certificate asserts. Serial in canonical form."""
+
+    serial_number: str
+    product_code: str
+    version: str
+    users: int
+    razon_social: str
+    machine_fingerprint: str
+    activation_id: str
+    issue_time: dt.datetime
+    expire_time: dt.datetime
+    retire_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class SignedLicenseView:
+    certificate: bytes
+    signature: bytes
+    key_id: str
+
+
+@dataclass(frozen=True)
+class ActivationView:
+    activation_id: str
+    serial_number: str
+    machine_fingerprint: str
+    hostname: str
+    product_code: str
+    version: str
+    create_time: dt.datetime
+    deactivate_time: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    activation: ActivationView
+    signed_license: SignedLicenseView
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    state: str
+    retire_date: dt.date | None
+    successor_serial_number: str | None
+    signed_license: SignedLicenseView
+
+
+#: Serializes claims into the certificate bytes that get signed. The transport
+#: supplies it (a LicenseCertificate message), so this module stays free of protos.
+CertificateEncoder = Callable[[LicenseClaims], bytes]
+
+USABLE_STATES = (ACTIVE, SUPERSEDED)
+
+
+def activation_view(row: Activation, serial_number: str) -> ActivationView:
+    return ActivationView(
+        activation_id=row.public_id,
+        serial_number=serial_number,
+        machine_fingerprint=row.machine_fingerprint,
+        hostname=row.hostname,
+        product_code=row.product_code,
+        version=row.version,
+        create_time=row.create_time,
+        deactivate_time=row.deactivate_time,
+    )
+
+
+def _request_hash(*parts: str) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+class ActivationService:
+    def __init__(
+        self,
+        store: Store,
+        calendar: BusinessCalendar,
+        keys: KeyRingSource,
+        encode_certificate: CertificateEncoder,
+        policy: ActivationPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.calendar = calendar
+        self.keys = keys
+        self.encode_certificate = encode_certificate
+        self.policy = policy or ActivationPolicy()
+
+    # --- activating ------------------------------------------------------------
+
+    def activate(
+        self,
+        *,
+        serial_number: str,
+        razon_social_text: str,
+        product_code: str,
+        version: str,
+        machine_fingerprint: str,
+        hostname: str,
+        request_id: str | None,
+        peer: str | None,
+    ) -> ActivationResult:
+        """Activates (or finds the activation of) this machine and issues a licence.
+
+        Everything from the first read to the insert is one write transaction
+        that holds the serial's row (BEGIN IMMEDIATE on SQLite, SELECT ... FOR
+        UPDATE on PostgreSQL), so concurrent activations are counted one after
+        another and never exceed the seats. The partial unique indexes of the
+        activation table refuse anything that slips by (CONCURRENT_MODIFICATION).
+        """
+        detail = {"product_code": product_code, "version": version, "hostname": hostname}
+        with self._audit_refusal(
+            "activation.refused", serial_number, machine_fingerprint, peer, detail
+        ):
+            return self._activate(
+                serial_number,
+                razon_social_text,
+                product_code,
+                version,
+                machine_fingerprint,
+                hostname,
+                request_id,
+                peer,
+                detail,
+            )
+
+    @retry_on_conflict()
+    def _activate(
+        self,
+        serial_number: str,
+        razon_social_text: str,
+        product_code: str,
+        version: str,
+        machine_fingerprint: str,
+        hostname: str,
+        request_id: str | None,
+        peer: str | None,
+        detail: dict[str, str],
+    ) -> ActivationResult:
+        now = self.calendar.now()
+        today = self.calendar.today()
+        scope = f"serial:{serial_number}"
+        request_hash = _request_hash(
+            "ActivateInstallation",
+            serial_number,
+            razon_social.normalize(razon_social_text),
+            product_code,
+            version,
+            machine_fingerprint,
+            hostname,
+        )
+        with self.store.write():
+            row = self._subscription(serial_number)
+            # Every change of one serial's seats waits here for the previous one.
+            subscription_store.lock(row.id)
+            if request_id:
+                earlier = idempotency.find(scope, request_id)
+                if earlier is not None:
+                    if earlier.request_hash != request_hash:
+                        raise errors.RequestIdReused()
+                    return self._replay_activation(earlier.result, serial_number)
+            shown = serials.display(serial_number)
+            if not razon_social.matches(razon_social_text, row.account.razon_social):
+                raise errors.RazonSocialMismatch(shown)
+            if (row.product_code, row.version) != (product_code, version):
+                raise errors.VersionMismatch(
+                    shown,
+                    product_name(row.product_code),
+                    row.version,
+                    product_name(product_code),
+                    version,
+                    self._serial_for(row.account.id, product_code, version, today),
+                )
+            state = current_state(row, today)
+            if state not in USABLE_STATES:
+                raise errors.SerialNotActive(shown, state, self._successor_shown(row))
+            activation = activation_store.find_active_for_machine(row.id, machine_fingerprint)
+            if activation is None:
+                activation = self._take_seat(
+                    row, machine_fingerprint, hostname, product_code, version, now
+                )
+                audit.record(
+                    kind="activation.created",
+                    actor=f"installer:{machine_fingerprint[:64]}",
+                    peer=peer,
+                    account_public_id=row.account.public_id,
+                    serial_number=serial_number,
+                    detail={**detail, "activation_id": activation.public_id},
+                    now=now,
+                )
+            # else: the same machine again (a retry or a reinstall): same seat.
+            signed = self._issue(row, activation, state, now)
+            if request_id:
+                idempotency.save(
+                    scope=scope,
+                    request_id=request_id,
+                    operation="ActivateInstallation",
+                    request_hash=request_hash,
+                    result={
+                        "activation_id": activation.public_id,
+                        "certificate": _b64(signed.certificate),
+                        "signature": _b64(signed.signature),
+                        "key_id": signed.key_id,
+                    },
+                    now=now,
+                )
+            return ActivationResult(activation_view(activation, serial_number), signed)
+
+    def _take_seat(
+        self,
+        row: Subscription,
+        machine_fingerprint: str,
+        hostname: str,
+        product_code: str,
+        version: str,
+        now: dt.datetime,
+    ) -> Activation:
+        taken = activation_store.seats_in_use(row.id)
+        free = sorted(set(range(1, row.installations_allowed + 1)) - taken)
+        if not free:
+            raise errors.ActivationLimitReached(
+                serials.display(row.serial_number), row.installations_allowed
+            )
+        # The partial unique index on (subscription, seat) among active rows
+        # refuses a second holder of the same seat even if this count raced.
+        return activation_store.create_activation(
+            public_id=new_public_id(ACTIVATION_ID_PREFIX),
+            subscription_id=row.id,
+            machine_fingerprint=machine_fingerprint,
+            hostname=hostname,
+            product_code=product_code,
+            version=version,
+            seat=free[0],
+            now=now,
+        )
+
+    def _replay_activation(self, result: dict[str, str], serial_number: str) -> ActivationResult:
+        row = activation_store.find_by_public_id(result["activation_id"])
+        if row is None:  # pragma: no cover - activations are never deleted
+            raise errors.ActivationNotFound(serials.display(serial_number))
+        return ActivationResult(
+            activation_view(row, serial_number),
+            SignedLicenseView(
+                certificate=base64.b64decode(result["certificate"]),
+                signature=base64.b64decode(result["signature"]),
+                key_id=result["key_id"],
+            ),
+        )
+
+    # --- validating ------------------------------------------------------------
+
+    def validate(
+        self,
+        *,
+        serial_number: str,
+        activation_id: str,
+        machine_fingerprint: str,
+        peer: str | None,
+    ) -> ValidationResult:
+        detail = {"activation_id": activation_id}
+        with self._audit_refusal(
+            "validation.refused", serial_number, machine_fingerprint, peer, detail
+        ):
+            return self._validate(serial_number, activation_id, machine_fingerprint)
+
+    @retry_on_conflict()
+    def _validate(
+        self, serial_number: str, activation_id: str, machine_fingerprint: str
+    ) -> ValidationResult:
+        now = self.calendar.now()
+        today = self.calendar.today()
+        with self.store.write():
+            row = self._subscription(serial_number)
+            activation = self._activation(row, activation_id, machine_fingerprint)
+            state = current_state(row, today)
+            successor = self._successor_shown(row)
+            shown = serials.display(serial_number)
+            if state == INACTIVE and row.retire_date is not None:
+                raise errors.SerialRetired(
+                    shown, row.retire_date, long_date(row.retire_date), successor
+                )
+            if state not in USABLE_STATES:
+                raise errors.SerialNotActive(shown, state, successor)
+            activation_store.record_validation(activation.id, now)
+            signed = self._issue(row, activation, state, now)
+        superseded = state == SUPERSEDED
+        return ValidationResult(
+            state=state,
+            retire_date=row.retire_date if superseded else None,
+            successor_serial_number=successor if superseded else None,
+            signed_license=signed,
+        )
+
+    # --- deactivating ------------------------------------------------------------
+
+    def deactivate(
+        self,
+        *,
+        serial_number: str,
+        activation_id: str,
+        machine_fingerprint: str,
+        request_id: str | None,
+        peer: str | None,
+    ) -> ActivationView:
+        detail = {"activation_id": activation_id}
+        with self._audit_refusal(
+            "deactivation.refused", serial_number, machine_fingerprint, peer, detail
+        ):
+            return self._deactivate(
+                serial_number, activation_id, machine_fingerprint, request_id, peer, detail
+            )
+
+    @retry_on_conflict()
+    def _deactivate(
+        self,
+        serial_number: str,
+        activation_id: str,
+        machine_fingerprint: str,
+        request_id: str | None,
+        peer: str | None,
+        detail: dict[str, str],
+    ) -> ActivationView:
+        now = self.calendar.now()
+        scope = f"serial:{serial_number}"
+        request_hash = _request_hash(
+            "DeactivateInstallation", serial_number, activation_id, machine_fingerprint
+        )
+        with self.store.write():
+            row = self._subscription(serial_number)
+            subscription_store.lock(row.id)
+            if request_id:
+                earlier = idempotency.find(scope, request_id)
+                if earlier is not None:
+                    if earlier.request_hash != request_hash:
+                        raise errors.RequestIdReused()
+                    replay = activation_store.find_by_public_id(earlier.result["activation_id"])
+                    if replay is None:  # pragma: no cover - never deleted
+                        raise errors.ActivationNotFound(serials.display(serial_number))
+                    return activation_view(replay, serial_number)
+            activation = self._activation(row, activation_id, machine_fingerprint)
+            key = f"deactivate:{serial_number}"
+            window = self.policy.deactivation_window
+            if not rate_limits.hit(
+                key, limit=self.policy.deactivations_per_window, window=window, now=now
+            ):
+                retry_time = rate_limits.window_end(key, window) or now + window
+                raise errors.DeactivationRateLimited(
+                    serials.display(serial_number),
+                    retry_time,
+                    time_of_day(self.calendar.local(retry_time)),
+                    now,
+                )
+            done = activation_store.deactivate(activation.id, now)
+            audit.record(
+                kind="activation.deactivated",
+                actor=f"installer:{machine_fingerprint[:64]}",
+                peer=peer,
+                account_public_id=row.account.public_id,
+                serial_number=serial_number,
+                detail=detail,
+                now=now,
+            )
+            if request_id:
+                idempotency.save(
+                    scope=scope,
+                    request_id=request_id,
+                    operation="DeactivateInstallation",
+                    request_hash=request_hash,
+                    result={"activation_id": done.public_id},
+                    now=now,
+                )
+            return activation_view(done, serial_number)
+
+    # --- keys ----------------------------------------------------------------------
+
+    def list_signing_keys(self) -> list[PublicKeyView]:
+        """The active key and the retired ones, newest first."""
+        return self.keys.current().public_keys()
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _subscription(self, serial_number: str) -> Subscription:
+        row = activation_store.find_subscription(serial_number)
+        if row is None:
+            raise errors.SerialNotFound(serials.display(serial_number))
+        return row
+
+    def _activation(
+        self, row: Subscription, activation_id: str, machine_fingerprint: str
+    ) -> Activation:
+        activation = activation_store.find_active(row.id, activation_id, machine_fingerprint)
+        if activation is None:
+            raise errors.ActivationNotFound(serials.display(row.serial_number))
+        return activation
+
+    def _successor_shown(self, row: Subscription) -> str | None:
+        successor = subscription_store.successor_serials([row.id]).get(row.id)
+        return serials.display(successor) if successor else None
+
+    def _serial_for(
+        self, account_id: int, product_code: str, version: str, today: dt.date
+    ) -> str | None:
+        """The account's usable serial for that product and version (active first)."""
+        usable = [
+            r
+            for r in activation_store.serials_of_account(account_id, product_code, version)
+            if current_state(r, today) in USABLE_STATES
+        ]
+        usable.sort(key=lambda r: current_state(r, today) != ACTIVE)
+        return serials.display(usable[0].serial_number) if usable else None
+
+    def end_of_day(self, day: dt.date) -> dt.datetime:
+        """The first instant after `day` in the business time zone."""
+        return dt.datetime.combine(
+            day + dt.timedelta(days=1), dt.time(0), tzinfo=self.calendar.zone
+        ).astimezone(dt.UTC)
+
+    def expire_time(self, row: Subscription, state: str, now: dt.datetime) -> dt.datetime:
+        """When a licence issued now must end: the policy's longest validity, cut
+        at the end of the next payment date (the next validation date) and of
+        the retire date. A next payment date already past (billing not yet
+        updated) leaves the rest of today."""
+        today = self.calendar.today()
+        limits = [now + self.policy.max_license_validity]
+        if row.next_payment_date is not None:
+            limits.append(self.end_of_day(max(row.next_payment_date, today)))
+        if state == SUPERSEDED and row.retire_date is not None:
+            limits.append(self.end_of_day(row.retire_date))
+        return min(limits)
+
+    def _issue(
+        self, row: Subscription, activation: Activation, state: str, now: dt.datetime
+    ) -> SignedLicenseView:
+        claims = LicenseClaims(
+            serial_number=row.serial_number,
+            product_code=row.product_code,
+            version=row.version,
+            users=row.users,
+            razon_social=row.account.razon_social,
+            machine_fingerprint=activation.machine_fingerprint,
+            activation_id=activation.public_id,
+            issue_time=now,
+            expire_time=self.expire_time(row, state, now),
+            retire_date=row.retire_date if state == SUPERSEDED else None,
+        )
+        certificate = self.encode_certificate(claims)
+        signature = self.keys.current().sign(certificate)
+        return SignedLicenseView(certificate, signature.signature, signature.key_id)
+
+    @contextmanager
+    def _audit_refusal(
+        self,
+        kind: str,
+        serial_number: str,
+        machine_fingerprint: str,
+        peer: str | None,
+        detail: dict[str, str],
+    ) -> Iterator[None]:
+        """Records a refusal in its own transaction: the refused one rolled back."""
+        try:
+            yield
+        except errors.LicensingError as error:
+            with self.store.write():
+                audit.record(
+                    kind=kind,
+                    actor=f"installer:{machine_fingerprint[:64]}",
+                    peer=peer,
+                    serial_number=serial_number,
+                    detail={**detail, "reason": error.reason},
+                    now=self.calendar.now(),
+                )
+            raise
