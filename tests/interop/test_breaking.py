@@ -58,7 +58,8 @@ def edit(repo: pathlib.Path, path: pathlib.Path, pattern: str, replacement: str)
 
 
 def renumber_users(repo: pathlib.Path) -> None:
-    edit(repo, SUBSCRIPTION, r"int32 users = 5;", "int32 users = 16;")
+    # 99: a number no field of Subscription uses, so only the renumbering is wrong.
+    edit(repo, SUBSCRIPTION, r"int32 users = 5;", "int32 users = 99;")
 
 
 def remove_email(repo: pathlib.Path) -> None:
@@ -69,8 +70,10 @@ def add_field(repo: pathlib.Path) -> None:
     edit(
         repo,
         ACCOUNT,
-        r"^}\n",
-        "  // The account's phone number, for support calls.\n  string phone_number = 5;\n}\n",
+        # The end of the file, which closes `message Account` (the file also
+        # holds an enum); a number no field of Account uses.
+        r"^}\n\Z",
+        "  // The account's phone number, for support calls.\n  string phone_number = 100;\n}\n",
     )
 
 

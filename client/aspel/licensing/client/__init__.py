@@ -3,6 +3,8 @@
 - `LicensingClient` (`licensing`): the customer portal service.
 - `ActivationClient` (`activation`): installers' activation, validation and
   deactivation; `license_verification` checks a signed licence offline.
+- `AdminClient` (`admin`): AdminService, for internal services (`admin_cli`:
+  the `aspel-licensing-admin` command).
 - `errors`: `LicensingError` and one subclass per gRPC status, with `reason`.
 - `base`: `BaseClient`, deadlines and safe retries, for every client class.
 - `session_file`: the CLI's saved login (0600).
@@ -10,6 +12,7 @@
 """
 
 from .activation import ActivationClient
+from .admin import AdminClient
 from .base import DEFAULT_DEADLINE, BaseClient, RetryPolicy, new_request_id
 from .errors import LicensingError, from_grpc_error
 from .licensing import LicensingClient
@@ -17,6 +20,7 @@ from .licensing import LicensingClient
 __all__ = [
     "DEFAULT_DEADLINE",
     "ActivationClient",
+    "AdminClient",
     "BaseClient",
     "LicensingClient",
     "LicensingError",

@@ -22,15 +22,18 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aspel/licensing/v1/account.proto\x12\x12\x61spel.licensing.v1\"T\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x14\n\x0crazon_social\x18\x04 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aspel/licensing/v1/account.proto\x12\x12\x61spel.licensing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x01\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x14\n\x0crazon_social\x18\x04 \x01(\t\x12/\n\x05state\x18\x05 \x01(\x0e\x32 .aspel.licensing.v1.AccountState\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*c\n\x0c\x41\x63\x63ountState\x12\x1d\n\x19\x41\x43\x43OUNT_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41\x43\x43OUNT_STATE_ACTIVE\x10\x01\x12\x1a\n\x16\x41\x43\x43OUNT_STATE_DISABLED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.account_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACCOUNT']._serialized_start=56
-  _globals['_ACCOUNT']._serialized_end=140
+  _globals['_ACCOUNTSTATE']._serialized_start=274
+  _globals['_ACCOUNTSTATE']._serialized_end=373
+  _globals['_ACCOUNT']._serialized_start=90
+  _globals['_ACCOUNT']._serialized_end=272
 # @@protoc_insertion_point(module_scope)

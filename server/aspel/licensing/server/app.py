@@ -21,11 +21,14 @@ from grpc_reflection.v1alpha import reflection
 from aspel.licensing.v1 import (
     activation_service_pb2,
     activation_service_pb2_grpc,
+    admin_service_pb2,
+    admin_service_pb2_grpc,
     licensing_service_pb2,
     licensing_service_pb2_grpc,
 )
 
 from .domain.activation import ActivationService
+from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import PasswordHasher
@@ -37,6 +40,7 @@ from .settings import Settings
 from .store import migrate
 from .store.database import Store
 from .transport.activation_servicer import ActivationServicer, encode_certificate
+from .transport.admin_servicer import AdminServicer
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 
@@ -57,6 +61,8 @@ class Services:
     portal: PortalService
     password_reset: PasswordResetService
     activation: ActivationService
+    # AdminService (issue 5): accounts, catalog, billing, support, service keys.
+    admin: AdminServices
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -68,18 +74,20 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         )
     calendar = BusinessCalendar(clock or SystemClock(), settings.business_timezone)
     hasher = PasswordHasher(settings.argon2)
+    resets = PasswordResetService(store, calendar, hasher)
     return Services(
         store=store,
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
-        password_reset=PasswordResetService(store, calendar, hasher),
+        password_reset=resets,
         activation=ActivationService(
             store,
             calendar,
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
         ),
+        admin=build_admin_services(store, calendar, hasher, resets),
     )
 
 
@@ -120,6 +128,13 @@ def create_server(
     service_names.append(
         activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
     )
+    # AdminService (issue 5).
+    admin = services.admin
+    admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
+        AdminServicer(admin.keys, admin.accounts, admin.catalog, admin.billing, admin.support),
+        server,
+    )
+    service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ["", *service_names]:
@@ -128,10 +143,34 @@ def create_server(
         reflection.enable_server_reflection(
             [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
         )
-    port = server.add_insecure_port(settings.listen)
+    credentials = server_credentials(settings)
+    if credentials is None:
+        port = server.add_insecure_port(settings.listen)
+    else:
+        port = server.add_secure_port(settings.listen, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {settings.listen}")
     return server, port, services
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS when a certificate is configured; mutual TLS (client certificates
+    required and checked against the CA) when a client CA is configured too.
+    Service keys and session tokens are checked either way."""
+    if not (settings.tls_cert_file or settings.tls_key_file or settings.tls_client_ca_file):
+        return None
+    if not (settings.tls_cert_file and settings.tls_key_file):
+        raise ValueError("TLS needs both tls_cert_file and tls_key_file")
+    key = pathlib.Path(settings.tls_key_file).read_bytes()
+    chain = pathlib.Path(settings.tls_cert_file).read_bytes()
+    client_ca = (
+        pathlib.Path(settings.tls_client_ca_file).read_bytes()
+        if settings.tls_client_ca_file
+        else None
+    )
+    return grpc.ssl_server_credentials(
+        [(key, chain)], root_certificates=client_ca, require_client_auth=client_ca is not None
+    )
 
 
 def create_internal_server(

@@ -1,8 +1,9 @@
-"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, keys."""
+"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, keys, service-keys."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="succeed quietly when the database already has accounts",
     )
     add_key_commands(commands)
+    _add_service_key_commands(commands)
     return parser
 
 
@@ -143,6 +145,78 @@ def run_keys(args: argparse.Namespace, settings: Settings) -> int:
     raise AssertionError(args.keys_command)
 
 
+# --- service-keys (issue 5) ---------------------------------------------------
+
+
+def _add_service_key_commands(commands: argparse._SubParsersAction) -> None:
+    keys = commands.add_parser(
+        "service-keys", help="create, list and revoke the keys of internal services"
+    )
+    actions = keys.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    create = actions.add_parser(
+        "create", help="create a key and print its secret (shown only this once)"
+    )
+    create.add_argument("name", help="the key's name, e.g. billing-erp (recorded as the actor)")
+    create.add_argument(
+        "--scope",
+        dest="scopes",
+        action="append",
+        required=True,
+        choices=["billing", "catalog", "support"],
+        help="a scope the key holds; repeat for several",
+    )
+    actions.add_parser("list", help="list the keys, their scopes and whether they are revoked")
+    revoke = actions.add_parser("revoke", help="revoke a key at once (its name is not reused)")
+    revoke.add_argument("name")
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def run_service_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from .domain.clock import BusinessCalendar, SystemClock
+    from .domain.service_keys import ServiceKeyService
+    from .errors import LicensingError
+    from .store.database import Store
+    from .store.migrate import pending
+
+    store = Store.from_url(settings.database_url)
+    if pending(store.database):
+        print("the database needs `aspel-licensing-server migrate` first", file=sys.stderr)
+        return 2
+    keys = ServiceKeyService(store, BusinessCalendar(SystemClock(), settings.business_timezone))
+    try:
+        if args.key_command == "create":
+            created = keys.create(args.name, args.scopes, _operator())
+            print(f"service key {created.key.name} ({', '.join(created.key.scopes)}):")
+            print(created.secret)
+            print("Store it now: it is shown only once. Use it as `authorization: Bearer <key>`.")
+        elif args.key_command == "list":
+            for key in keys.list():
+                state = "active"
+                if key.revoke_time:
+                    state = f"revoked {key.revoke_time:%Y-%m-%d %H:%M}Z"
+                print(
+                    f"{key.name}\t{','.join(key.scopes)}\t"
+                    f"created {key.create_time:%Y-%m-%d %H:%M}Z\t{state}"
+                )
+        else:
+            keys.revoke(args.name, _operator())
+            print(f"service key {args.name} revoked")
+    except LicensingError as exc:
+        print(exc.message_es, file=sys.stderr)
+        for _field, description in exc.field_violations:
+            print(f"  {description}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -200,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print("the database already has accounts; demo data not loaded")
         return 0 if args.if_empty else 1
+    if args.command == "service-keys":
+        return run_service_keys(settings, args)
     raise AssertionError(args.command)
 
 

@@ -3,10 +3,10 @@ of the vendor's tutorials, and a serial in each interesting situation."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from .domain import serials
+from .domain.billing_cycle import add_months, next_payment
 from .domain.clock import BusinessCalendar
 from .domain.credentials import PasswordHasher, new_public_id
 from .domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
@@ -59,32 +59,6 @@ DEMO_ACCOUNTS = (
         (DemoSerial("SAE", "7.0", 1, "SUBSCRIPTION", "MONTHLY", 2),),
     ),
 )
-
-_PERIOD_MONTHS = {"MONTHLY": 1, "SEMIANNUAL": 6, "ANNUAL": 12}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def next_payment(activation: dt.date, period: str | None, today: dt.date) -> dt.date | None:
-    """The first payment date after today on the serial's billing cycle."""
-    if period is None:
-        return None
-    step = _PERIOD_MONTHS[period]
-    due, k = activation, 0
-    while due <= today:
-        k += 1
-        due = add_months(activation, step * k)
-    return due
 
 
 def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) -> bool:

@@ -122,9 +122,10 @@ class SerialNotFound(LicensingError):
     reason = "SERIAL_NOT_FOUND"
     developer_message = "No such serial number in the caller's account."
 
-    def __init__(self, serial_number: str) -> None:
+    def __init__(self, serial_number: str, *, in_account: bool = True) -> None:
+        where = " en tu cuenta" if in_account else ""
         super().__init__(
-            f"No encontramos el número de serie {serial_number} en tu cuenta. "
+            f"No encontramos el número de serie {serial_number}{where}. "
             "Verifica que esté escrito correctamente.",
             metadata={"serial_number": serial_number},
         )
@@ -382,4 +383,147 @@ class RateLimited(LicensingError):
             "Recibimos demasiadas solicitudes desde tu conexión en poco tiempo. "
             f"Intenta de nuevo a partir de las {local_retry}.",
             metadata={"retry_time": retry_time.isoformat(timespec="seconds")},
+        )
+
+
+# --- AdminService and service keys (issue 5) ----------------------------------
+
+
+class ServiceKeyInvalid(LicensingError):
+    """No key, an unknown or revoked one, or a customer's session token."""
+
+    code = "UNAUTHENTICATED"
+    reason = "SERVICE_KEY_INVALID"
+    developer_message = "Missing, unknown or revoked service key."
+    message_es = (
+        "La llave de servicio no es válida o fue revocada. Pide una nueva a quien administra "
+        "el servidor de licencias."
+    )
+
+
+class ScopeMissing(LicensingError):
+    code = "PERMISSION_DENIED"
+    reason = "SCOPE_MISSING"
+    developer_message = "The service key lacks the scope this method needs."
+
+    def __init__(self, scopes: Iterable[str]) -> None:
+        names = sorted(scopes)
+        super().__init__(
+            "Tu llave de servicio no tiene permiso para esta operación; necesita el alcance "
+            + " o ".join(f"«{n}»" for n in names)
+            + ".",
+            metadata={"scope": ",".join(names)},
+        )
+
+
+class AccountNotFound(LicensingError):
+    code = "NOT_FOUND"
+    reason = "ACCOUNT_NOT_FOUND"
+    developer_message = "No such account."
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"No existe la cuenta «{key}». Verifica el identificador o el nombre de usuario.",
+            metadata={"account": key},
+        )
+
+
+class UsernameTaken(LicensingError):
+    code = "ALREADY_EXISTS"
+    reason = "USERNAME_TAKEN"
+    developer_message = "Another account has that username."
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            f"Ya existe una cuenta con el usuario «{username}». Elige otro nombre de usuario.",
+            metadata={"username": username},
+        )
+
+
+class AccountNotActive(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "ACCOUNT_NOT_ACTIVE"
+    developer_message = "The account is disabled."
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(
+            f"La cuenta {account_id} está deshabilitada; no admite esta operación.",
+            metadata={"account_id": account_id},
+        )
+
+
+_ADMIN_STATE_ES = {**_STATE_ES, "DISABLED": "deshabilitado", "ENABLED": "habilitado"}
+
+
+class InvalidStateTransition(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "INVALID_STATE_TRANSITION"
+    developer_message = "The object's state does not allow this change."
+
+    def __init__(self, what: str, state: str, wanted: str) -> None:
+        super().__init__(
+            f"No se puede pasar {what} de «{_ADMIN_STATE_ES.get(state, state)}» a "
+            f"«{_ADMIN_STATE_ES.get(wanted, wanted)}».",
+            metadata={"state": state, "target_state": wanted},
+        )
+
+
+class ReleaseNotPublished(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "RELEASE_NOT_PUBLISHED"
+    developer_message = "That product version is not published; publish it first."
+
+    def __init__(self, product_name: str, version: str) -> None:
+        super().__init__(
+            f"{product_name} {version} no está publicado en el catálogo. Publícalo primero.",
+            metadata={"version": version},
+        )
+
+
+class ReleaseExists(LicensingError):
+    code = "ALREADY_EXISTS"
+    reason = "RELEASE_EXISTS"
+    developer_message = "That version of the product is already published."
+
+    def __init__(self, product_name: str, version: str) -> None:
+        super().__init__(
+            f"{product_name} {version} ya está publicado en el catálogo.",
+            metadata={"version": version},
+        )
+
+
+class PerpetualLicenseNotBilled(LicensingError):
+    code = "FAILED_PRECONDITION"
+    reason = "PERPETUAL_LICENSE_NOT_BILLED"
+    developer_message = "A perpetual licence has no periodic payments."
+
+    def __init__(self, serial_number: str) -> None:
+        super().__init__(
+            f"El número de serie {serial_number} es una licencia de pago único: no tiene pagos "
+            "periódicos que registrar.",
+            metadata={"serial_number": serial_number},
+        )
+
+
+class ServiceKeyExists(LicensingError):
+    code = "ALREADY_EXISTS"
+    reason = "SERVICE_KEY_EXISTS"
+    developer_message = "A service key with that name exists or existed."
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Ya existe (o existió) una llave de servicio llamada «{name}». Usa otro nombre.",
+            metadata={"name": name},
+        )
+
+
+class ServiceKeyNotFound(LicensingError):
+    code = "NOT_FOUND"
+    reason = "SERVICE_KEY_NOT_FOUND"
+    developer_message = "No active service key with that name."
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"No hay una llave de servicio vigente llamada «{name}».",
+            metadata={"name": name},
         )

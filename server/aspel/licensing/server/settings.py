@@ -44,6 +44,13 @@ class Settings:
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     #: The licence signing keys (JSON, mode 0600); see `aspel-licensing-server keys`.
     signing_key_file: str = DEFAULT_SIGNING_KEY_FILE
+    #: TLS (issue 5): the server's certificate chain and private key, PEM files.
+    #: Both set: the server listens with TLS instead of plain text.
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    #: Mutual TLS: PEM file of the CA that signs client certificates. When set,
+    #: every client must present a certificate it signed (keys still checked).
+    tls_client_ca_file: str | None = None
 
     # --- email (mail/) --------------------------------------------------------
     #: Where email goes: smtp://user:pass@host:587 (STARTTLS on 587 or with

@@ -48,6 +48,8 @@ class AccountView:
     username: str
     email: str
     razon_social: str
+    disabled: bool = False
+    create_time: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def account_view(account: Account) -> AccountView:
         username=account.username,
         email=account.email,
         razon_social=account.razon_social,
+        disabled=account.disabled,
+        create_time=account.create_time,
     )
 
 

@@ -23,6 +23,7 @@ from .. import errors
 from ..store import audit, idempotency, outbox, rate_limits
 from ..store import password_resets as reset_store
 from ..store.database import Store
+from ..store.models import Account
 from . import password_policy
 from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
@@ -159,14 +160,7 @@ class PasswordResetService:
                     outbox.enqueue(
                         kind=RESET_EMAIL_KIND,
                         recipient=account.email,
-                        payload={
-                            "username": account.username,
-                            "razon_social": account.razon_social,
-                            "reset_token": token,
-                            "valid_minutes": str(int(p.token_lifetime.total_seconds() // 60)),
-                            "expire_time": expire_time.isoformat(),
-                            "expire_time_text": time_of_day(self.calendar.local(expire_time)),
-                        },
+                        payload=self._reset_payload(account, token, expire_time),
                         now=now,
                     )
                     queued += 1
@@ -228,3 +222,33 @@ class PasswordResetService:
                     detail={"sessions_ended": ended},
                     now=now,
                 )
+
+    def _reset_payload(
+        self, account: Account, token: str, expire_time: dt.datetime
+    ) -> dict[str, str]:
+        return {
+            "username": account.username,
+            "razon_social": account.razon_social,
+            "reset_token": token,
+            "valid_minutes": str(int(self.policy.token_lifetime.total_seconds() // 60)),
+            "expire_time": expire_time.isoformat(),
+            "expire_time_text": time_of_day(self.calendar.local(expire_time)),
+        }
+
+    # --- for Aspel's staff (AdminService, issue 5) -------------------------------
+
+    def send_reset(self, account: Account, now: dt.datetime) -> None:
+        """Issues a reset token for `account` and queues its email, inside the
+        caller's write transaction. For internal callers (support, or a new
+        account opened without a password): no rate limit, no anonymity to keep."""
+        token = new_token(RESET_TOKEN_PREFIX)
+        expire_time = now + self.policy.token_lifetime
+        reset_store.create_reset(
+            account_id=account.id, token_hash=token_hash(token), now=now, expire_time=expire_time
+        )
+        outbox.enqueue(
+            kind=RESET_EMAIL_KIND,
+            recipient=account.email,
+            payload=self._reset_payload(account, token, expire_time),
+            now=now,
+        )

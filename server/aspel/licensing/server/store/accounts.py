@@ -6,6 +6,7 @@ import datetime as dt
 
 import peewee
 
+from ..errors import UsernameTaken
 from .models import Account, Session
 from .prepared import PreparedSelect
 
@@ -97,3 +98,66 @@ def end_session(session_id: int, now: dt.datetime) -> None:
     Session.update(end_time=now).where(
         (Session.id == session_id) & Session.end_time.is_null()
     ).execute()
+
+
+# --- AdminService (issue 5) ----------------------------------------------------
+
+
+def find_account_by_id(account_id: int) -> Account | None:
+    return Account.get_or_none(Account.id == account_id)
+
+
+def update_account(account_id: int, changes: dict[str, str]) -> None:
+    """Sets the given columns (email, razon_social) of one account."""
+    fields = {getattr(Account, name): value for name, value in changes.items()}
+    Account.update(fields).where(Account.id == account_id).execute()
+
+
+def disable_account(account_id: int) -> bool:
+    """Disables an enabled account; False when it already was disabled."""
+    updated = (
+        Account.update(disabled=True)
+        .where((Account.id == account_id) & (Account.disabled == False))  # noqa: E712
+        .execute()
+    )
+    return bool(updated == 1)
+
+
+def end_sessions_of_account(account_id: int, now: dt.datetime) -> int:
+    """Ends every open session of an account; returns how many were open."""
+    return int(
+        Session.update(end_time=now)
+        .where((Session.account == account_id) & Session.end_time.is_null())
+        .execute()
+    )
+
+
+def create_account_with_unique_username(
+    *,
+    public_id: str,
+    username: str,
+    email: str,
+    razon_social: str,
+    password_hash: str,
+    now: dt.datetime,
+) -> Account:
+    """`create_account`, answering USERNAME_TAKEN when a concurrent call took it."""
+    try:
+        with Account._meta.database.atomic():
+            return create_account(
+                public_id=public_id,
+                username=username,
+                email=email,
+                razon_social=razon_social,
+                password_hash=password_hash,
+                now=now,
+            )
+    except peewee.IntegrityError as exc:
+        raise UsernameTaken(username) from exc
+
+
+def lock_account_row(account_id: int) -> None:
+    """Holds the account row until the transaction ends (PostgreSQL); SQLite's
+    write transaction already excludes every other writer."""
+    if Account._meta.database.for_update:
+        Account.select(Account.id).where(Account.id == account_id).for_update().execute()

@@ -135,3 +135,16 @@ def deactivate(activation_id: int, now: dt.datetime) -> Activation:
     if updated != 1:
         raise ConcurrentModification()
     return Activation.get_by_id(activation_id)
+
+
+# --- AdminService (issue 5) ------------------------------------------------------
+
+
+def latest_of_subscription(subscription_id: int, limit: int) -> list[Activation]:
+    """A serial's activations, deactivated ones included, newest first."""
+    return list(
+        Activation.select()
+        .where(Activation.subscription == subscription_id)
+        .order_by(Activation.id.desc())
+        .limit(limit)
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+import peewee
+
 from .models import Release, UpgradeTermsText
 from .prepared import PreparedSelect
 
@@ -78,3 +80,43 @@ def add_terms(
         locale=locale,
         publish_time=now,
     )
+
+
+# --- AdminService (issue 5) ----------------------------------------------------
+
+
+def find_releases(product_code: str, versions: Iterable[str]) -> list[Release]:
+    wanted = sorted(set(versions))
+    if not wanted:
+        return []
+    return list(
+        Release.select().where(
+            (Release.product_code == product_code) & (Release.version.in_(wanted))
+        )
+    )
+
+
+def get_terms(row_id: int) -> UpgradeTermsText:
+    return UpgradeTermsText.get_by_id(row_id)
+
+
+def add_release_once(
+    *,
+    product_code: str,
+    version: str,
+    upgrade_from: Sequence[str],
+    download_url: str,
+    now: dt.datetime,
+) -> Release | None:
+    """`add_release`, or None when that version exists (a concurrent call published it)."""
+    try:
+        with Release._meta.database.atomic():
+            return add_release(
+                product_code=product_code,
+                version=version,
+                upgrade_from=upgrade_from,
+                download_url=download_url,
+                now=now,
+            )
+    except peewee.IntegrityError:
+        return None

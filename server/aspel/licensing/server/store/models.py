@@ -238,3 +238,21 @@ class PasswordReset(BaseModel):
 
 
 ALL_MODELS.append(PasswordReset)
+
+
+# --- Service keys (issue 5, migration 0004) ----------------------------------
+
+
+class ServiceKey(BaseModel):
+    """A credential of an internal service on AdminService. Only the SHA-256 of
+    the secret is kept; a revoked key keeps its row (and its name) for the
+    audit log's sake."""
+
+    name = peewee.CharField(unique=True)
+    scopes = JsonField()  # a sorted list of "billing", "catalog", "support"
+    key_hash = peewee.CharField(unique=True)
+    create_time = UtcDateTimeField()
+    revoke_time = UtcDateTimeField(null=True)
+
+
+ALL_MODELS.append(ServiceKey)

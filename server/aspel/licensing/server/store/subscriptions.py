@@ -136,3 +136,41 @@ def supersede(subscription_id: int, retire_date: dt.date) -> None:
 def get_by_id(subscription_id: int) -> Subscription:
     row: Subscription = _with_predecessor().where(Subscription.id == subscription_id).get()
     return row
+
+
+# --- AdminService (issue 5): lookups across accounts, and billing changes -------
+
+
+def predecessor_of(row: Subscription) -> Subscription | None:
+    """The serial this one replaced, when it came from an upgrade."""
+    predecessor_id: int | None = row.predecessor_id  # type: ignore[attr-defined]
+    return None if predecessor_id is None else get_by_id(predecessor_id)
+
+
+def find_by_serial(serial_number: str) -> Subscription | None:
+    """The serial whatever its account (internal callers only)."""
+    return _with_predecessor().where(Subscription.serial_number == serial_number).get_or_none()
+
+
+def count_for_account(account_id: int) -> int:
+    return int(Subscription.select().where(Subscription.account == account_id).count())
+
+
+def change_status(subscription_id: int, from_status: str, to_status: str) -> None:
+    updated = (
+        Subscription.update(status=to_status)
+        .where((Subscription.id == subscription_id) & (Subscription.status == from_status))
+        .execute()
+    )
+    if updated != 1:
+        raise ConcurrentModification()
+
+
+def set_next_payment_date(subscription_id: int, day: dt.date) -> None:
+    Subscription.update(next_payment_date=day).where(Subscription.id == subscription_id).execute()
+
+
+def set_seats(subscription_id: int, users: int, installations_allowed: int) -> None:
+    Subscription.update(users=users, installations_allowed=installations_allowed).where(
+        Subscription.id == subscription_id
+    ).execute()

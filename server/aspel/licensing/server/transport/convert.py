@@ -31,6 +31,12 @@ def account(view: AccountView) -> account_pb2.Account:
         username=view.username,
         email=view.email,
         razon_social=view.razon_social,
+        state=(
+            account_pb2.ACCOUNT_STATE_DISABLED
+            if view.disabled
+            else account_pb2.ACCOUNT_STATE_ACTIVE
+        ),
+        create_time=timestamp(view.create_time) if view.create_time else None,
     )
 
 
@@ -55,6 +61,7 @@ def subscription(view: SubscriptionView) -> subscription_pb2.Subscription:
         successor_serial_number=_serial(view.successor_serial_number),
         predecessor_serial_number=_serial(view.predecessor_serial_number),
         retire_date=date(view.retire_date),
+        installations_allowed=view.installations_allowed,
     )
 
 

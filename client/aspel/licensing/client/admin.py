@@ -1,0 +1,366 @@
+"""`AdminClient`: Aspel's internal services (`aspel.licensing.v1.AdminService`).
+
+    with AdminClient("127.0.0.1:50051", service_key=os.environ["ASPEL_LICENSING_ADMIN_KEY"]) as a:
+        account = a.create_account("ferreteria", "compras@ferreteria.mx", "Ferretería, S.A.")
+        serial = a.create_subscription(account.account_id, "SAE", "8.0", users=2,
+                                       modality=subscription_pb2.MODALITY_SUBSCRIPTION,
+                                       billing_period=subscription_pb2.BILLING_PERIOD_MONTHLY)
+        a.record_payment(serial.serial_number)
+        print(a.lookup_serial(serial.serial_number))
+
+The service key (made with `aspel-licensing-server service-keys create`) is
+sent as `authorization: Bearer <key>` on every call. Every method that changes
+something sends a request_id (a new UUID unless one is given), so the client
+retries it on UNAVAILABLE and ABORTED without doing it twice; pass your own
+request_id to retry safely across runs (a payment from a billing system, for
+example). Methods return the generated messages and raise the typed errors of
+`errors`; every method may raise UnauthenticatedError (SERVICE_KEY_INVALID) and
+PermissionDeniedError (SCOPE_MISSING).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+import grpc
+from google.protobuf import timestamp_pb2
+from google.type import date_pb2
+
+from aspel.licensing.v1 import account_pb2, audit_event_pb2, subscription_pb2
+from aspel.licensing.v1 import admin_service_pb2 as pb
+from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
+
+from .base import DEFAULT_DEADLINE, DEFAULT_RETRY, BaseClient, RetryPolicy, new_request_id
+
+#: The environment variable the admin CLI reads the service key from.
+ADMIN_KEY_ENV = "ASPEL_LICENSING_ADMIN_KEY"
+#: The billing period of a perpetual licence.
+NO_BILLING_PERIOD = subscription_pb2.BILLING_PERIOD_UNSPECIFIED
+
+
+def _timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value.astimezone(dt.UTC))
+    return stamp
+
+
+class AdminClient(BaseClient):
+    """A client of AdminService, authenticated by a service key."""
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        service_key: str | None = None,
+        deadline: float = DEFAULT_DEADLINE,
+        channel: grpc.Channel | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
+        super().__init__(
+            target,
+            token=service_key,
+            deadline=deadline,
+            channel=channel,
+            credentials=credentials,
+            retry=retry,
+        )
+        self._stub = pb_grpc.AdminServiceStub(self.channel)
+
+    # --- accounts (billing; support) ---------------------------------------------
+
+    def create_account(
+        self,
+        username: str,
+        email: str,
+        razon_social: str,
+        *,
+        initial_password: str | None = None,
+        request_id: str | None = None,
+    ) -> pb.CreateAccountResponse:
+        """Opens an account; without a password the reset email is queued.
+        Raises AlreadyExistsError (USERNAME_TAKEN), InvalidArgumentError."""
+        response: pb.CreateAccountResponse = self._call(
+            self._stub.CreateAccount,
+            pb.CreateAccountRequest(
+                username=username,
+                email=email,
+                razon_social=razon_social,
+                initial_password=initial_password or "",
+                request_id=request_id or new_request_id(),
+            ),
+        )
+        return response
+
+    def get_account(
+        self, *, account_id: str | None = None, username: str | None = None
+    ) -> pb.GetAccountResponse:
+        """An account by id or username, with its serials (NotFoundError ACCOUNT_NOT_FOUND)."""
+        request = (
+            pb.GetAccountRequest(account_id=account_id)
+            if account_id
+            else pb.GetAccountRequest(username=username or "")
+        )
+        response: pb.GetAccountResponse = self._call(self._stub.GetAccount, request)
+        return response
+
+    def update_account(
+        self,
+        account_id: str,
+        *,
+        email: str | None = None,
+        razon_social: str | None = None,
+        request_id: str | None = None,
+    ) -> account_pb2.Account:
+        """Changes the email, the razón social or both; the rest stays."""
+        request = pb.UpdateAccountRequest(
+            account_id=account_id, request_id=request_id or new_request_id()
+        )
+        if email is not None:
+            request.email = email
+        if razon_social is not None:
+            request.razon_social = razon_social
+        response: pb.UpdateAccountResponse = self._call(self._stub.UpdateAccount, request)
+        return response.account
+
+    def disable_account(
+        self, account_id: str, reason: str, *, request_id: str | None = None
+    ) -> pb.DisableAccountResponse:
+        """Disables an account and ends its sessions. Raises FailedPreconditionError
+        (INVALID_STATE_TRANSITION) when it already was disabled."""
+        response: pb.DisableAccountResponse = self._call(
+            self._stub.DisableAccount,
+            pb.DisableAccountRequest(
+                account_id=account_id, reason=reason, request_id=request_id or new_request_id()
+            ),
+        )
+        return response
+
+    def start_password_reset(
+        self,
+        *,
+        account_id: str | None = None,
+        username: str | None = None,
+        request_id: str | None = None,
+    ) -> str:
+        """Sends the reset email; returns the address it goes to."""
+        request = pb.StartPasswordResetRequest(request_id=request_id or new_request_id())
+        if account_id:
+            request.account_id = account_id
+        else:
+            request.username = username or ""
+        response: pb.StartPasswordResetResponse = self._call(self._stub.StartPasswordReset, request)
+        return response.email
+
+    # --- catalog -------------------------------------------------------------------
+
+    def publish_release(
+        self,
+        product_code: str,
+        version: str,
+        download_url: str,
+        *,
+        upgrade_from_versions: Sequence[str] = (),
+        request_id: str | None = None,
+    ) -> pb.PublishReleaseResponse:
+        """Publishes a version. Raises AlreadyExistsError (RELEASE_EXISTS),
+        FailedPreconditionError (RELEASE_NOT_PUBLISHED for a source version)."""
+        response: pb.PublishReleaseResponse = self._call(
+            self._stub.PublishRelease,
+            pb.PublishReleaseRequest(
+                product_code=product_code,
+                version=version,
+                upgrade_from_versions=list(upgrade_from_versions),
+                download_url=download_url,
+                request_id=request_id or new_request_id(),
+            ),
+        )
+        return response
+
+    def publish_upgrade_terms(
+        self,
+        product_code: str,
+        to_version: str,
+        title: str,
+        clauses: Sequence[str],
+        *,
+        request_id: str | None = None,
+    ) -> pb.PublishUpgradeTermsResponse:
+        """Puts new terms in force for a release (every serial gets a new terms_id)."""
+        response: pb.PublishUpgradeTermsResponse = self._call(
+            self._stub.PublishUpgradeTerms,
+            pb.PublishUpgradeTermsRequest(
+                product_code=product_code,
+                to_version=to_version,
+                title=title,
+                clauses=list(clauses),
+                request_id=request_id or new_request_id(),
+            ),
+        )
+        return response
+
+    # --- billing -------------------------------------------------------------------
+
+    def create_subscription(
+        self,
+        account_id: str,
+        product_code: str,
+        version: str,
+        *,
+        users: int,
+        modality: subscription_pb2.Modality,
+        billing_period: subscription_pb2.BillingPeriod = NO_BILLING_PERIOD,
+        installations_allowed: int = 0,
+        activation_date: dt.date | None = None,
+        request_id: str | None = None,
+    ) -> subscription_pb2.Subscription:
+        """Issues a new serial. A retry with the same request_id returns the same serial.
+        A perpetual licence has no billing period."""
+        request = pb.CreateSubscriptionRequest(
+            account_id=account_id,
+            product_code=product_code,
+            version=version,
+            users=users,
+            modality=modality,
+            billing_period=billing_period,
+            installations_allowed=installations_allowed,
+            request_id=request_id or new_request_id(),
+        )
+        if activation_date is not None:
+            request.activation_date.CopyFrom(
+                date_pb2.Date(
+                    year=activation_date.year, month=activation_date.month, day=activation_date.day
+                )
+            )
+        response: pb.CreateSubscriptionResponse = self._call(self._stub.CreateSubscription, request)
+        return response.subscription
+
+    def record_payment(
+        self, serial_number: str, *, payment_reference: str = "", request_id: str | None = None
+    ) -> pb.RecordPaymentResponse:
+        """Moves the next payment date one period on. Give the payment's own
+        request_id when it may be recorded again (it then counts once)."""
+        response: pb.RecordPaymentResponse = self._call(
+            self._stub.RecordPayment,
+            pb.RecordPaymentRequest(
+                serial_number=serial_number,
+                payment_reference=payment_reference,
+                request_id=request_id or new_request_id(),
+            ),
+        )
+        return response
+
+    def suspend_subscription(
+        self, serial_number: str, reason: str, *, request_id: str | None = None
+    ) -> subscription_pb2.Subscription:
+        """Suspends an ACTIVE serial; otherwise FailedPreconditionError INVALID_STATE_TRANSITION."""
+        response: pb.SuspendSubscriptionResponse = self._call(
+            self._stub.SuspendSubscription,
+            pb.SuspendSubscriptionRequest(
+                serial_number=serial_number,
+                reason=reason,
+                request_id=request_id or new_request_id(),
+            ),
+        )
+        return response.subscription
+
+    def reinstate_subscription(
+        self, serial_number: str, reason: str, *, request_id: str | None = None
+    ) -> subscription_pb2.Subscription:
+        """Makes a SUSPENDED serial ACTIVE again."""
+        response: pb.ReinstateSubscriptionResponse = self._call(
+            self._stub.ReinstateSubscription,
+            pb.ReinstateSubscriptionRequest(
+                serial_number=serial_number,
+                reason=reason,
+                request_id=request_id or new_request_id(),
+            ),
+        )
+        return response.subscription
+
+    def change_seats(
+        self,
+        serial_number: str,
+        *,
+        users: int | None = None,
+        installations_allowed: int | None = None,
+        request_id: str | None = None,
+    ) -> subscription_pb2.Subscription:
+        """Changes the users, the installations allowed or both."""
+        request = pb.ChangeSeatsRequest(
+            serial_number=serial_number, request_id=request_id or new_request_id()
+        )
+        if users is not None:
+            request.users = users
+        if installations_allowed is not None:
+            request.installations_allowed = installations_allowed
+        response: pb.ChangeSeatsResponse = self._call(self._stub.ChangeSeats, request)
+        return response.subscription
+
+    # --- support -------------------------------------------------------------------
+
+    def lookup_serial(self, serial_number: str) -> pb.LookupSerialResponse:
+        """The serial, its account, lineage and latest events on one screen."""
+        response: pb.LookupSerialResponse = self._call(
+            self._stub.LookupSerial, pb.LookupSerialRequest(serial_number=serial_number)
+        )
+        return response
+
+    def list_audit_events_page(
+        self,
+        *,
+        account_id: str = "",
+        serial_number: str = "",
+        kind: str = "",
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        page_size: int = 0,
+        page_token: str = "",
+    ) -> pb.ListAuditEventsResponse:
+        """One page of audit events, oldest first."""
+        response: pb.ListAuditEventsResponse = self._call(
+            self._stub.ListAuditEvents,
+            pb.ListAuditEventsRequest(
+                account_id=account_id,
+                serial_number=serial_number,
+                kind=kind,
+                start_time=_timestamp(start_time),
+                end_time=_timestamp(end_time),
+                page_size=page_size,
+                page_token=page_token,
+            ),
+        )
+        return response
+
+    def list_audit_events(
+        self,
+        *,
+        account_id: str = "",
+        serial_number: str = "",
+        kind: str = "",
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+        page_size: int = 0,
+    ) -> Iterator[audit_event_pb2.AuditEvent]:
+        """Every matching event, oldest first, fetching the pages as it goes."""
+        token = ""
+        while True:
+            page = self.list_audit_events_page(
+                account_id=account_id,
+                serial_number=serial_number,
+                kind=kind,
+                start_time=start_time,
+                end_time=end_time,
+                page_size=page_size,
+                page_token=token,
+            )
+            yield from page.audit_events
+            if not page.next_page_token:
+                return
+            token = page.next_page_token
+
+
+__all__ = ["ADMIN_KEY_ENV", "AdminClient"]

@@ -1,0 +1,297 @@
+import datetime
+
+from aspel.licensing.v1 import account_pb2 as _account_pb2
+from aspel.licensing.v1 import activation_pb2 as _activation_pb2
+from aspel.licensing.v1 import audit_event_pb2 as _audit_event_pb2
+from aspel.licensing.v1 import release_pb2 as _release_pb2
+from aspel.licensing.v1 import subscription_pb2 as _subscription_pb2
+from aspel.licensing.v1 import upgrade_terms_template_pb2 as _upgrade_terms_template_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.type import date_pb2 as _date_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateAccountRequest(_message.Message):
+    __slots__ = ("username", "email", "razon_social", "initial_password", "request_id")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    RAZON_SOCIAL_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    email: str
+    razon_social: str
+    initial_password: str
+    request_id: str
+    def __init__(self, username: _Optional[str] = ..., email: _Optional[str] = ..., razon_social: _Optional[str] = ..., initial_password: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateAccountResponse(_message.Message):
+    __slots__ = ("account", "password_reset_email_queued")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_RESET_EMAIL_QUEUED_FIELD_NUMBER: _ClassVar[int]
+    account: _account_pb2.Account
+    password_reset_email_queued: bool
+    def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., password_reset_email_queued: _Optional[bool] = ...) -> None: ...
+
+class GetAccountRequest(_message.Message):
+    __slots__ = ("account_id", "username")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    username: str
+    def __init__(self, account_id: _Optional[str] = ..., username: _Optional[str] = ...) -> None: ...
+
+class GetAccountResponse(_message.Message):
+    __slots__ = ("account", "subscriptions", "subscription_count", "lock_expire_time")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTIONS_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LOCK_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    account: _account_pb2.Account
+    subscriptions: _containers.RepeatedCompositeFieldContainer[_subscription_pb2.Subscription]
+    subscription_count: int
+    lock_expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., subscriptions: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., subscription_count: _Optional[int] = ..., lock_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class UpdateAccountRequest(_message.Message):
+    __slots__ = ("account_id", "email", "razon_social", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    RAZON_SOCIAL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    email: str
+    razon_social: str
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., email: _Optional[str] = ..., razon_social: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: _account_pb2.Account
+    def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ...) -> None: ...
+
+class DisableAccountRequest(_message.Message):
+    __slots__ = ("account_id", "reason", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    reason: str
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DisableAccountResponse(_message.Message):
+    __slots__ = ("account", "ended_session_count")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_SESSION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    account: _account_pb2.Account
+    ended_session_count: int
+    def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., ended_session_count: _Optional[int] = ...) -> None: ...
+
+class PublishReleaseRequest(_message.Message):
+    __slots__ = ("product_code", "version", "upgrade_from_versions", "download_url", "request_id")
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    UPGRADE_FROM_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOAD_URL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    product_code: str
+    version: str
+    upgrade_from_versions: _containers.RepeatedScalarFieldContainer[str]
+    download_url: str
+    request_id: str
+    def __init__(self, product_code: _Optional[str] = ..., version: _Optional[str] = ..., upgrade_from_versions: _Optional[_Iterable[str]] = ..., download_url: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class PublishReleaseResponse(_message.Message):
+    __slots__ = ("release",)
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    release: _release_pb2.Release
+    def __init__(self, release: _Optional[_Union[_release_pb2.Release, _Mapping]] = ...) -> None: ...
+
+class PublishUpgradeTermsRequest(_message.Message):
+    __slots__ = ("product_code", "to_version", "title", "clauses", "request_id")
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    TO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    CLAUSES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    product_code: str
+    to_version: str
+    title: str
+    clauses: _containers.RepeatedScalarFieldContainer[str]
+    request_id: str
+    def __init__(self, product_code: _Optional[str] = ..., to_version: _Optional[str] = ..., title: _Optional[str] = ..., clauses: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class PublishUpgradeTermsResponse(_message.Message):
+    __slots__ = ("upgrade_terms_template",)
+    UPGRADE_TERMS_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    upgrade_terms_template: _upgrade_terms_template_pb2.UpgradeTermsTemplate
+    def __init__(self, upgrade_terms_template: _Optional[_Union[_upgrade_terms_template_pb2.UpgradeTermsTemplate, _Mapping]] = ...) -> None: ...
+
+class CreateSubscriptionRequest(_message.Message):
+    __slots__ = ("account_id", "product_code", "version", "users", "modality", "billing_period", "installations_allowed", "activation_date", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    MODALITY_FIELD_NUMBER: _ClassVar[int]
+    BILLING_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_DATE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    product_code: str
+    version: str
+    users: int
+    modality: _subscription_pb2.Modality
+    billing_period: _subscription_pb2.BillingPeriod
+    installations_allowed: int
+    activation_date: _date_pb2.Date
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., modality: _Optional[_Union[_subscription_pb2.Modality, str]] = ..., billing_period: _Optional[_Union[_subscription_pb2.BillingPeriod, str]] = ..., installations_allowed: _Optional[int] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateSubscriptionResponse(_message.Message):
+    __slots__ = ("subscription",)
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ...) -> None: ...
+
+class RecordPaymentRequest(_message.Message):
+    __slots__ = ("serial_number", "request_id", "payment_reference")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    request_id: str
+    payment_reference: str
+    def __init__(self, serial_number: _Optional[str] = ..., request_id: _Optional[str] = ..., payment_reference: _Optional[str] = ...) -> None: ...
+
+class RecordPaymentResponse(_message.Message):
+    __slots__ = ("subscription", "previous_next_payment_date")
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_NEXT_PAYMENT_DATE_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    previous_next_payment_date: _date_pb2.Date
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., previous_next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class SuspendSubscriptionRequest(_message.Message):
+    __slots__ = ("serial_number", "reason", "request_id")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    reason: str
+    request_id: str
+    def __init__(self, serial_number: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SuspendSubscriptionResponse(_message.Message):
+    __slots__ = ("subscription",)
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ...) -> None: ...
+
+class ReinstateSubscriptionRequest(_message.Message):
+    __slots__ = ("serial_number", "reason", "request_id")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    reason: str
+    request_id: str
+    def __init__(self, serial_number: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ReinstateSubscriptionResponse(_message.Message):
+    __slots__ = ("subscription",)
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ...) -> None: ...
+
+class ChangeSeatsRequest(_message.Message):
+    __slots__ = ("serial_number", "users", "installations_allowed", "request_id")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    users: int
+    installations_allowed: int
+    request_id: str
+    def __init__(self, serial_number: _Optional[str] = ..., users: _Optional[int] = ..., installations_allowed: _Optional[int] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ChangeSeatsResponse(_message.Message):
+    __slots__ = ("subscription",)
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ...) -> None: ...
+
+class LookupSerialRequest(_message.Message):
+    __slots__ = ("serial_number",)
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    def __init__(self, serial_number: _Optional[str] = ...) -> None: ...
+
+class LookupSerialResponse(_message.Message):
+    __slots__ = ("subscription", "account", "predecessors", "successors", "recent_events", "accepted_terms_id", "activations")
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    PREDECESSORS_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSORS_FIELD_NUMBER: _ClassVar[int]
+    RECENT_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_TERMS_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    account: _account_pb2.Account
+    predecessors: _containers.RepeatedCompositeFieldContainer[_subscription_pb2.Subscription]
+    successors: _containers.RepeatedCompositeFieldContainer[_subscription_pb2.Subscription]
+    recent_events: _containers.RepeatedCompositeFieldContainer[_audit_event_pb2.AuditEvent]
+    accepted_terms_id: str
+    activations: _containers.RepeatedCompositeFieldContainer[_activation_pb2.Activation]
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., predecessors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., successors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., recent_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., accepted_terms_id: _Optional[str] = ..., activations: _Optional[_Iterable[_Union[_activation_pb2.Activation, _Mapping]]] = ...) -> None: ...
+
+class StartPasswordResetRequest(_message.Message):
+    __slots__ = ("account_id", "username", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    username: str
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., username: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class StartPasswordResetResponse(_message.Message):
+    __slots__ = ("email",)
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class ListAuditEventsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "account_id", "serial_number", "kind", "start_time", "end_time")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    account_id: str
+    serial_number: str
+    kind: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., account_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., kind: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAuditEventsResponse(_message.Message):
+    __slots__ = ("audit_events", "next_page_token")
+    AUDIT_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    audit_events: _containers.RepeatedCompositeFieldContainer[_audit_event_pb2.AuditEvent]
+    next_page_token: str
+    def __init__(self, audit_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

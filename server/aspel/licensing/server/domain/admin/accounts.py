@@ -1,0 +1,238 @@
+"""Accounts as Aspel's staff manage them: open, read, correct, disable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ... import errors
+from ...store import accounts as account_store
+from ...store import subscriptions as subscription_store
+from ...store.database import Store, retry_on_conflict
+from ...store.models import Account
+from .. import password_policy
+from ..auth import AccountView, account_view
+from ..clock import BusinessCalendar
+from ..credentials import PasswordHasher, new_public_id
+from ..password_reset import PasswordResetService
+from ..service_keys import Actor
+from ..subscriptions import SubscriptionView, views_of
+from .common import record, remember, replay
+
+# argon2 never verifies this (it is no hash), so an account opened without a
+# password cannot log in until its owner sets one through the reset email.
+NO_PASSWORD_HASH = "!unset"  # noqa: S105 (a marker, no secret)
+ACCOUNT_SUBSCRIPTIONS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    account: AccountView
+    password_reset_email_queued: bool
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    account: AccountView
+    subscriptions: list[SubscriptionView]
+    subscription_count: int
+    lock_expire_time: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DisabledAccount:
+    account: AccountView
+    ended_session_count: int
+
+
+def find_account(account_id: str | None, username: str | None) -> Account:
+    """The account named by its public id or its username, or ACCOUNT_NOT_FOUND."""
+    if account_id:
+        row = account_store.find_account_by_public_id(account_id)
+        key = account_id
+    else:
+        key = (username or "").strip().lower()
+        row = account_store.find_account_by_username(key)
+    if row is None:
+        raise errors.AccountNotFound(key)
+    return row
+
+
+class AccountAdmin:
+    def __init__(
+        self,
+        store: Store,
+        calendar: BusinessCalendar,
+        hasher: PasswordHasher,
+        resets: PasswordResetService,
+    ) -> None:
+        self.store = store
+        self.calendar = calendar
+        self.hasher = hasher
+        self.resets = resets
+
+    @retry_on_conflict()
+    def create_account(
+        self,
+        actor: Actor,
+        *,
+        username: str,
+        email: str,
+        razon_social: str,
+        initial_password: str | None,
+        request_id: str | None,
+    ) -> CreatedAccount:
+        username = username.strip().lower()
+        params = {
+            "username": username,
+            "email": email,
+            "razon_social": razon_social,
+            "with_password": bool(initial_password),
+        }
+        password_hash = NO_PASSWORD_HASH
+        if initial_password:
+            password = password_policy.check(initial_password, username, "initial_password")
+            # Hashed before the transaction: argon2 must not hold the write lock.
+            password_hash = self.hasher.hash(password)
+        now = self.calendar.now()
+        with self.store.write():
+            earlier = replay(actor, request_id, "CreateAccount", params)
+            if earlier is not None:
+                row = find_account(earlier["account_id"], None)
+                return CreatedAccount(account_view(row), earlier["reset_queued"])
+            if account_store.find_account_by_username(username) is not None:
+                raise errors.UsernameTaken(username)
+            row = account_store.create_account_with_unique_username(
+                public_id=new_public_id("acc_"),
+                username=username,
+                email=email,
+                razon_social=razon_social,
+                password_hash=password_hash,
+                now=now,
+            )
+            reset_queued = not initial_password
+            if reset_queued:
+                self.resets.send_reset(row, now)
+            record(
+                actor,
+                "account.created",
+                now,
+                account_id=row.public_id,
+                detail={
+                    "username": username,
+                    "email": email,
+                    "razon_social": razon_social,
+                    "initial_password_set": not reset_queued,
+                    "password_reset_email_queued": reset_queued,
+                },
+            )
+            result = {"account_id": row.public_id, "reset_queued": reset_queued}
+            remember(actor, request_id, "CreateAccount", params, result, now)
+            return CreatedAccount(account_view(row), reset_queued)
+
+    def get_account(self, account_id: str | None, username: str | None) -> AccountDetails:
+        now = self.calendar.now()
+        with self.store.connection():
+            row = find_account(account_id, username)
+            rows = subscription_store.list_for_account(row.id, 0, ACCOUNT_SUBSCRIPTIONS_SHOWN)
+            return AccountDetails(
+                account=account_view(row),
+                subscriptions=views_of(rows, self.calendar.today()),
+                subscription_count=subscription_store.count_for_account(row.id),
+                lock_expire_time=(
+                    row.locked_until if row.locked_until and row.locked_until > now else None
+                ),
+            )
+
+    @retry_on_conflict()
+    def update_account(
+        self,
+        actor: Actor,
+        account_id: str,
+        *,
+        email: str | None,
+        razon_social: str | None,
+        request_id: str | None,
+    ) -> AccountView:
+        wanted = {
+            name: value
+            for name, value in (("email", email), ("razon_social", razon_social))
+            if value is not None
+        }
+        params = {"account_id": account_id, **wanted}
+        now = self.calendar.now()
+        with self.store.write():
+            if replay(actor, request_id, "UpdateAccount", params) is None:
+                account_store.lock_account_row(find_account(account_id, None).id)
+                row = find_account(account_id, None)
+                changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+                if changes:
+                    before = {k: getattr(row, k) for k in changes}
+                    account_store.update_account(row.id, changes)
+                    record(
+                        actor,
+                        "account.updated",
+                        now,
+                        account_id=row.public_id,
+                        detail={"before": before, "after": changes},
+                    )
+                remember(actor, request_id, "UpdateAccount", params, {}, now)
+            return account_view(find_account(account_id, None))
+
+    @retry_on_conflict()
+    def disable_account(
+        self, actor: Actor, account_id: str, *, reason: str, request_id: str | None
+    ) -> DisabledAccount:
+        params = {"account_id": account_id, "reason": reason}
+        now = self.calendar.now()
+        with self.store.write():
+            earlier = replay(actor, request_id, "DisableAccount", params)
+            if earlier is not None:
+                row = find_account(account_id, None)
+                return DisabledAccount(account_view(row), earlier["ended_session_count"])
+            row = find_account(account_id, None)
+            if not account_store.disable_account(row.id):
+                raise errors.InvalidStateTransition(
+                    f"la cuenta {account_id}", "DISABLED", "DISABLED"
+                )
+            ended = account_store.end_sessions_of_account(row.id, now)
+            record(
+                actor,
+                "account.disabled",
+                now,
+                account_id=row.public_id,
+                detail={"reason": reason, "ended_session_count": ended},
+            )
+            remember(
+                actor, request_id, "DisableAccount", params, {"ended_session_count": ended}, now
+            )
+            return DisabledAccount(account_view(find_account(account_id, None)), ended)
+
+    @retry_on_conflict()
+    def start_password_reset(
+        self,
+        actor: Actor,
+        *,
+        account_id: str | None,
+        username: str | None,
+        request_id: str | None,
+    ) -> str:
+        """Queues the reset email; returns the address it goes to."""
+        params = {"account_id": account_id, "username": (username or "").strip().lower()}
+        now = self.calendar.now()
+        with self.store.write():
+            row = find_account(account_id, username)
+            if replay(actor, request_id, "StartPasswordReset", params) is not None:
+                return str(row.email)
+            if row.disabled:
+                raise errors.AccountNotActive(row.public_id)
+            self.resets.send_reset(row, now)
+            record(
+                actor,
+                "password_reset.started",
+                now,
+                account_id=row.public_id,
+                detail={"recipient": row.email},
+            )
+            remember(actor, request_id, "StartPasswordReset", params, {}, now)
+            return str(row.email)

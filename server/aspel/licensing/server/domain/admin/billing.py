@@ -1,0 +1,337 @@
+"""Billing: selling serials, recording payments, suspending and reinstating,
+changing seats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ... import errors
+from ...store import catalog as catalog_store
+from ...store import subscriptions as subscription_store
+from ...store.database import Store, retry_on_conflict
+from ...store.models import Subscription
+from .. import serials
+from ..billing_cycle import following_payment, next_payment
+from ..clock import BusinessCalendar
+from ..products import product_name
+from ..service_keys import Actor
+from ..subscriptions import (
+    ACTIVE,
+    INACTIVE,
+    PERPETUAL_LICENSE,
+    SUBSCRIPTION,
+    SUPERSEDED,
+    SUSPENDED,
+    SubscriptionView,
+    current_state,
+    views_of,
+)
+from .accounts import find_account
+from .common import record, remember, replay
+
+MAX_USERS = 999
+MAX_INSTALLATIONS = 100
+EARLIEST_ACTIVATION = dt.date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    subscription: SubscriptionView
+    previous_next_payment_date: dt.date | None
+
+
+def check_seats(users: int | None, installations_allowed: int | None) -> None:
+    violations = []
+    if users is not None and not 1 <= users <= MAX_USERS:
+        violations.append(("users", f"Los usuarios van de 1 a {MAX_USERS}."))
+    if installations_allowed is not None and not 1 <= installations_allowed <= MAX_INSTALLATIONS:
+        violations.append(
+            ("installations_allowed", f"Las instalaciones van de 1 a {MAX_INSTALLATIONS}.")
+        )
+    if violations:
+        raise errors.InvalidArgument(field_violations=violations)
+
+
+def find_serial(serial_number: str) -> Subscription:
+    """Any account's serial (internal callers), or SERIAL_NOT_FOUND."""
+    row = subscription_store.find_by_serial(serial_number)
+    if row is None:
+        raise errors.SerialNotFound(serials.display(serial_number), in_account=False)
+    return row
+
+
+def find_serial_locked(serial_number: str) -> Subscription:
+    """`find_serial`, holding the row until the transaction ends and read after
+    the lock, so concurrent changes of one serial run one after the other."""
+    subscription_store.lock(find_serial(serial_number).id)
+    return find_serial(serial_number)
+
+
+def _cycle_anchor_day(row: Subscription) -> int:
+    """The day of the month the payments of a line of serials fall on: the
+    activation day of the first serial, before any upgrade."""
+    first, earlier = row, subscription_store.predecessor_of(row)
+    while earlier is not None:
+        first, earlier = earlier, subscription_store.predecessor_of(earlier)
+    return int(first.activation_date.day)
+
+
+class BillingAdmin:
+    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
+        self.store = store
+        self.calendar = calendar
+
+    def _view(self, serial_number: str) -> SubscriptionView:
+        return views_of([find_serial(serial_number)], self.calendar.today())[0]
+
+    @retry_on_conflict()
+    def create_subscription(
+        self,
+        actor: Actor,
+        *,
+        account_id: str,
+        product_code: str,
+        version: str,
+        users: int,
+        modality: str,
+        billing_period: str | None,
+        installations_allowed: int,
+        activation_date: dt.date | None,
+        request_id: str | None,
+    ) -> SubscriptionView:
+        today = self.calendar.today()
+        start = activation_date or today
+        violations = []
+        if modality == SUBSCRIPTION and billing_period is None:
+            violations.append(("billing_period", "Una suscripción necesita su periodicidad."))
+        if modality == PERPETUAL_LICENSE and billing_period is not None:
+            violations.append(
+                ("billing_period", "Una licencia de pago único no tiene periodicidad.")
+            )
+        if not EARLIEST_ACTIVATION <= start <= today:
+            violations.append(
+                ("activation_date", "La fecha de activación debe ser hoy o una fecha pasada.")
+            )
+        if violations:
+            raise errors.InvalidArgument(field_violations=violations)
+        check_seats(users, installations_allowed)
+        params: dict[str, Any] = {
+            "account_id": account_id,
+            "product_code": product_code,
+            "version": version,
+            "users": users,
+            "modality": modality,
+            "billing_period": billing_period,
+            "installations_allowed": installations_allowed,
+            "activation_date": activation_date.isoformat() if activation_date else None,
+        }
+        now = self.calendar.now()
+        with self.store.write():
+            earlier = replay(actor, request_id, "CreateSubscription", params)
+            if earlier is not None:
+                return self._view(earlier["serial_number"])
+            account = find_account(account_id, None)
+            if account.disabled:
+                raise errors.AccountNotActive(account.public_id)
+            if catalog_store.find_release(product_code, version) is None:
+                raise errors.ReleaseNotPublished(product_name(product_code), version)
+            serial = serials.generate()
+            while subscription_store.serial_exists(serial):
+                serial = serials.generate()
+            due = next_payment(start, billing_period, today)
+            subscription_store.create_subscription(
+                serial_number=serial,
+                account_id=account.id,
+                product_code=product_code,
+                version=version,
+                users=users,
+                installations_allowed=installations_allowed,
+                modality=modality,
+                billing_period=billing_period,
+                activation_date=start,
+                next_payment_date=due,
+                now=now,
+            )
+            record(
+                actor,
+                "subscription.created",
+                now,
+                account_id=account.public_id,
+                serial_number=serial,
+                detail={
+                    "product_code": product_code,
+                    "version": version,
+                    "users": users,
+                    "installations_allowed": installations_allowed,
+                    "modality": modality,
+                    "billing_period": billing_period,
+                    "activation_date": start.isoformat(),
+                    "next_payment_date": due.isoformat() if due else None,
+                },
+            )
+            remember(
+                actor, request_id, "CreateSubscription", params, {"serial_number": serial}, now
+            )
+            return self._view(serial)
+
+    @retry_on_conflict()
+    def record_payment(
+        self, actor: Actor, serial_number: str, *, request_id: str, payment_reference: str
+    ) -> PaymentResult:
+        params = {"serial_number": serial_number, "payment_reference": payment_reference}
+        now = self.calendar.now()
+        today = self.calendar.today()
+        with self.store.write():
+            earlier = replay(actor, request_id, "RecordPayment", params)
+            if earlier is not None:
+                previous = earlier["previous_next_payment_date"]
+                return PaymentResult(
+                    self._view(serial_number),
+                    dt.date.fromisoformat(previous) if previous else None,
+                )
+            row = find_serial_locked(serial_number)
+            shown = serials.display(row.serial_number)
+            if row.modality == PERPETUAL_LICENSE or row.billing_period is None:
+                raise errors.PerpetualLicenseNotBilled(shown)
+            state = current_state(row, today)
+            if state in (SUPERSEDED, INACTIVE):
+                successor = subscription_store.successor_serials([row.id]).get(row.id)
+                raise errors.SerialNotActive(
+                    shown, state, serials.display(successor) if successor else None
+                )
+            previous_due: dt.date | None = row.next_payment_date
+            if previous_due is None:
+                due = next_payment(row.activation_date, row.billing_period, today)
+                assert due is not None
+            else:
+                due = following_payment(previous_due, row.billing_period, _cycle_anchor_day(row))
+            subscription_store.set_next_payment_date(row.id, due)
+            record(
+                actor,
+                "payment.recorded",
+                now,
+                account_id=row.account.public_id,
+                serial_number=row.serial_number,
+                detail={
+                    "payment_reference": payment_reference,
+                    "billing_period": row.billing_period,
+                    "previous_next_payment_date": (
+                        previous_due.isoformat() if previous_due else None
+                    ),
+                    "next_payment_date": due.isoformat(),
+                },
+            )
+            result = {
+                "previous_next_payment_date": previous_due.isoformat() if previous_due else None
+            }
+            remember(actor, request_id, "RecordPayment", params, result, now)
+            return PaymentResult(self._view(serial_number), previous_due)
+
+    def suspend(
+        self, actor: Actor, serial_number: str, *, reason: str, request_id: str | None
+    ) -> SubscriptionView:
+        return self._transition(
+            actor, serial_number, ACTIVE, SUSPENDED, "SuspendSubscription", reason, request_id
+        )
+
+    def reinstate(
+        self, actor: Actor, serial_number: str, *, reason: str, request_id: str | None
+    ) -> SubscriptionView:
+        return self._transition(
+            actor, serial_number, SUSPENDED, ACTIVE, "ReinstateSubscription", reason, request_id
+        )
+
+    @retry_on_conflict()
+    def _transition(
+        self,
+        actor: Actor,
+        serial_number: str,
+        from_state: str,
+        to_state: str,
+        operation: str,
+        reason: str,
+        request_id: str | None,
+    ) -> SubscriptionView:
+        params = {"serial_number": serial_number, "reason": reason}
+        now = self.calendar.now()
+        with self.store.write():
+            if replay(actor, request_id, operation, params) is None:
+                row = find_serial_locked(serial_number)
+                state = current_state(row, self.calendar.today())
+                if state != from_state:
+                    raise errors.InvalidStateTransition(
+                        f"el número de serie {serials.display(row.serial_number)}",
+                        state,
+                        to_state,
+                    )
+                subscription_store.change_status(row.id, from_state, to_state)
+                record(
+                    actor,
+                    "subscription.suspended"
+                    if to_state == SUSPENDED
+                    else "subscription.reinstated",
+                    now,
+                    account_id=row.account.public_id,
+                    serial_number=row.serial_number,
+                    detail={"reason": reason, "from_state": from_state, "to_state": to_state},
+                )
+                remember(actor, request_id, operation, params, {}, now)
+            return self._view(serial_number)
+
+    @retry_on_conflict()
+    def change_seats(
+        self,
+        actor: Actor,
+        serial_number: str,
+        *,
+        users: int | None,
+        installations_allowed: int | None,
+        request_id: str | None,
+    ) -> SubscriptionView:
+        if users is None and installations_allowed is None:
+            raise errors.InvalidArgument(
+                field_violations=[("users", "Indica los usuarios, las instalaciones o ambos.")]
+            )
+        check_seats(users, installations_allowed)
+        params = {
+            "serial_number": serial_number,
+            "users": users,
+            "installations_allowed": installations_allowed,
+        }
+        now = self.calendar.now()
+        with self.store.write():
+            if replay(actor, request_id, "ChangeSeats", params) is None:
+                row = find_serial_locked(serial_number)
+                state = current_state(row, self.calendar.today())
+                if state not in (ACTIVE, SUSPENDED):
+                    successor = subscription_store.successor_serials([row.id]).get(row.id)
+                    raise errors.SerialNotActive(
+                        serials.display(row.serial_number),
+                        state,
+                        serials.display(successor) if successor else None,
+                    )
+                before = {"users": row.users, "installations_allowed": row.installations_allowed}
+                after = {
+                    "users": row.users if users is None else users,
+                    "installations_allowed": (
+                        row.installations_allowed
+                        if installations_allowed is None
+                        else installations_allowed
+                    ),
+                }
+                if after != before:
+                    subscription_store.set_seats(
+                        row.id, after["users"], after["installations_allowed"]
+                    )
+                    record(
+                        actor,
+                        "subscription.seats_changed",
+                        now,
+                        account_id=row.account.public_id,
+                        serial_number=row.serial_number,
+                        detail={"before": before, "after": after},
+                    )
+                remember(actor, request_id, "ChangeSeats", params, {}, now)
+            return self._view(serial_number)

@@ -1,0 +1,184 @@
+"""The catalog: publishing releases and the terms to move to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ... import errors
+from ...store import catalog as catalog_store
+from ...store.database import Store, retry_on_conflict
+from ...store.models import Release, UpgradeTermsText
+from ..clock import BusinessCalendar
+from ..products import product_name, version_key
+from ..service_keys import Actor
+from ..upgrade_terms import unknown_placeholders
+from .common import record, remember, replay
+
+TERMS_LOCALE = "es-MX"
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    product_code: str
+    product_name: str
+    version: str
+    upgrade_from_versions: tuple[str, ...]
+    download_url: str
+    publish_time: dt.datetime
+
+
+@dataclass(frozen=True)
+class TermsTemplateView:
+    template_id: str
+    product_code: str
+    to_version: str
+    title: str
+    clauses: tuple[str, ...]
+    locale: str
+    publish_time: dt.datetime
+
+
+def release_view(row: Release) -> ReleaseView:
+    return ReleaseView(
+        product_code=row.product_code,
+        product_name=product_name(row.product_code),
+        version=row.version,
+        upgrade_from_versions=tuple(row.upgrade_from),
+        download_url=row.download_url,
+        publish_time=row.publish_time,
+    )
+
+
+def template_id_of(row_id: int) -> str:
+    return f"template-{row_id}"
+
+
+def template_view(row: UpgradeTermsText) -> TermsTemplateView:
+    return TermsTemplateView(
+        template_id=template_id_of(row.id),
+        product_code=row.product_code,
+        to_version=row.to_version,
+        title=row.title,
+        clauses=tuple(row.clauses),
+        locale=row.locale,
+        publish_time=row.publish_time,
+    )
+
+
+class CatalogAdmin:
+    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
+        self.store = store
+        self.calendar = calendar
+
+    @retry_on_conflict()
+    def publish_release(
+        self,
+        actor: Actor,
+        *,
+        product_code: str,
+        version: str,
+        upgrade_from_versions: Sequence[str],
+        download_url: str,
+        request_id: str | None,
+    ) -> ReleaseView:
+        sources = sorted(set(upgrade_from_versions), key=version_key)
+        not_older = [
+            (f"upgrade_from_versions[{i}]", f"La versión {v} no es anterior a la {version}.")
+            for i, v in enumerate(upgrade_from_versions)
+            if version_key(v) >= version_key(version)
+        ]
+        if not_older:
+            raise errors.InvalidArgument(field_violations=not_older)
+        params = {
+            "product_code": product_code,
+            "version": version,
+            "upgrade_from": sources,
+            "download_url": download_url,
+        }
+        now = self.calendar.now()
+        with self.store.write():
+            earlier = replay(actor, request_id, "PublishRelease", params)
+            if earlier is None:
+                if catalog_store.find_release(product_code, version) is not None:
+                    raise errors.ReleaseExists(product_name(product_code), version)
+                published = {r.version for r in catalog_store.find_releases(product_code, sources)}
+                for source in sources:
+                    if source not in published:
+                        raise errors.ReleaseNotPublished(product_name(product_code), source)
+                added = catalog_store.add_release_once(
+                    product_code=product_code,
+                    version=version,
+                    upgrade_from=sources,
+                    download_url=download_url,
+                    now=now,
+                )
+                if added is None:
+                    raise errors.ReleaseExists(product_name(product_code), version)
+                record(actor, "release.published", now, detail=params)
+                remember(actor, request_id, "PublishRelease", params, {}, now)
+            row = catalog_store.find_release(product_code, version)
+            assert row is not None
+            return release_view(row)
+
+    @retry_on_conflict()
+    def publish_upgrade_terms(
+        self,
+        actor: Actor,
+        *,
+        product_code: str,
+        to_version: str,
+        title: str,
+        clauses: Sequence[str],
+        request_id: str | None,
+    ) -> TermsTemplateView:
+        violations = [
+            (field, "Marcadores desconocidos: " + ", ".join(f"${n}" for n in sorted(names)) + ".")
+            for field, names in [
+                ("title", unknown_placeholders([title])),
+                *(
+                    (f"clauses[{i}]", unknown_placeholders([clause]))
+                    for i, clause in enumerate(clauses)
+                ),
+            ]
+            if names
+        ]
+        if violations:
+            raise errors.InvalidArgument(field_violations=violations)
+        params = {
+            "product_code": product_code,
+            "to_version": to_version,
+            "title": title,
+            "clauses": list(clauses),
+        }
+        now = self.calendar.now()
+        with self.store.write():
+            earlier = replay(actor, request_id, "PublishUpgradeTerms", params)
+            if earlier is not None:
+                return template_view(catalog_store.get_terms(earlier["template_row_id"]))
+            if catalog_store.find_release(product_code, to_version) is None:
+                raise errors.ReleaseNotPublished(product_name(product_code), to_version)
+            row = catalog_store.add_terms(
+                product_code=product_code,
+                to_version=to_version,
+                title=title,
+                clauses=clauses,
+                locale=TERMS_LOCALE,
+                now=now,
+            )
+            record(
+                actor,
+                "upgrade_terms.published",
+                now,
+                detail={
+                    "product_code": product_code,
+                    "to_version": to_version,
+                    "template_id": template_id_of(row.id),
+                    "clause_count": len(clauses),
+                },
+            )
+            remember(
+                actor, request_id, "PublishUpgradeTerms", params, {"template_row_id": row.id}, now
+            )
+            return template_view(row)

@@ -1,0 +1,129 @@
+"""Support: a serial on one screen, and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...store import activations as activation_store
+from ...store import audit
+from ...store import subscriptions as subscription_store
+from ...store.database import Store
+from ...store.models import AuditEvent, Subscription
+from ..activation import ActivationView, activation_view
+from ..auth import AccountView, account_view
+from ..clock import BusinessCalendar
+from ..subscriptions import SubscriptionView, views_of
+from .billing import find_serial
+
+RECENT_EVENTS = 20
+ACTIVATIONS_SHOWN = 50
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class AuditEventView:
+    event_id: int
+    time: dt.datetime
+    kind: str
+    actor: str
+    peer: str | None
+    account_id: str | None
+    serial_number: str | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SerialLookup:
+    subscription: SubscriptionView
+    account: AccountView
+    predecessors: list[SubscriptionView]
+    successors: list[SubscriptionView]
+    recent_events: list[AuditEventView]
+    accepted_terms_id: str | None
+    activations: list[ActivationView]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    account_id: str | None = None
+    serial_number: str | None = None
+    #: An exact kind, or a prefix when it ends in ".".
+    kind: str | None = None
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEventView]
+    next_after_id: int | None
+
+
+def event_view(row: AuditEvent) -> AuditEventView:
+    return AuditEventView(
+        event_id=row.id,
+        time=row.time,
+        kind=row.kind,
+        actor=row.actor,
+        peer=row.peer,
+        account_id=row.account_public_id,
+        serial_number=row.serial_number,
+        detail=dict(row.detail or {}),
+    )
+
+
+class SupportAdmin:
+    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
+        self.store = store
+        self.calendar = calendar
+
+    def lookup_serial(self, serial_number: str) -> SerialLookup:
+        with self.store.connection():
+            row = find_serial(serial_number)
+            before: list[Subscription] = []
+            earlier = subscription_store.predecessor_of(row)
+            while earlier is not None:
+                before.append(earlier)
+                earlier = subscription_store.predecessor_of(earlier)
+            before.reverse()
+            after: list[Subscription] = []
+            following = subscription_store.find_successor(row.id)
+            while following is not None:
+                after.append(following)
+                following = subscription_store.find_successor(following.id)
+            views = views_of([*before, row, *after], self.calendar.today())
+            return SerialLookup(
+                subscription=views[len(before)],
+                account=account_view(row.account),
+                predecessors=views[: len(before)],
+                successors=views[len(before) + 1 :],
+                recent_events=[
+                    event_view(e) for e in audit.latest_for_serial(row.serial_number, RECENT_EVENTS)
+                ],
+                accepted_terms_id=row.accepted_terms_id,
+                activations=[
+                    activation_view(a, row.serial_number)
+                    for a in activation_store.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
+                ],
+            )
+
+    def list_audit_events(self, where: AuditFilter, page_size: int, after_id: int) -> AuditPage:
+        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        prefix = where.kind if where.kind and where.kind.endswith(".") else None
+        with self.store.connection():
+            rows = audit.find_events(
+                after_id=after_id,
+                limit=size + 1,
+                account_public_id=where.account_id,
+                serial_number=where.serial_number,
+                kind=where.kind if where.kind and prefix is None else None,
+                kind_prefix=prefix,
+                start_time=where.start_time,
+                end_time=where.end_time,
+            )
+        more = len(rows) > size
+        rows = rows[:size]
+        return AuditPage([event_view(r) for r in rows], rows[-1].id if more else None)

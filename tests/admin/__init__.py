@@ -1,0 +1,1 @@
+"""AdminService tests (issue 5)."""

@@ -1,0 +1,167 @@
+"""`AdminClient` and the `aspel-licensing-admin` command against the real server."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import pytest
+
+from aspel.licensing.client import AdminClient
+from aspel.licensing.client.admin_cli import main
+from aspel.licensing.client.errors import NotFoundError, PermissionDeniedError
+from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
+from aspel.licensing.v1 import subscription_pb2
+
+from .conftest import Admin
+
+
+@pytest.fixture
+def run(
+    admin: Admin,
+    empty_server: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
+    """Runs the CLI with a key of the given name; returns (exit code, stdout, stderr)."""
+
+    def run_cli(*args: str, key: str | None = "everything") -> tuple[int, str, str]:
+        if key is None:
+            monkeypatch.delenv("ASPEL_LICENSING_ADMIN_KEY", raising=False)
+        else:
+            monkeypatch.setenv("ASPEL_LICENSING_ADMIN_KEY", admin.secrets[key])
+        code = main(["--server", empty_server.address, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run_cli
+
+
+def _value(output: str, label: str) -> str:
+    """The value printed beside `label` in a "label  value" block."""
+    for line in output.splitlines():
+        if line.startswith(label + "  "):
+            return line[len(label) :].strip()
+    raise AssertionError(f"{label!r} not in output:\n{output}")
+
+
+def test_a_customer_from_nothing_with_the_cli_and_support_reads_it(
+    run: Any, tmp_path: pathlib.Path
+) -> None:
+    url = "https://www.aspel.com.mx/descargas"
+    assert run("publish-release", "sae", "7.0", "--url", url)[0] == 0
+    code, out, _ = run("publish-release", "SAE", "8.0", "--url", url, "--from", "7.0")
+    assert code == 0
+    assert "Publicada Aspel SAE 8.0." in out
+    clauses = tmp_path / "clausulas.txt"
+    clauses.write_text("\n\n".join(DEFAULT_CLAUSES), encoding="utf-8")
+    code, out, _ = run(
+        "publish-terms", "SAE", "8.0", "--title", "Términos", "--clauses-file", str(clauses)
+    )
+    assert code == 0
+    assert f"con {len(DEFAULT_CLAUSES)} cláusulas" in out
+    code, out, _ = run(
+        "create-account",
+        "abarrotes",
+        "--email",
+        "dueña@abarrotes.example",
+        "--razon-social",
+        "Abarrotes Doña Mary, S.A. de C.V.",
+    )
+    assert code == 0
+    assert "el correo para elegir la contraseña" in out
+    account_id = _value(out, "Cuenta").split("(")[1].rstrip(")")
+    code, out, _ = run(
+        "create-subscription",
+        account_id,
+        "SAE",
+        "7.0",
+        "--users",
+        "2",
+        "--modality",
+        "suscripcion",
+        "--period",
+        "mensual",
+    )
+    assert code == 0
+    serial = _value(out, "Número de serie")
+    assert _value(out, "Próximo pago") == "23/12/2026"
+    assert _value(out, "Versión disponible") == "8.0 (sin costo)"
+    code, out, _ = run("record-payment", serial, "--reference", "FAC-77")
+    assert code == 0
+    assert "Próximo pago: 23/12/2026 → 23/01/2027" in out
+
+    code, out, _ = run("lookup", serial, key="support-desk")
+    assert code == 0
+    assert _value(out, "Sistema") == "Aspel SAE 7.0"
+    assert _value(out, "Estado") == "Activo"
+    assert _value(out, "Modalidad") == "Suscripción mensual"
+    assert _value(out, "Razón social") == "Abarrotes Doña Mary, S.A. de C.V."
+    assert "Pago registrado" in out and "payment_reference=FAC-77" in out
+    assert out.index("Pago registrado") < out.index("Número de serie emitido")
+
+    code, out, _ = run("events", "--serial", serial, key="support-desk")
+    assert code == 0
+    assert out.index("Número de serie emitido") < out.index("Pago registrado")
+    code, out, _ = run("show-account", "abarrotes", key="support-desk")
+    assert code == 0
+    assert serial in out and "Números de serie (1):" in out
+
+
+def test_without_a_key_the_cli_says_how_to_get_one(run: Any) -> None:
+    code, out, err = run("lookup", "ABCDE-12345-FGH7K", key=None)
+    assert code == 1
+    assert "ASPEL_LICENSING_ADMIN_KEY" in err
+    assert out == ""
+
+
+def test_a_key_without_the_scope_is_told_which_scope_it_needs(run: Any) -> None:
+    code, _, err = run("publish-release", "SAE", "7.0", "--url", "https://x.mx", key="support-desk")
+    assert code == 1
+    assert "(SCOPE_MISSING)" in err
+    assert "alcance catalog" in err
+
+
+def test_server_errors_show_their_reason_and_bad_fields(run: Any) -> None:
+    code, _, err = run("show-account", "nadie")
+    assert (code, "(ACCOUNT_NOT_FOUND)" in err) == (1, True)
+    code, _, err = run("publish-release", "SAE", "7.0", "--url", "http://inseguro.mx")
+    assert code == 1
+    assert "(INVALID_ARGUMENT)" in err and "download_url" in err
+
+
+def test_the_admin_client_raises_typed_errors_and_pages_through_events(
+    admin: Admin, empty_server: Any
+) -> None:
+    with AdminClient(channel=empty_server.channel, service_key=admin.secrets["everything"]) as a:
+        with pytest.raises(NotFoundError) as missing:
+            a.get_account(username="nadie")
+        assert missing.value.reason == "ACCOUNT_NOT_FOUND"
+        a.publish_release("COI", "9.0", "https://www.aspel.com.mx/descargas")
+        account = a.create_account(
+            "contador",
+            "c@example.com",
+            "Despacho, S.C.",
+            initial_password="una frase bastante larga",
+        ).account
+        sold = a.create_subscription(
+            account.account_id,
+            "COI",
+            "9.0",
+            users=1,
+            modality=subscription_pb2.MODALITY_PERPETUAL_LICENSE,
+        )
+        request_id = "6f1c2d9e-2a65-4c1b-9a37-1d1d0f7e0a11"
+        a.change_seats(sold.serial_number, users=3, request_id=request_id)
+        assert a.change_seats(sold.serial_number, users=3, request_id=request_id).users == 3
+        kinds = [e.kind for e in a.list_audit_events(page_size=2)]
+    assert kinds[-4:] == [
+        "release.published",
+        "account.created",
+        "subscription.created",
+        "subscription.seats_changed",
+    ]
+    with AdminClient(channel=empty_server.channel, service_key=admin.secrets["catalog-team"]) as a:
+        with pytest.raises(PermissionDeniedError) as denied:
+            a.lookup_serial(sold.serial_number)
+        assert (denied.value.reason, denied.value.metadata["scope"]) == ("SCOPE_MISSING", "support")
