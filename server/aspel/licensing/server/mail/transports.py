@@ -159,8 +159,10 @@ class FileTransport:
         name = stamp + _UNSAFE_NAME.sub("_", message_id) + ".eml"
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            # Written under a name no `*.eml` reader picks up, then renamed:
+            # a reader sees a whole message or none.
             with tempfile.NamedTemporaryFile(
-                "wb", dir=self.directory, prefix=".tmp-", suffix=".eml", delete=False
+                "wb", dir=self.directory, prefix=".", suffix=".part", delete=False
             ) as handle:
                 handle.write(message.as_bytes())
                 handle.flush()
