@@ -215,3 +215,25 @@ def test_refused_validations_are_audited(server: Any, stub: Any, sae: DemoSerial
 
     refused = [d for k, d in audit_kinds(server) if k == "validation.refused"]
     assert refused == [{"activation_id": "act_0000", "reason": "ACTIVATION_NOT_FOUND"}]
+
+
+def test_validations_are_recorded_at_most_once_an_hour(
+    stub: Any, sae: DemoSerial, clock: FixedClock, server: Any
+) -> None:
+    from aspel.licensing.server.store.models import Activation
+
+    activation = stub.ActivateInstallation(activate_request(sae)).activation
+
+    def recorded() -> dt.datetime:
+        with server.services.store.connection():
+            row = Activation.get(Activation.public_id == activation.activation_id)
+            return row.last_validate_time  # type: ignore[no-any-return]
+
+    activated_at = recorded()
+    clock.advance(dt.timedelta(minutes=59))
+    stub.ValidateLicense(validate_request(sae, activation.activation_id))
+    assert recorded() == activated_at  # within the interval: a read only
+
+    clock.advance(dt.timedelta(minutes=2))
+    stub.ValidateLicense(validate_request(sae, activation.activation_id))
+    assert recorded() == clock.now()

@@ -107,6 +107,8 @@ class LicensingServiceServicer:
         - UNAUTHENTICATED, reason ACCOUNT_LOCKED: too many failed attempts; the
         metadata `retry_time` says when to try again.
         - PERMISSION_DENIED, reason ACCOUNT_DISABLED: the account was disabled.
+        - UNAVAILABLE, reason SERVER_BUSY: too many password checks at once;
+        nothing was done, retry after the RetryInfo delay.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -232,6 +234,8 @@ class LicensingServiceServicer:
         password.
         - INVALID_ARGUMENT, reason REQUEST_ID_REUSED: the request_id was already
         used for a different request (another token).
+        - UNAVAILABLE, reason SERVER_BUSY: too many password hashes at once;
+        nothing was done, retry after the RetryInfo delay.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

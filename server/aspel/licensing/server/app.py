@@ -31,7 +31,7 @@ from .domain.activation import ActivationService
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
-from .domain.credentials import PasswordHasher
+from .domain.credentials import HashingGate, PasswordHasher
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
@@ -73,7 +73,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`"
         )
     calendar = BusinessCalendar(clock or SystemClock(), settings.business_timezone)
-    hasher = PasswordHasher(settings.argon2)
+    hasher = PasswordHasher(
+        settings.argon2,
+        HashingGate(
+            settings.max_concurrent_hashes or None,
+            settings.max_waiting_hashes if settings.max_waiting_hashes >= 0 else None,
+        ),
+    )
     resets = PasswordResetService(store, calendar, hasher)
     return Services(
         store=store,

@@ -184,6 +184,26 @@ class TermsOutdated(LicensingError):
     )
 
 
+# --- UNAVAILABLE ---------------------------------------------------------------
+
+
+class ServerBusy(LicensingError):
+    """Nothing was done, so a plain retry is safe (clients retry UNAVAILABLE)."""
+
+    code = "UNAVAILABLE"
+    reason = "SERVER_BUSY"
+    developer_message = "Too many password checks in progress; retry after RetryInfo."
+    message_es = (
+        "En este momento hay muchas solicitudes de inicio de sesión. "
+        "Intenta de nuevo en unos segundos."
+    )
+
+    def __init__(self, retry_delay: dt.timedelta) -> None:
+        #: Read by the error interceptor into a `google.rpc.RetryInfo`.
+        self.retry_delay = retry_delay
+        super().__init__()
+
+
 # --- ABORTED -------------------------------------------------------------------
 
 

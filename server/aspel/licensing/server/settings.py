@@ -31,6 +31,10 @@ class Settings:
     #: with reflection always on, so `reflection` can be off on the public port.
     #: With several workers, give it a fixed port: they share it as they share `listen`.
     internal_listen: str = ""
+    #: argon2id hashes running at once per process (0: one per core), and callers
+    #: allowed to wait for one before SERVER_BUSY (negative: twice that).
+    max_concurrent_hashes: int = 0
+    max_waiting_hashes: int = -1
     #: Server processes sharing the listen port (SO_REUSEPORT).
     workers: int = 1
     #: Threads that run RPCs, per process.

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..errors import ServerBusy
 
 
 @dataclass(frozen=True)
@@ -21,12 +28,51 @@ class Argon2Parameters:
     parallelism: int = 1
 
 
+class HashingGate:
+    """Bounds the argon2id work of one process, so logins cannot starve other calls.
+
+    argon2 releases the GIL and takes all of a core for tens of milliseconds:
+    without a bound, a burst of logins would hold every RPC thread and every
+    core while validations queue behind them. At most `concurrency` hashes run
+    at once (default: one per core) and at most `max_waiting` callers wait;
+    one more is answered SERVER_BUSY (UNAVAILABLE, safe to retry) at once,
+    leaving the rest of the thread pool to the other RPCs.
+    """
+
+    def __init__(self, concurrency: int | None = None, max_waiting: int | None = None) -> None:
+        cores = os.cpu_count() or 1
+        self.concurrency = concurrency or cores
+        self.max_waiting = max_waiting if max_waiting is not None else 2 * self.concurrency
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._lock = threading.Lock()
+        self._waiting = 0
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._lock:
+            if self._waiting >= self.max_waiting:
+                raise ServerBusy(retry_delay=dt.timedelta(seconds=1))
+            self._waiting += 1
+        try:
+            self._slots.acquire()
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
 class PasswordHasher:
     """argon2id with the parameters kept in each hash string, so they can change
     and old hashes are upgraded at the next successful login."""
 
-    def __init__(self, parameters: Argon2Parameters | None = None) -> None:
+    def __init__(
+        self, parameters: Argon2Parameters | None = None, gate: HashingGate | None = None
+    ) -> None:
         p = parameters or Argon2Parameters()
+        self.gate = gate or HashingGate()
         self._hasher = argon2.PasswordHasher(
             time_cost=p.time_cost,
             memory_cost=p.memory_cost_kib,
@@ -38,15 +84,17 @@ class PasswordHasher:
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self.gate.slot():
+            return self._hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
-        try:
-            return self._hasher.verify(password_hash or self._dummy_hash, password) and (
-                password_hash is not None
-            )
-        except (VerificationError, InvalidHashError):
-            return False
+        with self.gate.slot():
+            try:
+                return self._hasher.verify(password_hash or self._dummy_hash, password) and (
+                    password_hash is not None
+                )
+            except (VerificationError, InvalidHashError):
+                return False
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

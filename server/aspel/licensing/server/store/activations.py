@@ -122,8 +122,12 @@ def create_activation(
         raise ConcurrentModification() from exc
 
 
-def record_validation(activation_id: int, now: dt.datetime) -> None:
-    Activation.update(last_validate_time=now).where(Activation.id == activation_id).execute()
+def record_validation(activation_id: int, now: dt.datetime, *, older_than: dt.datetime) -> None:
+    """Records a validation unless one since `older_than` is already recorded."""
+    Activation.update(last_validate_time=now).where(
+        (Activation.id == activation_id)
+        & (Activation.last_validate_time.is_null() | (Activation.last_validate_time < older_than))
+    ).execute()
 
 
 def deactivate(activation_id: int, now: dt.datetime) -> Activation:

@@ -1,0 +1,75 @@
+"""Password hashing is bounded per process so logins cannot starve other calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from aspel.licensing.server.domain.credentials import HashingGate
+from aspel.licensing.server.errors import ServerBusy
+from aspel.licensing.server.transport.interceptors import status_of
+
+
+def test_one_caller_too_many_is_told_the_server_is_busy() -> None:
+    gate = HashingGate(concurrency=1, max_waiting=1)
+    running, release = threading.Event(), threading.Event()
+    waiter_in = threading.Event()
+
+    def hold() -> None:
+        with gate.slot():
+            running.set()
+            release.wait(10)
+
+    def wait_for_slot() -> None:
+        waiter_in.set()
+        with gate.slot():
+            pass
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    running.wait(10)
+    waiter = threading.Thread(target=wait_for_slot)
+    waiter.start()
+    waiter_in.wait(10)
+    while gate._waiting == 0:  # the waiter is queued for the slot
+        threading.Event().wait(0.001)
+
+    with pytest.raises(ServerBusy), gate.slot():
+        pass
+
+    release.set()
+    holder.join(10)
+    waiter.join(10)
+    with gate.slot():  # free again once the others are done
+        pass
+
+
+def test_server_busy_is_unavailable_with_retry_info() -> None:
+    status = status_of(ServerBusy(retry_delay=dt.timedelta(seconds=1)))
+    assert status.code == grpc.StatusCode.UNAVAILABLE
+
+    class Call:
+        def code(self) -> grpc.StatusCode:
+            return status.code
+
+        def details(self) -> str:
+            return status.details
+
+        def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
+            return status.trailing_metadata
+
+    decoded = rpc_status.from_call(Call())  # type: ignore[arg-type]
+    assert decoded is not None
+    infos = [d for d in decoded.details if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR)]
+    retries = [d for d in decoded.details if d.Is(error_details_pb2.RetryInfo.DESCRIPTOR)]
+    info = error_details_pb2.ErrorInfo()
+    infos[0].Unpack(info)
+    retry = error_details_pb2.RetryInfo()
+    retries[0].Unpack(retry)
+    assert info.reason == "SERVER_BUSY"
+    assert retry.retry_delay.seconds == 1
