@@ -21,8 +21,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import grpc
+from google.rpc import error_details_pb2, status_pb2
 
 CALL_TIMEOUT_SECONDS = 30.0
+#: The server's backpressure: UNAVAILABLE with this reason means "nothing was
+#: done, retry after the RetryInfo delay". The generator does what a polite
+#: client does (waits and retries the same call) and counts it as shed, not as
+#: an error; the call's latency runs from its first attempt to its answer.
+BACKPRESSURE_REASON = b"SERVER_BUSY"
 ERROR_SAMPLES = 5
 
 
@@ -62,6 +68,7 @@ class StreamResult:
     qps: float = 0.0
     client_cpu_seconds: float = 0.0
     exhausted: bool = False
+    shed: int = 0  # attempts answered SERVER_BUSY and retried after RetryInfo
 
     @property
     def error_count(self) -> int:
@@ -82,6 +89,23 @@ class StreamResult:
         self.window_seconds = max(self.window_seconds, part["window"])
         self.client_cpu_seconds += part["cpu"]
         self.exhausted = self.exhausted or part["exhausted"]
+        self.shed += part["shed"]
+
+
+def _backpressure_delay(error: grpc.aio.AioRpcError) -> float | None:
+    """Seconds to wait when the server shed the call, else None."""
+    if error.code() != grpc.StatusCode.UNAVAILABLE:
+        return None
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin" and BACKPRESSURE_REASON in value:
+            status = status_pb2.Status.FromString(value)
+            for detail in status.details:
+                if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+                    info = error_details_pb2.RetryInfo()
+                    detail.Unpack(info)
+                    return float(info.retry_delay.ToTimedelta().total_seconds())
+            return 1.0
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +148,7 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
         starts = array.array("d")
         errors: dict[str, int] = {}
         samples: list[str] = []
+        shed = [0]
         state = _Progress(next=job.offset)
         # Consumable pools: warm-up ends at the time limit or once a tenth of
         # the pool is spent, whichever is first, so small pools still measure.
@@ -156,11 +181,22 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
                     if state.exhausted_at is None:
                         state.exhausted_at = began
                     return
-                try:
-                    await method(call.body, metadata=call.metadata, timeout=CALL_TIMEOUT_SECONDS)
-                    failed = None
-                except grpc.aio.AioRpcError as exc:
-                    failed = exc
+                while True:
+                    try:
+                        await method(
+                            call.body, metadata=call.metadata, timeout=CALL_TIMEOUT_SECONDS
+                        )
+                        failed = None
+                    except grpc.aio.AioRpcError as exc:
+                        failed = exc
+                        delay = _backpressure_delay(exc)
+                        if delay is not None:
+                            shed[0] += 1
+                            if time.perf_counter() + delay >= bounds["end"]:
+                                return  # the window closes before the retry would
+                            await asyncio.sleep(delay)
+                            continue
+                    break
                 finished = time.perf_counter()
                 state.done += 1
                 if failed is not None:
@@ -194,6 +230,7 @@ async def _drive(job: _Job, start: multiprocessing.synchronize.Barrier) -> dict[
             "ok": len(inside),
             "total": state.done,
             "errors": errors,
+            "shed": shed[0],
             "error_samples": samples,
             "latencies": inside.tobytes(),
             "window": window,

@@ -267,10 +267,13 @@ def extras_table(measurements: Sequence[Measurement]) -> str:
         p50 = "-" if target == "argon2" else _fmt(median([m.p50_ms for m in runs]), 2)
         p99 = "-" if target == "argon2" else _fmt(median([m.p99_ms for m in runs]), 2)
         errors = sum(m.error_count for m in runs)
+        shed = sum(m.shed for m in runs)
         qps = _fmt(median([m.qps for m in runs]), 1)
+        shown = f"**{errors}**" if errors else "0"
+        if shed:
+            shown += f" (shed {shed}, retried)"
         lines.append(
-            f"| {engine} | {size:,} | {workers} | {label} | {qps}"
-            f" | {p50} | {p99} | {f'**{errors}**' if errors else 0} |"
+            f"| {engine} | {size:,} | {workers} | {label} | {qps} | {p50} | {p99} | {shown} |"
         )
     return "\n".join(lines)
 

@@ -75,6 +75,8 @@ class Measurement:
     response_bytes: int = 0
     request_bytes: int = 0
     exhausted: bool = False
+    #: Attempts the server shed (SERVER_BUSY) that the client retried after RetryInfo.
+    shed: int = 0
 
     @property
     def error_count(self) -> int:
@@ -108,6 +110,7 @@ def _measurement(
         p99_ms=percentile(latencies, 99),
         max_ms=latencies[-1] if latencies else 0.0,
         errors=dict(result.errors),
+        shed=result.shed,
         error_samples=list(result.error_samples),
         server_cpu_ms_per_call=None if server_cpu is None else server_cpu * 1000 / every_call,
         client_cpu_ms_per_call=result.client_cpu_seconds * 1000 / every_call,

@@ -257,7 +257,12 @@ def serve_workers(settings: Settings, workers: int) -> int:
         serve(settings)
         return 0
     with _reserved_port(settings.listen) as (host, port):
-        shared = dataclasses.replace(settings, listen=f"{host}:{port}")
+        # The cores are shared by the workers: so is the argon2 budget, or N
+        # workers would run N times as many hashes as there are cores.
+        hashes = settings.max_concurrent_hashes or max(1, (os.cpu_count() or 1) // workers)
+        shared = dataclasses.replace(
+            settings, listen=f"{host}:{port}", max_concurrent_hashes=hashes
+        )
         children: list[int] = []
         for _ in range(workers):
             pid = os.fork()
