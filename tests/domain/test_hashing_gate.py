@@ -36,8 +36,11 @@ def test_one_caller_too_many_is_told_the_server_is_busy() -> None:
     waiter = threading.Thread(target=wait_for_slot)
     waiter.start()
     waiter_in.wait(10)
-    while gate._waiting == 0:  # the waiter is queued for the slot
+    for _ in range(10_000):  # the waiter is queued for the slot (bounded: never hangs)
+        if gate._waiting:
+            break
         threading.Event().wait(0.001)
+    assert gate._waiting == 1
 
     with pytest.raises(ServerBusy), gate.slot():
         pass
