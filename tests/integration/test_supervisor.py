@@ -116,3 +116,18 @@ def test_serve_refuses_an_address_another_serve_is_starting_on(
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert address in line
+
+
+def test_serve_refuses_an_internal_port_that_is_served(url: str) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        internal = f"127.0.0.1:{other.getsockname()[1]}"
+        process = Serve(url, "127.0.0.1:0", "--workers", "2", internal_listen=internal)
+        try:
+            code = process.wait(timeout=30)
+        finally:
+            process.kill()
+    assert code == 2
+    (line,) = "".join(process.lines).splitlines()
+    assert internal in line

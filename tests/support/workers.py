@@ -88,13 +88,14 @@ LISTENING = re.compile(r"\[(\d+)\] INFO .*listening on [\d.]+:(\d+)")
 class Serve:
     """`aspel-licensing-server --listen LISTEN serve ...` with its log collected."""
 
-    def __init__(self, url: str, listen: str, *serve_args: str) -> None:
+    def __init__(self, url: str, listen: str, *serve_args: str, internal_listen: str = "") -> None:
         self.lines: list[str] = []
+        internal = {"ASPEL_LICENSING_INTERNAL_LISTEN": internal_listen} if internal_listen else {}
         self.process = subprocess.Popen(
             [*SERVER, "--database", url, "--listen", listen, "serve", *serve_args],
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **internal},
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
