@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import dataclasses
 import errno
+import hashlib
 import logging
 import os
 import pathlib
@@ -284,13 +285,18 @@ def _address_lock(listen: str) -> socket.socket | None:
     directory both servers see: systemd's PrivateTmp hides /tmp). Its namespace
     is the network namespace, the same one ports live in, so containers with
     their own network may each serve the same port. Forked workers inherit it:
-    it is held while any process of this serve still serves. Linux only;
-    elsewhere only the probe guards the address."""
+    it is held while any process of this serve still serves. (An exclusive
+    listening guard on the port itself cannot work: it would refuse the
+    workers' own SO_REUSEPORT sockets.) Linux only; elsewhere only the probe
+    guards the address."""
     if not sys.platform.startswith("linux"):
         return None
+    name = f"aspel-licensing-server {listen}"
+    if len(name) > 100:  # abstract names end at 107 bytes; a long host name is hashed
+        name = "aspel-licensing-server " + hashlib.sha256(listen.encode()).hexdigest()
     lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        lock.bind(f"\0aspel-licensing-server {listen}")
+        lock.bind("\0" + name)
     except OSError as exc:
         lock.close()
         if exc.errno == errno.EADDRINUSE:
@@ -298,7 +304,9 @@ def _address_lock(listen: str) -> socket.socket | None:
                 f"{listen} ya lo atiende otro `aspel-licensing-server serve` "
                 "(o está arrancando); no se inicia"
             ) from None
-        raise
+        # A sandbox without Unix sockets must not stop the server: the probe remains.
+        log.warning("no start lock for %s (%s): only the probe guards it", listen, exc)
+        return None
     return lock
 
 
@@ -345,13 +353,15 @@ def _follow_supervisor(supervisor: int) -> bool:
     On Linux the kernel sends SIGTERM at once (PR_SET_PDEATHSIG; it fires when
     the forking *thread* ends, and the supervisor forks from its main thread,
     which lives as long as it does). A watchdog thread polling getppid() every
-    second is the portable fallback, and covers a prctl that is refused."""
+    second is the portable fallback, and covers a prctl that is refused; where
+    prctl worked it finds the drain under way, and its SIGTERM only asks again."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     # The supervisor may have died before prctl: then no signal ever comes.
     if os.getppid() != supervisor:
+        log.warning("supervisor %d is gone before worker %d served", supervisor, os.getpid())
         return False
 
     def watch() -> None:
@@ -371,8 +381,10 @@ def serve_workers(settings: Settings, workers: int) -> int:
     drains its calls; a worker whose supervisor dies drains and exits too.
     Returns the first non-zero worker exit status, or 0.
 
-    Raises AddressInUse, before serving anything, when the address (or the
-    internal one) is already served, by one process or by workers."""
+    Raises AddressInUse (a CannotListen), before serving anything, when the
+    address or the internal one is already served, by one process, by workers
+    (even orphaned ones) or by another program, or is being claimed by another
+    `serve` starting at the same moment."""
     with contextlib.ExitStack() as held:
         for address in filter(None, [settings.listen, settings.internal_listen]):
             held.enter_context(exclusive_address(address))
