@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
+import errno
+import hashlib
 import logging
 import os
 import pathlib
 import signal
 import socket
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass
@@ -233,29 +238,163 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     log.info("stopped")
 
 
+# --- one serve per address, workers that follow their supervisor ---------------
+
+
+class CannotListen(RuntimeError):
+    """`serve` cannot have its address; the message is one line for the operator."""
+
+
+class AddressInUse(CannotListen):
+    """Another process (a server, its workers, or any program) holds the address."""
+
+
+def _host_port(listen: str) -> tuple[str, int, socket.AddressFamily]:
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    return host, int(port), socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def _probe(listen: str) -> None:
+    """Raises AddressInUse when anything listens on the address.
+
+    Bound WITHOUT SO_REUSEPORT, so a listener of ours sharing the port with
+    SO_REUSEPORT conflicts as well as anyone else's; WITH SO_REUSEADDR, so the
+    TIME_WAIT connections a stopped server leaves behind do not (Linux refuses
+    it only beside a listening socket)."""
+    host, port, family = _host_port(listen)
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise AddressInUse(
+                    f"{listen} ya está en uso: otro servidor o programa escucha ahí; no se inicia"
+                ) from None
+            raise CannotListen(f"no se puede escuchar en {listen}: {exc.strerror}") from None
+
+
+def _address_lock(listen: str) -> socket.socket | None:
+    """Closes the race of two `serve` starting at once on one address, which
+    would both pass the probe and then share the port through SO_REUSEPORT.
+
+    The lock is an abstract Unix socket named after the address: the kernel
+    frees the name when the last process holding it dies, even by SIGKILL, so
+    no stale lock survives a crash (a lock file would, or needs flock and a
+    directory both servers see: systemd's PrivateTmp hides /tmp). Its namespace
+    is the network namespace, the same one ports live in, so containers with
+    their own network may each serve the same port. Forked workers inherit it:
+    it is held while any process of this serve still serves. (An exclusive
+    listening guard on the port itself cannot work: it would refuse the
+    workers' own SO_REUSEPORT sockets.) Linux only; elsewhere only the probe
+    guards the address."""
+    if not sys.platform.startswith("linux"):
+        return None
+    name = f"aspel-licensing-server {listen}"
+    if len(name) > 100:  # abstract names end at 107 bytes; a long host name is hashed
+        name = "aspel-licensing-server " + hashlib.sha256(listen.encode()).hexdigest()
+    lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        lock.bind("\0" + name)
+    except OSError as exc:
+        lock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUse(
+                f"{listen} ya lo atiende otro `aspel-licensing-server serve` "
+                "(o está arrancando); no se inicia"
+            ) from None
+        # A sandbox without Unix sockets must not stop the server: the probe remains.
+        log.warning("no start lock for %s (%s): only the probe guards it", listen, exc)
+        return None
+    return lock
+
+
+@contextlib.contextmanager
+def exclusive_address(listen: str) -> Iterator[None]:
+    """Holds `listen` for this process (and the workers it forks) or raises
+    AddressInUse. Port 0 needs no guard: the kernel hands out a port that
+    nobody holds."""
+    if _host_port(listen)[1] == 0:
+        yield
+        return
+    lock = _address_lock(listen)
+    try:
+        _probe(listen)
+        yield
+    finally:
+        if lock is not None:
+            lock.close()
+
+
 @contextlib.contextmanager
 def _reserved_port(listen: str) -> Iterator[tuple[str, int]]:
     """Binds the address with SO_REUSEPORT and holds it while workers start, so
     that port 0 resolves to one port that every worker then shares."""
-    host, _, port = listen.rpartition(":")
-    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    host, port, family = _host_port(listen)
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
-        sock.bind((host.strip("[]"), int(port)))
-        yield host, int(sock.getsockname()[1])
+        sock.bind((host, port))
+        yield listen.rpartition(":")[0], int(sock.getsockname()[1])
     finally:
         sock.close()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _follow_supervisor(supervisor: int) -> bool:
+    """In a worker right after fork: arranges that the worker drains and exits
+    (as on SIGTERM) when its supervisor dies, so a SIGKILLed supervisor leaves
+    no orphan serving the port beside the next one. False when the supervisor
+    is already gone.
+
+    On Linux the kernel sends SIGTERM at once (PR_SET_PDEATHSIG; it fires when
+    the forking *thread* ends, and the supervisor forks from its main thread,
+    which lives as long as it does). A watchdog thread polling getppid() every
+    second is the portable fallback, and covers a prctl that is refused; where
+    prctl worked it finds the drain under way, and its SIGTERM only asks again."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    # The supervisor may have died before prctl: then no signal ever comes.
+    if os.getppid() != supervisor:
+        log.warning("supervisor %d is gone before worker %d served", supervisor, os.getpid())
+        return False
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(1.0)
+        log.warning("supervisor %d is gone", supervisor)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
+    return True
 
 
 def serve_workers(settings: Settings, workers: int) -> int:
     """Runs `workers` server processes on one port (SO_REUSEPORT), as in grpc's
     multiprocessing example: forked before any gRPC object exists, since gRPC's
     threads do not survive a fork. SIGTERM is passed on to every worker, each
-    drains its calls; returns the first non-zero worker exit status, or 0."""
-    if workers <= 1:
-        serve(settings)
-        return 0
+    drains its calls; a worker whose supervisor dies drains and exits too.
+    Returns the first non-zero worker exit status, or 0.
+
+    Raises AddressInUse (a CannotListen), before serving anything, when the
+    address or the internal one is already served, by one process, by workers
+    (even orphaned ones) or by another program, or is being claimed by another
+    `serve` starting at the same moment."""
+    with contextlib.ExitStack() as held:
+        for address in filter(None, [settings.listen, settings.internal_listen]):
+            held.enter_context(exclusive_address(address))
+        if workers <= 1:
+            serve(settings)
+            return 0
+        return _supervise(settings, workers)
+
+
+def _supervise(settings: Settings, workers: int) -> int:
     with _reserved_port(settings.listen) as (host, port):
         # The cores are shared by the workers: so is the argon2 budget, or N
         # workers would run N times as many hashes as there are cores.
@@ -263,13 +402,15 @@ def serve_workers(settings: Settings, workers: int) -> int:
         shared = dataclasses.replace(
             settings, listen=f"{host}:{port}", max_concurrent_hashes=hashes
         )
+        supervisor = os.getpid()
         children: list[int] = []
         for _ in range(workers):
             pid = os.fork()
             if pid == 0:  # the worker
                 code = 0
                 try:
-                    serve(shared, reuse_port=True)
+                    if _follow_supervisor(supervisor):
+                        serve(shared, reuse_port=True)
                 except BaseException:
                     log.exception("worker %d failed", os.getpid())
                     code = 1

@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "keys":
         return run_keys(args, settings)
     if args.command == "serve":
-        from .app import SchemaNotCurrent, build_services, serve_workers
+        from .app import CannotListen, SchemaNotCurrent, build_services, serve_workers
         from .domain.signing import KeyFileError
         from .mail.transports import InvalidMailUrl, from_url
 
@@ -247,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
             if settings.mail_worker:
                 from_url(settings.smtp_url)
             return serve_workers(settings, workers)
-        except (SchemaNotCurrent, KeyFileError, InvalidMailUrl) as exc:
+        except (SchemaNotCurrent, KeyFileError, InvalidMailUrl, CannotListen) as exc:
+            # One line and status 2, no traceback: e.g. a second `serve` on a
+            # port that one is already serving (CannotListen, before any fork).
             print(exc, file=sys.stderr)
             return 2
     if args.command == "mailer":
