@@ -17,6 +17,9 @@ from .base import DEFAULT_DEADLINE, BaseClient, RetryPolicy, new_request_id
 from .errors import LicensingError, from_grpc_error
 from .licensing import LicensingClient
 
+#: The version of this package, also in the user agent of its programs.
+__version__ = "0.1.0"
+
 __all__ = [
     "DEFAULT_DEADLINE",
     "ActivationClient",
@@ -25,6 +28,7 @@ __all__ = [
     "LicensingClient",
     "LicensingError",
     "RetryPolicy",
+    "__version__",
     "from_grpc_error",
     "new_request_id",
 ]

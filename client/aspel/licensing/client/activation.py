@@ -51,9 +51,15 @@ class ActivationClient(BaseClient):
         channel: grpc.Channel | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
+        user_agent: str | None = None,
     ) -> None:
         super().__init__(
-            target, deadline=deadline, channel=channel, credentials=credentials, retry=retry
+            target,
+            deadline=deadline,
+            channel=channel,
+            credentials=credentials,
+            retry=retry,
+            user_agent=user_agent,
         )
         self._stub = pb_grpc.ActivationServiceStub(self.channel)
 
