@@ -191,7 +191,7 @@ def test_deactivate_frees_the_machine_and_the_licence_stops_validating(
 
     assert result.code == 0, result.err
     assert "desactivado" in result.out
-    assert again.code == 1 and "ACTIVATION_NOT_FOUND" in again.err
+    assert again.code == 69 and "ACTIVATION_NOT_FOUND" in again.err  # 64 + NOT_FOUND
 
 
 def test_a_wrong_razon_social_is_reported_with_its_reason(
@@ -210,7 +210,7 @@ def test_a_wrong_razon_social_is_reported_with_its_reason(
         str(tmp_path / "x.lic"),
     )
 
-    assert result.code == 1
+    assert result.code == 71  # 64 + PERMISSION_DENIED
     assert "RAZON_SOCIAL_MISMATCH" in result.err
     assert sae.razon_social not in result.err
     assert not (tmp_path / "x.lic").exists()

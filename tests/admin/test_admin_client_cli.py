@@ -117,16 +117,16 @@ def test_without_a_key_the_cli_says_how_to_get_one(run: Any) -> None:
 
 def test_a_key_without_the_scope_is_told_which_scope_it_needs(run: Any) -> None:
     code, _, err = run("publish-release", "SAE", "7.0", "--url", "https://x.mx", key="support-desk")
-    assert code == 1
+    assert code == 71  # 64 + PERMISSION_DENIED
     assert "(SCOPE_MISSING)" in err
     assert "alcance catalog" in err
 
 
 def test_server_errors_show_their_reason_and_bad_fields(run: Any) -> None:
     code, _, err = run("show-account", "nadie")
-    assert (code, "(ACCOUNT_NOT_FOUND)" in err) == (1, True)
+    assert (code, "(ACCOUNT_NOT_FOUND)" in err) == (69, True)  # 64 + NOT_FOUND
     code, _, err = run("publish-release", "SAE", "7.0", "--url", "http://inseguro.mx")
-    assert code == 1
+    assert code == 67  # 64 + INVALID_ARGUMENT
     assert "(INVALID_ARGUMENT)" in err and "download_url" in err
 
 
