@@ -14,10 +14,12 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
 
 from aspel.licensing.client import __version__, cli
 from aspel.licensing.client.cli import common, portal
 from aspel.licensing.client.cli.spanish import SpanishArgumentParser
+from aspel.licensing.client.errors import UnavailableError
 from aspel.licensing.server.app import create_server
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain import serials
@@ -244,3 +246,12 @@ def test_a_client_certificate_needs_its_key(
     result = run("--tls-cert", str(tmp_path / "c.pem"), "subscriptions")
     assert result.code == 2
     assert "--tls-cert y --tls-key van juntos" in result.err
+
+
+def test_an_error_with_request_info_shows_the_reference_for_support() -> None:
+    error = UnavailableError(
+        "Intenta en un momento.",
+        reason="SERVER_BUSY",
+        request_info=error_details_pb2.RequestInfo(request_id="req-7f3a"),
+    )
+    assert "Referencia para soporte: req-7f3a" in common.describe_error(error, "x:1")

@@ -134,7 +134,7 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="imprime JSON para programas (llaves estables, fechas ISO 8601)",
+        help="imprime JSON para programas (campos estables, fechas ISO 8601)",
     )
 
 
@@ -240,6 +240,9 @@ def describe_error(error: LicensingError, server: str) -> list[str]:
         text = template.format(server=server) if template else error.message
         lines = [f"Error: {text} ({error.code.name})"]
     lines.extend(_violation_line(v) for v in error.field_violations)
+    if error.request_info is not None and error.request_info.request_id:
+        # What support needs to find this call in the server's logs.
+        lines.append(f"Referencia para soporte: {error.request_info.request_id}")
     return lines
 
 
