@@ -2,13 +2,16 @@
 
 - `LicensingClient` (`licensing`): the customer portal service.
 - `ActivationClient` (`activation`): installers' activation, validation and
-  deactivation; `license_verification` checks a signed licence offline.
+  deactivation; `license_verification` checks a signed licence offline;
+  `license_armor` reads and writes a licence file's forms (binary, ASCII
+  armor for tickets, JSON).
 - `AdminClient` (`admin`): AdminService, for internal services (`admin_cli`:
   the `aspel-licensing-admin` command).
 - `errors`: `LicensingError` and one subclass per gRPC status, with `reason`.
 - `base`: `BaseClient`, deadlines and safe retries, for every client class.
 - `session_file`: the CLI's saved login (0600).
-- `cli`: the `aspel-licensing` command.
+- `cli`: the `aspel-licensing` command (and what `admin_cli` shares with it:
+  exit codes, TLS flags, --json, argparse in Spanish).
 """
 
 from .activation import ActivationClient

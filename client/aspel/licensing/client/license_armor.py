@@ -65,8 +65,10 @@ def dearmor(text: str) -> bytes:
 def form_of(data: bytes) -> str:
     """Which form the contents of a licence file are in (BINARY, ARMORED or JSON).
 
-    Unambiguous: a serialized SignedLicense starts with a field tag (0x0a, 0x12,
-    0x1a), never with "-" or "{" or white space.
+    Armored text may come with other text around it (a pasted ticket), so the
+    BEGIN line anywhere means ARMORED; a binary licence would have to carry
+    that line inside one of its fields. A serialized SignedLicense starts with
+    a field tag (0x0a, 0x12, 0x1a), never with "{" or white space.
     """
     head = data.lstrip()[:1]
     if BEGIN.encode("ascii") in data:

@@ -22,7 +22,8 @@ UNAUTHENTICATED, 69 NOT_FOUND, ...), the same as `aspel-licensing-admin`.
 User-facing text is es-MX, argparse's own included (`spanish`).
 
 To add commands (for example `installer.py`: activate / validate /
-deactivate / verify, or `password.py`: forgot-password / reset-password),
+deactivate / verify / inspect / armor, or `password.py`: forgot-password /
+reset-password),
 write the module next to `portal.py` and append it to `COMMAND_MODULES`.
 """
 
