@@ -387,6 +387,30 @@ def test_verify_json_says_what_was_verified(
     assert dt.datetime.fromisoformat(verified["expire_time"]).tzinfo is not None
 
 
+def test_verify_json_of_a_licence_for_another_machine_says_why(
+    run: Run, licence: str, keys_file: pathlib.Path
+) -> None:
+    result = run(
+        "verify",
+        licence,
+        "--pinned-keys",
+        str(keys_file),
+        "--product",
+        "SAE",
+        "--version",
+        "7.0",
+        "--fingerprint",
+        "m1-another-machine",
+        "--json",
+    )
+
+    verdict = json.loads(result.out)
+    assert result.code == 1
+    assert (verdict["valid"], verdict["reason"]) == (False, "FINGERPRINT_MISMATCH")
+    assert verdict["message"]
+    assert "FINGERPRINT_MISMATCH" in result.err
+
+
 def test_activating_an_unknown_serial_exits_69(run: Run, tmp_path: pathlib.Path) -> None:
     result = run(
         "activate",

@@ -330,14 +330,20 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
     assert pinned is not None
     fingerprint = args.fingerprint or machine_fingerprint()
     signed = _load(pathlib.Path(args.license_file))
-    verified = _verify(
-        signed,
-        pinned,
-        args.product,
-        args.version,
-        fingerprint,
-        trusted_time=TrustedTime(trusted_time_path()),
-    )
+    try:
+        verified = verify_license(
+            signed,
+            pinned_keys=pinned,
+            product_code=args.product,
+            version=args.version,
+            machine_fingerprint=fingerprint,
+            trusted_time=TrustedTime(trusted_time_path()),
+        )
+    except LicenseVerificationError as exc:
+        if args.json:
+            # Scripts get the verdict on stdout too; the exit code is the same.
+            write_json(ctx.out, {"valid": False, "reason": exc.reason, "message": exc.message_es})
+        raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None
     if args.json:
         write_json(ctx.out, {"valid": True, **_verified_json(verified)})
         return 0
