@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import pathlib
 from typing import Any
 
 import pytest
 
-from aspel.licensing.client import AdminClient
+from aspel.licensing.client import AdminClient, admin_cli
 from aspel.licensing.client.admin_cli import main
 from aspel.licensing.client.errors import NotFoundError, PermissionDeniedError
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
-from aspel.licensing.v1 import subscription_pb2
+from aspel.licensing.v1 import activation_pb2, audit_event_pb2, subscription_pb2
 
 from .conftest import Admin
 
@@ -117,16 +119,16 @@ def test_without_a_key_the_cli_says_how_to_get_one(run: Any) -> None:
 
 def test_a_key_without_the_scope_is_told_which_scope_it_needs(run: Any) -> None:
     code, _, err = run("publish-release", "SAE", "7.0", "--url", "https://x.mx", key="support-desk")
-    assert code == 1
+    assert code == 71  # 64 + PERMISSION_DENIED
     assert "(SCOPE_MISSING)" in err
     assert "alcance catalog" in err
 
 
 def test_server_errors_show_their_reason_and_bad_fields(run: Any) -> None:
     code, _, err = run("show-account", "nadie")
-    assert (code, "(ACCOUNT_NOT_FOUND)" in err) == (1, True)
+    assert (code, "(ACCOUNT_NOT_FOUND)" in err) == (69, True)  # 64 + NOT_FOUND
     code, _, err = run("publish-release", "SAE", "7.0", "--url", "http://inseguro.mx")
-    assert code == 1
+    assert code == 67  # 64 + INVALID_ARGUMENT
     assert "(INVALID_ARGUMENT)" in err and "download_url" in err
 
 
@@ -165,3 +167,122 @@ def test_the_admin_client_raises_typed_errors_and_pages_through_events(
         with pytest.raises(PermissionDeniedError) as denied:
             a.lookup_serial(sold.serial_number)
         assert (denied.value.reason, denied.value.metadata["scope"]) == ("SCOPE_MISSING", "support")
+
+
+# --- for scripts: --json, exit codes, Spanish usage, tables ------------------------------
+
+
+@pytest.fixture
+def sold(run: Any) -> dict[str, str]:
+    """A customer with one SAE 7.0 serial, made with the CLI; its account id and serial."""
+    assert run("publish-release", "SAE", "7.0", "--url", "https://www.aspel.com.mx/d")[0] == 0
+    code, out, err = run(
+        "create-account", "ferreteria", "--email", "f@example.com", "--razon-social", "Ferretería"
+    )
+    assert code == 0, err
+    account_id = _value(out, "Cuenta").split("(")[1].rstrip(")")
+    code, out, err = run(
+        "create-subscription", account_id, "SAE", "7.0", "--users", "1", "--modality", "licencia"
+    )
+    assert code == 0, err
+    return {"account_id": account_id, "serial": _value(out, "Número de serie")}
+
+
+def test_lookup_json_is_the_whole_lookup(run: Any, sold: dict[str, str]) -> None:
+    code, out, err = run("lookup", sold["serial"], "--json", key="support-desk")
+
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["subscription"]["serial_number"] == sold["serial"]
+    assert found["subscription"]["modality"] == "MODALITY_PERPETUAL_LICENSE"
+    assert found["subscription"]["next_payment_date"] is None
+    assert found["account"]["account_id"] == sold["account_id"]
+    assert found["activations"] == []
+    kinds = [e["kind"] for e in found["recent_events"]]
+    assert "subscription.created" in kinds
+    for event in found["recent_events"]:
+        assert dt.datetime.fromisoformat(event["event_time"]).tzinfo is not None
+
+
+def test_show_account_and_events_json(run: Any, sold: dict[str, str]) -> None:
+    code, out, err = run("show-account", "ferreteria", "--json", key="support-desk")
+    assert code == 0, err
+    account = json.loads(out)
+    assert account["account"]["username"] == "ferreteria"
+    assert [s["serial_number"] for s in account["subscriptions"]] == [sold["serial"]]
+
+    code, out, err = run("events", "--serial", sold["serial"], "--json", key="support-desk")
+    assert code == 0, err
+    events = json.loads(out)["audit_events"]
+    assert [e["kind"] for e in events] == ["subscription.created"]
+    assert events[0]["details"]["product_code"] == "SAE"
+
+
+def test_a_bad_service_key_exits_80(
+    empty_server: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ASPEL_LICENSING_ADMIN_KEY", "alsvc_not-a-real-key")
+
+    code = main(["--server", empty_server.address, "lookup", "ABCDE-12345-FGH7K"])
+
+    assert code == 80  # 64 + UNAUTHENTICATED
+    assert "(SERVICE_KEY_INVALID)" in capsys.readouterr().err
+
+
+def test_a_usage_error_exits_2_in_spanish(run: Any) -> None:
+    code, out, err = run("suspend", "ABCDE-12345-FGH7K")
+
+    assert code == 2
+    assert out == ""
+    assert err.startswith("uso: aspel-licensing-admin suspend")
+    assert "error: faltan argumentos obligatorios: --reason" in err
+
+
+def test_help_documents_the_same_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    from aspel.licensing.client import cli
+
+    assert main(["--help"]) == 0
+    admin_help = capsys.readouterr().out
+    assert cli.main(["--help"]) == 0
+    customer_help = capsys.readouterr().out
+
+    section = admin_help[admin_help.index("códigos de salida:") :]
+    assert section in customer_help
+    assert "80 UNAUTHENTICATED" in section and "muestra esta ayuda y termina" in admin_help
+
+
+def test_admin_tables_fit_100_columns_with_the_longest_values() -> None:
+    event = audit_event_pb2.AuditEvent(
+        kind="password_reset.requested",
+        actor="user:" + "u" * 40,
+        peer="ipv6:[2001:db8:85a3:1234:5678:8a2e:370:7334]:51234",
+        serial_number="ABCDE-12345-FGH7K",
+        details={"terms_id": "tmpl_" + "a" * 32, "reason": "Falta de pago " * 6},
+    )
+    event.event_time.FromDatetime(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC))
+    activation = activation_pb2.Activation(
+        activation_id="act_" + "b" * 26,
+        hostname="CONTABILIDAD-PISO-3-" + "X" * 40,
+        machine_fingerprint="m1-" + "c" * 40,
+        product_code="FACTURE",
+        version="10.0",
+    )
+    activation.create_time.FromDatetime(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC))
+    activation.deactivate_time.CopyFrom(activation.create_time)
+    serial = subscription_pb2.Subscription(
+        serial_number="ABCDE-12345-FGH7K",
+        product_name="Aspel FACTURE",
+        version="10.0",
+        users=250,
+        installations_allowed=99,
+        state=subscription_pb2.SUBSCRIPTION_STATE_SUPERSEDED,
+    )
+    tables = {
+        "events": admin_cli.event_lines([event]),
+        "activations": admin_cli.activation_table([activation]),
+        "serials": admin_cli.serial_table([serial]),
+    }
+    for name, lines in tables.items():
+        assert max(len(line) for line in lines) <= 100, name
+        assert any("ABCDE-12345-FGH7K" in line for line in lines) or name == "activations"
+    assert any(activation.activation_id in line for line in tables["activations"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 import pytest
 from google.protobuf import any_pb2
@@ -116,3 +118,35 @@ def test_every_status_code_has_its_own_class(code: grpc.StatusCode) -> None:
 def test_str_names_code_and_reason() -> None:
     error = errors.NotFoundError("No encontramos el número de serie.", reason="SERIAL_NOT_FOUND")
     assert str(error) == "NOT_FOUND SERIAL_NOT_FOUND: No encontramos el número de serie."
+
+
+def test_retry_info_request_info_and_every_other_detail_are_kept() -> None:
+    retry = error_details_pb2.RetryInfo()
+    retry.retry_delay.FromMilliseconds(1500)
+    request = error_details_pb2.RequestInfo(request_id="req-42", serving_data="worker-3")
+    help_link = error_details_pb2.Help(
+        links=[error_details_pb2.Help.Link(description="Estado", url="https://status.example")]
+    )
+    unknown = any_pb2.Any(type_url="type.example.com/not.Known", value=b"\x08\x01")
+    status = status_pb2.Status(
+        code=code_pb2.UNAVAILABLE,
+        message="Busy.",
+        details=[
+            *packed(error_details_pb2.ErrorInfo(reason="SERVER_BUSY"), retry, request, help_link),
+            unknown,
+        ],
+    )
+    error = errors.from_grpc_error(call_with_status(grpc.StatusCode.UNAVAILABLE, status))
+
+    assert error.reason == "SERVER_BUSY"
+    assert error.retry_delay == dt.timedelta(seconds=1.5)
+    assert error.request_info == request
+    assert error.details[1:] == [retry, request, help_link, unknown]
+
+
+def test_without_retry_info_there_is_no_retry_delay() -> None:
+    status = status_pb2.Status(
+        code=code_pb2.UNAVAILABLE, details=packed(error_details_pb2.ErrorInfo(reason="X"))
+    )
+    error = errors.from_grpc_error(call_with_status(grpc.StatusCode.UNAVAILABLE, status))
+    assert error.retry_delay is None and error.request_info is None

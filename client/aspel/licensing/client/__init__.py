@@ -2,13 +2,16 @@
 
 - `LicensingClient` (`licensing`): the customer portal service.
 - `ActivationClient` (`activation`): installers' activation, validation and
-  deactivation; `license_verification` checks a signed licence offline.
+  deactivation; `license_verification` checks a signed licence offline;
+  `license_armor` reads and writes a licence file's forms (binary, ASCII
+  armor for tickets, JSON).
 - `AdminClient` (`admin`): AdminService, for internal services (`admin_cli`:
   the `aspel-licensing-admin` command).
 - `errors`: `LicensingError` and one subclass per gRPC status, with `reason`.
 - `base`: `BaseClient`, deadlines and safe retries, for every client class.
 - `session_file`: the CLI's saved login (0600).
-- `cli`: the `aspel-licensing` command.
+- `cli`: the `aspel-licensing` command (and what `admin_cli` shares with it:
+  exit codes, TLS flags, --json, argparse in Spanish).
 """
 
 from .activation import ActivationClient
@@ -16,6 +19,9 @@ from .admin import AdminClient
 from .base import DEFAULT_DEADLINE, BaseClient, RetryPolicy, new_request_id
 from .errors import LicensingError, from_grpc_error
 from .licensing import LicensingClient
+
+#: The version of this package, also in the user agent of its programs.
+__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -25,6 +31,7 @@ __all__ = [
     "LicensingClient",
     "LicensingError",
     "RetryPolicy",
+    "__version__",
     "from_grpc_error",
     "new_request_id",
 ]

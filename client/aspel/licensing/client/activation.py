@@ -35,6 +35,7 @@ from aspel.licensing.v1 import activation_service_pb2 as pb
 from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 
 from .base import DEFAULT_DEADLINE, DEFAULT_RETRY, BaseClient, RetryPolicy, new_request_id
+from .license_armor import BINARY, encode
 
 _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 _FINGERPRINT_CONTEXT = b"aspel-licensing machine fingerprint v1\0"
@@ -51,9 +52,15 @@ class ActivationClient(BaseClient):
         channel: grpc.Channel | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
+        user_agent: str | None = None,
     ) -> None:
         super().__init__(
-            target, deadline=deadline, channel=channel, credentials=credentials, retry=retry
+            target,
+            deadline=deadline,
+            channel=channel,
+            credentials=credentials,
+            retry=retry,
+            user_agent=user_agent,
         )
         self._stub = pb_grpc.ActivationServiceStub(self.channel)
 
@@ -182,14 +189,17 @@ def machine_fingerprint(machine_id: str | None = None) -> str:
 # --- licence files -----------------------------------------------------------------
 
 
-def save_license(path: str | os.PathLike[str], signed: activation_pb2.SignedLicense) -> None:
-    """Writes a licence file (the serialized SignedLicense) atomically."""
+def save_license(
+    path: str | os.PathLike[str], signed: activation_pb2.SignedLicense, *, form: str = BINARY
+) -> None:
+    """Writes a licence file atomically: the serialized SignedLicense, or its
+    ASCII-armored or JSON form (`license_armor`)."""
     target = pathlib.Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(signed.SerializeToString())
+            out.write(encode(signed, form))
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
@@ -199,6 +209,7 @@ def save_license(path: str | os.PathLike[str], signed: activation_pb2.SignedLice
 
 
 def read_license_file(path: str | os.PathLike[str]) -> bytes:
+    """The file's contents, in any form; `parse_signed_license` reads them all."""
     return pathlib.Path(path).read_bytes()
 
 

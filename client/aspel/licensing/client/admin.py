@@ -59,6 +59,7 @@ class AdminClient(BaseClient):
         channel: grpc.Channel | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
+        user_agent: str | None = None,
     ) -> None:
         super().__init__(
             target,
@@ -67,6 +68,7 @@ class AdminClient(BaseClient):
             channel=channel,
             credentials=credentials,
             retry=retry,
+            user_agent=user_agent,
         )
         self._stub = pb_grpc.AdminServiceStub(self.channel)
 

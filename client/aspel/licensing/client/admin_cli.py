@@ -6,7 +6,10 @@ billing, catalog and support staff.
 
 The service key is read only from the environment (a flag would show in the
 process list). Output is es-MX, meant to be read by a person on the phone with
-a customer. Exit codes: 0 ok, 1 failure, 2 bad usage.
+a customer; the read commands (show-account, lookup, events) take --json for
+programs. Exit codes, the same as `aspel-licensing` (`cli.common`): 0 ok, 1 a
+local failure, 2 bad usage, 64 + the gRPC status code of a failed call (80
+UNAUTHENTICATED, 71 PERMISSION_DENIED, 69 NOT_FOUND, ...).
 """
 
 from __future__ import annotations
@@ -25,17 +28,27 @@ import grpc
 from aspel.licensing.v1 import account_pb2, activation_pb2, audit_event_pb2, subscription_pb2
 
 from .admin import ADMIN_KEY_ENV, AdminClient
-from .base import DEFAULT_DEADLINE
+from .base import DEFAULT_DEADLINE, user_agent
+from .cli import seconds
 from .cli.common import (
     DEFAULT_SERVER,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
     NO_VALUE,
     SERVER_ENV,
     CliError,
+    add_json_flag,
+    add_tls_arguments,
+    channel_credentials,
     describe_error,
+    exit_code_for,
+    exit_codes_help,
     format_date,
     format_local_time,
     format_table,
 )
+from .cli.json_output import message_to_json, write_json
+from .cli.spanish import SpanishArgumentParser
 from .convert import time_of
 from .errors import LicensingError
 
@@ -107,7 +120,11 @@ class Context:
                 "create)."
             )
         return AdminClient(
-            self.server, service_key=key, deadline=self.deadline, credentials=self.credentials
+            self.server,
+            service_key=key,
+            deadline=self.deadline,
+            credentials=self.credentials,
+            user_agent=user_agent(PROGRAM),
         )
 
     def print(self, *lines: str) -> None:
@@ -142,10 +159,11 @@ def _event_time(event: audit_event_pb2.AuditEvent) -> str:
 
 
 def event_lines(events: Sequence[audit_event_pb2.AuditEvent]) -> list[str]:
+    """The events as a table; each one's details on an indented line under it."""
     if not events:
         return ["(sin eventos)"]
     return format_table(
-        ("Fecha", "Evento", "Quién", "Desde", "No. serie", "Detalle"),
+        ("Fecha", "Evento", "Quién", "Desde", "No. serie"),
         [
             (
                 _event_time(e),
@@ -153,10 +171,11 @@ def event_lines(events: Sequence[audit_event_pb2.AuditEvent]) -> list[str]:
                 e.actor,
                 _peer_host(e.peer),
                 e.serial_number or NO_VALUE,
-                _details(e),
             )
             for e in events
         ],
+        keep={4},
+        notes=[_details(e) for e in events],
     )
 
 
@@ -230,6 +249,7 @@ def activation_table(activations: Sequence[activation_pb2.Activation]) -> list[s
             )
             for a in activations
         ],
+        keep={5},
     )
 
 
@@ -250,6 +270,7 @@ def serial_table(subscriptions: Sequence[subscription_pb2.Subscription]) -> list
             )
             for s in subscriptions
         ],
+        keep={0},
     )
 
 
@@ -281,6 +302,9 @@ def run_create_account(args: argparse.Namespace, ctx: Context) -> int:
 def run_show_account(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.client() as client:
         found = client.get_account(**_account_key(args.account))
+    if args.json:
+        write_json(ctx.out, message_to_json(found))
+        return 0
     ctx.print(*account_lines(found.account))
     if found.HasField("lock_expire_time"):
         until = time_of(found.lock_expire_time)
@@ -297,7 +321,7 @@ def run_show_account(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_update_account(args: argparse.Namespace, ctx: Context) -> int:
     if args.email is None and args.razon_social is None:
-        raise CliError("Indica --email, --razon-social o ambos.", exit_code=2)
+        raise CliError("Indica --email, --razon-social o ambos.", exit_code=EXIT_USAGE)
     with ctx.client() as client:
         account = client.update_account(
             args.account_id,
@@ -436,7 +460,7 @@ def run_reinstate(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_change_seats(args: argparse.Namespace, ctx: Context) -> int:
     if args.users is None and args.installations is None:
-        raise CliError("Indica --users, --installations o ambos.", exit_code=2)
+        raise CliError("Indica --users, --installations o ambos.", exit_code=EXIT_USAGE)
     with ctx.client() as client:
         subscription = client.change_seats(
             args.serial,
@@ -451,6 +475,9 @@ def run_change_seats(args: argparse.Namespace, ctx: Context) -> int:
 def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.client() as client:
         found = client.lookup_serial(args.serial)
+    if args.json:
+        write_json(ctx.out, message_to_json(found))
+        return 0
     ctx.print(*subscription_lines(found.subscription), "", *account_lines(found.account))
     if found.accepted_terms_id:
         ctx.print(f"Términos aceptados: {found.accepted_terms_id}")
@@ -484,6 +511,9 @@ def run_events(args: argparse.Namespace, ctx: Context) -> int:
             events.append(event)
             if len(events) >= args.limit:
                 break
+    if args.json:
+        write_json(ctx.out, {"audit_events": [message_to_json(e) for e in events]})
+        return 0
     ctx.print(*event_lines(events))
     return 0
 
@@ -525,7 +555,7 @@ def _command(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SpanishArgumentParser(
         prog=PROGRAM,
         description=(
             "Operaciones internas del servidor de licencias Aspel: cuentas, catálogo, "
@@ -539,8 +569,9 @@ def build_parser() -> argparse.ArgumentParser:
             f"  {PROGRAM} show-account demo\n"
             f"  {PROGRAM} record-payment ABCDE-12345-FGH7K --reference FAC-1001\n"
             f"  {PROGRAM} events --serial ABCDE-12345-FGH7K\n\n"
+            f"  {PROGRAM} lookup ABCDE-12345-FGH7K --json\n\n"
             f"La llave de servicio se lee de {ADMIN_KEY_ENV}; cada comando necesita\n"
-            "el alcance correspondiente (billing, catalog o support)."
+            "el alcance correspondiente (billing, catalog o support).\n\n" + exit_codes_help()
         ),
     )
     parser.add_argument(
@@ -551,13 +582,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--deadline",
         metavar="SEGUNDOS",
-        type=float,
+        type=seconds,
         default=DEFAULT_DEADLINE,
         help=f"tiempo máximo de cada operación (por omisión {DEFAULT_DEADLINE:g})",
     )
-    parser.add_argument("--tls-ca", metavar="ARCHIVO", help="CA del servidor (PEM): usa TLS")
-    parser.add_argument("--tls-cert", metavar="ARCHIVO", help="certificado de cliente (PEM)")
-    parser.add_argument("--tls-key", metavar="ARCHIVO", help="llave del certificado de cliente")
+    add_tls_arguments(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
 
     p = _command(commands, "create-account", "abre una cuenta (billing)", run_create_account)
@@ -579,6 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
         mutating=False,
     )
     p.add_argument("account", metavar="USUARIO_O_ID")
+    add_json_flag(p)
 
     p = _command(
         commands,
@@ -680,6 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
         mutating=False,
     )
     p.add_argument("serial", metavar="NO_SERIE")
+    add_json_flag(p)
 
     p = _command(
         commands,
@@ -694,32 +725,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_day, metavar="AAAA-MM-DD", help="desde ese día")
     p.add_argument("--until", type=_day, metavar="AAAA-MM-DD", help="hasta ese día, incluido")
     p.add_argument("--limit", type=_positive, default=50, help="cuántos eventos (50)")
+    add_json_flag(p)
     return parser
 
 
-def _credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | None:
-    if not (args.tls_ca or args.tls_cert or args.tls_key):
-        return None
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise CliError("--tls-cert y --tls-key van juntos.", exit_code=2)
-
-    def read(path: str | None) -> bytes | None:
-        if path is None:
-            return None
-        try:
-            return pathlib.Path(path).read_bytes()
-        except OSError as exc:
-            raise CliError(f"No se pudo leer {path} ({exc}).") from exc
-
-    return grpc.ssl_channel_credentials(
-        root_certificates=read(args.tls_ca),
-        private_key=read(args.tls_key),
-        certificate_chain=read(args.tls_cert),
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage)."""
+    """Runs the CLI; returns the exit code (module docstring)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -727,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0
     server = args.server or os.environ.get(SERVER_ENV) or DEFAULT_SERVER
     try:
-        ctx = Context(server, args.deadline, _credentials(args), sys.stdout, sys.stderr)
+        ctx = Context(server, args.deadline, channel_credentials(args), sys.stdout, sys.stderr)
         return int(args.handler(args, ctx))
     except CliError as error:
         sys.stderr.write(f"Error: {error.message}\n")
@@ -740,10 +751,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"Tu llave necesita el alcance {error.metadata.get('scope', '?')}; pide una "
                 "llave con ese alcance a quien administra el servidor.\n"
             )
-        return 1
+        return exit_code_for(error)
     except KeyboardInterrupt:
         sys.stderr.write("\nCancelado.\n")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 __all__ = ["build_parser", "main"]

@@ -28,6 +28,12 @@ What `_call` does, so the methods need not:
   caller passes `idempotent=True`. Nothing else is retried: not
   DEADLINE_EXCEEDED, not INTERNAL, not a client error. A mutating request
   should therefore always carry a `request_id` (see `new_request_id`).
+- **The server's word on waiting.** When a retryable error carries a
+  `google.rpc.RetryInfo`, the wait before the next attempt is never shorter
+  than its `retry_delay` (the jittered backoff only when it is longer). If
+  that wait does not fit in what is left of the deadline, the call gives up
+  at once with the error (its `retry_delay` tells the caller when to come
+  back) instead of sleeping past the deadline.
 - **Errors.** A failed call raises the `errors.LicensingError` subclass of its
   status code, with `reason`, es-MX `message`, `metadata` and field
   violations; never a bare `grpc.RpcError`.
@@ -53,10 +59,20 @@ from .errors import from_grpc_error
 
 #: Seconds a call may take, retries included, unless the client says otherwise.
 DEFAULT_DEADLINE = 10.0
-USER_AGENT = "aspel-licensing-client/0.1"
+#: The product part of the user agent of programs that do not name themselves.
+USER_AGENT_PRODUCT = "aspel-licensing-client"
 
 ResponseT = TypeVar("ResponseT")
 Metadata = Sequence[tuple[str, str]]
+
+
+def user_agent(product: str = USER_AGENT_PRODUCT) -> str:
+    """`product/<package version>`, sent as `grpc.primary_user_agent` (server logs
+    and proxies then tell the CLI, an installer and other programs apart)."""
+    # Imported here: the package's __init__ imports this module.
+    from . import __version__
+
+    return f"{product}/{__version__}"
 
 
 def new_request_id() -> str:
@@ -145,11 +161,18 @@ def call_with_retry(
             ):
                 raise error from rpc_error
             wait = retry.backoff(attempt, rng)
+            if error.retry_delay is not None:
+                # Never sooner than the server asked.
+                wait = max(wait, error.retry_delay.total_seconds())
             # No point waiting for a retry that would have no time left.
             if monotonic() + wait >= give_up_at:
                 raise error from rpc_error
         sleep(wait)
         attempt += 1
+
+
+def _default_user_agent() -> str:
+    return user_agent()
 
 
 class BaseClient:
@@ -158,6 +181,8 @@ class BaseClient:
     `target` is "host:port"; or pass a ready `channel` (tests, TLS set-ups,
     interceptors). `credentials` makes a TLS channel to `target`; without
     them the channel is plaintext, meant for a local or trusted network.
+    `user_agent` names the program in the channel's user agent (see
+    `user_agent()`); it applies only to a channel this client creates.
     """
 
     def __init__(
@@ -169,13 +194,14 @@ class BaseClient:
         channel: grpc.Channel | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
+        user_agent: str | None = None,
     ) -> None:
         if deadline <= 0:
             raise ValueError("deadline must be positive")
         if channel is None:
             if not target:
                 raise ValueError("give a target (host:port) or a channel")
-            options = [("grpc.primary_user_agent", USER_AGENT)]
+            options = [("grpc.primary_user_agent", user_agent or _default_user_agent())]
             channel = (
                 grpc.secure_channel(target, credentials, options=options)
                 if credentials is not None
@@ -244,4 +270,5 @@ __all__ = [
     "call_with_retry",
     "carries_request_id",
     "new_request_id",
+    "user_agent",
 ]

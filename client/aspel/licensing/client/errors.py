@@ -13,6 +13,14 @@ The error carries what the server put in its `google.rpc.Status` (AIP-193):
   to the status details when the server sent none.
 - `metadata`: the `ErrorInfo.metadata` (for example `serial_number`, `retry_time`).
 - `field_violations`: the `BadRequest` violations of an INVALID_ARGUMENT.
+- `retry_delay`: the `RetryInfo.retry_delay` (a `timedelta`), when the server
+  said how long to wait before trying again; `base.call_with_retry` never
+  retries sooner.
+- `request_info`: the `google.rpc.RequestInfo` (request id, serving data), or
+  None; quote its `request_id` when reporting a problem.
+- `details`: every detail of the status, unpacked when its type is one of
+  `google.rpc.error_details_pb2`, else the packed `Any` (as
+  `python-api-core`'s `_parse_grpc_error_details` keeps them).
 
     try:
         client.get_subscription("ABCDE-12345-FGH7K")
@@ -23,12 +31,14 @@ The error carries what the server put in its `google.rpc.Status` (AIP-193):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import grpc
-from google.protobuf.message import DecodeError
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError, Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -62,6 +72,9 @@ class LicensingError(Exception):
         metadata: Mapping[str, str] | None = None,
         field_violations: Sequence[FieldViolation] = (),
         status_message: str = "",
+        retry_delay: dt.timedelta | None = None,
+        request_info: error_details_pb2.RequestInfo | None = None,
+        details: Sequence[Message] = (),
     ) -> None:
         self.code: grpc.StatusCode = code if code is not None else self.grpc_status_code
         self.reason = reason
@@ -71,6 +84,11 @@ class LicensingError(Exception):
         self.field_violations: list[FieldViolation] = list(field_violations)
         #: The developer-facing (English) `Status.message`, for logs.
         self.status_message = status_message
+        #: How long the server asked to wait before a retry (RetryInfo), if it did.
+        self.retry_delay = retry_delay
+        self.request_info = request_info
+        #: Every detail of the status, in the server's order.
+        self.details: list[Message] = list(details)
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -189,22 +207,22 @@ def from_grpc_error(rpc_error: grpc.RpcError) -> LicensingError:
     metadata: dict[str, str] = {}
     violations: list[FieldViolation] = []
     localized: dict[str, str] = {}
-    if status is not None:
-        for item in status.details:
-            if item.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                item.Unpack(info)
-                reason, domain, metadata = info.reason, info.domain, dict(info.metadata)
-            elif item.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
-                text = error_details_pb2.LocalizedMessage()
-                item.Unpack(text)
-                localized.setdefault(text.locale, text.message)
-            elif item.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad = error_details_pb2.BadRequest()
-                item.Unpack(bad)
-                violations.extend(
-                    FieldViolation(v.field, v.description) for v in bad.field_violations
-                )
+    retry_delay: dt.timedelta | None = None
+    request_info: error_details_pb2.RequestInfo | None = None
+    unpacked = [_unpack(item) for item in status.details] if status is not None else []
+    for detail in unpacked:
+        if isinstance(detail, error_details_pb2.ErrorInfo):
+            reason, domain, metadata = detail.reason, detail.domain, dict(detail.metadata)
+        elif isinstance(detail, error_details_pb2.LocalizedMessage):
+            localized.setdefault(detail.locale, detail.message)
+        elif isinstance(detail, error_details_pb2.BadRequest):
+            violations.extend(
+                FieldViolation(v.field, v.description) for v in detail.field_violations
+            )
+        elif isinstance(detail, error_details_pb2.RetryInfo):
+            retry_delay = max(detail.retry_delay.ToTimedelta(), dt.timedelta(0))
+        elif isinstance(detail, error_details_pb2.RequestInfo):
+            request_info = detail
     message = (
         localized.get(PREFERRED_LOCALE)
         or next(iter(localized.values()), "")
@@ -219,7 +237,38 @@ def from_grpc_error(rpc_error: grpc.RpcError) -> LicensingError:
         metadata=metadata,
         field_violations=violations,
         status_message=details_text,
+        retry_delay=retry_delay,
+        request_info=request_info,
+        details=unpacked,
     )
+
+
+#: The detail types of `google.rpc.error_details_pb2` a status may carry, by full name.
+_DETAIL_TYPES: dict[str, type[Message]] = {
+    detail_type.DESCRIPTOR.full_name: detail_type
+    for detail_type in (
+        error_details_pb2.ErrorInfo,
+        error_details_pb2.RetryInfo,
+        error_details_pb2.DebugInfo,
+        error_details_pb2.QuotaFailure,
+        error_details_pb2.PreconditionFailure,
+        error_details_pb2.BadRequest,
+        error_details_pb2.RequestInfo,
+        error_details_pb2.ResourceInfo,
+        error_details_pb2.Help,
+        error_details_pb2.LocalizedMessage,
+    )
+}
+
+
+def _unpack(item: any_pb2.Any) -> Message:
+    """The detail as its own message type, or the `Any` itself when unknown."""
+    detail_type = _DETAIL_TYPES.get(item.TypeName())
+    if detail_type is not None:
+        detail = detail_type()
+        if item.Unpack(detail):
+            return detail
+    return item
 
 
 def _call_value(rpc_error: grpc.RpcError, name: str) -> object:

@@ -36,6 +36,8 @@ from google.protobuf.message import DecodeError
 
 from aspel.licensing.v1 import activation_pb2
 
+from .license_armor import LicenseFormError, license_bytes
+
 #: How far the local clock may lag the server's before it counts as set back.
 DEFAULT_CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -197,15 +199,39 @@ class VerifiedLicense:
 
 
 def parse_signed_license(data: bytes) -> activation_pb2.SignedLicense:
-    """A SignedLicense from its serialized bytes (a licence file)."""
+    """A SignedLicense from the contents of a licence file, in any of its forms
+    (binary, ASCII-armored or JSON: see `license_armor`)."""
     signed = activation_pb2.SignedLicense()
     try:
-        signed.ParseFromString(data)
-    except DecodeError:
+        signed.ParseFromString(license_bytes(data))
+    except (DecodeError, LicenseFormError):
         raise LicenseVerificationError(
             LICENSE_MALFORMED, "El archivo de licencia está dañado. Valida el sistema de nuevo."
         ) from None
     return signed
+
+
+def verify_signature(signed: activation_pb2.SignedLicense, pinned_keys: PinnedKeys) -> None:
+    """Step 1 alone: the signature is a pinned key's, over exactly the certificate.
+
+    Raises LicenseVerificationError (UNKNOWN_SIGNING_KEY, SIGNATURE_INVALID).
+    It says nothing about product, machine or dates: `verify_license` does.
+    """
+    key = pinned_keys.get(signed.key_id)
+    if key is None:
+        raise LicenseVerificationError(
+            UNKNOWN_SIGNING_KEY,
+            "La licencia está firmada con una llave que este sistema no reconoce. Actualiza "
+            "el sistema o valídalo de nuevo con Aspel.",
+        )
+    try:
+        key.verify(bytes(signed.signature), bytes(signed.certificate))
+    except InvalidSignature:
+        raise LicenseVerificationError(
+            SIGNATURE_INVALID,
+            "La firma de la licencia no es válida: el archivo se modificó o está dañado. "
+            "Valida el sistema de nuevo con Aspel.",
+        ) from None
 
 
 def verify_license(
@@ -226,21 +252,7 @@ def verify_license(
     if isinstance(signed, bytes | bytearray):
         signed = parse_signed_license(bytes(signed))
     # 1. The signature, with a pinned key, over exactly the certificate bytes.
-    key = pinned_keys.get(signed.key_id)
-    if key is None:
-        raise LicenseVerificationError(
-            UNKNOWN_SIGNING_KEY,
-            "La licencia está firmada con una llave que este sistema no reconoce. Actualiza "
-            "el sistema o valídalo de nuevo con Aspel.",
-        )
-    try:
-        key.verify(bytes(signed.signature), bytes(signed.certificate))
-    except InvalidSignature:
-        raise LicenseVerificationError(
-            SIGNATURE_INVALID,
-            "La firma de la licencia no es válida: el archivo se modificó o está dañado. "
-            "Valida el sistema de nuevo con Aspel.",
-        ) from None
+    verify_signature(signed, pinned_keys)
     # 2. Only now is the certificate worth reading.
     certificate = activation_pb2.LicenseCertificate()
     try:

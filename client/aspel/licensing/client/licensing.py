@@ -38,6 +38,7 @@ class LicensingClient(BaseClient):
         channel: grpc.Channel | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
+        user_agent: str | None = None,
     ) -> None:
         super().__init__(
             target,
@@ -46,6 +47,7 @@ class LicensingClient(BaseClient):
             channel=channel,
             credentials=credentials,
             retry=retry,
+            user_agent=user_agent,
         )
         self._stub = pb_grpc.LicensingServiceStub(self.channel)
 

@@ -1,6 +1,6 @@
 """`aspel-licensing`: the command line client of the Aspel licensing server.
 
-    aspel-licensing [--server ADDR] [--deadline SECONDS] COMMAND ...
+    aspel-licensing [--server ADDR] [--deadline SECONDS] [--tls-ca PEM ...] COMMAND ...
 
 How commands are organised: every module listed in `COMMAND_MODULES` exposes
 
@@ -16,10 +16,14 @@ clients from `ctx` (`ctx.licensing_client(...)`, or its own client class on
 `ctx.server()` / `ctx.require_session().server` with `ctx.deadline`), and
 reports a problem of its own by raising `common.CliError` with an es-MX
 message. `main` prints any `CliError` or `LicensingError` (message and reason)
-to stderr and returns 1. User-facing text is es-MX.
+to stderr and returns the exit code: 0 ok, 1 a local failure, 2 bad usage,
+64 + the gRPC status code for a failed call (`common.exit_code_for`: 80
+UNAUTHENTICATED, 69 NOT_FOUND, ...), the same as `aspel-licensing-admin`.
+User-facing text is es-MX, argparse's own included (`spanish`).
 
 To add commands (for example `installer.py`: activate / validate /
-deactivate / verify, or `password.py`: forgot-password / reset-password),
+deactivate / verify / inspect / armor, or `password.py`: forgot-password /
+reset-password),
 write the module next to `portal.py` and append it to `COMMAND_MODULES`.
 """
 
@@ -34,7 +38,21 @@ from ..base import DEFAULT_DEADLINE
 from ..errors import LicensingError
 from ..session_file import SessionFileError, delete_session
 from . import common, installer, password, portal
-from .common import DEFAULT_SERVER, PROGRAM, SERVER_ENV, CliError, Context, describe_error
+from .common import (
+    DEFAULT_SERVER,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    PROGRAM,
+    SERVER_ENV,
+    CliError,
+    Context,
+    add_tls_arguments,
+    channel_credentials,
+    describe_error,
+    exit_code_for,
+    exit_codes_help,
+)
+from .spanish import SpanishArgumentParser
 
 #: The modules whose `add_commands(subparsers)` make up the CLI, in help order.
 COMMAND_MODULES: list[ModuleType] = [
@@ -44,7 +62,8 @@ COMMAND_MODULES: list[ModuleType] = [
 ]
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
+    """The type of --deadline: a positive number of seconds."""
     try:
         value = float(text)
     except ValueError:
@@ -55,7 +74,7 @@ def _seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SpanishArgumentParser(
         prog=PROGRAM,
         description=(
             "Cliente de línea de comandos del servidor de licencias Aspel: inicia sesión en "
@@ -75,11 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
             "--product SAE --version 8.0\n"
             f"  {PROGRAM} validate NO_SERIE.lic\n"
             f"  {PROGRAM} verify NO_SERIE.lic --pinned-keys llaves.json --product SAE "
-            "--version 8.0\n\n"
+            "--version 8.0\n"
+            f"  {PROGRAM} inspect NO_SERIE.lic\n"
+            f"  {PROGRAM} subscriptions --json\n\n"
             "Las opciones generales van antes del comando. La sesión se guarda en\n"
             "~/.config/aspel-licensing/session.json (o $XDG_CONFIG_HOME, o\n"
             "$ASPEL_LICENSING_SESSION_FILE), legible solo por tu usuario.\n"
-            f"Ayuda de cada comando: {PROGRAM} COMANDO --help"
+            f"Ayuda de cada comando: {PROGRAM} COMANDO --help\n\n" + exit_codes_help()
         ),
     )
     parser.add_argument(
@@ -93,13 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--deadline",
         metavar="SEGUNDOS",
-        type=_seconds,
+        type=seconds,
         default=DEFAULT_DEADLINE,
         help=(
             "tiempo máximo de cada operación, reintentos incluidos "
             f"(por omisión {DEFAULT_DEADLINE:g})"
         ),
     )
+    add_tls_arguments(parser)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
     for module in COMMAND_MODULES:
         module.add_commands(subparsers)
@@ -107,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage)."""
+    """Runs the CLI; returns the exit code (module docstring)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -121,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         inp=sys.stdin,
     )
     try:
+        ctx.credentials = channel_credentials(args)
         return int(args.handler(args, ctx))
     except CliError as error:
         ctx.err.write(f"Error: {error.message}\n")
@@ -134,17 +157,17 @@ def main(argv: list[str] | None = None) -> int:
             # The saved token is dead: forget it so the next command says "log in".
             delete_session()
             ctx.err.write(f"Inicia sesión de nuevo con: {PROGRAM} login {session.username}\n")
-        return 1
+        return exit_code_for(error)
     except SessionFileError as error:
         ctx.err.write(f"Error: la sesión guardada no se pudo leer ({error}).\n")
-        return 1
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         ctx.err.write("\nCancelado.\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as the Python docs advise.
         _silence_stdout()
-        return 1
+        return EXIT_FAILURE
 
 
 def _silence_stdout() -> None:
@@ -155,4 +178,4 @@ def _silence_stdout() -> None:
         pass
 
 
-__all__ = ["COMMAND_MODULES", "build_parser", "common", "main"]
+__all__ = ["COMMAND_MODULES", "build_parser", "common", "main", "seconds"]

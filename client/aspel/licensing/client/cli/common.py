@@ -1,24 +1,28 @@
-"""What the command modules of the CLI share: the run context, user errors,
-the saved session and es-MX formatting.
+"""What the command modules of the CLI (and `aspel-licensing-admin`) share:
+the run context, user errors, exit codes, TLS flags, the saved session and
+es-MX formatting.
 
 A command handler has the signature `handler(args, ctx) -> int` (the exit
 code) and is attached with `parser.set_defaults(handler=...)`. It writes to
 `ctx.out` / `ctx.err`, gets clients from `ctx`, and reports a problem of its
 own by raising `CliError` with an es-MX message; `main` prints it (and any
-`LicensingError` of the client library) and exits with 1.
+`LicensingError` of the client library) and exits with `exit_code_for`.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Callable, Sequence
+import pathlib
+import textwrap
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 import grpc
 from google.type import date_pb2
 
+from ..base import user_agent
 from ..errors import FieldViolation, LicensingError
 from ..licensing import LicensingClient
 from ..session_file import Session, SessionFileError, load_session, session_path
@@ -28,7 +32,110 @@ DEFAULT_SERVER = "127.0.0.1:50051"
 PROGRAM = "aspel-licensing"
 NO_VALUE = "—"
 
+#: Lines of a table never go past this column (a terminal, a ticket, an email).
+TABLE_WIDTH = 100
+
+NOTE_INDENT = "    "
+
 Handler = Callable[[argparse.Namespace, "Context"], int]
+
+
+# --- exit codes ------------------------------------------------------------------
+
+EXIT_OK = 0
+#: A problem found here: no session, a file that cannot be read, a licence that
+#: does not verify, a question answered "no".
+EXIT_FAILURE = 1
+#: Bad options or arguments (argparse's own code).
+EXIT_USAGE = 2
+#: A failed call exits with this plus the gRPC status code's number.
+EXIT_SERVER_BASE = 64
+EXIT_INTERRUPTED = 130
+
+
+def exit_code_for(error: LicensingError) -> int:
+    """64 + the gRPC status code number: UNAUTHENTICATED (16) is 80, NOT_FOUND (5) 69."""
+    number: int = error.code.value[0]
+    return EXIT_SERVER_BASE + number
+
+
+_EXAMPLE_CODES = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.ABORTED,
+    grpc.StatusCode.INTERNAL,
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.UNAUTHENTICATED,
+)
+
+
+def exit_codes_help() -> str:
+    """The `--help` epilog section on exit codes (the same in both CLIs)."""
+    examples = [f"{EXIT_SERVER_BASE + c.value[0]} {c.name}" for c in _EXAMPLE_CODES]
+    # Never split "69 NOT_FOUND" across lines.
+    example_lines = [""]
+    for item in examples:
+        if example_lines[-1] and len(example_lines[-1]) + len(item) + 2 > 70:
+            example_lines.append("")
+        example_lines[-1] += (", " if example_lines[-1] else "") + item
+    lines = [
+        "códigos de salida:",
+        f"  {EXIT_OK}     correcto",
+        f"  {EXIT_FAILURE}     falla en este equipo (sesión, archivo, licencia que no se verifica)",
+        f"  {EXIT_USAGE}     uso incorrecto (opciones o argumentos)",
+        f"  {EXIT_SERVER_BASE}+N  el servidor respondió con el código gRPC N (o no hubo conexión):",
+        *(f"        {line}" for line in example_lines),
+        f"  {EXIT_INTERRUPTED}   cancelado con Ctrl+C",
+    ]
+    return "\n".join(lines)
+
+
+# --- TLS -------------------------------------------------------------------------
+
+
+def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
+    """--tls-ca, --tls-cert, --tls-key: TLS, and mutual TLS, to the server."""
+    parser.add_argument(
+        "--tls-ca", metavar="ARCHIVO", help="CA del servidor (PEM): la conexión usa TLS"
+    )
+    parser.add_argument(
+        "--tls-cert", metavar="ARCHIVO", help="certificado de cliente (PEM), con --tls-key"
+    )
+    parser.add_argument("--tls-key", metavar="ARCHIVO", help="llave del certificado de cliente")
+
+
+def channel_credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | None:
+    """The TLS credentials of the flags of `add_tls_arguments`; None for plaintext."""
+    if not (args.tls_ca or args.tls_cert or args.tls_key):
+        return None
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise CliError("--tls-cert y --tls-key van juntos.", exit_code=EXIT_USAGE)
+
+    def read(path: str | None) -> bytes | None:
+        if path is None:
+            return None
+        try:
+            return pathlib.Path(path).read_bytes()
+        except OSError as exc:
+            raise CliError(f"No se pudo leer {path} ({exc.strerror}).") from exc
+
+    return grpc.ssl_channel_credentials(
+        root_certificates=read(args.tls_ca),
+        private_key=read(args.tls_key),
+        certificate_chain=read(args.tls_cert),
+    )
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="imprime JSON para programas (campos estables, fechas ISO 8601)",
+    )
 
 
 class CliError(Exception):
@@ -50,6 +157,8 @@ class Context:
     out: TextIO
     err: TextIO
     inp: TextIO
+    #: TLS credentials (--tls-ca ...), None for plaintext.
+    credentials: grpc.ChannelCredentials | None = None
     #: The saved session a command sent to the server, if any.
     session_in_use: Session | None = field(default=None, init=False)
 
@@ -80,9 +189,17 @@ class Context:
     def licensing_client(self, session: Session | None = None) -> LicensingClient:
         """A LicensingClient to the session's server (with its token) or to server()."""
         if session is None:
-            return LicensingClient(self.server(), deadline=self.deadline)
+            return LicensingClient(self.server(), **self.client_options())
         self.session_in_use = session
-        return LicensingClient(session.server, token=session.session_token, deadline=self.deadline)
+        return LicensingClient(session.server, token=session.session_token, **self.client_options())
+
+    def client_options(self) -> dict[str, Any]:
+        """deadline, TLS credentials and user agent, for any client class."""
+        return {
+            "deadline": self.deadline,
+            "credentials": self.credentials,
+            "user_agent": user_agent(PROGRAM),
+        }
 
     def ask(self, question: str) -> str:
         """Prints `question` and reads one line of the answer ("" at end of input)."""
@@ -123,6 +240,9 @@ def describe_error(error: LicensingError, server: str) -> list[str]:
         text = template.format(server=server) if template else error.message
         lines = [f"Error: {text} ({error.code.name})"]
     lines.extend(_violation_line(v) for v in error.field_violations)
+    if error.request_info is not None and error.request_info.request_id:
+        # What support needs to find this call in the server's logs.
+        lines.append(f"Referencia para soporte: {error.request_info.request_id}")
     return lines
 
 
@@ -149,13 +269,73 @@ def format_local_time(value: dt.datetime) -> str:
     return value.astimezone().strftime("%d/%m/%Y %H:%M")
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned columns separated by two spaces, with a rule under the header."""
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+def format_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: int = TABLE_WIDTH,
+    keep: Collection[int] = (),
+    notes: Sequence[str] | None = None,
+) -> list[str]:
+    """Left-aligned columns separated by two spaces, with a rule under the header.
 
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+    `notes`, one per row ("" for none), go on their own indented lines under
+    the row: long free text (an event's details) that would squeeze every
+    column if it were one.
 
-    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    When the natural widths do not fit in `width`, the widest columns are made
+    narrower and their cells (headers too) wrap onto more lines: first down to
+    their longest word, then, if still needed, breaking words. The columns in
+    `keep` (serial numbers, ids: people copy them) are never narrowed.
+    """
+    columns = len(headers)
+    table = [list(headers), *(list(row) for row in rows)]
+    natural = [max(len(row[i]) for row in table) for i in range(columns)]
+    longest_word = [
+        max((len(word) for row in table for word in row[i].split()), default=1)
+        for i in range(columns)
+    ]
+    budget = width - 2 * (columns - 1)
+    widths = list(natural)
+    for floor in (longest_word, [4] * columns):
+        while sum(widths) > budget:
+            shrinkable = [
+                i for i in range(columns) if i not in keep and widths[i] > max(floor[i], 1)
+            ]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=lambda i: widths[i])
+            widths[widest] -= 1
+
+    def lines(cells: Sequence[str]) -> list[str]:
+        wrapped = [
+            textwrap.wrap(cell, w, break_long_words=True, break_on_hyphens=False) or [""]
+            if len(cell) > w
+            else [cell]
+            for cell, w in zip(cells, widths, strict=True)
+        ]
+        height = max(len(parts) for parts in wrapped)
+        return [
+            "  ".join(
+                (parts[n] if n < len(parts) else "").ljust(w)
+                for parts, w in zip(wrapped, widths, strict=True)
+            ).rstrip()
+            for n in range(height)
+        ]
+
+    result = lines(headers)
+    result.append("  ".join("-" * w for w in widths))
+    for number, row in enumerate(rows):
+        result.extend(lines(row))
+        note = notes[number] if notes is not None else ""
+        if note:
+            result.extend(
+                textwrap.wrap(
+                    note,
+                    width,
+                    initial_indent=NOTE_INDENT,
+                    subsequent_indent=NOTE_INDENT,
+                    break_on_hyphens=False,
+                )
+            )
+    return result

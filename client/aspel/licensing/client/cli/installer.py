@@ -1,12 +1,19 @@
-"""The installer commands: activate, validate, deactivate, verify.
+"""The installer commands: activate, validate, deactivate, verify, inspect, armor.
 
 What a product's activation wizard does, from the command line: activate a
 serial on this machine and keep the signed licence in a file, validate it
 again (which renews the licence), free the machine's seat, and check a
-licence file offline with the public keys the installer pins.
+licence file offline with the public keys the installer pins. `inspect`
+shows what a licence says without a network; `armor` turns it into text
+that can be pasted into a ticket (every command reads either form).
 
 No login is needed: the serial number and the razón social registered in
 the account are what the wizard asks for.
+
+The server that issued a licence is remembered beside it, in
+`<licence>.server` (one line, host:port), written by `activate`; `validate`
+and `deactivate` use it when neither --server nor $ASPEL_LICENSING_SERVER is
+given, so a licence goes back to its own server.
 """
 
 from __future__ import annotations
@@ -29,19 +36,38 @@ from ..activation import (
     unverified_certificate,
 )
 from ..convert import date_of
+from ..license_armor import ARMORED, BINARY, JSON, armor, form_of
 from ..license_verification import (
+    SIGNATURE_INVALID,
+    UNKNOWN_SIGNING_KEY,
     LicenseVerificationError,
     PinnedKeys,
     TrustedTime,
     VerifiedLicense,
     parse_signed_license,
     verify_license,
+    verify_signature,
 )
 from ..session_file import APP_DIR
-from .common import PROGRAM, CliError, Context, format_date, format_local_time
+from .common import (
+    DEFAULT_SERVER,
+    EXIT_FAILURE,
+    NO_VALUE,
+    PROGRAM,
+    CliError,
+    Context,
+    add_json_flag,
+    format_date,
+    format_local_time,
+)
+from .json_output import day, instant, write_json
 
 PINNED_KEYS_ENV = "ASPEL_LICENSING_PINNED_KEYS"
 TRUSTED_TIME_ENV = "ASPEL_LICENSING_TRUSTED_TIME_FILE"
+#: The suffix of the file beside a licence that names its server.
+SERVER_SUFFIX = ".server"
+
+_FORM_NAMES = {BINARY: "binario", ARMORED: "texto ASCII (armored)", JSON: "JSON"}
 
 _STATES = {
     sub_pb.SUBSCRIPTION_STATE_ACTIVE: "Activo",
@@ -86,6 +112,12 @@ def add_commands(subparsers: Any) -> None:
     activate.add_argument("--version", required=True, metavar="VERSION", help="p. ej. 8.0")
     activate.add_argument("--hostname", metavar="NOMBRE", help="por omisión, el de este equipo")
     activate.add_argument("--output", metavar="ARCHIVO", help="dónde guardar la licencia")
+    activate.add_argument(
+        "--armor",
+        action="store_true",
+        help="guarda la licencia como texto ASCII (-----BEGIN ASPEL LICENSE-----), que puede "
+        "pegarse en un correo o un ticket",
+    )
     _add_fingerprint(activate)
     _add_pinned_keys(activate, required=False)
     activate.set_defaults(handler=run_activate)
@@ -95,9 +127,10 @@ def add_commands(subparsers: Any) -> None:
         help="valida la licencia con el servidor y la renueva",
         description=(
             "Valida con el servidor la activación de un archivo de licencia y, si sigue "
-            "vigente, reemplaza el archivo por una licencia nueva. Muestra el estado del "
-            "número de serie y, si fue reemplazado por una versión nueva, hasta qué día "
-            "puede usarse."
+            "vigente, reemplaza el archivo por una licencia nueva, en la misma forma (binaria "
+            "o texto). Muestra el estado del número de serie y, si fue reemplazado por una "
+            "versión nueva, hasta qué día puede usarse. Sin --server, usa el servidor que "
+            "emitió la licencia (guardado por activate en LICENCIA.server)."
         ),
     )
     validate.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
@@ -111,7 +144,8 @@ def add_commands(subparsers: Any) -> None:
         description=(
             "Libera la instalación de este equipo, para activar el sistema en otro. Las "
             "desactivaciones de un número de serie están limitadas: si se alcanzó el límite, "
-            "se indica a partir de cuándo intentar de nuevo."
+            "se indica a partir de cuándo intentar de nuevo. Sin --server, usa el servidor "
+            "que emitió la licencia."
         ),
     )
     deactivate.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
@@ -134,7 +168,43 @@ def add_commands(subparsers: Any) -> None:
     verify.add_argument("--version", required=True, metavar="VERSION", help="p. ej. 8.0")
     _add_fingerprint(verify)
     _add_pinned_keys(verify, required=True)
+    add_json_flag(verify)
     verify.set_defaults(handler=run_verify)
+
+    inspect = subparsers.add_parser(
+        "inspect",
+        help="muestra lo que dice un archivo de licencia, sin conexión",
+        description=(
+            "Muestra lo que dice un archivo de licencia (binario o texto), sin conectarse: "
+            "número de serie, sistema, versión, equipo, vigencia, llave con que se firmó y "
+            "el estado de la firma (con --pinned-keys; sin ellas, la firma no se verifica). "
+            "Termina con 1 si la firma se verificó y no es válida."
+        ),
+    )
+    inspect.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
+    inspect.add_argument(
+        "--pinned-keys",
+        metavar="ARCHIVO",
+        help=f"las llaves públicas en que confías, para verificar la firma (o ${PINNED_KEYS_ENV})",
+    )
+    add_json_flag(inspect)
+    inspect.set_defaults(handler=run_inspect)
+
+    armored = subparsers.add_parser(
+        "armor",
+        help="escribe la licencia como texto para pegarla en un ticket",
+        description=(
+            "Escribe el archivo de licencia como texto ASCII entre «-----BEGIN ASPEL "
+            "LICENSE-----» y «-----END ASPEL LICENSE-----», en líneas de 64 columnas, para "
+            "pegarlo en un correo o un ticket de soporte. Ese texto, guardado en un archivo, "
+            "es una licencia que todos los comandos aceptan."
+        ),
+    )
+    armored.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
+    armored.add_argument(
+        "--output", metavar="ARCHIVO", help="dónde escribir el texto (por omisión, la pantalla)"
+    )
+    armored.set_defaults(handler=run_armor)
 
 
 def _add_fingerprint(parser: argparse.ArgumentParser) -> None:
@@ -163,7 +233,8 @@ def _add_pinned_keys(parser: argparse.ArgumentParser, *, required: bool) -> None
 def run_activate(args: argparse.Namespace, ctx: Context) -> int:
     fingerprint = args.fingerprint or machine_fingerprint()
     pinned = _pinned_keys(args.pinned_keys, required=False)
-    with ActivationClient(ctx.server(), deadline=ctx.deadline) as client:
+    server = ctx.server()
+    with ActivationClient(server, **ctx.client_options()) as client:
         response = client.activate_installation(
             args.serial_number,
             args.razon_social,
@@ -182,7 +253,8 @@ def run_activate(args: argparse.Namespace, ctx: Context) -> int:
             fingerprint,
         )
     output = pathlib.Path(args.output or f"{activation.serial_number}.lic")
-    save_license(output, response.signed_license)
+    save_license(output, response.signed_license, form=ARMORED if args.armor else BINARY)
+    remember_server(output, server)
     certificate = unverified_certificate(response.signed_license)
     ctx.out.write(
         f"Sistema activado: Aspel {activation.product_code} {activation.version}, número de "
@@ -200,10 +272,12 @@ def run_activate(args: argparse.Namespace, ctx: Context) -> int:
 def run_validate(args: argparse.Namespace, ctx: Context) -> int:
     path = pathlib.Path(args.license_file)
     current = _load(path)
+    form = form_of(read_license_file(path))
     certificate = unverified_certificate(current)
     fingerprint = args.fingerprint or machine_fingerprint()
     pinned = _pinned_keys(args.pinned_keys, required=False)
-    with ActivationClient(ctx.server(), deadline=ctx.deadline) as client:
+    server = license_server(path, ctx)
+    with ActivationClient(server, **ctx.client_options()) as client:
         response = client.validate_license(
             certificate.serial_number, certificate.activation_id, fingerprint
         )
@@ -215,7 +289,10 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
             certificate.version,
             fingerprint,
         )
-    save_license(path, response.signed_license)
+    save_license(path, response.signed_license, form=form)
+    if ctx.explicit_server:
+        # The licence now comes from this server: the next validation goes there too.
+        remember_server(path, server)
     fresh = unverified_certificate(response.signed_license)
     state = _STATES.get(response.state, sub_pb.SubscriptionState.Name(response.state))
     ctx.out.write(
@@ -236,7 +313,7 @@ def run_deactivate(args: argparse.Namespace, ctx: Context) -> int:
     path = pathlib.Path(args.license_file)
     certificate = unverified_certificate(_load(path))
     fingerprint = args.fingerprint or machine_fingerprint()
-    with ActivationClient(ctx.server(), deadline=ctx.deadline) as client:
+    with ActivationClient(license_server(path, ctx), **ctx.client_options()) as client:
         activation = client.deactivate_installation(
             certificate.serial_number, certificate.activation_id, fingerprint
         )
@@ -253,14 +330,23 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
     assert pinned is not None
     fingerprint = args.fingerprint or machine_fingerprint()
     signed = _load(pathlib.Path(args.license_file))
-    verified = _verify(
-        signed,
-        pinned,
-        args.product,
-        args.version,
-        fingerprint,
-        trusted_time=TrustedTime(trusted_time_path()),
-    )
+    try:
+        verified = verify_license(
+            signed,
+            pinned_keys=pinned,
+            product_code=args.product,
+            version=args.version,
+            machine_fingerprint=fingerprint,
+            trusted_time=TrustedTime(trusted_time_path()),
+        )
+    except LicenseVerificationError as exc:
+        if args.json:
+            # Scripts get the verdict on stdout too; the exit code is the same.
+            write_json(ctx.out, {"valid": False, "reason": exc.reason, "message": exc.message_es})
+        raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None
+    if args.json:
+        write_json(ctx.out, {"valid": True, **_verified_json(verified)})
+        return 0
     ctx.out.write(
         "Licencia válida.\n"
         f"  Sistema:       Aspel {verified.product_code} {verified.version}\n"
@@ -276,6 +362,140 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
             f"{format_date(verified.retire_date)}.\n"
         )
     return 0
+
+
+def _verified_json(verified: VerifiedLicense) -> dict[str, Any]:
+    return {
+        "serial_number": verified.serial_number,
+        "product_code": verified.product_code,
+        "version": verified.version,
+        "users": verified.users,
+        "razon_social": verified.razon_social,
+        "machine_fingerprint": verified.machine_fingerprint,
+        "activation_id": verified.activation_id,
+        "issue_time": instant(verified.issue_time),
+        "expire_time": instant(verified.expire_time),
+        "retire_date": day(verified.retire_date),
+        "key_id": verified.key_id,
+    }
+
+
+def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
+    path = pathlib.Path(args.license_file)
+    signed = _load(path)
+    form = form_of(read_license_file(path))
+    certificate = unverified_certificate(signed)
+    pinned = _pinned_keys(args.pinned_keys, required=False)
+    signature, signature_text = _signature_status(signed, pinned)
+    issue = certificate.issue_time.ToDatetime(tzinfo=dt.UTC)
+    expire = certificate.expire_time.ToDatetime(tzinfo=dt.UTC)
+    expired = dt.datetime.now(dt.UTC) >= expire
+    retire = date_of(certificate.retire_date) if certificate.HasField("retire_date") else None
+    this_machine = certificate.machine_fingerprint == machine_fingerprint()
+    server = remembered_server(path)
+    code = EXIT_FAILURE if signature == "invalid" else 0
+    if args.json:
+        write_json(
+            ctx.out,
+            {
+                "file": str(path),
+                "form": form,
+                "serial_number": certificate.serial_number,
+                "product_code": certificate.product_code,
+                "version": certificate.version,
+                "users": certificate.users,
+                "razon_social": certificate.razon_social,
+                "machine_fingerprint": certificate.machine_fingerprint,
+                "this_machine": this_machine,
+                "activation_id": certificate.activation_id,
+                "issue_time": instant(issue),
+                "expire_time": instant(expire),
+                "expired": expired,
+                "retire_date": day(retire),
+                "key_id": signed.key_id,
+                "signature": signature,
+                "server": server,
+            },
+        )
+        return code
+    machine = "este equipo" if this_machine else "otro equipo"
+    validity = f"{format_local_time(issue)} a {format_local_time(expire)}"
+    lines = [
+        f"Licencia {path} (formato {_FORM_NAMES[form]})",
+        f"  No. serie:      {certificate.serial_number}",
+        f"  Sistema:        Aspel {certificate.product_code} {certificate.version}",
+        f"  Razón social:   {certificate.razon_social}",
+        f"  Usuarios:       {certificate.users}",
+        f"  Equipo:         {certificate.machine_fingerprint} ({machine})",
+        f"  Activación:     {certificate.activation_id}",
+        f"  Vigencia:       {validity}" + (" (vencida)" if expired else ""),
+    ]
+    if retire is not None:
+        lines.append(f"  Reemplazado:    podrá usarse hasta el {format_date(retire)}")
+    lines += [
+        f"  Firmada con:    {signed.key_id}",
+        f"  Firma:          {signature_text}",
+        f"  Servidor:       {server or NO_VALUE}",
+    ]
+    ctx.out.write("\n".join(lines) + "\n")
+    return code
+
+
+def _signature_status(
+    signed: activation_pb2.SignedLicense, pinned: PinnedKeys | None
+) -> tuple[str, str]:
+    """("valid" | "invalid" | "unknown_key" | "unchecked", the es-MX text)."""
+    if pinned is None:
+        return "unchecked", "no verificada (indica --pinned-keys)"
+    try:
+        verify_signature(signed, pinned)
+    except LicenseVerificationError as exc:
+        if exc.reason == UNKNOWN_SIGNING_KEY:
+            return "unknown_key", f"llave no reconocida ({UNKNOWN_SIGNING_KEY})"
+        return "invalid", f"NO VÁLIDA ({SIGNATURE_INVALID})"
+    return "valid", "válida, con una llave fijada"
+
+
+def run_armor(args: argparse.Namespace, ctx: Context) -> int:
+    signed = _load(pathlib.Path(args.license_file))
+    text = armor(signed.SerializeToString())
+    if args.output is None:
+        ctx.out.write(text)
+        return 0
+    save_license(args.output, signed, form=ARMORED)
+    ctx.out.write(f"Licencia escrita como texto en {args.output}.\n")
+    return 0
+
+
+# --- the licence's server -------------------------------------------------------------
+
+
+def server_file(licence: pathlib.Path) -> pathlib.Path:
+    return licence.with_name(licence.name + SERVER_SUFFIX)
+
+
+def remember_server(licence: pathlib.Path, server: str) -> None:
+    """Writes the server that issued `licence` beside it."""
+    try:
+        server_file(licence).write_text(server + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CliError(
+            f"La licencia se guardó en {licence}, pero no se pudo guardar su servidor en "
+            f"{server_file(licence)} ({exc.strerror}); al validar indica --server {server}."
+        ) from None
+
+
+def remembered_server(licence: pathlib.Path) -> str | None:
+    try:
+        text = server_file(licence).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text or None
+
+
+def license_server(licence: pathlib.Path, ctx: Context) -> str:
+    """--server / $ASPEL_LICENSING_SERVER, else the licence's own server, else the default."""
+    return ctx.explicit_server or remembered_server(licence) or DEFAULT_SERVER
 
 
 # --- helpers ------------------------------------------------------------------------

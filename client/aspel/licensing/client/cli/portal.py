@@ -28,11 +28,13 @@ from .common import (
     PROGRAM,
     CliError,
     Context,
+    add_json_flag,
     describe_error,
     format_date,
     format_local_time,
     format_table,
 )
+from .json_output import message_to_json, write_json
 
 WRAP = 78
 
@@ -88,6 +90,7 @@ def add_commands(subparsers: Any) -> None:
             "suscripción» del portal. «Plan actualizado» dice si hay una versión nueva."
         ),
     )
+    add_json_flag(subscriptions)
     subscriptions.set_defaults(handler=run_subscriptions)
 
     terms = subparsers.add_parser(
@@ -99,6 +102,7 @@ def add_commands(subparsers: Any) -> None:
     terms.add_argument(
         "serial", metavar="NO_SERIE", help="el número de serie, p. ej. ABCDE-12345-FGH7K"
     )
+    add_json_flag(terms)
     terms.set_defaults(handler=run_terms)
 
     upgrade = subparsers.add_parser(
@@ -226,14 +230,17 @@ def run_subscriptions(args: argparse.Namespace, ctx: Context) -> int:
     session = ctx.require_session()
     with ctx.licensing_client(session) as client:
         subscriptions = list(client.list_subscriptions())
+    if args.json:
+        write_json(ctx.out, {"subscriptions": [message_to_json(s) for s in subscriptions]})
+        return 0
     title = "Sistemas en suscripción"
     owner = session.razon_social or session.username
     ctx.out.write(f"{title} — {owner}\n\n")
     if not subscriptions:
         ctx.out.write("Tu cuenta no tiene sistemas en suscripción.\n")
         return 0
-    rows = [_subscription_row(s) for s in subscriptions]
-    for line in format_table(SUBSCRIPTION_HEADERS, rows):
+    rows = [subscription_row(s) for s in subscriptions]
+    for line in subscription_table(rows):
         ctx.out.write(line + "\n")
     notes = [_note(s) for s in subscriptions]
     notes = [n for n in notes if n]
@@ -249,7 +256,12 @@ def run_subscriptions(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _subscription_row(s: sub_pb.Subscription) -> list[str]:
+def subscription_table(rows: list[list[str]]) -> list[str]:
+    """The portal's table, within the table width; serial numbers never wrap."""
+    return format_table(SUBSCRIPTION_HEADERS, rows, keep={SUBSCRIPTION_HEADERS.index("No. serie")})
+
+
+def subscription_row(s: sub_pb.Subscription) -> list[str]:
     return [
         s.product_name or s.product_code,
         s.version,
@@ -300,6 +312,9 @@ def run_terms(args: argparse.Namespace, ctx: Context) -> int:
     session = ctx.require_session()
     with ctx.licensing_client(session) as client:
         terms = client.get_upgrade_terms(args.serial)
+    if args.json:
+        write_json(ctx.out, message_to_json(terms))
+        return 0
     _print_terms(terms, ctx)
     return 0
 
