@@ -237,7 +237,9 @@ def run_server(settings: Settings) -> Iterator[Running]:
         built.store.close()
 
 
-def pg_settings(cluster: PostgresCluster, template: str, scheme: str, tmp: pathlib.Path) -> Settings:
+def pg_settings(
+    cluster: PostgresCluster, template: str, scheme: str, tmp: pathlib.Path
+) -> Settings:
     url = cluster.url(cluster.create_database(template=template)).replace("postgresql", scheme, 1)
     return Settings(
         database_url=url,
@@ -440,8 +442,8 @@ class _Served:
 @pytest.fixture
 def small_tmpfs() -> Iterator[pathlib.Path]:
     """A real 3 MiB file system, mounted here (needs root and mount rights)."""
-    mount = shutil.which("mount")
-    if os.geteuid() != 0 or mount is None:
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if os.geteuid() != 0 or mount is None or umount is None:
         pytest.skip("mounting a tmpfs needs root and mount(8)")
     where = pathlib.Path(tempfile.mkdtemp(prefix="aspel-licensing-full-"))
     done = subprocess.run(
@@ -455,7 +457,7 @@ def small_tmpfs() -> Iterator[pathlib.Path]:
     try:
         yield where
     finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+        subprocess.run([umount, "-l", str(where)], capture_output=True)
         where.rmdir()
 
 
@@ -504,7 +506,9 @@ def test_sigterm_turns_health_not_serving_before_in_flight_calls_drain(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'drain.db'}"
     for step in ("migrate", "seed-demo"):
-        assert subprocess.run([*SERVER, "--database", url, step], capture_output=True).returncode == 0
+        assert (
+            subprocess.run([*SERVER, "--database", url, step], capture_output=True).returncode == 0
+        )
     server = ServerProcess(url, "--log-level", "DEBUG", "serve", "--no-mailer")
     lock = sqlite3.connect(str(tmp_path / "drain.db"), isolation_level=None)
     try:

@@ -76,9 +76,8 @@ def test_an_exhausted_pool_is_database_unavailable(small_pool: Store) -> None:
     holder.start()
     try:
         assert holding.wait(10)
-        with pytest.raises(DatabaseUnavailable) as refused:
-            with small_pool.connection():
-                pass
+        with pytest.raises(DatabaseUnavailable) as refused, small_pool.connection():
+            pass
         assert refused.value.retry_delay.total_seconds() > 0
     finally:
         release.set()
@@ -98,7 +97,9 @@ def test_a_lock_wait_that_runs_out_is_database_unavailable_not_a_lost_race(
     sqlite_path: str,
 ) -> None:
     # A short busy timeout keeps the test brief; the server waits 10 s.
-    store = Store(peewee.SqliteDatabase(sqlite_path, pragmas={**SQLITE_PRAGMAS, "busy_timeout": 50}))
+    store = Store(
+        peewee.SqliteDatabase(sqlite_path, pragmas={**SQLITE_PRAGMAS, "busy_timeout": 50})
+    )
     other = sqlite3.connect(sqlite_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     attempts = []

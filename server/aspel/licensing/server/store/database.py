@@ -154,7 +154,10 @@ def is_retryable_conflict(error: BaseException) -> bool:
     for candidate in _chain(error):
         if getattr(candidate, "sqlstate", None) in _RETRYABLE_SQLSTATES:
             return True
-        if isinstance(candidate, sqlite3.Error) and _sqlite_code(candidate) == _SQLITE_BUSY_SNAPSHOT:
+        if (
+            isinstance(candidate, sqlite3.Error)
+            and _sqlite_code(candidate) == _SQLITE_BUSY_SNAPSHOT
+        ):
             return True
     return False
 
