@@ -213,4 +213,5 @@ def test_an_outage_is_logged_once_per_interval_with_the_count_left_unsaid(
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 3, lines
     assert "49 more" in lines[2]
+    assert outages.failures == 101
     assert not [r for r in caplog.records if r.exc_info]

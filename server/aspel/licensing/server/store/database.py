@@ -227,12 +227,15 @@ class OutageLog:
         self._lock = threading.Lock()
         # kind -> (time of its last line, failures since then not logged)
         self._seen: dict[tuple[str, str, str], tuple[float, int]] = {}
+        #: Failures reported since this log was made, logged or not.
+        self.failures = 0
 
     def report(self, reason: str, cause: BaseException) -> None:
         sqlstate = getattr(cause, "sqlstate", None) or ""
         key = (reason, type(cause).__name__, sqlstate)
         now = self._clock()
         with self._lock:
+            self.failures += 1
             last, suppressed = self._seen.get(key, (None, 0))
             if last is not None and now - last < self.interval:
                 self._seen[key] = (last, suppressed + 1)
@@ -318,8 +321,11 @@ class Store:
                 self.database.manual_close()
             else:
                 self.database.close()
-        except Exception as exc:  # closing a broken connection must not fail the RPC
-            outage_log.report("CONNECTION_CLOSE_FAILED", exc)
+        except Exception as exc:
+            # A broken connection may fail to close as well; it is gone either
+            # way (peewee forgets it), and that must not fail a finished RPC.
+            if outage_of(exc) is None:
+                raise
 
     def ping(self) -> None:
         """One round trip that reads the database (the health check); raises
