@@ -12,11 +12,11 @@ import threading
 from collections.abc import Iterator
 
 import peewee
+import psycopg
 import pytest
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.pool import MaxConnectionsExceeded, PooledSqliteDatabase
 
 from aspel.licensing.server.errors import (
-    ConcurrentModification,
     DatabaseUnavailable,
     StorageUnavailable,
 )
@@ -25,6 +25,7 @@ from aspel.licensing.server.store.database import (
     SQLITE_PRAGMAS,
     OutageLog,
     Store,
+    is_retryable_conflict,
     open_database,
     outage_of,
     retry_on_conflict,
@@ -184,17 +185,53 @@ def test_a_full_disk_is_storage_unavailable_and_nothing_is_half_written(
     store.close()
 
 
-def test_lost_races_stay_concurrent_modification_and_bugs_stay_unexpected() -> None:
-    lost = sqlite3.OperationalError("database is locked")
-    lost.sqlite_errorcode = 517  # type: ignore[attr-defined]  # SQLITE_BUSY_SNAPSHOT
-    assert outage_of(peewee.OperationalError(lost)) is None
-    assert outage_of(peewee.OperationalError(sqlite3.OperationalError("no such table: t"))) is None
-    assert outage_of(ValueError("a bug")) is None
-    assert isinstance(
-        outage_of(peewee.OperationalError(sqlite3.OperationalError("database is locked"))),
-        DatabaseUnavailable,
+def _wrapped(error: Exception) -> peewee.OperationalError:
+    """As peewee raises a driver's error."""
+    return peewee.OperationalError(error)
+
+
+def _kind(error: BaseException) -> str | None:
+    found = outage_of(error)
+    return None if found is None else found.reason
+
+
+def test_what_each_driver_error_means() -> None:
+    snapshot = sqlite3.OperationalError("database is locked")
+    snapshot.sqlite_errorcode = 517  # type: ignore[attr-defined]  # SQLITE_BUSY_SNAPSHOT
+    # Lost races stay lost races (ConcurrentModification, retried), bugs stay bugs.
+    assert is_retryable_conflict(_wrapped(snapshot)) and _kind(_wrapped(snapshot)) is None
+    assert _kind(_wrapped(psycopg.errors.SerializationFailure())) is None
+    assert _kind(_wrapped(psycopg.errors.DeadlockDetected())) is None
+    assert _kind(peewee.IntegrityError(psycopg.errors.UniqueViolation())) is None
+    assert _kind(_wrapped(sqlite3.OperationalError("no such table: t"))) is None
+    assert _kind(ValueError("a bug")) is None
+    # The database not answering, or full.
+    for unreachable in (
+        psycopg.OperationalError("connection failed: Connection refused"),
+        psycopg.OperationalError("server closed the connection unexpectedly"),
+        psycopg.errors.AdminShutdown(),
+        psycopg.errors.CannotConnectNow(),
+        psycopg.errors.TooManyConnections(),
+        sqlite3.OperationalError("database is locked"),
+        sqlite3.OperationalError("unable to open database file"),
+    ):
+        assert _kind(_wrapped(unreachable)) == "DATABASE_UNAVAILABLE", unreachable
+    assert _kind(MaxConnectionsExceeded("Exceeded maximum connections.")) == (
+        "DATABASE_UNAVAILABLE"
     )
-    assert not isinstance(outage_of(peewee.OperationalError(lost)), ConcurrentModification)
+    assert _kind(peewee.InterfaceError("Cannot commit, database connection not open.")) == (
+        "DATABASE_UNAVAILABLE"
+    )
+    assert _kind(_wrapped(psycopg.errors.DiskFull())) == "STORAGE_UNAVAILABLE"
+    # peewee's failed ROLLBACK hides the full disk in __context__; it is found.
+    try:
+        try:
+            raise _wrapped(sqlite3.OperationalError("database or disk is full"))
+        except peewee.OperationalError:
+            # As atomic().__exit__ does: implicitly chained, in __context__.
+            raise _wrapped(sqlite3.OperationalError("cannot rollback - no transaction is active"))  # noqa: B904
+    except peewee.OperationalError as masked:
+        assert _kind(masked) == "STORAGE_UNAVAILABLE"
 
 
 def test_an_outage_is_logged_once_per_interval_with_the_count_left_unsaid(
