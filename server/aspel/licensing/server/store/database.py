@@ -75,7 +75,7 @@ _SQLITE_BUSY = 5  # the write lock was not obtained within busy_timeout
 _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_BUSY_SNAPSHOT = 517  # a reader's snapshot is too old to write: a lost race
-# peewee's own words when the connection under a transaction is gone.
+# The words of peewee (and its drivers) when the connection under a call is gone.
 _CONNECTION_GONE = ("connection not open", "connection is closed", "connection is lost")
 
 
