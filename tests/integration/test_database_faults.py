@@ -223,24 +223,7 @@ class Running:
     client: Client
 
 
-def run_server(settings: Settings) -> Iterator[Running]:
-    grpc_server, port, built = create_server(settings, FixedClock(START))
-    with built.store.connection():
-        seed_demo(built.store, built.calendar, PasswordHasher(FAST_ARGON2))
-    grpc_server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    try:
-        yield Running(channel, built, Client(channel))
-    finally:
-        channel.close()
-        grpc_server.stop(None).wait()
-        built.store.close()
-
-
-def pg_settings(
-    cluster: PostgresCluster, template: str, scheme: str, tmp: pathlib.Path
-) -> Settings:
-    url = cluster.url(cluster.create_database(template=template)).replace("postgresql", scheme, 1)
+def server_settings(url: str) -> Settings:
     return Settings(
         database_url=url,
         listen="127.0.0.1:0",
@@ -250,12 +233,36 @@ def pg_settings(
     )
 
 
+class Served:
+    """The real server on port 0 over `services`, with the demo data, and a client."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        self.server, port, self.services = create_server(settings, services=services)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+
+    def __enter__(self) -> Running:
+        with self.services.store.connection():
+            seed_demo(self.services.store, self.services.calendar, PasswordHasher(FAST_ARGON2))
+        self.server.start()
+        return Running(self.channel, self.services, Client(self.channel))
+
+    def __exit__(self, *exc: object) -> None:
+        self.channel.close()
+        self.server.stop(None).wait()
+        for reporter in self.services.health:
+            reporter.stop()
+        self.services.store.close()
+
+
 @pytest.fixture(params=["postgresql", "postgresql+pool"])
 def pg_server(
-    request: pytest.FixtureRequest, cluster: PostgresCluster, template: str, tmp_path: pathlib.Path
+    request: pytest.FixtureRequest, cluster: PostgresCluster, template: str
 ) -> Iterator[Running]:
     """The server on the module's cluster, connecting per call or from a pool."""
-    yield from run_server(pg_settings(cluster, template, request.param, tmp_path))
+    url = cluster.url(cluster.create_database(template=template))
+    settings = server_settings(url.replace("postgresql", request.param, 1))
+    with Served(settings, build_services(settings, FixedClock(START))) as running:
+        yield running
 
 
 # --- PostgreSQL down ---------------------------------------------------------------
@@ -374,16 +381,6 @@ def test_the_mailer_waits_quietly_while_postgres_is_down_and_delivers_after(
 # --- SQLite on a full disk -----------------------------------------------------------
 
 
-def sqlite_settings(path: pathlib.Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{path}",
-        listen="127.0.0.1:0",
-        argon2=FAST_ARGON2,
-        signing_key_file=os.environ["ASPEL_LICENSING_SIGNING_KEY_FILE"],
-        health_check_seconds=0.1,
-    )
-
-
 def rows() -> tuple[int, int]:
     return Session.select().count(), AuditEvent.select().count()
 
@@ -397,13 +394,13 @@ def test_writes_on_a_full_disk_answer_storage_unavailable_and_reads_still_work(
     peewee's own ROLLBACK then fails) or at a statement."""
     path = tmp_path / "full.db"
     migrate(open_database(f"sqlite:///{path}"))
-    settings = sqlite_settings(path)
+    settings = server_settings(f"sqlite:///{path}")
     faults = _Faults()
     services = build_services(settings, FixedClock(START))
     services.store.close()
     services.store.database = full_disk_database(str(path), faults)
     database.database_proxy.initialize(services.store.database)
-    with _Served(settings, services) as r:
+    with Served(settings, services) as r:
         client = r.client
         with services.store.connection():
             before = rows()
@@ -420,23 +417,6 @@ def test_writes_on_a_full_disk_answer_storage_unavailable_and_reads_still_work(
         assert client.authenticate().code == grpc.StatusCode.OK
         with services.store.connection():
             assert rows() == (before[0] + 1, before[1] + 1)
-
-
-class _Served:
-    def __init__(self, settings: Settings, services: Services) -> None:
-        self.server, port, self.services = create_server(settings, services=services)
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-
-    def __enter__(self) -> Running:
-        with self.services.store.connection():
-            seed_demo(self.services.store, self.services.calendar, PasswordHasher(FAST_ARGON2))
-        self.server.start()
-        return Running(self.channel, self.services, Client(self.channel))
-
-    def __exit__(self, *exc: object) -> None:
-        self.channel.close()
-        self.server.stop(None).wait()
-        self.services.store.close()
 
 
 @pytest.fixture
@@ -479,9 +459,9 @@ def test_a_real_full_file_system_answers_storage_unavailable_until_space_is_free
 ) -> None:
     path = small_tmpfs / "licensing.db"
     migrate(open_database(f"sqlite:///{path}"))
-    settings = sqlite_settings(path)
+    settings = server_settings(f"sqlite:///{path}")
     services = build_services(settings, FixedClock(START))
-    with _Served(settings, services) as r:
+    with Served(settings, services) as r:
         client = r.client
         # An empty write-ahead log, so the next write needs new space.
         with services.store.connection():

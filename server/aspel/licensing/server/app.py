@@ -235,6 +235,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         stopped.append(internal[0].stop(settings.shutdown_grace_seconds))
     for event in stopped:
         event.wait()
+    for reporter in services.health:
+        reporter.stop()
     if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
         log.warning("mailer still sending; its message is delivered again after restart")
     services.store.close()

@@ -36,6 +36,8 @@ class DatabaseHealth:
         self.interval = interval
         self.servicer = health.HealthServicer()
         self._serving: bool | None = None
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
         self._set(serving=True)  # the server was just built on a database that answered
 
     def _set(self, *, serving: bool) -> None:
@@ -62,24 +64,31 @@ class DatabaseHealth:
             self._set(serving=serving)
         return serving
 
-    def watch(self, server: grpc.Server) -> threading.Thread:
-        """Checks every `interval` seconds, in a daemon thread, until `server`
-        stops (or is dropped without being stopped)."""
+    def watch(self, server: grpc.Server) -> None:
+        """Checks every `interval` seconds, in a daemon thread, until `stop()`
+        or until `server` stops (or is dropped without being stopped)."""
         ref = weakref.ref(server)
         del server  # only the weak reference: a dropped server ends the thread
 
         def run() -> None:
-            while True:
+            while not self._stopped.wait(self.interval):
                 current = ref()
-                # True when the time ran out, False once the server stopped.
-                if current is None or not current.wait_for_termination(self.interval):
+                # wait_for_termination is True when the time ran out, so False
+                # here means the server has stopped.
+                if current is None or not current.wait_for_termination(0):
                     return
                 del current
                 self.check()
 
-        thread = threading.Thread(target=run, name="health", daemon=True)
-        thread.start()
-        return thread
+        self._thread = threading.Thread(target=run, name="health", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ends the checks and waits for one in progress, so that the store
+        can be closed without a check failing on a connection it closed."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def enter_graceful_shutdown(self) -> None:
         """NOT_SERVING for good: later checks no longer change it."""
