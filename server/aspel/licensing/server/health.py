@@ -33,7 +33,8 @@ class DatabaseHealth:
         self.store = store
         #: "" (the server as a whole) and every service it serves.
         self.names = ["", *services]
-        self.interval = interval
+        # Never a busy loop, whatever the setting says.
+        self.interval = max(interval, 0.05)
         self.servicer = health.HealthServicer()
         self._serving: bool | None = None
         self._stopped = threading.Event()
