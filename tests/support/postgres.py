@@ -51,12 +51,18 @@ class PostgresCluster:
         if self._run_as:
             shutil.chown(self.root, user=self._run_as)
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, threaded: bool = False) -> None:
+        """`threaded`: the caller runs gRPC threads. `user=` makes Python fork()
+        instead of vfork(), and a forked copy of a process running gRPC can
+        crash before it execs; runuser switches the user after the exec instead."""
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        runuser = shutil.which("runuser")
+        switch = threaded and self._run_as is not None and runuser is not None
         subprocess.run(
-            [str(self.bin_dir / args[0]), *args[1:]],
+            [runuser, "-u", self._run_as, "--", *command] if switch else command,  # type: ignore[list-item]
             check=True,
             capture_output=True,
-            user=self._run_as,
+            user=None if switch else self._run_as,
             cwd=self.root,
             timeout=120,
         )
@@ -76,10 +82,23 @@ class PostgresCluster:
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             ]
         )
+        self._options = options
+        self._pg_ctl_start()
+
+    def _pg_ctl_start(self, threaded: bool = False) -> None:
         self._run(
-            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
-            "-w", "-t", "60", "start",
+            "pg_ctl", "-D", str(self.data), "-o", self._options, "-l", str(self.root / "log"),
+            "-w", "-t", "60", "start", threaded=threaded,
         )  # fmt: skip
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stops the server but keeps its data, to test an outage: `fast` ends
+        sessions with admin_shutdown (57P01), `immediate` just drops them."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", threaded=True)
+
+    def resume(self) -> None:
+        """Starts a halted server again, on the same port with the same data."""
+        self._pg_ctl_start(threaded=True)
 
     def stop(self) -> None:
         try:

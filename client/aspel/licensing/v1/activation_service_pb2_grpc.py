@@ -38,7 +38,11 @@ class ActivationServiceStub:
     and one of the reasons listed on each method, plus an es-MX
     `google.rpc.LocalizedMessage`. Any method may also answer INTERNAL (reason
     INTERNAL) when something unexpected happens, and UNAVAILABLE while the
-    server shuts down.
+    server shuts down, or with reason DATABASE_UNAVAILABLE (the database cannot
+    be reached or stayed busy) or STORAGE_UNAVAILABLE (its storage is full;
+    reads still work). Those two changed nothing and carry a
+    `google.rpc.RetryInfo`: retry after it (with the same request_id where the
+    method takes one).
     """
 
     def __init__(self, channel):
@@ -82,7 +86,11 @@ class ActivationServiceServicer:
     and one of the reasons listed on each method, plus an es-MX
     `google.rpc.LocalizedMessage`. Any method may also answer INTERNAL (reason
     INTERNAL) when something unexpected happens, and UNAVAILABLE while the
-    server shuts down.
+    server shuts down, or with reason DATABASE_UNAVAILABLE (the database cannot
+    be reached or stayed busy) or STORAGE_UNAVAILABLE (its storage is full;
+    reads still work). Those two changed nothing and carry a
+    `google.rpc.RetryInfo`: retry after it (with the same request_id where the
+    method takes one).
     """
 
     def ActivateInstallation(self, request, context):
@@ -209,7 +217,11 @@ class ActivationService:
     and one of the reasons listed on each method, plus an es-MX
     `google.rpc.LocalizedMessage`. Any method may also answer INTERNAL (reason
     INTERNAL) when something unexpected happens, and UNAVAILABLE while the
-    server shuts down.
+    server shuts down, or with reason DATABASE_UNAVAILABLE (the database cannot
+    be reached or stayed busy) or STORAGE_UNAVAILABLE (its storage is full;
+    reads still work). Those two changed nothing and carry a
+    `google.rpc.RetryInfo`: retry after it (with the same request_id where the
+    method takes one).
     """
 
     @staticmethod

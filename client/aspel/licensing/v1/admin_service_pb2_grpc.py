@@ -49,6 +49,10 @@ class AdminServiceStub:
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
     - INTERNAL, reason INTERNAL: something unexpected happened.
+    - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
+    or stayed busy; or reason STORAGE_UNAVAILABLE: its storage is full (reads
+    still work). Nothing was changed; retry after the `google.rpc.RetryInfo`
+    (with the same request_id where the method takes one).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """
@@ -155,6 +159,10 @@ class AdminServiceServicer:
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
     - INTERNAL, reason INTERNAL: something unexpected happened.
+    - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
+    or stayed busy; or reason STORAGE_UNAVAILABLE: its storage is full (reads
+    still work). Nothing was changed; retry after the `google.rpc.RetryInfo`
+    (with the same request_id where the method takes one).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """
@@ -516,6 +524,10 @@ class AdminService:
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
     - INTERNAL, reason INTERNAL: something unexpected happened.
+    - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
+    or stayed busy; or reason STORAGE_UNAVAILABLE: its storage is full (reads
+    still work). Nothing was changed; retry after the `google.rpc.RetryInfo`
+    (with the same request_id where the method takes one).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """

@@ -34,7 +34,11 @@ class LicensingServiceStub:
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
     Any method may also answer INTERNAL (reason INTERNAL) when something
-    unexpected happens, and UNAVAILABLE while the server shuts down.
+    unexpected happens, and UNAVAILABLE while the server shuts down, or with
+    reason DATABASE_UNAVAILABLE (the database cannot be reached or stayed busy)
+    or STORAGE_UNAVAILABLE (its storage is full; reads still work). Those two
+    changed nothing and carry a `google.rpc.RetryInfo`: retry after it (with
+    the same request_id where the method takes one).
     """
 
     def __init__(self, channel):
@@ -94,7 +98,11 @@ class LicensingServiceServicer:
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
     Any method may also answer INTERNAL (reason INTERNAL) when something
-    unexpected happens, and UNAVAILABLE while the server shuts down.
+    unexpected happens, and UNAVAILABLE while the server shuts down, or with
+    reason DATABASE_UNAVAILABLE (the database cannot be reached or stayed busy)
+    or STORAGE_UNAVAILABLE (its storage is full; reads still work). Those two
+    changed nothing and carry a `google.rpc.RetryInfo`: retry after it (with
+    the same request_id where the method takes one).
     """
 
     def Authenticate(self, request, context):
@@ -301,7 +309,11 @@ class LicensingService:
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
     Any method may also answer INTERNAL (reason INTERNAL) when something
-    unexpected happens, and UNAVAILABLE while the server shuts down.
+    unexpected happens, and UNAVAILABLE while the server shuts down, or with
+    reason DATABASE_UNAVAILABLE (the database cannot be reached or stayed busy)
+    or STORAGE_UNAVAILABLE (its storage is full; reads still work). Those two
+    changed nothing and carry a `google.rpc.RetryInfo`: retry after it (with
+    the same request_id where the method takes one).
     """
 
     @staticmethod

@@ -17,10 +17,10 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from aspel.licensing.v1 import (
@@ -40,6 +40,7 @@ from .domain.credentials import HashingGate, PasswordHasher
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
+from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .settings import Settings
 from .store import migrate
@@ -68,6 +69,9 @@ class Services:
     activation: ActivationService
     # AdminService (issue 5): accounts, catalog, billing, support, service keys.
     admin: AdminServices
+    #: The health reporters of the servers built on these services (public,
+    #: internal), so a shutdown turns them all NOT_SERVING.
+    health: list[DatabaseHealth] = field(default_factory=list)
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -146,10 +150,8 @@ def create_server(
         server,
     )
     service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
-    health_servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for name in ["", *service_names]:
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    reporter = DatabaseHealth(services.store, service_names, settings.health_check_seconds)
+    health_pb2_grpc.add_HealthServicer_to_server(reporter.servicer, server)
     if settings.reflection:
         reflection.enable_server_reflection(
             [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
@@ -161,6 +163,9 @@ def create_server(
         port = server.add_secure_port(settings.listen, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {settings.listen}")
+    # Until the server stops; NOT_SERVING while the database does not answer.
+    reporter.watch(server)
+    services.health.append(reporter)
     return server, port, services
 
 
@@ -227,11 +232,16 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     if mailer is not None:
         mailer.start()
     stopping.wait()
+    # First, so load balancers send new calls elsewhere while these drain.
+    for reporter in services.health:
+        reporter.enter_graceful_shutdown()
     stopped = [server.stop(settings.shutdown_grace_seconds)]
     if internal is not None:
         stopped.append(internal[0].stop(settings.shutdown_grace_seconds))
     for event in stopped:
         event.wait()
+    for reporter in services.health:
+        reporter.stop()
     if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
         log.warning("mailer still sending; its message is delivered again after restart")
     services.store.close()

@@ -204,6 +204,46 @@ class ServerBusy(LicensingError):
         super().__init__()
 
 
+class DatabaseUnavailable(LicensingError):
+    """The database could not be reached or stayed busy: it is down or
+    restarting, the connection broke, the pool is exhausted, or SQLite's write
+    lock was not obtained within its busy timeout. The transaction did not
+    commit, so a retry is safe; were the connection to break during the COMMIT
+    itself, a retry with the same `request_id` gets the first answer back."""
+
+    code = "UNAVAILABLE"
+    reason = "DATABASE_UNAVAILABLE"
+    developer_message = "The database is unreachable or busy; nothing was changed. Retry later."
+    message_es = (
+        "El servicio no está disponible por el momento; no se realizó ningún cambio. "
+        "Intenta de nuevo en unos segundos."
+    )
+
+    def __init__(self, retry_delay: dt.timedelta = dt.timedelta(seconds=2)) -> None:
+        #: Read by the error interceptor into a `google.rpc.RetryInfo`.
+        self.retry_delay = retry_delay
+        super().__init__()
+
+
+class StorageUnavailable(LicensingError):
+    """The database's storage is full (SQLite's "database or disk is full",
+    PostgreSQL's disk_full): the transaction was rolled back whole, reads keep
+    working, and writes succeed again once space is freed."""
+
+    code = "UNAVAILABLE"
+    reason = "STORAGE_UNAVAILABLE"
+    developer_message = "The database's storage is full; nothing was written. Retry later."
+    message_es = (
+        "Por el momento no podemos guardar cambios; no se realizó ningún cambio. "
+        "Intenta de nuevo más tarde."
+    )
+
+    def __init__(self, retry_delay: dt.timedelta = dt.timedelta(seconds=30)) -> None:
+        #: Read by the error interceptor into a `google.rpc.RetryInfo`.
+        self.retry_delay = retry_delay
+        super().__init__()
+
+
 # --- ABORTED -------------------------------------------------------------------
 
 

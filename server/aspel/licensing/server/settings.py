@@ -45,6 +45,9 @@ class Settings:
     max_message_bytes: int = 1024 * 1024
     #: Seconds SIGTERM waits for in-flight calls before ending.
     shutdown_grace_seconds: float = 10.0
+    #: Seconds between two checks, by a thread of the server, that the database
+    #: answers; grpc.health.v1 reports NOT_SERVING while it does not.
+    health_check_seconds: float = 5.0
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     #: The licence signing keys (JSON, mode 0600); see `aspel-licensing-server keys`.
     signing_key_file: str = DEFAULT_SIGNING_KEY_FILE

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.clock import Clock
+from ..errors import DatabaseUnavailable, StorageUnavailable
 from ..settings import Settings
 from ..store import outbox
 from ..store.database import Store
@@ -187,7 +188,11 @@ class OutboxWorker:
         while not stop.is_set():
             try:
                 handled = self.deliver_due(limit=100)
-            except Exception:  # the database may be briefly unavailable: keep going
+            except (DatabaseUnavailable, StorageUnavailable):
+                # The store logged it, rate-limited; a message claimed but not
+                # recorded is taken again when its claim runs out.
+                handled = 0
+            except Exception:  # a bug must not stop the worker
                 log.exception("mailer: delivery round failed")
                 handled = 0
             if handled == 0:

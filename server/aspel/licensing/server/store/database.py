@@ -2,6 +2,13 @@
 
 Models bind to `database_proxy` late, so one process opens exactly one database
 (the one in its settings) and tests can point it at a temporary file.
+
+Every use of the database by an RPC (or the mailer, or the health check) runs
+inside `Store.connection()`, which turns the ways a database fails to answer
+into typed errors: unreachable or busy is `DatabaseUnavailable`, full storage
+is `StorageUnavailable` (both UNAVAILABLE: nothing was done, a retry is safe).
+So the transport never sees a driver exception for an outage, and an outage is
+logged as one rate-limited line per kind of failure, not a traceback per call.
 """
 
 from __future__ import annotations
@@ -11,16 +18,24 @@ import functools
 import logging
 import pathlib
 import random
+import sqlite3
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
 import peewee
+import psycopg
 from playhouse import db_url
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.pool import MaxConnectionsExceeded, PooledDatabase, PooledSqliteDatabase
 
-from ..errors import ConcurrentModification
+from ..errors import (
+    ConcurrentModification,
+    DatabaseUnavailable,
+    LicensingError,
+    StorageUnavailable,
+)
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -49,6 +64,19 @@ POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+pool", "postgres+pool"
 
 # SQLSTATEs that mean "this transaction lost a race; run it again".
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+# SQLSTATEs that mean "the server cannot take this now": it is shutting down
+# (admin_shutdown, crash_shutdown), starting (cannot_connect_now), or full of
+# connections; with class 08 (connection_exception) and a driver error that
+# carries no SQLSTATE (refused, closed unexpectedly), the database is unreachable.
+_UNREACHABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+_DISK_FULL_SQLSTATE = "53100"
+# SQLite's result codes (sqlite3.Error.sqlite_errorcode, extended codes).
+_SQLITE_BUSY = 5  # the write lock was not obtained within busy_timeout
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_BUSY_SNAPSHOT = 517  # a reader's snapshot is too old to write: a lost race
+# The words of peewee (and its drivers) when the connection under a call is gone.
+_CONNECTION_GONE = ("connection not open", "connection is closed", "connection is lost")
 
 
 def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
@@ -97,13 +125,149 @@ def _pooled_sqlite(path: str) -> peewee.SqliteDatabase:
     )
 
 
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and what it wraps: peewee re-raises a driver error keeping
+    the original as `orig`, and a failed rollback in `atomic()` hides the
+    statement's error in `__context__`."""
+    seen: set[int] = set()
+    todo = [error]
+    while todo and len(seen) < 16:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = getattr(current, "orig", None)
+        nested = [a for a in (wrapped, *current.args) if isinstance(a, BaseException)]
+        todo.extend(x for x in (*nested, current.__cause__, current.__context__) if x is not None)
+
+
+def _sqlite_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code if isinstance(code, int) else None
+
+
 def is_retryable_conflict(error: BaseException) -> bool:
-    """True for a lost serialization race or deadlock (PostgreSQL), or a write
-    lock not obtained within the busy timeout (SQLite)."""
-    for candidate in (error, *error.args, error.__cause__, error.__context__):
+    """True for a lost serialization race or deadlock (PostgreSQL), or a SQLite
+    snapshot overtaken by another writer. Not for a lock wait that timed out:
+    that is the database being busy (`DatabaseUnavailable`), not a race."""
+    for candidate in _chain(error):
         if getattr(candidate, "sqlstate", None) in _RETRYABLE_SQLSTATES:
             return True
-    return isinstance(error, peewee.OperationalError) and "database is locked" in str(error)
+        if (
+            isinstance(candidate, sqlite3.Error)
+            and _sqlite_code(candidate) == _SQLITE_BUSY_SNAPSHOT
+        ):
+            return True
+    return False
+
+
+def _outage_kind(error: BaseException) -> type[DatabaseUnavailable | StorageUnavailable] | None:
+    """What one exception of the chain says about the database, if anything."""
+    if isinstance(error, MaxConnectionsExceeded):
+        return DatabaseUnavailable
+    if isinstance(error, sqlite3.Error):
+        code = _sqlite_code(error)
+        primary = None if code is None else code & 0xFF
+        text = str(error)
+        if primary == _SQLITE_FULL or "database or disk is full" in text:
+            return StorageUnavailable
+        if primary == _SQLITE_BUSY or (code is None and "database is locked" in text):
+            return DatabaseUnavailable
+        if primary == _SQLITE_CANTOPEN or "unable to open database file" in text:
+            return DatabaseUnavailable
+        return None
+    if isinstance(error, psycopg.Error):
+        sqlstate = error.sqlstate or ""
+        if sqlstate == _DISK_FULL_SQLSTATE:
+            return StorageUnavailable
+        if sqlstate in _UNREACHABLE_SQLSTATES or sqlstate.startswith("08"):
+            return DatabaseUnavailable
+        if isinstance(error, psycopg.OperationalError) and not sqlstate:
+            return DatabaseUnavailable  # refused, timed out, closed unexpectedly
+        return None
+    if isinstance(error, peewee.InterfaceError) and any(
+        words in str(error) for words in _CONNECTION_GONE
+    ):
+        return DatabaseUnavailable
+    return None
+
+
+def outage_of(error: BaseException) -> DatabaseUnavailable | StorageUnavailable | None:
+    """The typed error for a database that did not answer, or None when
+    `error` is something else (a bug, a constraint, a lost race)."""
+    if is_retryable_conflict(error):
+        return None
+    found: tuple[type[DatabaseUnavailable | StorageUnavailable], BaseException] | None = None
+    for candidate in _chain(error):
+        kind = _outage_kind(candidate)
+        if kind is StorageUnavailable:
+            found = (kind, candidate)
+            break  # full storage explains a connection dropped after it
+        if kind is not None and found is None:
+            found = (kind, candidate)
+    if found is None:
+        return None
+    kind, cause = found
+    outage_log.report(kind.reason, cause)
+    return kind()
+
+
+class OutageLog:
+    """One warning per kind of failure at most every `interval` seconds, with
+    the number of the same failures left unsaid since the last line.
+
+    During an outage every call fails the same way; a line per call (let
+    alone a traceback) would bury the one fact an operator needs.
+    """
+
+    def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        # kind -> (time of its last line, failures since then not logged)
+        self._seen: dict[tuple[str, str, str], tuple[float, int]] = {}
+        #: Failures reported since this log was made, logged or not.
+        self.failures = 0
+
+    def report(self, reason: str, cause: BaseException) -> None:
+        sqlstate = getattr(cause, "sqlstate", None) or ""
+        key = (reason, type(cause).__name__, sqlstate)
+        now = self._clock()
+        with self._lock:
+            self.failures += 1
+            last, suppressed = self._seen.get(key, (None, 0))
+            if last is not None and now - last < self.interval:
+                self._seen[key] = (last, suppressed + 1)
+                return
+            self._seen[key] = (now, 0)
+        # The driver's first line names the host and the failure; never a
+        # password (psycopg leaves it out of its messages).
+        detail = (str(cause).splitlines() or [""])[0][:200]
+        log.warning(
+            "%s: %s%s: %s (%d more like it since the last report)",
+            reason,
+            type(cause).__name__,
+            f" [{sqlstate}]" if sqlstate else "",
+            detail,
+            suppressed,
+        )
+
+
+outage_log = OutageLog()
+
+
+@contextlib.contextmanager
+def _outages_typed() -> Iterator[None]:
+    try:
+        yield
+    except LicensingError:
+        raise
+    except Exception as exc:
+        outage = outage_of(exc)
+        if outage is None:
+            raise
+        raise outage from exc
 
 
 class Store:
@@ -128,12 +292,48 @@ class Store:
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[None]:
-        """One connection for the duration of one RPC (reused when already open)."""
+        """One connection for the duration of one RPC (reused when already open).
+
+        A database that does not answer raises `DatabaseUnavailable` or
+        `StorageUnavailable`, here or from the body. A connection that failed
+        that way is closed, never handed back to the pool: it may be dead, and
+        the next RPC gets a fresh one (or fails fast while the outage lasts).
+        """
         if not self.database.is_closed():
-            yield
+            with _outages_typed():
+                yield
             return
-        with self.database.connection_context():
-            yield
+        with _outages_typed():
+            self.database.connect()
+        healthy = True
+        try:
+            with _outages_typed():
+                yield
+        except (DatabaseUnavailable, StorageUnavailable):
+            healthy = False
+            raise
+        finally:
+            self._release(healthy)
+
+    def _release(self, healthy: bool) -> None:
+        try:
+            if not healthy and isinstance(self.database, PooledDatabase):
+                self.database.manual_close()
+            else:
+                self.database.close()
+        except Exception as exc:
+            # A broken connection may fail to close as well; it is gone either
+            # way (peewee forgets it), and that must not fail a finished RPC.
+            if outage_of(exc) is None:
+                raise
+
+    def ping(self) -> None:
+        """One round trip that reads the database (the health check); raises
+        `DatabaseUnavailable` or `StorageUnavailable` when it cannot."""
+        # SQLite's SELECT 1 would not touch the file: read its schema page.
+        query = "SELECT count(*) FROM sqlite_master" if self.is_sqlite else "SELECT 1"
+        with self.connection():
+            self.database.execute_sql(query).fetchall()
 
     @property
     def supports_row_locks(self) -> bool:
@@ -144,7 +344,10 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
         """One transaction. A lost race surfaces as `ConcurrentModification`,
-        which `retry_on_conflict` turns into a fresh attempt."""
+        which `retry_on_conflict` turns into a fresh attempt; a database that
+        does not answer (or is full) as `DatabaseUnavailable` /
+        `StorageUnavailable` (see `connection()`), which is not retried here:
+        the caller retries, after its RetryInfo."""
         with self.connection():
             try:
                 if self.is_sqlite:

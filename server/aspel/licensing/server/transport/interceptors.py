@@ -116,6 +116,11 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         return guarded
 
 
+# Services that never touch the database: health must answer NOT_SERVING
+# while the database is down (not fail to connect), and costs no connection.
+_WITHOUT_DATABASE = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+
 class ConnectionInterceptor(grpc.ServerInterceptor):
     """One database connection for the whole of each RPC."""
 
@@ -125,6 +130,8 @@ class ConnectionInterceptor(grpc.ServerInterceptor):
     def intercept_service(
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler | None:
+        if handler_call_details.method.startswith(_WITHOUT_DATABASE):
+            return continuation(handler_call_details)
         store = self.store
 
         def wrap(inner: UnaryBehavior, _method: str) -> UnaryBehavior:
