@@ -37,12 +37,13 @@ from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
 from .mail.worker import MailerThread, build_worker
 from .settings import Settings
-from .store import migrate
+from .store import migrate, server_secrets
 from .store.database import Store
 from .transport.activation_servicer import ActivationServicer, encode_certificate
 from .transport.admin_servicer import AdminServicer
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
+from .transport.pagination import KEY_BYTES, KEY_SECRET_NAME, PageTokens
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class Services:
     activation: ActivationService
     # AdminService (issue 5): accounts, catalog, billing, support, service keys.
     admin: AdminServices
+    # Page tokens of every list, with the deployment's key (read once per process).
+    page_tokens: PageTokens
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -73,6 +76,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`"
         )
     calendar = BusinessCalendar(clock or SystemClock(), settings.business_timezone)
+    page_token_key = server_secrets.get_or_create(
+        store, KEY_SECRET_NAME, KEY_BYTES, calendar.clock.now()
+    )
     hasher = PasswordHasher(
         settings.argon2,
         HashingGate(
@@ -94,6 +100,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             encode_certificate,
         ),
         admin=build_admin_services(store, calendar, hasher, resets),
+        page_tokens=PageTokens(page_token_key),
     )
 
 
@@ -112,10 +119,17 @@ def create_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
-        interceptors=[ErrorInterceptor(), ConnectionInterceptor(services.store)],
+        interceptors=[
+            ErrorInterceptor(max_request_bytes=settings.max_message_bytes),
+            ConnectionInterceptor(services.store),
+        ],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         options=[
-            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            # The ErrorInterceptor answers a request over max_message_bytes with
+            # REQUEST_TOO_LARGE and the limit; core's own limit, twice as high,
+            # stays as the backstop that refuses (without details) what would
+            # otherwise be buffered whole in memory for us to measure.
+            ("grpc.max_receive_message_length", _core_receive_limit(settings.max_message_bytes)),
             ("grpc.max_send_message_length", settings.max_message_bytes),
             # Several worker processes share one port only when asked to;
             # otherwise a second server on a busy port must fail loudly.
@@ -123,13 +137,16 @@ def create_server(
         ],
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
-        LicensingServicer(services.auth, services.portal, services.password_reset), server
+        LicensingServicer(
+            services.auth, services.portal, services.password_reset, services.page_tokens
+        ),
+        server,
     )
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
     ]
     activation_service_pb2_grpc.add_ActivationServiceServicer_to_server(
-        ActivationServicer(services.activation), server
+        ActivationServicer(services.activation, services.page_tokens), server
     )
     service_names.append(
         activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
@@ -137,7 +154,14 @@ def create_server(
     # AdminService (issue 5).
     admin = services.admin
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(admin.keys, admin.accounts, admin.catalog, admin.billing, admin.support),
+        AdminServicer(
+            admin.keys,
+            admin.accounts,
+            admin.catalog,
+            admin.billing,
+            admin.support,
+            services.page_tokens,
+        ),
         server,
     )
     service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
@@ -157,6 +181,11 @@ def create_server(
     if port == 0:
         raise OSError(f"cannot listen on {settings.listen}")
     return server, port, services
+
+
+def _core_receive_limit(max_message_bytes: int) -> int:
+    """grpc core's receive limit: past ours, so ours answers first with details."""
+    return min(2 * max_message_bytes, 2**31 - 1)
 
 
 def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:

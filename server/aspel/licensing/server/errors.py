@@ -61,6 +61,19 @@ class InvalidPageToken(LicensingError):
     )
 
 
+class MalformedRequest(LicensingError):
+    """The request bytes are not a message of the method's request type
+    (corrupt wire format, invalid UTF-8 in a string field, a truncated body)."""
+
+    code = "INVALID_ARGUMENT"
+    reason = "MALFORMED_REQUEST"
+    developer_message = "The request could not be decoded as the method's request message."
+    message_es = (
+        "No pudimos leer la solicitud: llegó incompleta o dañada. Intenta de nuevo; si el "
+        "problema continúa, actualiza tu sistema Aspel o comunícate con Soporte Aspel."
+    )
+
+
 class RequestIdReused(LicensingError):
     code = "INVALID_ARGUMENT"
     reason = "REQUEST_ID_REUSED"
@@ -69,6 +82,24 @@ class RequestIdReused(LicensingError):
         "El identificador de la solicitud ya se usó para otra operación. "
         "Genera uno nuevo para cada operación distinta."
     )
+
+
+# --- RESOURCE_EXHAUSTED ----------------------------------------------------------
+
+
+class RequestTooLarge(LicensingError):
+    """Refused before decoding; `max_bytes` tells the caller the limit."""
+
+    code = "RESOURCE_EXHAUSTED"
+    reason = "REQUEST_TOO_LARGE"
+    developer_message = "The request message is larger than the server accepts."
+
+    def __init__(self, size: int, max_bytes: int) -> None:
+        super().__init__(
+            f"La solicitud es demasiado grande ({size:,} bytes; el máximo es {max_bytes:,}). "
+            "Envía menos datos en una sola operación.",
+            metadata={"size_bytes": str(size), "max_bytes": str(max_bytes)},
+        )
 
 
 # --- UNAUTHENTICATED / PERMISSION_DENIED -------------------------------------
