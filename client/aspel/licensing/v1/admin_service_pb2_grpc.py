@@ -48,7 +48,13 @@ class AdminServiceStub:
     revoked one.
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
-    - INTERNAL, reason INTERNAL: something unexpected happened.
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """
@@ -154,7 +160,13 @@ class AdminServiceServicer:
     revoked one.
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
-    - INTERNAL, reason INTERNAL: something unexpected happened.
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """
@@ -515,7 +527,13 @@ class AdminService:
     revoked one.
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
-    - INTERNAL, reason INTERNAL: something unexpected happened.
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """

@@ -33,8 +33,15 @@ class LicensingServiceStub:
     the metadata `authorization: Bearer <session_token>`. Errors carry a
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
-    Any method may also answer INTERNAL (reason INTERNAL) when something
-    unexpected happens, and UNAVAILABLE while the server shuts down.
+    Any method may also answer:
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
+    - UNAVAILABLE (no ErrorInfo) while the server shuts down.
     """
 
     def __init__(self, channel):
@@ -93,8 +100,15 @@ class LicensingServiceServicer:
     the metadata `authorization: Bearer <session_token>`. Errors carry a
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
-    Any method may also answer INTERNAL (reason INTERNAL) when something
-    unexpected happens, and UNAVAILABLE while the server shuts down.
+    Any method may also answer:
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
+    - UNAVAILABLE (no ErrorInfo) while the server shuts down.
     """
 
     def Authenticate(self, request, context):
@@ -300,8 +314,15 @@ class LicensingService:
     the metadata `authorization: Bearer <session_token>`. Errors carry a
     `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx" and one of the
     reasons listed on each method, plus an es-MX `google.rpc.LocalizedMessage`.
-    Any method may also answer INTERNAL (reason INTERNAL) when something
-    unexpected happens, and UNAVAILABLE while the server shuts down.
+    Any method may also answer:
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
+    - UNAVAILABLE (no ErrorInfo) while the server shuts down.
     """
 
     @staticmethod

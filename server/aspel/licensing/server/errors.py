@@ -25,6 +25,9 @@ class LicensingError(Exception):
     developer_message: ClassVar[str] = "Internal error."
     #: The es-MX text a person reads; subclasses may build it per instance.
     message_es: str = "Ocurrió un error inesperado. Intenta de nuevo en unos minutos."
+    #: False for the few reasons only the server's own command line reports (no
+    #: RPC answers them), so the proto comments need not list them.
+    over_api: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -557,6 +560,9 @@ class PerpetualLicenseNotBilled(LicensingError):
 
 
 class ServiceKeyExists(LicensingError):
+    """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
+
+    over_api = False
     code = "ALREADY_EXISTS"
     reason = "SERVICE_KEY_EXISTS"
     developer_message = "A service key with that name exists or existed."
@@ -569,6 +575,9 @@ class ServiceKeyExists(LicensingError):
 
 
 class ServiceKeyNotFound(LicensingError):
+    """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
+
+    over_api = False
     code = "NOT_FOUND"
     reason = "SERVICE_KEY_NOT_FOUND"
     developer_message = "No active service key with that name."
