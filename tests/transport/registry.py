@@ -24,6 +24,8 @@ README = REPO_ROOT / "README.md"
 
 _DOCUMENTED = re.compile(r"\b([A-Z][A-Z_]+), reason ([A-Z][A-Z_]+)\b")
 _ANY_REASON = re.compile(r"\breason ([A-Z][A-Z_]+)\b")
+# "Errors: those of GetUpgradeTerms, and ..." takes in another RPC's list.
+_THOSE_OF = re.compile(r"\bthose of (\w+)\b")
 _TABLE_ROW = re.compile(r"^\| `([A-Z_]+)` \| `([A-Z_]+)` \| .+\|$")
 
 
@@ -78,6 +80,7 @@ def proto_comments() -> ProtoComments:
     headers: dict[str, frozenset[tuple[str, str]]] = {}
     methods: dict[str, frozenset[tuple[str, str]]] = {}
     mentions: set[str] = set()
+    references: dict[str, list[str]] = {}
     for path in sorted(PROTO_DIR.glob("*.proto")):
         package = ""
         service = ""
@@ -97,7 +100,12 @@ def proto_comments() -> ProtoComments:
                 headers[service] = pairs
             elif match := re.match(r"rpc (\w+)\(", line):
                 methods[f"/{service}/{match.group(1)}"] = pairs
+                references[f"/{service}/{match.group(1)}"] = [
+                    f"/{service}/{name}" for name in _THOSE_OF.findall(text)
+                ]
             block = []
+    for path, others in references.items():
+        methods[path] = methods[path].union(*(methods[other] for other in others))
     return ProtoComments(headers, methods, frozenset(mentions))
 
 
