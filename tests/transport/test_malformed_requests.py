@@ -6,6 +6,8 @@ The database is not reached by these requests: SQLite only."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 import pytest
 from google.protobuf import descriptor
@@ -40,7 +42,7 @@ UNDECODABLE = {
 }
 
 
-def test_undecodable_bytes_are_malformed_request_on_every_rpc(server) -> None:  # type: ignore[no-untyped-def]
+def test_undecodable_bytes_are_malformed_request_on_every_rpc(server: Any) -> None:
     answers = {
         (rpc.path, name): call_raw(server.channel, rpc.path, body)
         for rpc in ALL_RPCS
@@ -54,7 +56,7 @@ def test_undecodable_bytes_are_malformed_request_on_every_rpc(server) -> None:  
     assert wrong == {}
 
 
-def test_a_string_field_that_is_not_utf8_is_malformed_request_on_every_rpc(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_string_field_that_is_not_utf8_is_malformed_request_on_every_rpc(server: Any) -> None:
     bodies = {rpc.path: body for rpc in ALL_RPCS if (body := _invalid_utf8(rpc)) is not None}
     # Every request but SignOut's (which has no field) has a string field.
     assert len(bodies) == len(ALL_RPCS) - 1
@@ -68,8 +70,8 @@ def test_a_string_field_that_is_not_utf8_is_malformed_request_on_every_rpc(serve
 
 
 def test_a_request_over_the_limit_is_request_too_large_with_the_limit(
-    server, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+    server: Any, settings: Settings
+) -> None:
     limit = settings.max_message_bytes
     # Field 1 of AuthenticateRequest (username), just over the limit in all.
     payload = b"a" * (limit + 1)
@@ -82,7 +84,7 @@ def test_a_request_over_the_limit_is_request_too_large_with_the_limit(
     assert answer.metadata == {"max_bytes": str(limit), "size_bytes": str(len(body))}
 
 
-def test_grpc_core_still_refuses_far_larger_requests(server, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_grpc_core_still_refuses_far_larger_requests(server: Any, settings: Settings) -> None:
     body = (
         b"\x0a" + _varint(3 * settings.max_message_bytes) + b"a" * (3 * settings.max_message_bytes)
     )
@@ -104,7 +106,7 @@ def _varint(value: int) -> bytes:
 # --- health and reflection keep working through the interceptors -------------
 
 
-def test_health_check_and_watch_answer_serving(server) -> None:  # type: ignore[no-untyped-def]
+def test_health_check_and_watch_answer_serving(server: Any) -> None:
     stub = health_pb2_grpc.HealthStub(server.channel)
     serving = health_pb2.HealthCheckResponse.SERVING
     assert stub.Check(health_pb2.HealthCheckRequest(), timeout=5).status == serving
@@ -113,7 +115,7 @@ def test_health_check_and_watch_answer_serving(server) -> None:  # type: ignore[
     watch.cancel()
 
 
-def test_reflection_lists_the_services_over_its_bidirectional_stream(server) -> None:  # type: ignore[no-untyped-def]
+def test_reflection_lists_the_services_over_its_bidirectional_stream(server: Any) -> None:
     stub = reflection_pb2_grpc.ServerReflectionStub(server.channel)
     answers = stub.ServerReflectionInfo(
         iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
@@ -122,7 +124,7 @@ def test_reflection_lists_the_services_over_its_bidirectional_stream(server) -> 
     assert "aspel.licensing.v1.AdminService" in names
 
 
-def test_a_malformed_message_in_a_client_stream_is_malformed_request(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_message_in_a_client_stream_is_malformed_request(server: Any) -> None:
     path = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
     good = reflection_pb2.ServerReflectionRequest(list_services="").SerializeToString()
     rpc = server.channel.stream_stream(path)

@@ -10,7 +10,9 @@ that is not a valid message (one stray byte, invalid UTF-8 in a string field)
 with its own INTERNAL "Exception deserializing request!" and no details, before
 any code of ours runs. So the handler we hand grpcio has no deserializer: raw
 bytes arrive, and the guarded behaviour checks their size and decodes them, a
-failure being MALFORMED_REQUEST like any other typed error.
+failure being MALFORMED_REQUEST like any other typed error. A decoded request
+with U+0000 in any text field is refused there too (INVALID_ARGUMENT naming
+the fields): PostgreSQL cannot store it, and no field admits it.
 
 Both interceptors handle every RPC kind (unary or streaming requests and
 responses), as grpc-interceptor's `_get_factory_and_method` does, so health
@@ -28,11 +30,19 @@ from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from ..errors import ERROR_DOMAIN, LicensingError, MalformedRequest, RequestTooLarge
+from ..errors import (
+    ERROR_DOMAIN,
+    InvalidArgument,
+    LicensingError,
+    MalformedRequest,
+    RequestTooLarge,
+)
 from ..store.database import Store
+from .validation import nul_characters
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +169,16 @@ class ErrorInterceptor(grpc.ServerInterceptor):
             if deserializer is None:
                 return raw
             try:
-                return deserializer(raw)
+                request = deserializer(raw)
             except Exception as exc:
                 # Usually protobuf's DecodeError; whatever the deserializer
                 # raises, the bytes were not a request we can read.
                 raise MalformedRequest() from exc
+            if isinstance(request, Message):
+                bad = nul_characters(request)
+                if bad:
+                    raise InvalidArgument(field_violations=bad)
+            return request
 
         return decode
 

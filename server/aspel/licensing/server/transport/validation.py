@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 import grpc
-from google.protobuf import timestamp_pb2
+from google.protobuf import descriptor, message, timestamp_pb2
 from google.type import date_pb2
 
 from ..domain import serials
@@ -105,3 +105,38 @@ def bearer_token(context: grpc.ServicerContext) -> str | None:
                 return value[len(BEARER) :].strip()
             return None
     return None
+
+
+_NUL = "\x00"
+_NUL_TEXT = "El texto contiene el carácter nulo (U+0000), que no se admite."
+
+
+def nul_characters(request: message.Message, prefix: str = "") -> list[tuple[str, str]]:
+    """A violation for every text field (at any depth) that holds U+0000.
+
+    No field of this API admits it, and PostgreSQL cannot store it in text at
+    all (the insert fails), so it is refused for every request in one place,
+    before any servicer or the database sees it."""
+    found: list[tuple[str, str]] = []
+    for field, value in request.ListFields():
+        name = prefix + field.name
+        if field.type == descriptor.FieldDescriptor.TYPE_STRING:
+            items = list(enumerate(value)) if field.is_repeated else [(None, value)]
+            found.extend(
+                (name if i is None else f"{name}[{i}]", _NUL_TEXT) for i, v in items if _NUL in v
+            )
+        elif field.type == descriptor.FieldDescriptor.TYPE_MESSAGE:
+            if field.message_type.GetOptions().map_entry:
+                for key, item in value.items():
+                    if isinstance(key, str) and _NUL in key:
+                        found.append((name, _NUL_TEXT))
+                    if isinstance(item, str) and _NUL in item:
+                        found.append((f"{name}[{key!r}]", _NUL_TEXT))
+                    elif isinstance(item, message.Message):
+                        found.extend(nul_characters(item, f"{name}[{key!r}]."))
+            elif field.is_repeated:
+                for i, item in enumerate(value):
+                    found.extend(nul_characters(item, f"{name}[{i}]."))
+            else:
+                found.extend(nul_characters(value, name + "."))
+    return found
