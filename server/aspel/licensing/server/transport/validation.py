@@ -125,7 +125,7 @@ def nul_characters(request: message.Message, prefix: str = "") -> list[tuple[str
             found.extend(
                 (name if i is None else f"{name}[{i}]", _NUL_TEXT) for i, v in items if _NUL in v
             )
-        elif field.type == descriptor.FieldDescriptor.TYPE_MESSAGE:
+        elif field.message_type is not None:
             if field.message_type.GetOptions().map_entry:
                 for key, item in value.items():
                     if isinstance(key, str) and _NUL in key:
