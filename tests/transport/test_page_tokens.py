@@ -196,3 +196,10 @@ def test_no_next_page_is_the_empty_token_and_no_token_is_the_first_page() -> Non
     assert CODEC.encode(SIGNING_KEYS, (), None) == ""
     assert CODEC.decode(SIGNING_KEYS, (), "") == 0
     assert len(CODEC.encode(SIGNING_KEYS, (), 2**64 - 1)) <= MAX_TOKEN_CHARS
+
+
+@pytest.mark.parametrize("listing", [SUBSCRIPTIONS, SIGNING_KEYS, AUDIT_EVENTS], ids=str)
+def test_page_size_zero_is_the_default_and_none_passes_the_maximum(listing: Any) -> None:
+    assert listing.page_size(0) == listing.default_page_size
+    assert listing.page_size(2**31 - 1) == listing.max_page_size
+    assert listing.page_size(3) == 3

@@ -51,6 +51,8 @@ class AdminServiceStub:
     - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
     message of the method's request type (truncated or corrupt, or a string
     field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
     - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
     the server accepts; the metadata `max_bytes` gives the limit.
     - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
@@ -163,6 +165,8 @@ class AdminServiceServicer:
     - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
     message of the method's request type (truncated or corrupt, or a string
     field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
     - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
     the server accepts; the metadata `max_bytes` gives the limit.
     - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
@@ -530,6 +534,8 @@ class AdminService:
     - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
     message of the method's request type (truncated or corrupt, or a string
     field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
     - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
     the server accepts; the metadata `max_bytes` gives the limit.
     - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
