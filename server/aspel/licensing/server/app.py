@@ -126,9 +126,9 @@ def create_server(
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         options=[
             # The ErrorInterceptor answers a request over max_message_bytes with
-            # REQUEST_TOO_LARGE and the limit; core's own limit, twice as high,
-            # stays as the backstop that refuses (without details) what would
-            # otherwise be buffered whole in memory for us to measure.
+            # REQUEST_TOO_LARGE and the limit. Core's own limit, twice as high,
+            # stays as the backstop: it refuses (without details) anything
+            # larger before Python sees it, bounding what one call can hold.
             ("grpc.max_receive_message_length", _core_receive_limit(settings.max_message_bytes)),
             ("grpc.max_send_message_length", settings.max_message_bytes),
             # Several worker processes share one port only when asked to;

@@ -136,9 +136,10 @@ class ErrorInterceptor(grpc.ServerInterceptor):
 
     `max_request_bytes` (the `max_message_bytes` setting) is checked here on
     the raw bytes, so an oversized request gets REQUEST_TOO_LARGE with the
-    limit in its metadata. grpc core keeps a higher limit of its own (see
-    `app.create_server`) as a backstop: past it core refuses the message with a
-    detail-less RESOURCE_EXHAUSTED before buffering it for us.
+    limit in its metadata. grpc core keeps a higher limit of its own (twice
+    ours, see `app.create_server`) as a backstop: past it core itself refuses
+    the message, with a detail-less RESOURCE_EXHAUSTED, and never hands it to
+    Python, so a hostile caller cannot make the server hold more than that.
     """
 
     def __init__(self, max_request_bytes: int | None = None) -> None:
