@@ -36,13 +36,24 @@ class ActivationServiceStub:
 
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx"
     and one of the reasons listed on each method, plus an es-MX
-    `google.rpc.LocalizedMessage`. Any method may also answer INTERNAL (reason
-    INTERNAL) when something unexpected happens, and UNAVAILABLE while the
-    server shuts down, or with reason DATABASE_UNAVAILABLE (the database cannot
-    be reached or stayed busy) or STORAGE_UNAVAILABLE (its storage is full;
-    reads still work). Those two changed nothing and carry a
-    `google.rpc.RetryInfo`: retry after it (with the same request_id where the
-    method takes one).
+    `google.rpc.LocalizedMessage`. Any method may also answer:
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
+    or stayed busy. Nothing was changed; retry after the
+    `google.rpc.RetryInfo` (with the same request_id where the method takes
+    one).
+    - UNAVAILABLE, reason STORAGE_UNAVAILABLE: the database's storage is full
+    (reads still work). Nothing was changed; retry after the
+    `google.rpc.RetryInfo`.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
+    - UNAVAILABLE (no ErrorInfo) while the server shuts down.
     """
 
     def __init__(self, channel):
@@ -84,13 +95,24 @@ class ActivationServiceServicer:
 
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx"
     and one of the reasons listed on each method, plus an es-MX
-    `google.rpc.LocalizedMessage`. Any method may also answer INTERNAL (reason
-    INTERNAL) when something unexpected happens, and UNAVAILABLE while the
-    server shuts down, or with reason DATABASE_UNAVAILABLE (the database cannot
-    be reached or stayed busy) or STORAGE_UNAVAILABLE (its storage is full;
-    reads still work). Those two changed nothing and carry a
-    `google.rpc.RetryInfo`: retry after it (with the same request_id where the
-    method takes one).
+    `google.rpc.LocalizedMessage`. Any method may also answer:
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
+    or stayed busy. Nothing was changed; retry after the
+    `google.rpc.RetryInfo` (with the same request_id where the method takes
+    one).
+    - UNAVAILABLE, reason STORAGE_UNAVAILABLE: the database's storage is full
+    (reads still work). Nothing was changed; retry after the
+    `google.rpc.RetryInfo`.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
+    - UNAVAILABLE (no ErrorInfo) while the server shuts down.
     """
 
     def ActivateInstallation(self, request, context):
@@ -215,13 +237,24 @@ class ActivationService:
 
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx"
     and one of the reasons listed on each method, plus an es-MX
-    `google.rpc.LocalizedMessage`. Any method may also answer INTERNAL (reason
-    INTERNAL) when something unexpected happens, and UNAVAILABLE while the
-    server shuts down, or with reason DATABASE_UNAVAILABLE (the database cannot
-    be reached or stayed busy) or STORAGE_UNAVAILABLE (its storage is full;
-    reads still work). Those two changed nothing and carry a
-    `google.rpc.RetryInfo`: retry after it (with the same request_id where the
-    method takes one).
+    `google.rpc.LocalizedMessage`. Any method may also answer:
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
+    - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
+    or stayed busy. Nothing was changed; retry after the
+    `google.rpc.RetryInfo` (with the same request_id where the method takes
+    one).
+    - UNAVAILABLE, reason STORAGE_UNAVAILABLE: the database's storage is full
+    (reads still work). Nothing was changed; retry after the
+    `google.rpc.RetryInfo`.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
+    - UNAVAILABLE (no ErrorInfo) while the server shuts down.
     """
 
     @staticmethod

@@ -48,11 +48,22 @@ class AdminServiceStub:
     revoked one.
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
-    - INTERNAL, reason INTERNAL: something unexpected happened.
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
     - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
-    or stayed busy; or reason STORAGE_UNAVAILABLE: its storage is full (reads
-    still work). Nothing was changed; retry after the `google.rpc.RetryInfo`
-    (with the same request_id where the method takes one).
+    or stayed busy. Nothing was changed; retry after the
+    `google.rpc.RetryInfo` (with the same request_id where the method takes
+    one).
+    - UNAVAILABLE, reason STORAGE_UNAVAILABLE: the database's storage is full
+    (reads still work). Nothing was changed; retry after the
+    `google.rpc.RetryInfo`.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """
@@ -158,11 +169,22 @@ class AdminServiceServicer:
     revoked one.
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
-    - INTERNAL, reason INTERNAL: something unexpected happened.
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
     - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
-    or stayed busy; or reason STORAGE_UNAVAILABLE: its storage is full (reads
-    still work). Nothing was changed; retry after the `google.rpc.RetryInfo`
-    (with the same request_id where the method takes one).
+    or stayed busy. Nothing was changed; retry after the
+    `google.rpc.RetryInfo` (with the same request_id where the method takes
+    one).
+    - UNAVAILABLE, reason STORAGE_UNAVAILABLE: the database's storage is full
+    (reads still work). Nothing was changed; retry after the
+    `google.rpc.RetryInfo`.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """
@@ -523,11 +545,22 @@ class AdminService:
     revoked one.
     - PERMISSION_DENIED, reason SCOPE_MISSING: the key lacks the method's
     scope; the metadata `scope` names the scopes that would do.
-    - INTERNAL, reason INTERNAL: something unexpected happened.
+    - INVALID_ARGUMENT, reason MALFORMED_REQUEST: the request bytes are not a
+    message of the method's request type (truncated or corrupt, or a string
+    field that is not UTF-8).
+    - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a text field holds the
+    character U+0000, which no field admits (the BadRequest names it).
+    - RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE: the request is larger than
+    the server accepts; the metadata `max_bytes` gives the limit.
     - UNAVAILABLE, reason DATABASE_UNAVAILABLE: the database cannot be reached
-    or stayed busy; or reason STORAGE_UNAVAILABLE: its storage is full (reads
-    still work). Nothing was changed; retry after the `google.rpc.RetryInfo`
-    (with the same request_id where the method takes one).
+    or stayed busy. Nothing was changed; retry after the
+    `google.rpc.RetryInfo` (with the same request_id where the method takes
+    one).
+    - UNAVAILABLE, reason STORAGE_UNAVAILABLE: the database's storage is full
+    (reads still work). Nothing was changed; retry after the
+    `google.rpc.RetryInfo`.
+    - INTERNAL, reason INTERNAL: something unexpected happened (logged on the
+    server, never explained in the answer).
     Errors carry a `google.rpc.ErrorInfo` with domain "licensing.aspel.com.mx",
     plus an es-MX `google.rpc.LocalizedMessage`.
     """

@@ -43,12 +43,13 @@ from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .settings import Settings
-from .store import migrate
+from .store import migrate, server_secrets
 from .store.database import Store
 from .transport.activation_servicer import ActivationServicer, encode_certificate
 from .transport.admin_servicer import AdminServicer
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
+from .transport.pagination import KEY_BYTES, KEY_SECRET_NAME, PageTokens
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class Services:
     activation: ActivationService
     # AdminService (issue 5): accounts, catalog, billing, support, service keys.
     admin: AdminServices
+    # Page tokens of every list, with the deployment's key (read once per process).
+    page_tokens: PageTokens
     #: The health reporters of the servers built on these services (public,
     #: internal), so a shutdown turns them all NOT_SERVING.
     health: list[DatabaseHealth] = field(default_factory=list)
@@ -82,6 +85,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`"
         )
     calendar = BusinessCalendar(clock or SystemClock(), settings.business_timezone)
+    page_token_key = server_secrets.get_or_create(
+        store, KEY_SECRET_NAME, KEY_BYTES, calendar.clock.now()
+    )
     hasher = PasswordHasher(
         settings.argon2,
         HashingGate(
@@ -103,6 +109,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             encode_certificate,
         ),
         admin=build_admin_services(store, calendar, hasher, resets),
+        page_tokens=PageTokens(page_token_key),
     )
 
 
@@ -121,10 +128,17 @@ def create_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
-        interceptors=[ErrorInterceptor(), ConnectionInterceptor(services.store)],
+        interceptors=[
+            ErrorInterceptor(max_request_bytes=settings.max_message_bytes),
+            ConnectionInterceptor(services.store),
+        ],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         options=[
-            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            # The ErrorInterceptor answers a request over max_message_bytes with
+            # REQUEST_TOO_LARGE and the limit. Core's own limit, twice as high,
+            # stays as the backstop: it refuses (without details) anything
+            # larger before Python sees it, bounding what one call can hold.
+            ("grpc.max_receive_message_length", _core_receive_limit(settings.max_message_bytes)),
             ("grpc.max_send_message_length", settings.max_message_bytes),
             # Several worker processes share one port only when asked to;
             # otherwise a second server on a busy port must fail loudly.
@@ -132,13 +146,16 @@ def create_server(
         ],
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
-        LicensingServicer(services.auth, services.portal, services.password_reset), server
+        LicensingServicer(
+            services.auth, services.portal, services.password_reset, services.page_tokens
+        ),
+        server,
     )
     service_names = [
         licensing_service_pb2.DESCRIPTOR.services_by_name["LicensingService"].full_name
     ]
     activation_service_pb2_grpc.add_ActivationServiceServicer_to_server(
-        ActivationServicer(services.activation), server
+        ActivationServicer(services.activation, services.page_tokens), server
     )
     service_names.append(
         activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
@@ -146,7 +163,14 @@ def create_server(
     # AdminService (issue 5).
     admin = services.admin
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(admin.keys, admin.accounts, admin.catalog, admin.billing, admin.support),
+        AdminServicer(
+            admin.keys,
+            admin.accounts,
+            admin.catalog,
+            admin.billing,
+            admin.support,
+            services.page_tokens,
+        ),
         server,
     )
     service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
@@ -167,6 +191,11 @@ def create_server(
     reporter.watch(server)
     services.health.append(reporter)
     return server, port, services
+
+
+def _core_receive_limit(max_message_bytes: int) -> int:
+    """grpc core's receive limit: past ours, so ours answers first with details."""
+    return min(2 * max_message_bytes, 2**31 - 1)
 
 
 def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:

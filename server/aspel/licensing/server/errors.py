@@ -25,6 +25,9 @@ class LicensingError(Exception):
     developer_message: ClassVar[str] = "Internal error."
     #: The es-MX text a person reads; subclasses may build it per instance.
     message_es: str = "Ocurrió un error inesperado. Intenta de nuevo en unos minutos."
+    #: False for the few reasons only the server's own command line reports (no
+    #: RPC answers them), so the proto comments need not list them.
+    over_api: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -61,6 +64,19 @@ class InvalidPageToken(LicensingError):
     )
 
 
+class MalformedRequest(LicensingError):
+    """The request bytes are not a message of the method's request type
+    (corrupt wire format, invalid UTF-8 in a string field, a truncated body)."""
+
+    code = "INVALID_ARGUMENT"
+    reason = "MALFORMED_REQUEST"
+    developer_message = "The request could not be decoded as the method's request message."
+    message_es = (
+        "No pudimos leer la solicitud: llegó incompleta o dañada. Intenta de nuevo; si el "
+        "problema continúa, actualiza tu sistema Aspel o comunícate con Soporte Aspel."
+    )
+
+
 class RequestIdReused(LicensingError):
     code = "INVALID_ARGUMENT"
     reason = "REQUEST_ID_REUSED"
@@ -69,6 +85,24 @@ class RequestIdReused(LicensingError):
         "El identificador de la solicitud ya se usó para otra operación. "
         "Genera uno nuevo para cada operación distinta."
     )
+
+
+# --- RESOURCE_EXHAUSTED ----------------------------------------------------------
+
+
+class RequestTooLarge(LicensingError):
+    """Refused before decoding; `max_bytes` tells the caller the limit."""
+
+    code = "RESOURCE_EXHAUSTED"
+    reason = "REQUEST_TOO_LARGE"
+    developer_message = "The request message is larger than the server accepts."
+
+    def __init__(self, size: int, max_bytes: int) -> None:
+        super().__init__(
+            f"La solicitud es demasiado grande ({size:,} bytes; el máximo es {max_bytes:,}). "
+            "Envía menos datos en una sola operación.",
+            metadata={"size_bytes": str(size), "max_bytes": str(max_bytes)},
+        )
 
 
 # --- UNAUTHENTICATED / PERMISSION_DENIED -------------------------------------
@@ -566,6 +600,9 @@ class PerpetualLicenseNotBilled(LicensingError):
 
 
 class ServiceKeyExists(LicensingError):
+    """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
+
+    over_api = False
     code = "ALREADY_EXISTS"
     reason = "SERVICE_KEY_EXISTS"
     developer_message = "A service key with that name exists or existed."
@@ -578,6 +615,9 @@ class ServiceKeyExists(LicensingError):
 
 
 class ServiceKeyNotFound(LicensingError):
+    """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
+
+    over_api = False
     code = "NOT_FOUND"
     reason = "SERVICE_KEY_NOT_FOUND"
     developer_message = "No active service key with that name."

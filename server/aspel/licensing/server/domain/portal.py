@@ -27,8 +27,6 @@ from .subscriptions import (
 )
 from .upgrade_terms import TermsView, render
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
 UPGRADE_EMAIL_KIND = "upgrade_notification"
 
 
@@ -51,8 +49,8 @@ class PortalService:
 
     # --- reading -------------------------------------------------------------
 
-    def list_subscriptions(self, caller: Caller, page_size: int, after_id: int) -> Page:
-        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    def list_subscriptions(self, caller: Caller, size: int, after_id: int) -> Page:
+        """`size` rows after `after_id` (the transport chose the size, see pagination.py)."""
         with self.store.connection():
             # One row more than asked tells whether another page exists.
             rows = subscription_store.list_for_account(caller.account_db_id, after_id, size + 1)

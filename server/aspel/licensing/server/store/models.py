@@ -256,3 +256,19 @@ class ServiceKey(BaseModel):
 
 
 ALL_MODELS.append(ServiceKey)
+
+
+# --- Server secrets (migration 0005) ------------------------------------------
+
+
+class ServerSecret(BaseModel):
+    """A random secret of the deployment, shared by every worker process and
+    every machine through the database (for example the page-token key).
+    Created on first use; the unique name makes concurrent creators agree."""
+
+    name = peewee.CharField(unique=True)
+    value = peewee.CharField()  # hex
+    create_time = UtcDateTimeField()
+
+
+ALL_MODELS.append(ServerSecret)

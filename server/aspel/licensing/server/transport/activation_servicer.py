@@ -21,11 +21,9 @@ from ..domain.activation import (
 from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.signing import PublicKeyView
 from . import convert
-from .validation import Violations, decode_page_token, encode_page_token
+from .pagination import SIGNING_KEYS, PageTokens
+from .validation import Violations
 
-SIGNING_KEYS_PAGE = "signing_keys"
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
 # Printable ASCII without spaces: what an installer derives from the machine.
 _FINGERPRINT = re.compile(r"[!-~]{1,128}")
 _ACTIVATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -120,8 +118,9 @@ class _Checks(Violations):
 
 
 class ActivationServicer(pb_grpc.ActivationServiceServicer):
-    def __init__(self, activations: ActivationService) -> None:
+    def __init__(self, activations: ActivationService, page_tokens: PageTokens) -> None:
         self.activations = activations
+        self.page_tokens = page_tokens
 
     def ActivateInstallation(
         self, request: pb.ActivateInstallationRequest, context: grpc.ServicerContext
@@ -193,14 +192,15 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
         self, request: pb.ListSigningKeysRequest, context: grpc.ServicerContext
     ) -> pb.ListSigningKeysResponse:
         check = _Checks()
-        page_size = check.page_size("page_size", request.page_size)
+        size = check.page_size("page_size", request.page_size, SIGNING_KEYS)
         check.raise_if_any()
-        offset = decode_page_token(SIGNING_KEYS_PAGE, request.page_token)
-        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        offset = self.page_tokens.decode(SIGNING_KEYS, (), request.page_token)
         keys = self.activations.list_signing_keys()
         page = keys[offset : offset + size]
         more = offset + size < len(keys)
         return pb.ListSigningKeysResponse(
             signing_keys=[signing_key(k) for k in page],
-            next_page_token=encode_page_token(SIGNING_KEYS_PAGE, offset + size) if more else "",
+            next_page_token=self.page_tokens.encode(
+                SIGNING_KEYS, (), offset + size if more else None
+            ),
         )

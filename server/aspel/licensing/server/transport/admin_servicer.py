@@ -8,15 +8,11 @@ method's comment in admin_service.proto.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import re
 import urllib.parse
 
 import grpc
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
-from google.type import date_pb2
 
 from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
@@ -30,7 +26,8 @@ from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.service_keys import Actor, ServiceKeyService, require_scope
 from . import admin_convert, convert
 from .activation_servicer import activation as activation_message
-from .validation import Violations, bearer_token, decode_page_token, encode_page_token
+from .pagination import AUDIT_EVENTS, PageTokens
+from .validation import Violations, bearer_token
 
 BILLING, CATALOG, SUPPORT = "billing", "catalog", "support"
 
@@ -55,7 +52,6 @@ SCOPES: dict[str, tuple[str, ...]] = {
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KIND = re.compile(r"^[a-z0-9_.]{1,64}$")
-AUDIT_PAGE = "audit"
 
 
 class AdminViolations(Violations):
@@ -100,15 +96,6 @@ class AdminViolations(Violations):
             self.add(field, "La dirección de descarga debe ser un URL https completo.")
         return url
 
-    def date(self, field: str, value: date_pb2.Date | None) -> dt.date | None:
-        if value is None:
-            return None
-        try:
-            return dt.date(value.year, value.month, value.day)
-        except ValueError:
-            self.add(field, "La fecha no es válida.")
-            return None
-
     def enum(self, field: str, enum: EnumTypeWrapper, value: int) -> str | None:
         """The value's name without the enum's prefix; None when unspecified.
         An unknown number (proto3 enums are open) is a violation."""
@@ -132,20 +119,15 @@ class AdminViolations(Violations):
         return None, None
 
 
-def _audit_page_kind(where: AuditFilter) -> str:
-    """Binds a page token to the filters it was made for (AIP-158)."""
-    digest = hashlib.sha256(
-        json.dumps(
-            [
-                where.account_id,
-                where.serial_number,
-                where.kind,
-                where.start_time.isoformat() if where.start_time else None,
-                where.end_time.isoformat() if where.end_time else None,
-            ]
-        ).encode()
-    ).hexdigest()
-    return f"{AUDIT_PAGE}:{digest[:16]}"
+def _audit_filters(where: AuditFilter) -> tuple[str | None, ...]:
+    """What a page token of ListAuditEvents is bound to (AIP-158)."""
+    return (
+        where.account_id,
+        where.serial_number,
+        where.kind,
+        where.start_time.isoformat() if where.start_time else None,
+        where.end_time.isoformat() if where.end_time else None,
+    )
 
 
 class AdminServicer(pb_grpc.AdminServiceServicer):
@@ -156,12 +138,14 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         catalog: CatalogAdmin,
         billing: BillingAdmin,
         support: SupportAdmin,
+        page_tokens: PageTokens,
     ) -> None:
         self.keys = keys
         self.accounts = accounts
         self.catalog = catalog
         self.billing = billing
         self.support = support
+        self.page_tokens = page_tokens
 
     def _actor(self, method: str, context: grpc.ServicerContext) -> Actor:
         actor = self.keys.authenticate(bearer_token(context), context.peer())
@@ -442,17 +426,19 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     ) -> pb.ListAuditEventsResponse:
         self._actor("ListAuditEvents", context)
         check = AdminViolations()
-        page_size = check.page_size("page_size", request.page_size)
+        page_size = check.page_size("page_size", request.page_size, AUDIT_EVENTS)
         serial = (
             check.serial("serial_number", request.serial_number) if request.serial_number else None
         )
         kind = request.kind.strip() or None
         if kind is not None and not KIND.match(kind):
             check.add("kind", "El tipo de evento se escribe como «payment.recorded» o «login.».")
-        start = (
-            request.start_time.ToDatetime(tzinfo=dt.UTC) if request.HasField("start_time") else None
+        start = check.timestamp(
+            "start_time", request.start_time if request.HasField("start_time") else None
         )
-        end = request.end_time.ToDatetime(tzinfo=dt.UTC) if request.HasField("end_time") else None
+        end = check.timestamp(
+            "end_time", request.end_time if request.HasField("end_time") else None
+        )
         if start is not None and end is not None and end < start:
             check.add("end_time", "El final del periodo no puede ser anterior a su inicio.")
         account_id = request.account_id.strip() or None
@@ -466,14 +452,10 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             start_time=start,
             end_time=end,
         )
-        page_kind = _audit_page_kind(where)
-        after_id = decode_page_token(page_kind, request.page_token)
+        filters = _audit_filters(where)
+        after_id = self.page_tokens.decode(AUDIT_EVENTS, filters, request.page_token)
         page = self.support.list_audit_events(where, page_size, after_id)
         return pb.ListAuditEventsResponse(
             audit_events=[admin_convert.audit_event(e) for e in page.events],
-            next_page_token=(
-                encode_page_token(page_kind, page.next_after_id)
-                if page.next_after_id is not None
-                else ""
-            ),
+            next_page_token=self.page_tokens.encode(AUDIT_EVENTS, filters, page.next_after_id),
         )

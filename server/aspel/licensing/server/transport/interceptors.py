@@ -4,22 +4,45 @@
 `ErrorInfo` (the stable reason), one es-MX `LocalizedMessage` and, for bad
 fields, a `BadRequest`. Anything else is logged with its traceback and answered
 INTERNAL with nothing of its internals.
+
+It also decodes the request itself. grpcio, left to deserialize, answers a body
+that is not a valid message (one stray byte, invalid UTF-8 in a string field)
+with its own INTERNAL "Exception deserializing request!" and no details, before
+any code of ours runs. So the handler we hand grpcio has no deserializer: raw
+bytes arrive, and the guarded behaviour checks their size and decodes them, a
+failure being MALFORMED_REQUEST like any other typed error. A decoded request
+with U+0000 in any text field is refused there too (INVALID_ARGUMENT naming
+the fields): PostgreSQL cannot store it, and no field admits it.
+
+Both interceptors handle every RPC kind (unary or streaming requests and
+responses), as grpc-interceptor's `_get_factory_and_method` does, so health
+checks (unary and a server stream) and reflection (a bidirectional stream)
+get the same decoding and error answers as our own services.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from ..errors import ERROR_DOMAIN, LicensingError
+from ..errors import (
+    ERROR_DOMAIN,
+    InvalidArgument,
+    LicensingError,
+    MalformedRequest,
+    RequestTooLarge,
+)
 from ..store.database import Store
+from .validation import nul_characters
 
 log = logging.getLogger(__name__)
 
@@ -69,76 +92,165 @@ def _access_log(method: str, outcome: str, started: float) -> None:
         log.debug("rpc %s %s %.1fms", method, outcome, (time.perf_counter() - started) * 1000)
 
 
-UnaryBehavior: TypeAlias = Callable[[Any, grpc.ServicerContext], Any]
+Behavior: TypeAlias = Callable[[Any, grpc.ServicerContext], Any]
+Decoder: TypeAlias = Callable[[bytes], Any]
 Continuation: TypeAlias = Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None]
 
 
-def _wrap_unary(
-    continuation: Continuation,
-    details: grpc.HandlerCallDetails,
-    wrap: Callable[[UnaryBehavior, str], UnaryBehavior],
-) -> grpc.RpcMethodHandler | None:
-    """The method's handler with its unary behaviour passed through `wrap`
-    (every RPC of this service is unary-unary; others pass untouched)."""
-    handler = continuation(details)
-    if handler is None or handler.unary_unary is None:
-        return handler
-    return grpc.unary_unary_rpc_method_handler(
-        wrap(handler.unary_unary, details.method),
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
+@dataclass(frozen=True)
+class _Kind:
+    """One of the four shapes of an RPC: the handler attribute that holds its
+    behaviour and the grpc factory that builds a handler of that shape."""
+
+    attribute: str
+    factory: Callable[..., grpc.RpcMethodHandler]
+    request_streaming: bool
+    response_streaming: bool
+
+
+_KINDS = (
+    _Kind("unary_unary", grpc.unary_unary_rpc_method_handler, False, False),
+    _Kind("unary_stream", grpc.unary_stream_rpc_method_handler, False, True),
+    _Kind("stream_unary", grpc.stream_unary_rpc_method_handler, True, False),
+    _Kind("stream_stream", grpc.stream_stream_rpc_method_handler, True, True),
+)
+
+
+def _kind_of(handler: grpc.RpcMethodHandler) -> tuple[_Kind, Behavior]:
+    for kind in _KINDS:
+        behavior = getattr(handler, kind.attribute, None)
+        if behavior is not None:
+            return kind, behavior
+    raise TypeError(f"method handler without a behaviour: {handler!r}")
+
+
+def _decoded(kind: _Kind, request: Any, decode: Decoder) -> Any:
+    """The request (or, for a client stream, each request) decoded lazily."""
+    if kind.request_streaming:
+        return (decode(raw) for raw in request)
+    return decode(request)
 
 
 class ErrorInterceptor(grpc.ServerInterceptor):
+    """Decodes every request and answers every failure with a rich status.
+
+    `max_request_bytes` (the `max_message_bytes` setting) is checked here on
+    the raw bytes, so an oversized request gets REQUEST_TOO_LARGE with the
+    limit in its metadata. grpc core keeps a higher limit of its own (twice
+    ours, see `app.create_server`) as a backstop: past it core itself refuses
+    the message, with a detail-less RESOURCE_EXHAUSTED, and never hands it to
+    Python, so a hostile caller cannot make the server hold more than that.
+    """
+
+    def __init__(self, max_request_bytes: int | None = None) -> None:
+        self.max_request_bytes = max_request_bytes
+
     def intercept_service(
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler | None:
-        return _wrap_unary(continuation, handler_call_details, self._guard)
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None  # an unknown method: grpc answers UNIMPLEMENTED
+        kind, inner = _kind_of(handler)
+        decode = self._decoder(handler.request_deserializer)
+        method = handler_call_details.method
+        guard = self._guard_stream if kind.response_streaming else self._guard_unary
+        return kind.factory(
+            guard(kind, inner, decode, method),
+            request_deserializer=None,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _decoder(self, deserializer: Decoder | None) -> Decoder:
+        limit = self.max_request_bytes
+
+        def decode(raw: bytes) -> Any:
+            if limit is not None and len(raw) > limit:
+                raise RequestTooLarge(len(raw), limit)
+            if deserializer is None:
+                return raw
+            try:
+                request = deserializer(raw)
+            except Exception as exc:
+                # Usually protobuf's DecodeError; whatever the deserializer
+                # raises, the bytes were not a request we can read.
+                raise MalformedRequest() from exc
+            if isinstance(request, Message):
+                bad = nul_characters(request)
+                if bad:
+                    raise InvalidArgument(field_violations=bad)
+            return request
+
+        return decode
 
     @staticmethod
-    def _guard(inner: UnaryBehavior, method: str) -> UnaryBehavior:
+    def _failure(error: Exception, method: str, started: float) -> grpc.Status:
+        if isinstance(error, LicensingError):
+            _access_log(method, error.reason, started)
+            return status_of(error)
+        log.error("unexpected error in %s", method, exc_info=error)
+        return _INTERNAL
+
+    def _guard_unary(self, kind: _Kind, inner: Behavior, decode: Decoder, method: str) -> Behavior:
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
             try:
-                response = inner(request, context)
+                response = inner(_decoded(kind, request, decode), context)
                 _access_log(method, "OK", started)
                 return response
-            except LicensingError as error:
-                status = status_of(error)
-                _access_log(method, error.reason, started)
-            except Exception:
-                log.exception("unexpected error in %s", method)
-                status = _INTERNAL
-            # Outside the except blocks: abort raises to end the RPC.
+            except Exception as error:
+                status = self._failure(error, method, started)
+            # Outside the except block: abort raises to end the RPC.
+            context.abort_with_status(status)
+
+        return guarded
+
+    def _guard_stream(self, kind: _Kind, inner: Behavior, decode: Decoder, method: str) -> Behavior:
+        def guarded(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            started = time.perf_counter()
+            try:
+                # A failure may come at any response, so the guard iterates.
+                # GeneratorExit (the client went away) is no Exception: it passes.
+                yield from inner(_decoded(kind, request, decode), context)
+                _access_log(method, "OK", started)
+                return
+            except Exception as error:
+                status = self._failure(error, method, started)
             context.abort_with_status(status)
 
         return guarded
 
 
-# Services that never touch the database: health must answer NOT_SERVING
-# while the database is down (not fail to connect), and costs no connection.
-_WITHOUT_DATABASE = ("/grpc.health.v1.Health/", "/grpc.reflection.")
-
-
 class ConnectionInterceptor(grpc.ServerInterceptor):
-    """One database connection for the whole of each RPC."""
+    """One database connection for the whole of each RPC of our services.
 
-    def __init__(self, store: Store) -> None:
+    Health checks and reflection never touch the database, and a health
+    `Watch` stream may last for hours: they get no connection.
+    """
+
+    def __init__(self, store: Store, method_prefix: str = "/aspel.licensing.") -> None:
         self.store = store
+        self.method_prefix = method_prefix
 
     def intercept_service(
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler | None:
-        if handler_call_details.method.startswith(_WITHOUT_DATABASE):
-            return continuation(handler_call_details)
+        handler = continuation(handler_call_details)
+        if handler is None or not handler_call_details.method.startswith(self.method_prefix):
+            return handler
+        kind, inner = _kind_of(handler)
         store = self.store
 
-        def wrap(inner: UnaryBehavior, _method: str) -> UnaryBehavior:
-            def with_connection(request: Any, context: grpc.ServicerContext) -> Any:
-                with store.connection():
-                    return inner(request, context)
+        def unary(request: Any, context: grpc.ServicerContext) -> Any:
+            with store.connection():
+                return inner(request, context)
 
-            return with_connection
+        def stream(request: Any, context: grpc.ServicerContext) -> Iterable[Any]:
+            with store.connection():
+                yield from inner(request, context)
 
-        return _wrap_unary(continuation, handler_call_details, wrap)
+        return kind.factory(
+            stream if kind.response_streaming else unary,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )

@@ -11,18 +11,22 @@ from ..domain.auth import AuthService, Caller
 from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
-from .validation import Violations, bearer_token, decode_page_token, encode_page_token
-
-SUBSCRIPTIONS_PAGE = "subscriptions"
+from .pagination import SUBSCRIPTIONS, PageTokens
+from .validation import Violations, bearer_token
 
 
 class LicensingServicer(pb_grpc.LicensingServiceServicer):
     def __init__(
-        self, auth: AuthService, portal: PortalService, password_reset: PasswordResetService
+        self,
+        auth: AuthService,
+        portal: PortalService,
+        password_reset: PasswordResetService,
+        page_tokens: PageTokens,
     ) -> None:
         self.auth = auth
         self.portal = portal
         self.password_reset = password_reset
+        self.page_tokens = page_tokens
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         return self.auth.resolve_session(bearer_token(context))
@@ -52,17 +56,15 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
     ) -> pb.ListSubscriptionsResponse:
         caller = self._caller(context)
         check = Violations()
-        page_size = check.page_size("page_size", request.page_size)
+        page_size = check.page_size("page_size", request.page_size, SUBSCRIPTIONS)
         check.raise_if_any()
-        after_id = decode_page_token(SUBSCRIPTIONS_PAGE, request.page_token)
+        # A token is bound to the account it was issued to.
+        filters = (caller.account_db_id,)
+        after_id = self.page_tokens.decode(SUBSCRIPTIONS, filters, request.page_token)
         page = self.portal.list_subscriptions(caller, page_size, after_id)
         return pb.ListSubscriptionsResponse(
             subscriptions=[convert.subscription(v) for v in page.subscriptions],
-            next_page_token=(
-                encode_page_token(SUBSCRIPTIONS_PAGE, page.next_after_id)
-                if page.next_after_id is not None
-                else ""
-            ),
+            next_page_token=self.page_tokens.encode(SUBSCRIPTIONS, filters, page.next_after_id),
         )
 
     def GetSubscription(

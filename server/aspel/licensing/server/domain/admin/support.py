@@ -19,8 +19,6 @@ from .billing import find_serial
 
 RECENT_EVENTS = 20
 ACTIVATIONS_SHOWN = 50
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -110,8 +108,8 @@ class SupportAdmin:
                 ],
             )
 
-    def list_audit_events(self, where: AuditFilter, page_size: int, after_id: int) -> AuditPage:
-        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    def list_audit_events(self, where: AuditFilter, size: int, after_id: int) -> AuditPage:
+        """`size` events after `after_id` (the transport chose the size, see pagination.py)."""
         prefix = where.kind if where.kind and where.kind.endswith(".") else None
         with self.store.connection():
             rows = audit.find_events(

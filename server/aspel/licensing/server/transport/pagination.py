@@ -1,0 +1,112 @@
+"""Pagination of every list: page sizes in one table, opaque page tokens (AIP-158).
+
+A token is `version || nonce || AES-GCM(position)`, in unpadded base64url, 50
+characters. The list it belongs to and a digest of the filters it was made for
+are the AEAD's associated data, so a token of another list, of other filters,
+altered or simply invented fails authentication and is INVALID_PAGE_TOKEN; the
+position inside (a row id or an offset) is encrypted, so callers cannot read or
+craft one. The key is a server secret shared through the database by every
+process of the deployment (`store/server_secrets.py`), so a token works on
+whichever worker or machine the next call lands.
+
+Random 96-bit nonces keep AES-GCM safe for about 2**32 tokens per key, far more
+than this service issues; a new key (deleting the `page_tokens` secret) only
+sends callers with a token in hand back to the first page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..errors import InvalidPageToken
+
+KEY_SECRET_NAME = "page_tokens"  # noqa: S105 (the row's name, not a secret)
+KEY_BYTES = 32
+_VERSION = b"\x01"
+_NONCE_BYTES = 12
+_POSITION = struct.Struct(">Q")  # an unsigned 64-bit row id or offset
+_TAG_BYTES = 16
+_RAW_BYTES = len(_VERSION) + _NONCE_BYTES + _POSITION.size + _TAG_BYTES
+#: Longer tokens are refused before any decoding (a hostile caller's megabyte
+#: of text costs one length check).
+MAX_TOKEN_CHARS = 64
+
+FilterValue = str | int | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One paginated list: its token kind and its page sizes."""
+
+    kind: str
+    default_page_size: int
+    max_page_size: int
+
+    def page_size(self, requested: int) -> int:
+        """0 is the default; more than the maximum is the maximum (AIP-158).
+        A negative size is refused by `Violations.page_size` before this."""
+        return min(requested or self.default_page_size, self.max_page_size)
+
+
+SUBSCRIPTIONS = Listing("subscriptions", default_page_size=50, max_page_size=100)
+SIGNING_KEYS = Listing("signing_keys", default_page_size=50, max_page_size=100)
+AUDIT_EVENTS = Listing("audit_events", default_page_size=50, max_page_size=500)
+
+
+def _associated_data(listing: Listing, filters: Sequence[FilterValue]) -> bytes:
+    digest = hashlib.sha256(
+        json.dumps([listing.kind, *filters], separators=(",", ":")).encode()
+    ).digest()
+    return _VERSION + digest
+
+
+class PageTokens:
+    """Issues and reads the page tokens of every list with one key."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"a page-token key has {KEY_BYTES} bytes")
+        self._aead = AESGCM(key)
+
+    def encode(self, listing: Listing, filters: Sequence[FilterValue], position: int | None) -> str:
+        """The next page's token; "" when there is no next page (`position` None)."""
+        if position is None:
+            return ""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(
+            nonce, _POSITION.pack(position), _associated_data(listing, filters)
+        )
+        return base64.urlsafe_b64encode(_VERSION + nonce + sealed).decode().rstrip("=")
+
+    def decode(self, listing: Listing, filters: Sequence[FilterValue], token: str) -> int:
+        """The position a token stands for; 0 for the first page (no token).
+
+        Anything this server did not issue for this list and these filters is
+        INVALID_PAGE_TOKEN."""
+        if not token:
+            return 0
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidPageToken()
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidPageToken() from exc
+        if len(raw) != _RAW_BYTES or raw[:1] != _VERSION:
+            raise InvalidPageToken()
+        nonce, sealed = raw[1 : 1 + _NONCE_BYTES], raw[1 + _NONCE_BYTES :]
+        try:
+            plain = self._aead.decrypt(nonce, sealed, _associated_data(listing, filters))
+        except InvalidTag as exc:
+            raise InvalidPageToken() from exc
+        (position,) = _POSITION.unpack(plain)
+        return int(position)
