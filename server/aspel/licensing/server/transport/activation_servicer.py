@@ -21,6 +21,7 @@ from ..domain.activation import (
 from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.signing import PublicKeyView
 from . import convert
+from .request_keys import request_key
 from .validation import Violations, decode_page_token, encode_page_token
 
 SIGNING_KEYS_PAGE = "signing_keys"
@@ -142,7 +143,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             version=version,
             machine_fingerprint=fingerprint,
             hostname=hostname,
-            request_id=request_id,
+            key=request_key(request, request_id),
             peer=context.peer(),
         )
         return pb.ActivateInstallationResponse(
@@ -184,7 +185,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             serial_number=serial,
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
-            request_id=request_id,
+            key=request_key(request, request_id),
             peer=context.peer(),
         )
         return pb.DeactivateInstallationResponse(activation=activation(view))
