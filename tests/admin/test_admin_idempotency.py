@@ -27,7 +27,7 @@ from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 from aspel.licensing.v1 import subscription_pb2
 
 from .conftest import Admin, failure
-from .test_admin_scopes import REQUESTS, World, world  # noqa: F401 (world is a fixture)
+from .test_admin_scopes import REQUESTS, World
 
 TWINS = 8
 
@@ -45,6 +45,20 @@ CHANGED: dict[str, Callable[[Any], None]] = {
     "ChangeSeats": lambda r: setattr(r, "users", 8),
     "StartPasswordReset": lambda r: setattr(r, "username", "demo2"),
 }
+
+
+@pytest.fixture
+def world(server: Any) -> World:
+    """The demo data as AdminService sees it (test_admin_scopes.py's REQUESTS use it)."""
+    services = server.services
+    with services.store.connection():
+        demo = Account.get(Account.username == "demo")
+        demo2 = Account.get(Account.username == "demo2")
+        by_product = {
+            s.product_code: s.serial_number
+            for s in Subscription.select().where(Subscription.account == demo.id)
+        }
+    return World(services, demo.public_id, demo2.public_id, by_product["SAE"], by_product["NOI"])
 
 
 def race(call: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
