@@ -56,7 +56,7 @@ def _suspended(world: World) -> str:
             Actor("setup", frozenset({"billing"})),
             world.sae_serial,
             reason="falta de pago",
-            request_id=None,
+            key=None,
         )
     return world.sae_serial
 

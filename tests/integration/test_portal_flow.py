@@ -122,8 +122,9 @@ def test_accepting_again_returns_the_same_serial_and_sends_no_second_email(
 def test_retry_with_the_same_request_id_gets_the_first_answer(portal: Portal) -> None:
     serial = portal.serial("SAE")
     request_id = str(uuid.uuid4())
-    first = portal.accept(serial, portal.terms(serial).terms_id, request_id)
-    retry = portal.accept(serial, "terms-anything", request_id)
+    terms_id = portal.terms(serial).terms_id
+    first = portal.accept(serial, terms_id, request_id)
+    retry = portal.accept(serial, terms_id, request_id)
     assert retry == first
 
 

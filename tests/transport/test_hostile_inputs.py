@@ -162,8 +162,11 @@ def test_random_requests_get_ok_or_a_documented_error(hostile: Hostile, service:
 
     run()
     print(*sorted(outcomes.items()), sep="\n")  # shown with -s: what the fuzz reached
-    # The examples got past validation and authentication too, not only refused.
-    assert any(code == "OK" for _, code, _ in outcomes)
+    # The examples got past validation and authentication too, not only refused:
+    # some answer came from the domain (OK or a rule's refusal). Not "some OK":
+    # 60 random examples do not always hit a fully valid request.
+    refused_early = {"INVALID_ARGUMENT", "UNAUTHENTICATED", "PERMISSION_DENIED"}
+    assert any(code not in refused_early for _, code, _ in outcomes), outcomes
 
 
 @pytest.mark.parametrize("engine", ["sqlite"])  # undecodable bytes never reach the store

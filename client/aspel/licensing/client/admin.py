@@ -243,8 +243,11 @@ class AdminClient(BaseClient):
     def record_payment(
         self, serial_number: str, *, payment_reference: str = "", request_id: str | None = None
     ) -> pb.RecordPaymentResponse:
-        """Moves the next payment date one period on. Give the payment's own
-        request_id when it may be recorded again (it then counts once)."""
+        """Moves the next payment date one period on. A `payment_reference`
+        (the invoice folio) counts once whoever records it and however often;
+        without one, give the payment's own request_id when it may be recorded
+        again. The same reference for another serial raises AlreadyExistsError
+        (PAYMENT_REFERENCE_REUSED)."""
         response: pb.RecordPaymentResponse = self._call(
             self._stub.RecordPayment,
             pb.RecordPaymentRequest(

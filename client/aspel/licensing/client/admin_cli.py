@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import pathlib
 import sys
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -538,6 +539,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _uuid(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"no es un UUID: {text!r}") from None
+
+
 def _command(
     commands: Any, name: str, help_text: str, handler: Any, *, mutating: bool = True
 ) -> argparse.ArgumentParser:
@@ -545,10 +553,15 @@ def _command(
         name, help=help_text, description=help_text[0].upper() + help_text[1:] + "."
     )
     if mutating:
+        # Without it, each run is a new operation (the client draws a new UUID).
+        # A script that may run a command again (a retry after a timeout, a
+        # rerun of a batch) passes the same UUID and it is done once.
         parser.add_argument(
             "--request-id",
             metavar="UUID",
-            help="identificador de la operación; repetirla con el mismo no la hace dos veces",
+            type=_uuid,
+            help="identificador (UUID) de la operación; repetirla con el mismo no la hace dos "
+            "veces (por omisión, uno nuevo en cada ejecución)",
         )
     parser.set_defaults(handler=handler)
     return parser
@@ -682,7 +695,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(commands, "record-payment", "registra un pago (billing)", run_record_payment)
     p.add_argument("serial", metavar="NO_SERIE")
-    p.add_argument("--reference", help="folio o referencia del pago")
+    p.add_argument(
+        "--reference",
+        help="folio o referencia del pago; el mismo folio cuenta una sola vez, aunque se "
+        "registre de nuevo",
+    )
 
     p = _command(commands, "suspend", "suspende un número de serie (billing)", run_suspend)
     p.add_argument("serial", metavar="NO_SERIE")

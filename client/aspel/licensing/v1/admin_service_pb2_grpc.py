@@ -319,12 +319,19 @@ class AdminServiceServicer:
     def RecordPayment(self, request, context):
         """Records a payment of a subscription: its next payment date moves one
         billing period later. The request_id is required here, so a retried
-        payment is never counted twice. Scope: billing.
+        payment is never counted twice. A payment_reference counts once too,
+        whoever records it and with whatever request_id: recording the same
+        reference for the same serial again changes nothing and answers as the
+        first time did. Scope: billing.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial, or a
         missing or malformed request_id.
-        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED: the request_id was already
+        used for another request (another serial or another reference).
+        - ALREADY_EXISTS, reason PAYMENT_REFERENCE_REUSED: that payment_reference
+        was already recorded for another serial; the metadata `serial_number`
+        names it and `payment_reference` repeats the reference.
         - NOT_FOUND, reason SERIAL_NOT_FOUND.
         - FAILED_PRECONDITION, reason PERPETUAL_LICENSE_NOT_BILLED: a perpetual
         licence has no periodic payments.

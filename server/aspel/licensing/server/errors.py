@@ -599,6 +599,22 @@ class PerpetualLicenseNotBilled(LicensingError):
         )
 
 
+class PaymentReferenceReused(LicensingError):
+    """A payment reference names one payment of one serial, whoever sends it."""
+
+    code = "ALREADY_EXISTS"
+    reason = "PAYMENT_REFERENCE_REUSED"
+    developer_message = "That payment reference was already recorded for another serial."
+
+    def __init__(self, payment_reference: str, serial_number: str) -> None:
+        super().__init__(
+            f"El pago con la referencia «{payment_reference}» ya se registró para el número "
+            f"de serie {serial_number}. Una referencia corresponde a un solo pago: revisa la "
+            "referencia o el número de serie.",
+            metadata={"payment_reference": payment_reference, "serial_number": serial_number},
+        )
+
+
 class ServiceKeyExists(LicensingError):
     """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
 

@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .. import errors
 from ..store import activations as activation_store
-from ..store import audit, idempotency, rate_limits
+from ..store import audit, rate_limits
 from ..store import subscriptions as subscription_store
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from . import razon_social, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
+from .idempotency import RequestKey, Result, once
 from .products import product_name
 from .signing import KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
@@ -120,10 +119,6 @@ def activation_view(row: Activation, serial_number: str) -> ActivationView:
     )
 
 
-def _request_hash(*parts: str) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
-
-
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
@@ -154,7 +149,7 @@ class ActivationService:
         version: str,
         machine_fingerprint: str,
         hostname: str,
-        request_id: str | None,
+        key: RequestKey | None,
         peer: str | None,
     ) -> ActivationResult:
         """Activates (or finds the activation of) this machine and issues a licence.
@@ -176,7 +171,7 @@ class ActivationService:
                 version,
                 machine_fingerprint,
                 hostname,
-                request_id,
+                key,
                 peer,
                 detail,
             )
@@ -190,32 +185,17 @@ class ActivationService:
         version: str,
         machine_fingerprint: str,
         hostname: str,
-        request_id: str | None,
+        key: RequestKey | None,
         peer: str | None,
         detail: dict[str, str],
     ) -> ActivationResult:
         now = self.calendar.now()
         today = self.calendar.today()
-        scope = f"serial:{serial_number}"
-        request_hash = _request_hash(
-            "ActivateInstallation",
-            serial_number,
-            razon_social.normalize(razon_social_text),
-            product_code,
-            version,
-            machine_fingerprint,
-            hostname,
-        )
-        with self.store.write():
+
+        def activate() -> Result:
             row = self._subscription(serial_number)
             # Every change of one serial's seats waits here for the previous one.
             subscription_store.lock(row.id)
-            if request_id:
-                earlier = idempotency.find(scope, request_id)
-                if earlier is not None:
-                    if earlier.request_hash != request_hash:
-                        raise errors.RequestIdReused()
-                    return self._replay_activation(earlier.result, serial_number)
             shown = serials.display(serial_number)
             if not razon_social.matches(razon_social_text, row.account.razon_social):
                 raise errors.RazonSocialMismatch(shown)
@@ -247,21 +227,16 @@ class ActivationService:
                 )
             # else: the same machine again (a retry or a reinstall): same seat.
             signed = self._issue(row, activation, state, now)
-            if request_id:
-                idempotency.save(
-                    scope=scope,
-                    request_id=request_id,
-                    operation="ActivateInstallation",
-                    request_hash=request_hash,
-                    result={
-                        "activation_id": activation.public_id,
-                        "certificate": _b64(signed.certificate),
-                        "signature": _b64(signed.signature),
-                        "key_id": signed.key_id,
-                    },
-                    now=now,
-                )
-            return ActivationResult(activation_view(activation, serial_number), signed)
+            return {
+                "activation_id": activation.public_id,
+                "certificate": _b64(signed.certificate),
+                "signature": _b64(signed.signature),
+                "key_id": signed.key_id,
+            }
+
+        with self.store.write():
+            result = once(f"serial:{serial_number}", key, now, activate)
+            return self._activation_result(result, serial_number)
 
     def _take_seat(
         self,
@@ -291,7 +266,8 @@ class ActivationService:
             now=now,
         )
 
-    def _replay_activation(self, result: dict[str, str], serial_number: str) -> ActivationResult:
+    def _activation_result(self, result: Result, serial_number: str) -> ActivationResult:
+        """The answer of an activation (done now or earlier), from what it stored."""
         row = activation_store.find_by_public_id(result["activation_id"])
         if row is None:  # pragma: no cover - activations are never deleted
             raise errors.ActivationNotFound(serials.display(serial_number))
@@ -363,7 +339,7 @@ class ActivationService:
         serial_number: str,
         activation_id: str,
         machine_fingerprint: str,
-        request_id: str | None,
+        key: RequestKey | None,
         peer: str | None,
     ) -> ActivationView:
         detail = {"activation_id": activation_id}
@@ -371,7 +347,7 @@ class ActivationService:
             "deactivation.refused", serial_number, machine_fingerprint, peer, detail
         ):
             return self._deactivate(
-                serial_number, activation_id, machine_fingerprint, request_id, peer, detail
+                serial_number, activation_id, machine_fingerprint, key, peer, detail
             )
 
     @retry_on_conflict()
@@ -380,27 +356,15 @@ class ActivationService:
         serial_number: str,
         activation_id: str,
         machine_fingerprint: str,
-        request_id: str | None,
+        key: RequestKey | None,
         peer: str | None,
         detail: dict[str, str],
     ) -> ActivationView:
         now = self.calendar.now()
-        scope = f"serial:{serial_number}"
-        request_hash = _request_hash(
-            "DeactivateInstallation", serial_number, activation_id, machine_fingerprint
-        )
-        with self.store.write():
+
+        def deactivate() -> Result:
             row = self._subscription(serial_number)
             subscription_store.lock(row.id)
-            if request_id:
-                earlier = idempotency.find(scope, request_id)
-                if earlier is not None:
-                    if earlier.request_hash != request_hash:
-                        raise errors.RequestIdReused()
-                    replay = activation_store.find_by_public_id(earlier.result["activation_id"])
-                    if replay is None:  # pragma: no cover - never deleted
-                        raise errors.ActivationNotFound(serials.display(serial_number))
-                    return activation_view(replay, serial_number)
             activation = self._activation(row, activation_id, machine_fingerprint)
             key = f"deactivate:{serial_number}"
             window = self.policy.deactivation_window
@@ -424,15 +388,13 @@ class ActivationService:
                 detail=detail,
                 now=now,
             )
-            if request_id:
-                idempotency.save(
-                    scope=scope,
-                    request_id=request_id,
-                    operation="DeactivateInstallation",
-                    request_hash=request_hash,
-                    result={"activation_id": done.public_id},
-                    now=now,
-                )
+            return {"activation_id": done.public_id}
+
+        with self.store.write():
+            result = once(f"serial:{serial_number}", key, now, deactivate)
+            done = activation_store.find_by_public_id(result["activation_id"])
+            if done is None:  # pragma: no cover - activations are never deleted
+                raise errors.ActivationNotFound(serials.display(serial_number))
             return activation_view(done, serial_number)
 
     # --- keys ----------------------------------------------------------------------

@@ -20,13 +20,14 @@ import hashlib
 from dataclasses import dataclass
 
 from .. import errors
-from ..store import audit, idempotency, outbox, rate_limits
+from ..store import audit, outbox, rate_limits
 from ..store import password_resets as reset_store
 from ..store.database import Store
 from ..store.models import Account
 from . import password_policy
 from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
+from .idempotency import RequestKey, Result, once, replay
 from .spanish import time_of_day
 
 RESET_TOKEN_PREFIX = "alr_"  # noqa: S105 - a prefix, not a secret
@@ -66,35 +67,6 @@ def _identifier_key(identifier: str) -> str:
     return "password_reset:who:" + hashlib.sha256(identifier.encode()).hexdigest()
 
 
-def _request_hash(operation: str, subject: str) -> str:
-    return hashlib.sha256(f"{operation}\0{subject}".encode()).hexdigest()
-
-
-def _is_retry(request_id: str | None, request_hash: str) -> bool:
-    """True when `request_id` already did this request; REQUEST_ID_REUSED when it
-    did another. The scope is shared by the anonymous callers of both RPCs."""
-    if not request_id:
-        return False
-    earlier = idempotency.find(ANONYMOUS_SCOPE, request_id)
-    if earlier is None:
-        return False
-    if earlier.request_hash != request_hash:
-        raise errors.RequestIdReused()
-    return True
-
-
-def _remember(request_id: str | None, request_hash: str, operation: str, now: dt.datetime) -> None:
-    if request_id:
-        idempotency.save(
-            scope=ANONYMOUS_SCOPE,
-            request_id=request_id,
-            operation=operation,
-            request_hash=request_hash,
-            result={},
-            now=now,
-        )
-
-
 class PasswordResetService:
     def __init__(
         self,
@@ -109,12 +81,11 @@ class PasswordResetService:
         self.policy = policy or ResetPolicy()
 
     def request_reset(
-        self, email_or_username: str, request_id: str | None, peer: str | None
+        self, email_or_username: str, key: RequestKey | None, peer: str | None
     ) -> None:
         """Queues a reset email to each active account the identifier names.
         Returns nothing either way; RATE_LIMITED only for a caller (never an account)."""
         identifier = password_policy.normalize(email_or_username).strip().lower()
-        request_hash = _request_hash("RequestPasswordReset", identifier)
         now = self.calendar.now()
         expire_time = now + self.policy.token_lifetime
         p = self.policy
@@ -128,9 +99,8 @@ class PasswordResetService:
             tokens = [new_token(RESET_TOKEN_PREFIX) for _ in range(max(1, len(accounts)))]
             hashes = [token_hash(t) for t in tokens]
             peer_key = "password_reset:peer:" + peer_host(peer)
-            with self.store.write():
-                if _is_retry(request_id, request_hash):
-                    return
+
+            def request() -> Result:
                 if not rate_limits.hit(
                     peer_key, limit=p.per_peer_limit, window=p.per_peer_window, now=now
                 ):
@@ -164,7 +134,6 @@ class PasswordResetService:
                         now=now,
                     )
                     queued += 1
-                _remember(request_id, request_hash, "RequestPasswordReset", now)
                 audit.record(
                     kind="password_reset.requested",
                     actor="anonymous",
@@ -173,33 +142,37 @@ class PasswordResetService:
                     detail={"accounts": len(accounts), "emails_queued": queued},
                     now=now,
                 )
+                # Nothing in the answer: it must not tell whether an account matched.
+                return {}
+
+            with self.store.write():
+                once(ANONYMOUS_SCOPE, key, now, request)
 
     def reset_password(
-        self, reset_token: str, new_password: str, request_id: str | None, peer: str | None
+        self, reset_token: str, new_password: str, key: RequestKey | None, peer: str | None
     ) -> None:
         token = reset_token.strip()
         hashed = token_hash(token)
-        request_hash = _request_hash("ResetPassword", hashed)
         now = self.calendar.now()
         with self.store.connection():
-            if _is_retry(request_id, request_hash):
+            well_formed = token.startswith(RESET_TOKEN_PREFIX) and len(token) <= MAX_TOKEN_LENGTH
+            # The token is read before the retry check: a twin of this request
+            # spends it in the transaction that also stores its answer, so a
+            # token found spent here has that answer already visible below.
+            reset = reset_store.find_usable_reset(hashed, now) if well_formed else None
+            if replay(ANONYMOUS_SCOPE, key) is not None:
                 return
-            if not token.startswith(RESET_TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
-                raise errors.ResetTokenInvalid()
-            reset = reset_store.find_usable_reset(hashed, now)
             if reset is None or reset.account.disabled:
                 raise errors.ResetTokenInvalid()
             account = reset.account
             password = password_policy.check(new_password, account.username)
             # argon2 runs outside the write transaction: it must not hold the lock.
             new_hash = self.hasher.hash(password)
-            with self.store.write():
+
+            def reset_it() -> Result:
                 if not reset_store.use_reset(reset.id, now):
-                    # Spent by a concurrent call: the same request (a retry) or another.
-                    if _is_retry(request_id, request_hash):
-                        return
+                    # Spent by a concurrent call with another (or no) request_id.
                     raise errors.ResetTokenInvalid()
-                _remember(request_id, request_hash, "ResetPassword", now)
                 reset_store.set_password(account.id, new_hash)
                 ended = reset_store.end_all_sessions(account.id, now)
                 reset_store.spend_other_resets(account.id, now)
@@ -222,6 +195,10 @@ class PasswordResetService:
                     detail={"sessions_ended": ended},
                     now=now,
                 )
+                return {}
+
+            with self.store.write():
+                once(ANONYMOUS_SCOPE, key, now, reset_it)
 
     def _reset_payload(
         self, account: Account, token: str, expire_time: dt.datetime

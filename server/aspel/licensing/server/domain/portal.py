@@ -4,17 +4,17 @@ accepting an upgrade (the flow of Aspel's "Solicita tu número de serie")."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
 from .. import errors
-from ..store import audit, catalog, idempotency, outbox
+from ..store import audit, catalog, outbox
 from ..store import subscriptions as subscription_store
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Account, Subscription
 from . import serials
 from .auth import Caller
 from .clock import BusinessCalendar
+from .idempotency import RequestKey, Result, once
 from .products import product_name
 from .spanish import long_date
 from .subscriptions import (
@@ -77,21 +77,12 @@ class PortalService:
         caller: Caller,
         serial_number: str,
         terms_id: str,
-        request_id: str | None,
+        key: RequestKey | None,
         peer: str | None,
     ) -> UpgradeResult:
         now = self.calendar.now()
-        scope = f"account:{caller.account_id}"
-        request_hash = hashlib.sha256(f"AcceptUpgrade\0{serial_number}".encode()).hexdigest()
-        with self.store.write():
-            if request_id:
-                earlier = idempotency.find(scope, request_id)
-                if earlier is not None:
-                    if earlier.request_hash != request_hash:
-                        raise errors.RequestIdReused()
-                    return self._result_of(
-                        earlier.result["subscription_id"], earlier.result["previous_id"]
-                    )
+
+        def accept() -> Result:
             row = self._owned(caller, serial_number)
             subscription_store.lock(row.id)
             successor = subscription_store.find_successor(row.id)
@@ -103,16 +94,11 @@ class PortalService:
                 successor = self._issue_successor(caller, row, terms, now, peer)
             # else: already upgraded (a retry, or a second click): same answer,
             # and no second email.
-            if request_id:
-                idempotency.save(
-                    scope=scope,
-                    request_id=request_id,
-                    operation="AcceptUpgrade",
-                    request_hash=request_hash,
-                    result={"subscription_id": successor.id, "previous_id": row.id},
-                    now=now,
-                )
-            return self._result_of(successor.id, row.id)
+            return {"subscription_id": successor.id, "previous_id": row.id}
+
+        with self.store.write():
+            result = once(f"account:{caller.account_id}", key, now, accept)
+            return self._result_of(result["subscription_id"], result["previous_id"])
 
     def _issue_successor(
         self,

@@ -22,6 +22,7 @@ from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.signing import PublicKeyView
 from . import convert
 from .pagination import SIGNING_KEYS, PageTokens
+from .request_keys import request_key
 from .validation import Violations
 
 # Printable ASCII without spaces: what an installer derives from the machine.
@@ -141,7 +142,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             version=version,
             machine_fingerprint=fingerprint,
             hostname=hostname,
-            request_id=request_id,
+            key=request_key(request, request_id),
             peer=context.peer(),
         )
         return pb.ActivateInstallationResponse(
@@ -183,7 +184,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             serial_number=serial,
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
-            request_id=request_id,
+            key=request_key(request, request_id),
             peer=context.peer(),
         )
         return pb.DeactivateInstallationResponse(activation=activation(view))

@@ -27,6 +27,7 @@ from ..domain.service_keys import Actor, ServiceKeyService, require_scope
 from . import admin_convert, convert
 from .activation_servicer import activation as activation_message
 from .pagination import AUDIT_EVENTS, PageTokens
+from .request_keys import request_key
 from .validation import Violations, bearer_token
 
 BILLING, CATALOG, SUPPORT = "billing", "catalog", "support"
@@ -170,7 +171,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             email=email,
             razon_social=razon_social,
             initial_password=request.initial_password or None,
-            request_id=request_id,
+            key=request_key(request, request_id),
         )
         return pb.CreateAccountResponse(
             account=convert.account(created.account),
@@ -211,7 +212,11 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
         view = self.accounts.update_account(
-            actor, account_id, email=email, razon_social=razon_social, request_id=request_id
+            actor,
+            account_id,
+            email=email,
+            razon_social=razon_social,
+            key=request_key(request, request_id),
         )
         return pb.UpdateAccountResponse(account=convert.account(view))
 
@@ -225,7 +230,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
         result = self.accounts.disable_account(
-            actor, account_id, reason=reason, request_id=request_id
+            actor, account_id, reason=reason, key=request_key(request, request_id)
         )
         return pb.DisableAccountResponse(
             account=convert.account(result.account),
@@ -256,7 +261,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             version=version,
             upgrade_from_versions=sources,
             download_url=download_url,
-            request_id=request_id,
+            key=request_key(request, request_id),
         )
         return pb.PublishReleaseResponse(release=admin_convert.release(view))
 
@@ -279,7 +284,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             to_version=to_version,
             title=title,
             clauses=clauses,
-            request_id=request_id,
+            key=request_key(request, request_id),
         )
         return pb.PublishUpgradeTermsResponse(
             upgrade_terms_template=admin_convert.terms_template(view)
@@ -317,7 +322,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             billing_period=period,
             installations_allowed=request.installations_allowed or 1,
             activation_date=activation,
-            request_id=request_id,
+            key=request_key(request, request_id),
         )
         return pb.CreateSubscriptionResponse(subscription=convert.subscription(view))
 
@@ -333,11 +338,12 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         if len(request.payment_reference) > 100:
             check.add("payment_reference", "La referencia admite como máximo 100 caracteres.")
         check.raise_if_any()
-        assert request_id is not None
+        key = request_key(request, request_id)
+        assert key is not None
         result = self.billing.record_payment(
             actor,
             serial,
-            request_id=request_id,
+            key=key,
             payment_reference=request.payment_reference.strip(),
         )
         return pb.RecordPaymentResponse(
@@ -354,7 +360,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         reason = check.text("reason", request.reason, 500)
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
-        view = self.billing.suspend(actor, serial, reason=reason, request_id=request_id)
+        view = self.billing.suspend(
+            actor, serial, reason=reason, key=request_key(request, request_id)
+        )
         return pb.SuspendSubscriptionResponse(subscription=convert.subscription(view))
 
     def ReinstateSubscription(
@@ -366,7 +374,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         reason = check.text("reason", request.reason, 500)
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
-        view = self.billing.reinstate(actor, serial, reason=reason, request_id=request_id)
+        view = self.billing.reinstate(
+            actor, serial, reason=reason, key=request_key(request, request_id)
+        )
         return pb.ReinstateSubscriptionResponse(subscription=convert.subscription(view))
 
     def ChangeSeats(
@@ -384,7 +394,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             installations_allowed=(
                 request.installations_allowed if request.HasField("installations_allowed") else None
             ),
-            request_id=request_id,
+            key=request_key(request, request_id),
         )
         return pb.ChangeSeatsResponse(subscription=convert.subscription(view))
 
@@ -417,7 +427,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
         email = self.accounts.start_password_reset(
-            actor, account_id=account_id, username=username, request_id=request_id
+            actor, account_id=account_id, username=username, key=request_key(request, request_id)
         )
         return pb.StartPasswordResetResponse(email=email)
 

@@ -12,6 +12,7 @@ from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
 from .pagination import SUBSCRIPTIONS, PageTokens
+from .request_keys import request_key
 from .validation import Violations, bearer_token
 
 
@@ -97,7 +98,11 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
         result = self.portal.accept_upgrade(
-            caller, serial, request.terms_id, request_id, context.peer()
+            caller,
+            serial,
+            request.terms_id,
+            request_key(request, request_id),
+            context.peer(),
         )
         return pb.AcceptUpgradeResponse(
             subscription=convert.subscription(result.subscription),
@@ -113,7 +118,11 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         check.required("email_or_username", request.email_or_username, max_length=254)
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
-        self.password_reset.request_reset(request.email_or_username, request_id, context.peer())
+        self.password_reset.request_reset(
+            request.email_or_username,
+            request_key(request, request_id),
+            context.peer(),
+        )
         return pb.RequestPasswordResetResponse()
 
     def ResetPassword(
@@ -126,6 +135,9 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
         self.password_reset.reset_password(
-            request.reset_token, request.new_password, request_id, context.peer()
+            request.reset_token,
+            request.new_password,
+            request_key(request, request_id),
+            context.peer(),
         )
         return pb.ResetPasswordResponse()

@@ -14,10 +14,11 @@ from .. import password_policy
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
 from ..credentials import PasswordHasher, new_public_id
+from ..idempotency import RequestKey, Result, once
 from ..password_reset import PasswordResetService
 from ..service_keys import Actor
 from ..subscriptions import SubscriptionView, views_of
-from .common import record, remember, replay
+from .common import record
 
 # argon2 never verifies this (it is no hash), so an account opened without a
 # password cannot log in until its owner sets one through the reset email.
@@ -80,26 +81,17 @@ class AccountAdmin:
         email: str,
         razon_social: str,
         initial_password: str | None,
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> CreatedAccount:
         username = username.strip().lower()
-        params = {
-            "username": username,
-            "email": email,
-            "razon_social": razon_social,
-            "with_password": bool(initial_password),
-        }
         password_hash = NO_PASSWORD_HASH
         if initial_password:
             password = password_policy.check(initial_password, username, "initial_password")
             # Hashed before the transaction: argon2 must not hold the write lock.
             password_hash = self.hasher.hash(password)
         now = self.calendar.now()
-        with self.store.write():
-            earlier = replay(actor, request_id, "CreateAccount", params)
-            if earlier is not None:
-                row = find_account(earlier["account_id"], None)
-                return CreatedAccount(account_view(row), earlier["reset_queued"])
+
+        def create() -> Result:
             if account_store.find_account_by_username(username) is not None:
                 raise errors.UsernameTaken(username)
             row = account_store.create_account_with_unique_username(
@@ -126,9 +118,12 @@ class AccountAdmin:
                     "password_reset_email_queued": reset_queued,
                 },
             )
-            result = {"account_id": row.public_id, "reset_queued": reset_queued}
-            remember(actor, request_id, "CreateAccount", params, result, now)
-            return CreatedAccount(account_view(row), reset_queued)
+            return {"account_id": row.public_id, "reset_queued": reset_queued}
+
+        with self.store.write():
+            result = once(actor.idempotency_scope, key, now, create)
+            row = find_account(result["account_id"], None)
+            return CreatedAccount(account_view(row), result["reset_queued"])
 
     def get_account(self, account_id: str | None, username: str | None) -> AccountDetails:
         now = self.calendar.now()
@@ -152,44 +147,42 @@ class AccountAdmin:
         *,
         email: str | None,
         razon_social: str | None,
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> AccountView:
         wanted = {
             name: value
             for name, value in (("email", email), ("razon_social", razon_social))
             if value is not None
         }
-        params = {"account_id": account_id, **wanted}
         now = self.calendar.now()
+
+        def update() -> Result:
+            account_store.lock_account_row(find_account(account_id, None).id)
+            row = find_account(account_id, None)
+            changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+            if changes:
+                before = {k: getattr(row, k) for k in changes}
+                account_store.update_account(row.id, changes)
+                record(
+                    actor,
+                    "account.updated",
+                    now,
+                    account_id=row.public_id,
+                    detail={"before": before, "after": changes},
+                )
+            return {}
+
         with self.store.write():
-            if replay(actor, request_id, "UpdateAccount", params) is None:
-                account_store.lock_account_row(find_account(account_id, None).id)
-                row = find_account(account_id, None)
-                changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
-                if changes:
-                    before = {k: getattr(row, k) for k in changes}
-                    account_store.update_account(row.id, changes)
-                    record(
-                        actor,
-                        "account.updated",
-                        now,
-                        account_id=row.public_id,
-                        detail={"before": before, "after": changes},
-                    )
-                remember(actor, request_id, "UpdateAccount", params, {}, now)
+            once(actor.idempotency_scope, key, now, update)
             return account_view(find_account(account_id, None))
 
     @retry_on_conflict()
     def disable_account(
-        self, actor: Actor, account_id: str, *, reason: str, request_id: str | None
+        self, actor: Actor, account_id: str, *, reason: str, key: RequestKey | None
     ) -> DisabledAccount:
-        params = {"account_id": account_id, "reason": reason}
         now = self.calendar.now()
-        with self.store.write():
-            earlier = replay(actor, request_id, "DisableAccount", params)
-            if earlier is not None:
-                row = find_account(account_id, None)
-                return DisabledAccount(account_view(row), earlier["ended_session_count"])
+
+        def disable() -> Result:
             row = find_account(account_id, None)
             if not account_store.disable_account(row.id):
                 raise errors.InvalidStateTransition(
@@ -203,10 +196,12 @@ class AccountAdmin:
                 account_id=row.public_id,
                 detail={"reason": reason, "ended_session_count": ended},
             )
-            remember(
-                actor, request_id, "DisableAccount", params, {"ended_session_count": ended}, now
-            )
-            return DisabledAccount(account_view(find_account(account_id, None)), ended)
+            return {"ended_session_count": ended}
+
+        with self.store.write():
+            result = once(actor.idempotency_scope, key, now, disable)
+            row = find_account(account_id, None)
+            return DisabledAccount(account_view(row), result["ended_session_count"])
 
     @retry_on_conflict()
     def start_password_reset(
@@ -215,15 +210,13 @@ class AccountAdmin:
         *,
         account_id: str | None,
         username: str | None,
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> str:
         """Queues the reset email; returns the address it goes to."""
-        params = {"account_id": account_id, "username": (username or "").strip().lower()}
         now = self.calendar.now()
-        with self.store.write():
+
+        def start() -> Result:
             row = find_account(account_id, username)
-            if replay(actor, request_id, "StartPasswordReset", params) is not None:
-                return str(row.email)
             if row.disabled:
                 raise errors.AccountNotActive(row.public_id)
             self.resets.send_reset(row, now)
@@ -234,5 +227,7 @@ class AccountAdmin:
                 account_id=row.public_id,
                 detail={"recipient": row.email},
             )
-            remember(actor, request_id, "StartPasswordReset", params, {}, now)
-            return str(row.email)
+            return {"recipient": row.email}
+
+        with self.store.write():
+            return str(once(actor.idempotency_scope, key, now, start)["recipient"])

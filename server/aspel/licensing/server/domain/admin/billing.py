@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from ... import errors
 from ...store import catalog as catalog_store
@@ -15,6 +14,7 @@ from ...store.models import Subscription
 from .. import serials
 from ..billing_cycle import following_payment, next_payment
 from ..clock import BusinessCalendar
+from ..idempotency import RequestKey, Result, digest, once
 from ..products import product_name
 from ..service_keys import Actor
 from ..subscriptions import (
@@ -29,11 +29,14 @@ from ..subscriptions import (
     views_of,
 )
 from .accounts import find_account
-from .common import record, remember, replay
+from .common import record
 
 MAX_USERS = 999
 MAX_INSTALLATIONS = 100
 EARLIEST_ACTIVATION = dt.date(2000, 1, 1)
+#: Where payment references are remembered: shared by every service key, so an
+#: invoice counts once whoever records it.
+PAYMENT_REFERENCE_SCOPE = "payment_reference"
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class BillingAdmin:
         billing_period: str | None,
         installations_allowed: int,
         activation_date: dt.date | None,
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> SubscriptionView:
         today = self.calendar.today()
         start = activation_date or today
@@ -117,21 +120,9 @@ class BillingAdmin:
         if violations:
             raise errors.InvalidArgument(field_violations=violations)
         check_seats(users, installations_allowed)
-        params: dict[str, Any] = {
-            "account_id": account_id,
-            "product_code": product_code,
-            "version": version,
-            "users": users,
-            "modality": modality,
-            "billing_period": billing_period,
-            "installations_allowed": installations_allowed,
-            "activation_date": activation_date.isoformat() if activation_date else None,
-        }
         now = self.calendar.now()
-        with self.store.write():
-            earlier = replay(actor, request_id, "CreateSubscription", params)
-            if earlier is not None:
-                return self._view(earlier["serial_number"])
+
+        def create() -> Result:
             account = find_account(account_id, None)
             if account.disabled:
                 raise errors.AccountNotActive(account.public_id)
@@ -171,26 +162,23 @@ class BillingAdmin:
                     "next_payment_date": due.isoformat() if due else None,
                 },
             )
-            remember(
-                actor, request_id, "CreateSubscription", params, {"serial_number": serial}, now
-            )
-            return self._view(serial)
+            return {"serial_number": serial}
+
+        with self.store.write():
+            result = once(actor.idempotency_scope, key, now, create)
+            return self._view(result["serial_number"])
 
     @retry_on_conflict()
     def record_payment(
-        self, actor: Actor, serial_number: str, *, request_id: str, payment_reference: str
+        self, actor: Actor, serial_number: str, *, key: RequestKey, payment_reference: str
     ) -> PaymentResult:
-        params = {"serial_number": serial_number, "payment_reference": payment_reference}
+        """Counts a payment once per request_id and, when it has one, once per
+        payment reference, whoever sends it and however often: the invoice is
+        what was paid. The same reference for another serial is refused."""
         now = self.calendar.now()
         today = self.calendar.today()
-        with self.store.write():
-            earlier = replay(actor, request_id, "RecordPayment", params)
-            if earlier is not None:
-                previous = earlier["previous_next_payment_date"]
-                return PaymentResult(
-                    self._view(serial_number),
-                    dt.date.fromisoformat(previous) if previous else None,
-                )
+
+        def pay() -> Result:
             row = find_serial_locked(serial_number)
             shown = serials.display(row.serial_number)
             if row.modality == PERPETUAL_LICENSE or row.billing_period is None:
@@ -223,25 +211,46 @@ class BillingAdmin:
                     "next_payment_date": due.isoformat(),
                 },
             )
-            result = {
-                "previous_next_payment_date": previous_due.isoformat() if previous_due else None
+            return {
+                "serial_number": row.serial_number,
+                "previous_next_payment_date": previous_due.isoformat() if previous_due else None,
             }
-            remember(actor, request_id, "RecordPayment", params, result, now)
-            return PaymentResult(self._view(serial_number), previous_due)
+
+        def pay_once_per_reference() -> Result:
+            if not payment_reference:
+                return pay()
+            # The reference is the payment's own key, in a scope no caller
+            # shares with anything else; its fingerprint is the serial paid.
+            reference = RequestKey(payment_reference, "RecordPayment", digest(serial_number))
+            return once(
+                PAYMENT_REFERENCE_SCOPE,
+                reference,
+                now,
+                pay,
+                reused=lambda earlier: errors.PaymentReferenceReused(
+                    payment_reference, serials.display(earlier["serial_number"])
+                ),
+            )
+
+        with self.store.write():
+            # The request_id first, then the reference: every payment claims
+            # its keys in this order, so two payments never wait on each other
+            # in a circle.
+            result = once(actor.idempotency_scope, key, now, pay_once_per_reference)
+            previous = result["previous_next_payment_date"]
+            return PaymentResult(
+                self._view(serial_number), dt.date.fromisoformat(previous) if previous else None
+            )
 
     def suspend(
-        self, actor: Actor, serial_number: str, *, reason: str, request_id: str | None
+        self, actor: Actor, serial_number: str, *, reason: str, key: RequestKey | None
     ) -> SubscriptionView:
-        return self._transition(
-            actor, serial_number, ACTIVE, SUSPENDED, "SuspendSubscription", reason, request_id
-        )
+        return self._transition(actor, serial_number, ACTIVE, SUSPENDED, reason, key)
 
     def reinstate(
-        self, actor: Actor, serial_number: str, *, reason: str, request_id: str | None
+        self, actor: Actor, serial_number: str, *, reason: str, key: RequestKey | None
     ) -> SubscriptionView:
-        return self._transition(
-            actor, serial_number, SUSPENDED, ACTIVE, "ReinstateSubscription", reason, request_id
-        )
+        return self._transition(actor, serial_number, SUSPENDED, ACTIVE, reason, key)
 
     @retry_on_conflict()
     def _transition(
@@ -250,34 +259,33 @@ class BillingAdmin:
         serial_number: str,
         from_state: str,
         to_state: str,
-        operation: str,
         reason: str,
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> SubscriptionView:
-        params = {"serial_number": serial_number, "reason": reason}
         now = self.calendar.now()
-        with self.store.write():
-            if replay(actor, request_id, operation, params) is None:
-                row = find_serial_locked(serial_number)
-                state = current_state(row, self.calendar.today())
-                if state != from_state:
-                    raise errors.InvalidStateTransition(
-                        f"el número de serie {serials.display(row.serial_number)}",
-                        state,
-                        to_state,
-                    )
-                subscription_store.change_status(row.id, from_state, to_state)
-                record(
-                    actor,
-                    "subscription.suspended"
-                    if to_state == SUSPENDED
-                    else "subscription.reinstated",
-                    now,
-                    account_id=row.account.public_id,
-                    serial_number=row.serial_number,
-                    detail={"reason": reason, "from_state": from_state, "to_state": to_state},
+
+        def transition() -> Result:
+            row = find_serial_locked(serial_number)
+            state = current_state(row, self.calendar.today())
+            if state != from_state:
+                raise errors.InvalidStateTransition(
+                    f"el número de serie {serials.display(row.serial_number)}",
+                    state,
+                    to_state,
                 )
-                remember(actor, request_id, operation, params, {}, now)
+            subscription_store.change_status(row.id, from_state, to_state)
+            record(
+                actor,
+                "subscription.suspended" if to_state == SUSPENDED else "subscription.reinstated",
+                now,
+                account_id=row.account.public_id,
+                serial_number=row.serial_number,
+                detail={"reason": reason, "from_state": from_state, "to_state": to_state},
+            )
+            return {}
+
+        with self.store.write():
+            once(actor.idempotency_scope, key, now, transition)
             return self._view(serial_number)
 
     @retry_on_conflict()
@@ -288,50 +296,46 @@ class BillingAdmin:
         *,
         users: int | None,
         installations_allowed: int | None,
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> SubscriptionView:
         if users is None and installations_allowed is None:
             raise errors.InvalidArgument(
                 field_violations=[("users", "Indica los usuarios, las instalaciones o ambos.")]
             )
         check_seats(users, installations_allowed)
-        params = {
-            "serial_number": serial_number,
-            "users": users,
-            "installations_allowed": installations_allowed,
-        }
         now = self.calendar.now()
+
+        def change() -> Result:
+            row = find_serial_locked(serial_number)
+            state = current_state(row, self.calendar.today())
+            if state not in (ACTIVE, SUSPENDED):
+                successor = subscription_store.successor_serials([row.id]).get(row.id)
+                raise errors.SerialNotActive(
+                    serials.display(row.serial_number),
+                    state,
+                    serials.display(successor) if successor else None,
+                )
+            before = {"users": row.users, "installations_allowed": row.installations_allowed}
+            after = {
+                "users": row.users if users is None else users,
+                "installations_allowed": (
+                    row.installations_allowed
+                    if installations_allowed is None
+                    else installations_allowed
+                ),
+            }
+            if after != before:
+                subscription_store.set_seats(row.id, after["users"], after["installations_allowed"])
+                record(
+                    actor,
+                    "subscription.seats_changed",
+                    now,
+                    account_id=row.account.public_id,
+                    serial_number=row.serial_number,
+                    detail={"before": before, "after": after},
+                )
+            return {}
+
         with self.store.write():
-            if replay(actor, request_id, "ChangeSeats", params) is None:
-                row = find_serial_locked(serial_number)
-                state = current_state(row, self.calendar.today())
-                if state not in (ACTIVE, SUSPENDED):
-                    successor = subscription_store.successor_serials([row.id]).get(row.id)
-                    raise errors.SerialNotActive(
-                        serials.display(row.serial_number),
-                        state,
-                        serials.display(successor) if successor else None,
-                    )
-                before = {"users": row.users, "installations_allowed": row.installations_allowed}
-                after = {
-                    "users": row.users if users is None else users,
-                    "installations_allowed": (
-                        row.installations_allowed
-                        if installations_allowed is None
-                        else installations_allowed
-                    ),
-                }
-                if after != before:
-                    subscription_store.set_seats(
-                        row.id, after["users"], after["installations_allowed"]
-                    )
-                    record(
-                        actor,
-                        "subscription.seats_changed",
-                        now,
-                        account_id=row.account.public_id,
-                        serial_number=row.serial_number,
-                        detail={"before": before, "after": after},
-                    )
-                remember(actor, request_id, "ChangeSeats", params, {}, now)
+            once(actor.idempotency_scope, key, now, change)
             return self._view(serial_number)

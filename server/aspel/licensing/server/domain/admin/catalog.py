@@ -11,10 +11,11 @@ from ...store import catalog as catalog_store
 from ...store.database import Store, retry_on_conflict
 from ...store.models import Release, UpgradeTermsText
 from ..clock import BusinessCalendar
+from ..idempotency import RequestKey, Result, once
 from ..products import product_name, version_key
 from ..service_keys import Actor
 from ..upgrade_terms import unknown_placeholders
-from .common import record, remember, replay
+from .common import record
 
 TERMS_LOCALE = "es-MX"
 
@@ -81,7 +82,7 @@ class CatalogAdmin:
         version: str,
         upgrade_from_versions: Sequence[str],
         download_url: str,
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> ReleaseView:
         sources = sorted(set(upgrade_from_versions), key=version_key)
         not_older = [
@@ -91,33 +92,39 @@ class CatalogAdmin:
         ]
         if not_older:
             raise errors.InvalidArgument(field_violations=not_older)
-        params = {
-            "product_code": product_code,
-            "version": version,
-            "upgrade_from": sources,
-            "download_url": download_url,
-        }
         now = self.calendar.now()
+
+        def publish() -> Result:
+            if catalog_store.find_release(product_code, version) is not None:
+                raise errors.ReleaseExists(product_name(product_code), version)
+            published = {r.version for r in catalog_store.find_releases(product_code, sources)}
+            for source in sources:
+                if source not in published:
+                    raise errors.ReleaseNotPublished(product_name(product_code), source)
+            added = catalog_store.add_release_once(
+                product_code=product_code,
+                version=version,
+                upgrade_from=sources,
+                download_url=download_url,
+                now=now,
+            )
+            if added is None:
+                raise errors.ReleaseExists(product_name(product_code), version)
+            record(
+                actor,
+                "release.published",
+                now,
+                detail={
+                    "product_code": product_code,
+                    "version": version,
+                    "upgrade_from": sources,
+                    "download_url": download_url,
+                },
+            )
+            return {}
+
         with self.store.write():
-            earlier = replay(actor, request_id, "PublishRelease", params)
-            if earlier is None:
-                if catalog_store.find_release(product_code, version) is not None:
-                    raise errors.ReleaseExists(product_name(product_code), version)
-                published = {r.version for r in catalog_store.find_releases(product_code, sources)}
-                for source in sources:
-                    if source not in published:
-                        raise errors.ReleaseNotPublished(product_name(product_code), source)
-                added = catalog_store.add_release_once(
-                    product_code=product_code,
-                    version=version,
-                    upgrade_from=sources,
-                    download_url=download_url,
-                    now=now,
-                )
-                if added is None:
-                    raise errors.ReleaseExists(product_name(product_code), version)
-                record(actor, "release.published", now, detail=params)
-                remember(actor, request_id, "PublishRelease", params, {}, now)
+            once(actor.idempotency_scope, key, now, publish)
             row = catalog_store.find_release(product_code, version)
             assert row is not None
             return release_view(row)
@@ -131,7 +138,7 @@ class CatalogAdmin:
         to_version: str,
         title: str,
         clauses: Sequence[str],
-        request_id: str | None,
+        key: RequestKey | None,
     ) -> TermsTemplateView:
         violations = [
             (field, "Marcadores desconocidos: " + ", ".join(f"${n}" for n in sorted(names)) + ".")
@@ -146,17 +153,9 @@ class CatalogAdmin:
         ]
         if violations:
             raise errors.InvalidArgument(field_violations=violations)
-        params = {
-            "product_code": product_code,
-            "to_version": to_version,
-            "title": title,
-            "clauses": list(clauses),
-        }
         now = self.calendar.now()
-        with self.store.write():
-            earlier = replay(actor, request_id, "PublishUpgradeTerms", params)
-            if earlier is not None:
-                return template_view(catalog_store.get_terms(earlier["template_row_id"]))
+
+        def publish() -> Result:
             if catalog_store.find_release(product_code, to_version) is None:
                 raise errors.ReleaseNotPublished(product_name(product_code), to_version)
             row = catalog_store.add_terms(
@@ -178,7 +177,8 @@ class CatalogAdmin:
                     "clause_count": len(clauses),
                 },
             )
-            remember(
-                actor, request_id, "PublishUpgradeTerms", params, {"template_row_id": row.id}, now
-            )
-            return template_view(row)
+            return {"template_row_id": row.id}
+
+        with self.store.write():
+            result = once(actor.idempotency_scope, key, now, publish)
+            return template_view(catalog_store.get_terms(result["template_row_id"]))
