@@ -9,7 +9,11 @@
 - `base`: `BaseClient`, deadlines and safe retries, for every client class.
 - `session_file`: the CLI's saved login (0600).
 - `cli`: the `aspel-licensing` command.
+
+Distributed as `aspel-licensing-client` (client/pyproject.toml).
 """
+
+__version__ = "0.1.0"
 
 from .activation import ActivationClient
 from .admin import AdminClient
@@ -25,6 +29,7 @@ __all__ = [
     "LicensingClient",
     "LicensingError",
     "RetryPolicy",
+    "__version__",
     "from_grpc_error",
     "new_request_id",
 ]

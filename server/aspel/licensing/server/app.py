@@ -43,6 +43,7 @@ from .transport.activation_servicer import ActivationServicer, encode_certificat
 from .transport.admin_servicer import AdminServicer
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
+from .transport.reflection import reflection_pool
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +147,11 @@ def create_server(
     for name in ["", *service_names]:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if settings.reflection:
+        # With the proto comments: `grpcurl describe` documents every RPC.
         reflection.enable_server_reflection(
-            [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+            [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME],
+            server,
+            pool=reflection_pool(),
         )
     credentials = server_credentials(settings)
     if credentials is None:
