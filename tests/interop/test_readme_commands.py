@@ -18,17 +18,55 @@ SECTION = "## Debugging with grpcurl"
 BASH = shutil.which("bash") or "/bin/bash"
 
 
-def readme_buf_commands() -> list[str]:
+def readme_section(title: str) -> str:
+    """The text of one README section, its subsections included."""
     readme = (REPO_ROOT / "README.md").read_text()
-    section = readme.split(SECTION, 1)[1].split("\n## ", 1)[0]
-    # Table cells hold one command each; code blocks may continue lines with `\`.
-    commands = re.findall(r"\| `(buf curl [^`]+)` \|", section)
-    for block in re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL):
+    return readme.split(f"\n{title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def shell_blocks(section: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+
+
+def readme_commands(section: str, tool: str) -> list[str]:
+    """The `tool` commands of a README section, in order: the table cells that
+    hold one command each, then the lines of its sh blocks (continuations
+    joined, comments dropped), including `VAR=$(tool ...)` assignments."""
+    commands = re.findall(rf"\| `({tool} [^`]+)` \|", section)
+    for block in shell_blocks(section):
         for line in block.replace("\\\n", " ").splitlines():
             line = re.sub(r"\s+#.*$", "", line).strip()
-            if re.match(r"(\w+=\$\()?buf curl ", line):
+            if re.match(rf"(\w+=\$\()?{tool} ", line):
                 commands.append(re.sub(r"\s+", " ", line))
     return commands
+
+
+def readme_buf_commands() -> list[str]:
+    return readme_commands(readme_section(SECTION), "buf curl")
+
+
+def run_commands(
+    commands: list[str], env: dict[str, str], tmp_path: pathlib.Path, keep: tuple[str, ...] = ()
+) -> tuple[list[tuple[int, str]], dict[str, str]]:
+    """Runs the commands in order in one bash, as a reader pastes them; returns
+    each one's (exit status, stdout + stderr) and the values of `keep` after."""
+    script = ["set -u"]
+    for i, command in enumerate(commands):
+        script.append(f"{{ {command} ; }} >{tmp_path}/out.{i} 2>{tmp_path}/err.{i}")
+        script.append(f"echo $? >{tmp_path}/rc.{i}")
+    for name in keep:
+        script.append(f'printf %s "${{{name}-}}" >{tmp_path}/var.{name}')
+    subprocess.run(
+        [BASH, "-c", "\n".join(script)], env={**os.environ, **env}, check=True, timeout=300
+    )
+    results = [
+        (
+            int((tmp_path / f"rc.{i}").read_text()),
+            (tmp_path / f"out.{i}").read_text() + (tmp_path / f"err.{i}").read_text(),
+        )
+        for i in range(len(commands))
+    ]
+    return results, {name: (tmp_path / f"var.{name}").read_text() for name in keep}
 
 
 def fake_jq(bin_dir: pathlib.Path) -> None:
@@ -59,11 +97,6 @@ def test_the_readmes_buf_curl_commands_work_as_written(
     bin_dir.mkdir()
     if shutil.which("jq") is None:
         fake_jq(bin_dir)
-    # Each command's output and exit status go to files named by its index.
-    script = ["set -u"]
-    for i, command in enumerate(commands):
-        script.append(f"{{ {command} ; }} >{tmp_path}/out.{i} 2>{tmp_path}/err.{i}")
-        script.append(f"echo $? >{tmp_path}/rc.{i}")
     path = os.pathsep.join(
         [
             str(buf.parent),
@@ -72,24 +105,13 @@ def test_the_readmes_buf_curl_commands_work_as_written(
             os.environ["PATH"],
         ]
     )
-    subprocess.run(
-        [BASH, "-c", "\n".join(script)],
-        env={
-            **os.environ,
-            "PATH": path,
-            "ADDR": server.address,
-            "SVC": "aspel.licensing.v1.LicensingService",
-        },
-        check=True,
-        timeout=300,
+    results, _ = run_commands(
+        commands,
+        {"PATH": path, "ADDR": server.address, "SVC": "aspel.licensing.v1.LicensingService"},
+        tmp_path,
     )
 
-    def result(i: int) -> tuple[int, str]:
-        rc = int((tmp_path / f"rc.{i}").read_text())
-        return rc, (tmp_path / f"out.{i}").read_text() + (tmp_path / f"err.{i}").read_text()
-
-    for i, command in enumerate(commands):
-        rc, output = result(i)
+    for command, (rc, output) in zip(commands, results, strict=True):
         if command.endswith("/ListSubscriptions") and "authorization" not in command:
             assert rc == 16 << 3, f"{command}\n{output}"  # UNAUTHENTICATED, as the README says
         else:
