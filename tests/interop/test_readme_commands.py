@@ -24,8 +24,13 @@ def readme_section(title: str) -> str:
     return readme.split(f"\n{title}\n", 1)[1].split("\n## ", 1)[0]
 
 
+def code_blocks(text: str, language: str) -> list[str]:
+    """The fenced code blocks of one language (```sh, ```python) in a README text."""
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
+
+
 def shell_blocks(section: str) -> list[str]:
-    return re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    return code_blocks(section, "sh")
 
 
 def readme_commands(section: str, tool: str) -> list[str]:
