@@ -19,11 +19,20 @@ from typing import Any
 
 import pytest
 
-from .test_readme_commands import fake_jq, readme_commands, readme_section, run_commands
+from .conftest import REPO_ROOT
+from .test_readme_commands import (
+    MAKE_RUN_ADDRESS,
+    block_commands,
+    debugging_prelude,
+    fake_jq,
+    readme_commands,
+    readme_section,
+    run_commands,
+    shell_blocks,
+)
 
 GRPCURL = pathlib.Path(sys.executable).parent / "grpcurl"
 SVC = "aspel.licensing.v1.LicensingService"
-MAKE_RUN_ADDRESS = "127.0.0.1:50051"
 # grpcurl exits with 64 plus the gRPC status code when the RPC fails.
 UNAUTHENTICATED_EXIT = 64 + 16
 # A line of AcceptUpgrade's proto comment: only the source info carries it.
@@ -41,13 +50,13 @@ def grpcurl() -> pathlib.Path:
     return GRPCURL
 
 
-def environment(grpcurl: pathlib.Path, tmp_path: pathlib.Path, **extra: str) -> dict[str, str]:
+def environment(grpcurl: pathlib.Path, tmp_path: pathlib.Path) -> dict[str, str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     if shutil.which("jq") is None:
         fake_jq(bin_dir)
     path = os.pathsep.join([str(grpcurl.parent), str(bin_dir), os.environ["PATH"]])
-    return {"PATH": path, **extra}
+    return {"PATH": path}
 
 
 def check(command: str, rc: int, output: str) -> None:
@@ -73,15 +82,12 @@ def check(command: str, rc: int, output: str) -> None:
         assert '"serialNumber"' in output, context
 
 
-def run_section(
-    title: str, server: Any, grpcurl: pathlib.Path, tmp_path: pathlib.Path, **env: str
+def run_commands_checked(
+    commands: list[str], server: Any, grpcurl: pathlib.Path, tmp_path: pathlib.Path
 ) -> tuple[list[str], str]:
-    commands = [
-        c.replace(MAKE_RUN_ADDRESS, server.address)
-        for c in readme_commands(readme_section(title), "grpcurl")
-    ]
+    commands = [c.replace(MAKE_RUN_ADDRESS, server.address) for c in commands]
     results, kept = run_commands(
-        commands, environment(grpcurl, tmp_path, **env), tmp_path, keep=("TOKEN",)
+        commands, environment(grpcurl, tmp_path), tmp_path, keep=("TOKEN",), cwd=REPO_ROOT
     )
     for command, (rc, output) in zip(commands, results, strict=True):
         check(command, rc, output)
@@ -99,7 +105,11 @@ def test_the_readme_has_the_grpcurl_commands_a_support_engineer_needs() -> None:
 def test_try_it_with_grpcurl_works_as_written(
     server: Any, grpcurl: pathlib.Path, tmp_path: pathlib.Path
 ) -> None:
-    commands, token = run_section("## Try it with grpcurl", server, grpcurl, tmp_path)
+    # The whole block, `. .venv/bin/activate` included, from the repo root.
+    blocks = shell_blocks(readme_section("## Try it with grpcurl"))
+    commands, token = run_commands_checked(
+        [c for block in blocks for c in block_commands(block)], server, grpcurl, tmp_path
+    )
 
     assert len(commands) >= 5
     assert token.startswith("als_")  # the login recipe's jq path names grpcurl's field
@@ -108,8 +118,16 @@ def test_try_it_with_grpcurl_works_as_written(
 def test_debugging_with_grpcurl_works_as_written(
     server: Any, grpcurl: pathlib.Path, tmp_path: pathlib.Path
 ) -> None:
-    commands, token = run_section(
-        "## Debugging with grpcurl", server, grpcurl, tmp_path, ADDR=server.address, SVC=SVC
+    # ADDR and SVC as the section's first block sets them (with the test
+    # server's address).
+    commands, token = run_commands_checked(
+        [
+            *debugging_prelude(server.address),
+            *readme_commands(readme_section("## Debugging with grpcurl"), "grpcurl"),
+        ],
+        server,
+        grpcurl,
+        tmp_path,
     )
 
     assert any(re.search(r"/ListSubscriptions$", c) for c in commands)

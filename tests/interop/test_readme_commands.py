@@ -10,11 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .conftest import REPO_ROOT
 
 SECTION = "## Debugging with grpcurl"
+MAKE_RUN_ADDRESS = "127.0.0.1:50051"
 BASH = shutil.which("bash") or "/bin/bash"
 
 
@@ -46,23 +48,60 @@ def readme_commands(section: str, tool: str) -> list[str]:
     return commands
 
 
+def debugging_prelude(address: str) -> list[str]:
+    """The first block of "Debugging with grpcurl" (PATH, the venv, ADDR, SVC),
+    with the test server's address for `make run`'s; it runs in the repo root."""
+    first = shell_blocks(readme_section(SECTION))[0]
+    return [c.replace(MAKE_RUN_ADDRESS, address) for c in block_commands(first)]
+
+
 def readme_buf_commands() -> list[str]:
     return readme_commands(readme_section(SECTION), "buf curl")
 
 
+def block_commands(block: str) -> list[str]:
+    """A sh block's commands as bash reads them: continuations joined, comment
+    lines and trailing comments dropped."""
+    commands = []
+    for line in block.replace("\\\n", " ").splitlines():
+        line = re.sub(r"(^|\s+)#.*$", "", line).strip()
+        if line:
+            commands.append(re.sub(r"\s+", " ", line))
+    return commands
+
+
 def run_commands(
-    commands: list[str], env: dict[str, str], tmp_path: pathlib.Path, keep: tuple[str, ...] = ()
+    commands: list[str],
+    env: dict[str, str],
+    tmp_path: pathlib.Path,
+    keep: tuple[str, ...] = (),
+    *,
+    cwd: pathlib.Path | None = None,
+    typed: Callable[[str], str] | None = None,
 ) -> tuple[list[tuple[int, str]], dict[str, str]]:
     """Runs the commands in order in one bash, as a reader pastes them; returns
-    each one's (exit status, stdout + stderr) and the values of `keep` after."""
+    each one's (exit status, stdout + stderr) and the values of `keep` after.
+
+    `typed(command)` is what the reader types at that command's prompts (its
+    stdin; none by default). Bash runs in a session of its own, without a
+    terminal, so password prompts read stdin too."""
     script = ["set -u"]
     for i, command in enumerate(commands):
-        script.append(f"{{ {command} ; }} >{tmp_path}/out.{i} 2>{tmp_path}/err.{i}")
+        (tmp_path / f"in.{i}").write_text(typed(command) if typed else "")
+        script.append(
+            f"{{ {command} ; }} <{tmp_path}/in.{i} >{tmp_path}/out.{i} 2>{tmp_path}/err.{i}"
+        )
         script.append(f"echo $? >{tmp_path}/rc.{i}")
     for name in keep:
         script.append(f'printf %s "${{{name}-}}" >{tmp_path}/var.{name}')
     subprocess.run(
-        [BASH, "-c", "\n".join(script)], env={**os.environ, **env}, check=True, timeout=300
+        [BASH, "-c", "\n".join(script)],
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        check=True,
+        timeout=300,
     )
     results = [
         (
@@ -97,25 +136,18 @@ def test_the_readme_lists_the_buf_curl_commands() -> None:
 def test_the_readmes_buf_curl_commands_work_as_written(
     server: Any, buf: pathlib.Path, tmp_path: pathlib.Path
 ) -> None:
-    commands = readme_buf_commands()
+    commands = [*debugging_prelude(server.address), *readme_buf_commands()]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     if shutil.which("jq") is None:
         fake_jq(bin_dir)
-    path = os.pathsep.join(
-        [
-            str(buf.parent),
-            str(pathlib.Path(sys.executable).parent),
-            str(bin_dir),
-            os.environ["PATH"],
-        ]
-    )
-    results, _ = run_commands(
-        commands,
-        {"PATH": path, "ADDR": server.address, "SVC": "aspel.licensing.v1.LicensingService"},
-        tmp_path,
+    # buf and the venv come from the prelude's own PATH lines.
+    path = os.pathsep.join([str(bin_dir), os.environ["PATH"]])
+    results, kept = run_commands(
+        commands, {"PATH": path}, tmp_path, keep=("ADDR", "SVC"), cwd=REPO_ROOT
     )
 
+    assert kept == {"ADDR": server.address, "SVC": "aspel.licensing.v1.LicensingService"}
     for command, (rc, output) in zip(commands, results, strict=True):
         if command.endswith("/ListSubscriptions") and "authorization" not in command:
             assert rc == 16 << 3, f"{command}\n{output}"  # UNAUTHENTICATED, as the README says
