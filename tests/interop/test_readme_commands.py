@@ -4,6 +4,9 @@ the real server, with `ADDR` and `SVC` set as the README sets them."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import os
 import pathlib
 import re
@@ -11,7 +14,17 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+import pytest
+
+from aspel.licensing.server.domain.clock import FixedClock
+from aspel.licensing.server.domain.signing import read_key_file
+from aspel.licensing.server.settings import Settings
+from aspel.licensing.server.store.models import Subscription
+from tests.activation.conftest import active_activations, demo_serial
+from tests.conftest import RunningServer
 
 from .conftest import REPO_ROOT
 
@@ -157,3 +170,175 @@ def test_the_readmes_buf_curl_commands_work_as_written(
             assert '"serialNumber"' in output
         if "decode_status" in command:
             assert '"reason": "SESSION_INVALID"' in output
+
+
+# --- every other sh block of the README ---------------------------------------
+#
+# Each runs as written in a folder of its own (`.venv` there links to the
+# repository's, so `. .venv/bin/activate` works), against the test server:
+# ASPEL_LICENSING_SERVER, the key file and the database are the server's, and
+# the placeholder serial XXXXX-XXXXX-XXXXX is demo's SAE 7.0.
+
+PLACEHOLDER_SERIAL = "XXXXX-XXXXX-XXXXX"
+VENV = pathlib.Path(sys.executable).parent.parent
+
+# The blocks no test runs, by their first line, and why.
+NOT_RUN = {
+    "make run": "serves in the foreground on the fixed port; the suite starts its own servers",
+    "ASPEL_LICENSING_REFLECTION=0 ASPEL_LICENSING_INTERNAL_LISTEN=10.0.0.5:50052 \\": (
+        "listens on addresses that are not this machine's; test_reflection_ports.py runs the same"
+    ),
+    "make lint-proto": "the targets of `make test` itself",
+    "export ASPEL_LICENSING_ADMIN_KEY=alsvc_...": (
+        "each command needs the ids the one before printed; test_admin_customer_story.py "
+        "runs the same story"
+    ),
+    'make bench BENCH_ARGS="--subscriptions 1000,1000000 --workers 1,2 --duration 4 '
+    '--output-dir bench/results"': "minutes of load; tests/bench runs a short bench",
+}
+# The blocks run, by section and position: here, in test_grpcurl.py, and by the
+# buf curl test above.
+RUN = {
+    ("## Try it with the client CLI", 0),
+    ("## Try it with grpcurl", 0),
+    (SECTION, 0),
+    (SECTION, 1),
+    (SECTION, 2),
+    ("## Installer activation", 0),
+    ("## Installer activation", 1),
+    ("## Internal services (AdminService)", 0),
+}
+
+
+def all_sh_blocks() -> list[tuple[str, str]]:
+    """(section title, block) for every sh block of the README."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    blocks = []
+    for part in readme.split("\n## ")[1:]:
+        title = "## " + part.split("\n", 1)[0]
+        blocks.extend((title, block) for block in shell_blocks(part))
+    return blocks
+
+
+@dataclass
+class Shell:
+    """Runs README blocks as a reader would, against the test server."""
+
+    server: RunningServer
+    settings: Settings
+    folder: pathlib.Path
+
+    def run(
+        self, section: str, index: int = 0, typed: Callable[[str], str] | None = None
+    ) -> list[tuple[str, int, str]]:
+        serial = demo_serial(self.server, "demo", "SAE").serial_number
+        block = shell_blocks(readme_section(section))[index]
+        commands = [c.replace(PLACEHOLDER_SERIAL, serial) for c in block_commands(block)]
+        home = self.folder / "home"
+        home.mkdir(exist_ok=True)
+        runs = self.folder / f"runs-{len(list(self.folder.glob('runs-*')))}"
+        runs.mkdir()
+        results, _ = run_commands(
+            commands,
+            {
+                # Blocks after a section's first one expect the venv active.
+                "PATH": os.pathsep.join([str(VENV / "bin"), os.environ["PATH"]]),
+                "HOME": str(home),
+                "XDG_CONFIG_HOME": str(home / ".config"),
+                "ASPEL_LICENSING_SERVER": self.server.address,
+                "ASPEL_LICENSING_DATABASE_URL": self.settings.database_url,
+                "ASPEL_LICENSING_SIGNING_KEY_FILE": self.settings.signing_key_file,
+                "ASPEL_LICENSING_TRUSTED_TIME_FILE": str(self.folder / "trusted-time.json"),
+            },
+            runs,
+            cwd=self.folder,
+            typed=typed,
+        )
+        return [(c, rc, out) for c, (rc, out) in zip(commands, results, strict=True)]
+
+
+@pytest.fixture
+def shell(
+    server: RunningServer, settings: Settings, clock: FixedClock, tmp_path: pathlib.Path
+) -> Shell:
+    # `verify` reads this computer's clock: the server's starts there too.
+    clock.set(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    (folder / ".venv").symlink_to(VENV)
+    return Shell(server, settings, folder)
+
+
+def all_succeeded(results: list[tuple[str, int, str]]) -> None:
+    for command, rc, output in results:
+        assert rc == 0, f"{command}\n{output}"
+
+
+def test_every_sh_block_of_the_readme_is_run_or_says_why_not() -> None:
+    seen: dict[str, int] = {}
+    found = set()
+    for title, block in all_sh_blocks():
+        index = seen[title] = seen.get(title, -1) + 1
+        first = block.splitlines()[0].split("  #")[0].strip()
+        found.add((title, index))
+        assert (title, index) in RUN or first in NOT_RUN, (title, index, first)
+    assert found >= RUN
+
+
+def test_the_client_cli_tour_works_as_written(shell: Shell) -> None:
+    def typed(command: str) -> str:
+        if command.startswith("aspel-licensing login"):
+            return "demo-aspel-2026\n"  # the password prompt
+        if command.startswith("aspel-licensing upgrade"):
+            return "s\n"  # "¿Aceptas los términos? [s/N]"
+        return ""
+
+    results = shell.run("## Try it with the client CLI", typed=typed)
+
+    all_succeeded(results)
+    sae = demo_serial(shell.server, "demo", "SAE")
+    listed = next(out for c, _, out in results if c.endswith(" subscriptions"))
+    assert sae.serial_number in listed
+    with shell.server.services.store.connection():
+        assert Subscription.get_or_none(Subscription.predecessor == sae.row_id) is not None
+    assert not (shell.folder / "home" / ".config" / "aspel-licensing" / "session.json").exists()
+
+
+def test_the_installer_activation_flow_works_as_written(shell: Shell) -> None:
+    results = shell.run("## Installer activation")
+
+    all_succeeded(results)
+    sae = demo_serial(shell.server, "demo", "SAE")
+    assert json.loads((shell.folder / "pinned-keys.json").read_text())
+    assert (shell.folder / f"{sae.serial_number}.lic").exists()
+    # The last command freed the seat.
+    assert active_activations(shell.server, sae.row_id) == 0
+    assert [c.split()[1] for c, _, _ in results if c.startswith("aspel-licensing ")] == [
+        "activate",
+        "verify",
+        "validate",
+        "deactivate",
+    ]
+
+
+def test_the_signing_key_commands_work_as_written(shell: Shell, tmp_path: pathlib.Path) -> None:
+    # A key file of their own: `rotate` must not retire the server's key.
+    key_file = tmp_path / "keys" / "signing-keys.json"
+    key_file.parent.mkdir()
+    shell.settings = dataclasses.replace(shell.settings, signing_key_file=str(key_file))
+
+    results = shell.run("## Installer activation", index=1)
+
+    all_succeeded(results)
+    assert len(read_key_file(key_file).public_keys()) == 2  # generated, then rotated
+    listed = results[-1][2]
+    assert all(v.key_id in listed for v in read_key_file(key_file).public_keys())
+
+
+def test_the_service_key_commands_work_as_written(shell: Shell) -> None:
+    results = shell.run("## Internal services (AdminService)")
+
+    all_succeeded(results)
+    created = [out for c, _, out in results if " create " in c]
+    assert len(created) == 2 and all("alsvc_" in out for out in created)
+    assert "soporte" in next(out for c, _, out in results if c.endswith(" list"))
