@@ -1,6 +1,13 @@
-"""The `buf curl` commands of the README's "Debugging with grpcurl" section work
-as written: each one is taken from README.md and run by bash, in order, against
-the real server, with `ADDR` and `SVC` set as the README sets them."""
+"""The README's shell commands work as written.
+
+The extractor (sections, fenced blocks, commands) and the runner (one bash, in
+order, as a reader pastes them) serve every README test: here the `buf curl`
+commands of "Debugging with grpcurl" after that section's first block (PATH,
+venv, ADDR, SVC), and every other sh block that can run on this machine; the
+grpcurl commands in test_grpcurl.py, the Python snippets in
+test_readme_snippets.py. A block that cannot run here is listed in NOT_RUN
+with the reason, and a test fails on a block that is neither.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +20,14 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
 import pytest
 
+from aspel.licensing.server.app import create_server
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.signing import read_key_file
 from aspel.licensing.server.settings import Settings
@@ -189,10 +198,6 @@ NOT_RUN = {
         "listens on addresses that are not this machine's; test_reflection_ports.py runs the same"
     ),
     "make lint-proto": "the targets of `make test` itself",
-    "export ASPEL_LICENSING_ADMIN_KEY=alsvc_...": (
-        "each command needs the ids the one before printed; test_admin_customer_story.py "
-        "runs the same story"
-    ),
     'make bench BENCH_ARGS="--subscriptions 1000,1000000 --workers 1,2 --duration 4 '
     '--output-dir bench/results"': "minutes of load; tests/bench runs a short bench",
 }
@@ -207,6 +212,7 @@ RUN = {
     ("## Installer activation", 0),
     ("## Installer activation", 1),
     ("## Internal services (AdminService)", 0),
+    ("## Internal services (AdminService)", 1),
 }
 
 
@@ -234,6 +240,14 @@ class Shell:
         serial = demo_serial(self.server, "demo", "SAE").serial_number
         block = shell_blocks(readme_section(section))[index]
         commands = [c.replace(PLACEHOLDER_SERIAL, serial) for c in block_commands(block)]
+        return self.run_commands(commands, typed=typed)
+
+    def run_commands(
+        self,
+        commands: list[str],
+        typed: Callable[[str], str] | None = None,
+        **env: str,
+    ) -> list[tuple[str, int, str]]:
         home = self.folder / "home"
         home.mkdir(exist_ok=True)
         runs = self.folder / f"runs-{len(list(self.folder.glob('runs-*')))}"
@@ -249,6 +263,7 @@ class Shell:
                 "ASPEL_LICENSING_DATABASE_URL": self.settings.database_url,
                 "ASPEL_LICENSING_SIGNING_KEY_FILE": self.settings.signing_key_file,
                 "ASPEL_LICENSING_TRUSTED_TIME_FILE": str(self.folder / "trusted-time.json"),
+                **env,
             },
             runs,
             cwd=self.folder,
@@ -257,16 +272,35 @@ class Shell:
         return [(c, rc, out) for c, (rc, out) in zip(commands, results, strict=True)]
 
 
+def reader_folder(tmp_path: pathlib.Path) -> pathlib.Path:
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    (folder / ".venv").symlink_to(VENV)
+    return folder
+
+
 @pytest.fixture
 def shell(
     server: RunningServer, settings: Settings, clock: FixedClock, tmp_path: pathlib.Path
 ) -> Shell:
     # `verify` reads this computer's clock: the server's starts there too.
     clock.set(dt.datetime.now(dt.UTC).replace(microsecond=0))
-    folder = tmp_path / "reader"
-    folder.mkdir()
-    (folder / ".venv").symlink_to(VENV)
-    return Shell(server, settings, folder)
+    return Shell(server, settings, reader_folder(tmp_path))
+
+
+@pytest.fixture
+def bare_shell(settings: Settings, clock: FixedClock, tmp_path: pathlib.Path) -> Iterator[Shell]:
+    """A shell on a server with an empty database: "a customer from nothing"."""
+    grpc_server, port, services = create_server(settings, clock)
+    grpc_server.start()
+    address = f"127.0.0.1:{port}"
+    channel = grpc.insecure_channel(address)
+    try:
+        yield Shell(RunningServer(address, channel, services), settings, reader_folder(tmp_path))
+    finally:
+        channel.close()
+        grpc_server.stop(None).wait()
+        services.store.close()
 
 
 def all_succeeded(results: list[tuple[str, int, str]]) -> None:
@@ -342,3 +376,55 @@ def test_the_service_key_commands_work_as_written(shell: Shell) -> None:
     created = [out for c, _, out in results if " create " in c]
     assert len(created) == 2 and all("alsvc_" in out for out in created)
     assert "soporte" in next(out for c, _, out in results if c.endswith(" list"))
+
+
+SERIAL = re.compile(r"\b[0-9A-HJKMNP-TV-Y]{5}-[0-9A-HJKMNP-TV-Y]{5}-[0-9A-HJKMNP-TV-Y]{5}\b")
+
+
+def test_the_admin_cli_story_works_as_written(bare_shell: Shell) -> None:
+    """The admin CLI block, one command at a time as a reader runs it, putting in
+    the key, account id and serial that the commands before printed."""
+    (key_created,) = bare_shell.run_commands(
+        [
+            "aspel-licensing-server service-keys create readme-admin"
+            " --scope billing --scope catalog --scope support"
+        ]
+    )
+    found = {"alsvc_...": re.findall(r"alsvc_[\w-]+", key_created[2])[0]}
+    (bare_shell.folder / "clausulas.txt").write_text(
+        "Primera cláusula: la versión nueva reemplaza a la anterior.\n\n"
+        "Segunda cláusula: el número de serie anterior deja de funcionar.\n"
+    )
+    env = {"ADDR": bare_shell.server.address}
+    block = shell_blocks(readme_section("## Internal services (AdminService)"))[1]
+    results = []
+    for command in block_commands(block):
+        for placeholder, value in found.items():
+            command = command.replace(placeholder, value)
+        if command.startswith("export "):
+            name, _, value = command.removeprefix("export ").partition("=")
+            env[name] = value
+            continue
+        ((_, rc, output),) = bare_shell.run_commands([command], **env)
+        assert rc == 0, f"{command}\n{output}"
+        results.append((command, output))
+        if " create-account " in command:
+            found["acc_..."] = re.findall(r"acc_[0-9a-f]+", output)[0]
+        if " create-subscription " in command:
+            found["XXXXX-XXXXX-XXXXX"] = SERIAL.findall(output)[0]
+
+    assert env["ASPEL_LICENSING_ADMIN_KEY"].startswith("alsvc_")
+    serial = found["XXXXX-XXXXX-XXXXX"]
+    assert [c.split()[1] for c, _ in results if c.startswith("aspel-licensing-admin")] == [
+        "publish-release",
+        "publish-release",
+        "publish-terms",
+        "create-account",
+        "create-subscription",
+        "record-payment",
+        "lookup",
+        "events",
+    ]
+    lookup = json.loads(results[-1][1])  # grpcurl's LookupSerial
+    assert lookup["subscription"]["serialNumber"] == serial
+    assert lookup["account"]["username"] == "ferreteria"
