@@ -81,6 +81,7 @@ bench: $(BENCH_STAMP)
 dist: $(STAMP)
 	rm -rf dist build client/build
 	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist ./client .
+	rm -rf build client/build
 	@ls dist
 
 clean:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -73,12 +74,18 @@ def client_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
     env.pop("ASPEL_LICENSING_PINNED_KEYS", None)
     env.pop("ASPEL_LICENSING_SERVER", None)
+    # Built from a copy: setuptools builds in the source folder, and a stale
+    # build/ left in the work tree could slip deleted modules into a wheel.
+    source = work / "client"
+    shutil.copytree(
+        REPO_ROOT / "client", source, ignore=shutil.ignore_patterns("build", "*.egg-info")
+    )
     wheels = work / "dist"
     checked(
         subprocess.run(
             [
                 *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"),
-                *("--wheel-dir", str(wheels), str(REPO_ROOT / "client")),
+                *("--wheel-dir", str(wheels), str(source)),
             ],
             env=env,
             capture_output=True,
