@@ -137,6 +137,9 @@ def test_the_client_wheel_has_no_server_code(client_venv: Venv, tmp_path: pathli
     probe = (
         "import importlib.util, json\n"
         "import aspel.licensing.client, aspel.licensing.v1.activation_service_pb2 as pb\n"
+        # Every module of the wheel imports with the client's dependencies alone.
+        "import aspel.licensing.client.cli, aspel.licensing.client.admin_cli\n"
+        "import aspel.licensing.client.decode_status, aspel.licensing.client.license_verification\n"
         "print(json.dumps({\n"
         "  'server': importlib.util.find_spec('aspel.licensing.server') is not None,\n"
         "  'client': aspel.licensing.client.__file__,\n"
