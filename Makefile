@@ -10,14 +10,18 @@ LISTEN ?= 127.0.0.1:50051
 GEN_DIR := client/aspel/licensing/v1
 PROTOS := $(wildcard protos/aspel/licensing/v1/*.proto)
 
-.PHONY: install run test lint typecheck proto proto-check pytest clean
+.PHONY: install run test lint typecheck proto proto-check pytest clean dist
 .PHONY: tools lint-proto breaking interop
 .PHONY: bench
 
-$(STAMP): pyproject.toml
+# Both distributions, editable, at the exact versions of constraints.txt. The
+# one-distribution layout before them (`aspel-licensing`) is removed first.
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+$(STAMP): pyproject.toml client/pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip uninstall --quiet --disable-pip-version-check --yes aspel-licensing 2>/dev/null || true
+	$(PIP_INSTALL) -e ./client -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -65,15 +69,23 @@ test: lint typecheck proto-check lint-proto breaking pytest
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCH_ARGS ?=
 
-$(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+$(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(PIP_INSTALL) -e ./client -e ".[dev,bench]"
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
+# The two wheels: aspel-licensing-client (what installers ship) and
+# aspel-licensing-server (needs the client wheel beside it).
+dist: $(STAMP)
+	rm -rf dist build client/build
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist ./client .
+	rm -rf build client/build
+	@ls dist
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(TOOLS_DIR)/node_modules
+	rm -rf $(VENV) var dist build client/build .pytest_cache .mypy_cache .ruff_cache $(TOOLS_DIR)/node_modules
 
 # --- The contract's tools (issue 7): buf and the Node.js interop suite ---
 # Installed into tools/interop/node_modules from its package-lock.json (the npm

@@ -12,7 +12,11 @@
 - `session_file`: the CLI's saved login (0600).
 - `cli`: the `aspel-licensing` command (and what `admin_cli` shares with it:
   exit codes, TLS flags, --json, argparse in Spanish).
+
+Distributed as `aspel-licensing-client` (client/pyproject.toml).
 """
+
+__version__ = "0.1.0"
 
 from .activation import ActivationClient
 from .admin import AdminClient

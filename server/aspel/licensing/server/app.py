@@ -50,6 +50,7 @@ from .transport.admin_servicer import AdminServicer
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 from .transport.pagination import KEY_BYTES, KEY_SECRET_NAME, PageTokens
+from .transport.reflection import reflection_pool
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +178,11 @@ def create_server(
     reporter = DatabaseHealth(services.store, service_names, settings.health_check_seconds)
     health_pb2_grpc.add_HealthServicer_to_server(reporter.servicer, server)
     if settings.reflection:
+        # With the proto comments: `grpcurl describe` documents every RPC.
         reflection.enable_server_reflection(
-            [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+            [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME],
+            server,
+            pool=reflection_pool(),
         )
     credentials = server_credentials(settings)
     if credentials is None:
