@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..store.models import Account, Release, Subscription, UpgradeTermsText
-from .products import product_name
-from .products import PRODUCT_NAMES
+from .products import PRODUCT_NAMES, product_name
 from .serials import LENGTH as SERIAL_LENGTH
 from .serials import display
 from .spanish import BILLING_PERIODS_ES, long_date
