@@ -263,7 +263,9 @@ class AdminServiceServicer:
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: an unknown product, a
         version that is not like "8.0", a source version that is not older
-        than the new one, or a download URL that is not https.
+        than the new one, or a download URL that is not https, is not
+        printable ASCII (percent-encode the rest) or is over 255 characters
+        (the URL is rendered into the release's terms, whose size is bounded).
         - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
         - ALREADY_EXISTS, reason RELEASE_EXISTS: that version is already published.
         - FAILED_PRECONDITION, reason RELEASE_NOT_PUBLISHED: a version listed in
@@ -283,8 +285,15 @@ class AdminServiceServicer:
         AcceptUpgrade. Earlier texts stay on record. Scope: catalog.
 
         Errors:
-        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: no title, no clauses, or a
-        placeholder no serial can fill (named in the BadRequest).
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: no title, no clauses, a
+        title over 200 characters, more than 50 clauses, a clause over 4,000
+        characters, or a placeholder no serial can fill (named in the
+        BadRequest).
+        - INVALID_ARGUMENT, reason TERMS_TOO_LARGE: the title and clauses, with
+        every placeholder at its longest value (a razón social of 254
+        characters, a download URL of 255), could render to more than
+        262,144 bytes (UTF-8) for some serial. The BadRequest names `clauses`;
+        the metadata `worst_case_bytes` and `max_bytes` give the figures.
         - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
         - FAILED_PRECONDITION, reason RELEASE_NOT_PUBLISHED: publish the release
         first.

@@ -217,12 +217,35 @@ def run_service_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+class SqlWithoutParameters(logging.Filter):
+    """Keeps peewee's SQL log (the statement text) and drops its parameters.
+
+    At DEBUG peewee logs every query as `(sql, params)`, and the parameters are
+    what must never reach a log: reset tokens in the outbox payload, session
+    and service-key hashes, argon2 hashes. The statement text holds `?`/`%s`
+    placeholders only, so it stays useful and safe.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, tuple) and record.msg and isinstance(record.msg[0], str):
+            record.msg = record.msg[0]
+            record.args = ()
+        return True
+
+
+def configure_logging(level: str) -> None:
     logging.basicConfig(
-        level=args.log_level.upper(),
+        level=level.upper(),
         format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
     )
+    peewee_log = logging.getLogger("peewee")
+    if not any(isinstance(f, SqlWithoutParameters) for f in peewee_log.filters):
+        peewee_log.addFilter(SqlWithoutParameters())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
     settings = Settings.from_env(
         database_url=args.database,
         listen=args.listen,

@@ -87,6 +87,31 @@ class RequestIdReused(LicensingError):
     )
 
 
+class TermsTooLarge(LicensingError):
+    """Upgrade terms that, filled in for some serial, would not fit in a message."""
+
+    code = "INVALID_ARGUMENT"
+    reason = "TERMS_TOO_LARGE"
+    developer_message = (
+        "The title and clauses, with every placeholder at its longest value, exceed the budget."
+    )
+
+    def __init__(self, worst_case_bytes: int, max_bytes: int, placeholder_max: str) -> None:
+        super().__init__(
+            "Los términos son demasiado largos: con cada marcador en su valor más largo "
+            f"({placeholder_max}) ocuparían {worst_case_bytes:,} bytes y el máximo es "
+            f"{max_bytes:,}. Acorta las cláusulas o usa menos marcadores.",
+            metadata={"worst_case_bytes": str(worst_case_bytes), "max_bytes": str(max_bytes)},
+            field_violations=[
+                (
+                    "clauses",
+                    f"El título y las cláusulas pueden ocupar hasta {worst_case_bytes:,} bytes "
+                    f"para algún número de serie; el máximo es {max_bytes:,}.",
+                )
+            ],
+        )
+
+
 # --- RESOURCE_EXHAUSTED ----------------------------------------------------------
 
 

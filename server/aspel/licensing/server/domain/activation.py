@@ -248,13 +248,19 @@ class ActivationService:
         now: dt.datetime,
     ) -> Activation:
         taken = activation_store.seats_in_use(row.id)
-        free = sorted(set(range(1, row.installations_allowed + 1)) - taken)
-        if not free:
+        # The limit is a count of live activations, not a set of free seat
+        # numbers: after ChangeSeats lowers the seats, machines may still hold
+        # numbers above the new limit while a lower one is free.
+        if len(taken) >= row.installations_allowed:
             raise errors.ActivationLimitReached(
                 serials.display(row.serial_number), row.installations_allowed
             )
-        # The partial unique index on (subscription, seat) among active rows
-        # refuses a second holder of the same seat even if this count raced.
+        # The lowest free number; with fewer than installations_allowed taken
+        # it is at most installations_allowed. The caller holds the serial's
+        # row (subscription_store.lock), so this count and insert are not
+        # raced; the partial unique index on (subscription, seat) among active
+        # rows still refuses a second holder of one seat.
+        seat = next(n for n in range(1, len(taken) + 2) if n not in taken)
         return activation_store.create_activation(
             public_id=new_public_id(ACTIVATION_ID_PREFIX),
             subscription_id=row.id,
@@ -262,7 +268,7 @@ class ActivationService:
             hostname=hostname,
             product_code=product_code,
             version=version,
-            seat=free[0],
+            seat=seat,
             now=now,
         )
 

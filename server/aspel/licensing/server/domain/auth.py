@@ -16,6 +16,8 @@ from .password_policy import normalize as normalize_password
 from .spanish import time_of_day
 
 SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 - a public prefix, not a secret
+#: The actor of a failed login whose username names no account.
+UNKNOWN_USER_ACTOR = "user:?"
 
 
 @dataclass(frozen=True)
@@ -105,14 +107,14 @@ class AuthService:
             # milliseconds and must not hold the database's write lock.
             account = account_store.find_account_by_username(username)
             if account is not None and account.locked_until and account.locked_until > now:
-                self._audit_login("login.locked", account, username, peer, now)
+                self._audit_login("login.locked", account, peer, now)
                 raise errors.AccountLocked(
                     account.locked_until,
                     time_of_day(self.calendar.local(account.locked_until)),
                 )
             password_ok = self.hasher.verify(account.password_hash if account else None, password)
             if account is None:
-                self._audit_login("login.failed", None, username, peer, now)
+                self._audit_login("login.failed", None, peer, now)
                 raise errors.InvalidCredentials()
             if not password_ok:
                 with self.store.write():
@@ -120,10 +122,10 @@ class AuthService:
                     lock = self.lockout.lock_for(failures)
                     if lock is not None:
                         account_store.lock_account(account.id, now + lock)
-                    self._audit_login("login.failed", account, username, peer, now)
+                    self._audit_login("login.failed", account, peer, now)
                 raise errors.InvalidCredentials()
             if account.disabled:
-                self._audit_login("login.disabled", account, username, peer, now)
+                self._audit_login("login.disabled", account, peer, now)
                 raise errors.AccountDisabled()
             token = new_token(SESSION_TOKEN_PREFIX)
             expire_time = now + self.sessions.absolute_timeout
@@ -140,21 +142,24 @@ class AuthService:
                     now=now,
                     expire_time=expire_time,
                 )
-                self._audit_login("login.succeeded", account, username, peer, now)
+                self._audit_login("login.succeeded", account, peer, now)
         return LoginResult(token, expire_time, account_view(account))
 
     def _audit_login(
         self,
         kind: str,
         account: Account | None,
-        username: str,
         peer: str | None,
         now: dt.datetime,
     ) -> None:
+        # The typed name is recorded only when it is an account's: people type
+        # their password into the username field, and that must not be kept.
+        # "?" is not a character of usernames, so the marker names no account.
+        actor = f"user:{account.username}" if account is not None else UNKNOWN_USER_ACTOR
         with self.store.write():
             audit.record(
                 kind=kind,
-                actor=f"user:{username[:64]}",
+                actor=actor,
                 peer=peer,
                 account_public_id=account.public_id if account else None,
                 now=now,

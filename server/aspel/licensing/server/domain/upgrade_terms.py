@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import string
@@ -9,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..store.models import Account, Release, Subscription, UpgradeTermsText
-from .products import product_name
+from .products import PRODUCT_NAMES, product_name
+from .serials import LENGTH as SERIAL_LENGTH
 from .serials import display
 from .spanish import BILLING_PERIODS_ES, long_date
 
@@ -50,6 +52,49 @@ PLACEHOLDERS = frozenset(
 )
 
 
+# The limits of what fills the placeholders and of what a catalog editor
+# writes. The account and catalog checks of AdminService use these same
+# numbers, so the worst case computed below holds for every serial.
+RAZON_SOCIAL_MAX_LENGTH = 254  # Account.razon_social is a varchar(255) too
+VERSION_MAX_LENGTH = 16
+# The column that holds it (Release.download_url) is a varchar(255) on PostgreSQL.
+DOWNLOAD_URL_MAX_LENGTH = 255
+TITLE_MAX_LENGTH = 200
+CLAUSE_MAX_LENGTH = 4000
+MAX_CLAUSES = 50
+
+#: The most UTF-8 bytes the rendered title and clauses may take, a quarter of
+#: the server's default max_message_bytes (1 MiB): GetUpgradeTermsResponse adds
+#: the download URL, ids and framing, and must always fit in one message.
+TERMS_MAX_BYTES = 256 * 1024
+
+_UTF8_MAX = 4  # bytes of the widest character
+
+
+def _utf8(text: str) -> int:
+    return len(text.encode())
+
+
+UNKNOWN_RETIRE_DATE = "tu siguiente validación"
+UNKNOWN_BILLING_PERIOD = "la misma"
+
+#: The longest each placeholder can render, in UTF-8 bytes. Free text counts
+#: four bytes a character; the download URL is ASCII (the catalog checks it).
+PLACEHOLDER_MAX_BYTES: dict[str, int] = {
+    "product_name": max(_utf8(name) for name in PRODUCT_NAMES.values()),
+    "from_version": VERSION_MAX_LENGTH * _UTF8_MAX,
+    "to_version": VERSION_MAX_LENGTH * _UTF8_MAX,
+    "serial_number": _utf8(display("0" * SERIAL_LENGTH)),
+    "retire_date": max(
+        _utf8(UNKNOWN_RETIRE_DATE),
+        *(_utf8(long_date(dt.date(9999, month, 28))) for month in range(1, 13)),
+    ),
+    "billing_period": max(_utf8(UNKNOWN_BILLING_PERIOD), *map(_utf8, BILLING_PERIODS_ES.values())),
+    "download_url": DOWNLOAD_URL_MAX_LENGTH,
+    "razon_social": RAZON_SOCIAL_MAX_LENGTH * _UTF8_MAX,
+}
+
+
 @dataclass(frozen=True)
 class TermsView:
     terms_id: str
@@ -72,6 +117,22 @@ def unknown_placeholders(clauses: Sequence[str]) -> set[str]:
     return found - PLACEHOLDERS - {""}
 
 
+def worst_case_bytes(text: str) -> int:
+    """The most UTF-8 bytes `text` can render to for any serial: its literal
+    text plus, for each placeholder, the longest value that can fill it."""
+    size = _utf8(text)
+    for match in string.Template.pattern.finditer(text):
+        name = match.group("named") or match.group("braced")
+        if name in PLACEHOLDER_MAX_BYTES:
+            size += PLACEHOLDER_MAX_BYTES[name] - _utf8(match.group(0))
+    return size
+
+
+def terms_worst_case_bytes(title: str, clauses: Sequence[str]) -> int:
+    """The most bytes the rendered title and clauses can take together."""
+    return worst_case_bytes(title) + sum(worst_case_bytes(clause) for clause in clauses)
+
+
 def render(
     subscription: Subscription,
     account: Account,
@@ -84,8 +145,10 @@ def render(
         "from_version": subscription.version,
         "to_version": release.version,
         "serial_number": display(subscription.serial_number),
-        "retire_date": long_date(retire_date) if retire_date else "tu siguiente validación",
-        "billing_period": BILLING_PERIODS_ES.get(subscription.billing_period or "", "la misma"),
+        "retire_date": long_date(retire_date) if retire_date else UNKNOWN_RETIRE_DATE,
+        "billing_period": BILLING_PERIODS_ES.get(
+            subscription.billing_period or "", UNKNOWN_BILLING_PERIOD
+        ),
         "download_url": release.download_url,
         "razon_social": account.razon_social,
     }

@@ -149,6 +149,7 @@ class OutboxWorker:
             outbox.mark_sent(
                 message_id=row.id, now=self.clock.now(), payload=_scrubbed(row.payload)
             )
+        self._flush_if_erased(row.payload)
         log.info("outbox %s (%s) sent, attempt %d", row.id, row.kind, row.attempts)
 
     def _retry_or_give_up(self, row: OutboxMessage, claim: dt.datetime, error: str) -> None:
@@ -176,9 +177,15 @@ class OutboxWorker:
             outbox.mark_failed(
                 message_id=row.id, claimed_until=claim, error=error, payload=_scrubbed(row.payload)
             )
+        self._flush_if_erased(row.payload)
         log.error(
             "outbox %s (%s) FAILED after %d attempts: %s", row.id, row.kind, row.attempts, error
         )
+
+    def _flush_if_erased(self, payload: Mapping[str, Any]) -> None:
+        """After erasing a secret, leave no copy of it in the database's files."""
+        if SECRET_PAYLOAD_KEYS.intersection(payload):
+            outbox.flush_erased_secrets()
 
     # --- loop --------------------------------------------------------------------
 

@@ -53,6 +53,9 @@ SQLITE_PRAGMAS = {
     "synchronous": "full",
     "foreign_keys": 1,
     "cache_size": -16_000,
+    # Freed and rewritten space is zeroed, so an erased secret (the reset token
+    # in an outbox payload, store/outbox.py) leaves no copy in the pages.
+    "secure_delete": 1,
 }
 
 

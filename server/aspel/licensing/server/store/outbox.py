@@ -135,6 +135,27 @@ def mark_failed(
     return bool(changed == 1)
 
 
+def flush_erased_secrets() -> None:
+    """Makes an erasure (mark_sent / mark_failed with a scrubbed payload) final
+    on disk. Call outside any transaction, after the erasing one committed.
+
+    SQLite: `secure_delete` (SQLITE_PRAGMAS) zeroes the old bytes in the
+    page, but the page as it was before, token included, is still a frame of
+    the WAL until a checkpoint copies the new page into the database file and
+    TRUNCATE empties the WAL. The checkpoint waits (busy_timeout) for readers
+    of older snapshots; one that cannot finish leaves the frames to the next
+    erasure or the next automatic checkpoint, never an error for the worker.
+
+    PostgreSQL needs no equivalent here: its files belong to the database
+    server's account, not to one a local user or a copied folder exposes as a
+    SQLite file is; a dead row version is reclaimed by (auto)vacuum, and the
+    protection of its files and WAL archive is the database server's.
+    """
+    database = OutboxMessage._meta.database
+    if isinstance(getattr(database, "obj", database), peewee.SqliteDatabase):
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def count_by_state() -> dict[str, int]:
     rows: Any = (
         OutboxMessage.select(OutboxMessage.state, peewee.fn.COUNT(OutboxMessage.id))

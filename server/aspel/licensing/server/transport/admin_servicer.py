@@ -24,6 +24,14 @@ from ..domain.admin.catalog import CatalogAdmin
 from ..domain.admin.support import AuditFilter, SupportAdmin
 from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.service_keys import Actor, ServiceKeyService, require_scope
+from ..domain.upgrade_terms import (
+    CLAUSE_MAX_LENGTH,
+    DOWNLOAD_URL_MAX_LENGTH,
+    MAX_CLAUSES,
+    RAZON_SOCIAL_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    VERSION_MAX_LENGTH,
+)
 from . import admin_convert, convert
 from .activation_servicer import activation as activation_message
 from .pagination import AUDIT_EVENTS, PageTokens
@@ -52,6 +60,9 @@ SCOPES: dict[str, tuple[str, ...]] = {
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A URL as it travels: printable ASCII without spaces (other characters are
+# percent-encoded), so its length in characters is its length in bytes.
+URL_CHARACTERS = re.compile(r"^[\x21-\x7e]+$")
 KIND = re.compile(r"^[a-z0-9_.]{1,64}$")
 
 
@@ -86,15 +97,28 @@ class AdminViolations(Violations):
 
     def version(self, field: str, value: str) -> str:
         version = value.strip()
-        if len(version) > 16 or not is_valid_version(version):
+        if len(version) > VERSION_MAX_LENGTH or not is_valid_version(version):
             self.add(field, "La versión se escribe con números y puntos, por ejemplo 8.0.")
         return version
 
     def https_url(self, field: str, value: str) -> str:
         url = value.strip()
-        parsed = urllib.parse.urlsplit(url) if len(url) <= 2048 else None
-        if parsed is None or parsed.scheme != "https" or not parsed.hostname or " " in url:
-            self.add(field, "La dirección de descarga debe ser un URL https completo.")
+        if len(url) > DOWNLOAD_URL_MAX_LENGTH:
+            # The URL is rendered into every upgrade's terms: its limit is part
+            # of the terms' worst case (domain/upgrade_terms.py).
+            self.add(
+                field,
+                f"La dirección de descarga admite como máximo {DOWNLOAD_URL_MAX_LENGTH} "
+                "caracteres.",
+            )
+            return url
+        parsed = urllib.parse.urlsplit(url) if URL_CHARACTERS.match(url) else None
+        if parsed is None or parsed.scheme != "https" or not parsed.hostname:
+            self.add(
+                field,
+                "La dirección de descarga debe ser un URL https completo, sin espacios y con "
+                "los caracteres especiales codificados (%XX).",
+            )
         return url
 
     def enum(self, field: str, enum: EnumTypeWrapper, value: int) -> str | None:
@@ -162,7 +186,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check = AdminViolations()
         username = check.username("username", request.username)
         email = check.email("email", request.email)
-        razon_social = check.text("razon_social", request.razon_social, 254)
+        razon_social = check.text("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
         created = self.accounts.create_account(
@@ -203,7 +227,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         account_id = check.text("account_id", request.account_id, 64)
         email = check.email("email", request.email) if request.HasField("email") else None
         razon_social = (
-            check.text("razon_social", request.razon_social, 254)
+            check.text("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
             if request.HasField("razon_social")
             else None
         )
@@ -272,10 +296,12 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check = AdminViolations()
         product_code = check.product("product_code", request.product_code)
         to_version = check.version("to_version", request.to_version)
-        title = check.text("title", request.title, 200)
-        if not request.clauses or len(request.clauses) > 50:
-            check.add("clauses", "Escribe de 1 a 50 cláusulas.")
-        clauses = [check.text(f"clauses[{i}]", c, 4000) for i, c in enumerate(request.clauses)]
+        title = check.text("title", request.title, TITLE_MAX_LENGTH)
+        if not request.clauses or len(request.clauses) > MAX_CLAUSES:
+            check.add("clauses", f"Escribe de 1 a {MAX_CLAUSES} cláusulas.")
+        clauses = [
+            check.text(f"clauses[{i}]", c, CLAUSE_MAX_LENGTH) for i, c in enumerate(request.clauses)
+        ]
         request_id = check.request_id("request_id", request.request_id)
         check.raise_if_any()
         view = self.catalog.publish_upgrade_terms(

@@ -14,7 +14,13 @@ from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, once
 from ..products import product_name, version_key
 from ..service_keys import Actor
-from ..upgrade_terms import unknown_placeholders
+from ..upgrade_terms import (
+    DOWNLOAD_URL_MAX_LENGTH,
+    RAZON_SOCIAL_MAX_LENGTH,
+    TERMS_MAX_BYTES,
+    terms_worst_case_bytes,
+    unknown_placeholders,
+)
 from .common import record
 
 TERMS_LOCALE = "es-MX"
@@ -153,6 +159,16 @@ class CatalogAdmin:
         ]
         if violations:
             raise errors.InvalidArgument(field_violations=violations)
+        # Every GetUpgradeTerms of the release renders these for one serial: refuse
+        # now what could ever render past the budget, rather than block the upgrade.
+        worst_case = terms_worst_case_bytes(title, clauses)
+        if worst_case > TERMS_MAX_BYTES:
+            raise errors.TermsTooLarge(
+                worst_case,
+                TERMS_MAX_BYTES,
+                f"razón social de {RAZON_SOCIAL_MAX_LENGTH} caracteres, "
+                f"URL de descarga de {DOWNLOAD_URL_MAX_LENGTH}",
+            )
         now = self.calendar.now()
 
         def publish() -> Result:
