@@ -171,7 +171,9 @@ class Client:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[PostgresCluster]:
     try:
-        own = PostgresCluster()
+        # Durable: an immediate stop is a crash, and a session committed just
+        # before it must still be there after the restart.
+        own = PostgresCluster(durable=True)
     except PostgresUnavailable as exc:
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(f"{exc} ({REQUIRE_ENV}=1 makes this a failure)")
@@ -504,10 +506,11 @@ def test_sigterm_turns_health_not_serving_before_in_flight_calls_drain(
         slow = stub.Authenticate.future(
             pb.AuthenticateRequest(username="demo", password="demo-aspel-2026"), timeout=BOUND * 2
         )
-        # peewee logs each query at DEBUG: the login has read the account, so
-        # the server has the call; it cannot end before this test lets it write.
+        # peewee logs each query's text (never its parameters) at DEBUG: the
+        # login has read the account, so the server has the call; it cannot end
+        # before this test lets it write.
         wait_for(
-            lambda: any("peewee" in x and "'demo'" in x for x in list(server.lines)),
+            lambda: any("peewee" in x and 'FROM "account"' in x for x in list(server.lines)),
             "the slow call in the server",
         )
         server.process.send_signal(15)

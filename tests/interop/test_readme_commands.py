@@ -352,6 +352,8 @@ def test_the_installer_activation_flow_works_as_written(shell: Shell) -> None:
         "verify",
         "validate",
         "deactivate",
+        "inspect",
+        "armor",
     ]
 
 

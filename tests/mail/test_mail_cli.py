@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import grpc
 import pytest
 
 from aspel.licensing.client import cli, session_file
@@ -146,14 +147,14 @@ def test_a_weak_password_shows_the_reason_and_why(
 ) -> None:
     token = emailed_token(run, worker, smtp_server)
     result = run("reset-password", "--stdin", stdin=f"{token}\ncorta\n")
-    assert result.code == 1
+    assert result.code == 64 + grpc.StatusCode.INVALID_ARGUMENT.value[0]
     assert "(PASSWORD_TOO_WEAK)" in result.err
     assert "new_password:" in result.err
 
 
 def test_a_bad_code_is_reset_token_invalid(run: Run) -> None:
     result = run("reset-password", "--stdin", stdin=f"alr_{'X' * 43}\n{NEW_PASSWORD}\n")
-    assert result.code == 1
+    assert result.code == 64 + grpc.StatusCode.INVALID_ARGUMENT.value[0]
     assert "(RESET_TOKEN_INVALID)" in result.err
 
 

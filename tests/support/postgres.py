@@ -40,7 +40,10 @@ def _free_port() -> int:
 
 
 class PostgresCluster:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        #: `durable`: commits survive a crash (`pg_ctl -m immediate`), for outage
+        #: tests; otherwise fsync and synchronous commit are off for speed.
+        self.durable = durable
         self.bin_dir = find_bin_dir()
         self.root = pathlib.Path(tempfile.mkdtemp(prefix="aspel-licensing-pg-"))
         self.data = self.root / "data"
@@ -78,8 +81,10 @@ class PostgresCluster:
                 "-c listen_addresses=127.0.0.1",
                 f"-c unix_socket_directories={self.root}",
                 "-c max_connections=200",
-                # Durability is not under test here; speed is welcome.
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                # Durability is not under test here (unless `durable`); speed is welcome.
+                ""
+                if self.durable
+                else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             ]
         )
         self._options = options
