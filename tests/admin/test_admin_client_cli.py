@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from aspel.licensing.client import AdminClient, admin_cli
-from aspel.licensing.client.admin_cli import main
+from aspel.licensing.client import AdminClient
+from aspel.licensing.client.cli import admin_tables
+from aspel.licensing.client.cli.admin import main
 from aspel.licensing.client.errors import NotFoundError, PermissionDeniedError
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.v1 import activation_pb2, audit_event_pb2, subscription_pb2
@@ -278,9 +279,9 @@ def test_admin_tables_fit_100_columns_with_the_longest_values() -> None:
         state=subscription_pb2.SUBSCRIPTION_STATE_SUPERSEDED,
     )
     tables = {
-        "events": admin_cli.event_lines([event]),
-        "activations": admin_cli.activation_table([activation]),
-        "serials": admin_cli.serial_table([serial]),
+        "events": admin_tables.event_lines([event]),
+        "activations": admin_tables.activation_table([activation]),
+        "serials": admin_tables.serial_table([serial]),
     }
     for name, lines in tables.items():
         assert max(len(line) for line in lines) <= 100, name

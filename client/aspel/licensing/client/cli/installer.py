@@ -59,6 +59,7 @@ from .common import (
     add_json_flag,
     format_date,
     format_local_time,
+    state_label,
 )
 from .json_output import day, instant, write_json
 
@@ -68,11 +69,6 @@ TRUSTED_TIME_ENV = "ASPEL_LICENSING_TRUSTED_TIME_FILE"
 SERVER_SUFFIX = ".server"
 
 _FORM_NAMES = {BINARY: "binario", ARMORED: "texto ASCII (armored)", JSON: "JSON"}
-
-_STATES = {
-    sub_pb.SUBSCRIPTION_STATE_ACTIVE: "Activo",
-    sub_pb.SUBSCRIPTION_STATE_SUPERSEDED: "Reemplazado",
-}
 
 
 def trusted_time_path() -> pathlib.Path:
@@ -294,7 +290,7 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
         # The licence now comes from this server: the next validation goes there too.
         remember_server(path, server)
     fresh = unverified_certificate(response.signed_license)
-    state = _STATES.get(response.state, sub_pb.SubscriptionState.Name(response.state))
+    state = state_label(response.state)
     ctx.out.write(
         f"Número de serie {certificate.serial_number}: {state}.\n"
         f"Licencia renovada en {path}; vigente hasta el "
