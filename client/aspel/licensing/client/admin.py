@@ -47,6 +47,12 @@ def _timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
     return stamp
 
 
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that are not None: a partial update sets only those (the
+    request's `optional` fields say which were sent)."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 class AdminClient(BaseClient):
     """A client of AdminService, authenticated by a service key."""
 
@@ -104,11 +110,9 @@ class AdminClient(BaseClient):
         request_id: str | None = None,
     ) -> account_pb2.Account:
         """Changes the email, the razón social or both; the rest stays."""
-        request = pb.UpdateAccountRequest(account_id=account_id)
-        if email is not None:
-            request.email = email
-        if razon_social is not None:
-            request.razon_social = razon_social
+        request = pb.UpdateAccountRequest(
+            account_id=account_id, **_given(email=email, razon_social=razon_social)
+        )
         response: pb.UpdateAccountResponse = self._mutate(
             self._stub.UpdateAccount, request, request_id
         )
@@ -283,11 +287,10 @@ class AdminClient(BaseClient):
         request_id: str | None = None,
     ) -> subscription_pb2.Subscription:
         """Changes the users, the installations allowed or both."""
-        request = pb.ChangeSeatsRequest(serial_number=serial_number)
-        if users is not None:
-            request.users = users
-        if installations_allowed is not None:
-            request.installations_allowed = installations_allowed
+        request = pb.ChangeSeatsRequest(
+            serial_number=serial_number,
+            **_given(users=users, installations_allowed=installations_allowed),
+        )
         response: pb.ChangeSeatsResponse = self._mutate(self._stub.ChangeSeats, request, request_id)
         return response.subscription
 

@@ -93,6 +93,12 @@ def _account_key(text: str) -> dict[str, str]:
     return {"account_id": text} if text.startswith("acc_") else {"username": text}
 
 
+def _require_one_of(args: argparse.Namespace, *flags: str) -> None:
+    """Bad usage unless at least one of the optional `flags` was given."""
+    if all(getattr(args, flag.lstrip("-").replace("-", "_")) is None for flag in flags):
+        raise CliError(f"Indica {', '.join(flags)} o ambos.", exit_code=EXIT_USAGE)
+
+
 def run_create_account(args: argparse.Namespace, ctx: Context) -> int:
     password = None
     if args.password_stdin:
@@ -136,8 +142,7 @@ def run_show_account(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_update_account(args: argparse.Namespace, ctx: Context) -> int:
-    if args.email is None and args.razon_social is None:
-        raise CliError("Indica --email, --razon-social o ambos.", exit_code=EXIT_USAGE)
+    _require_one_of(args, "--email", "--razon-social")
     with admin_client(ctx) as client:
         account = client.update_account(
             args.account_id,
@@ -275,8 +280,7 @@ def run_reinstate(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_change_seats(args: argparse.Namespace, ctx: Context) -> int:
-    if args.users is None and args.installations is None:
-        raise CliError("Indica --users, --installations o ambos.", exit_code=EXIT_USAGE)
+    _require_one_of(args, "--users", "--installations")
     with admin_client(ctx) as client:
         subscription = client.change_seats(
             args.serial,

@@ -48,7 +48,7 @@ from ..license_verification import (
     verify_license,
     verify_signature,
 )
-from ..session_file import APP_DIR
+from ..session_file import config_file
 from .common import (
     DEFAULT_SERVER,
     EXIT_FAILURE,
@@ -74,14 +74,7 @@ _FORM_NAMES = {BINARY: "binario", ARMORED: "texto ASCII (armored)", JSON: "JSON"
 def trusted_time_path() -> pathlib.Path:
     """Where `verify` remembers the latest server time: $ASPEL_LICENSING_TRUSTED_TIME_FILE,
     or trusted-time.json beside the session file ($XDG_CONFIG_HOME/aspel-licensing)."""
-    override = os.environ.get(TRUSTED_TIME_ENV)
-    if override:
-        return pathlib.Path(override).expanduser()
-    config_home = os.environ.get("XDG_CONFIG_HOME", "")
-    base = (
-        pathlib.Path(config_home) if os.path.isabs(config_home) else pathlib.Path.home() / ".config"
-    )
-    return base / APP_DIR / "trusted-time.json"
+    return config_file("trusted-time.json", TRUSTED_TIME_ENV)
 
 
 def add_commands(subparsers: Any) -> None:
