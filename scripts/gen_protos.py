@@ -1,9 +1,11 @@
 """Generates the Python stubs of protos/ into client/ (or checks they are fresh).
 
 The stubs are committed so that installers need no code generator; `--check`
-regenerates into a temporary folder and fails when the committed files differ.
+regenerates into a temporary folder and fails when the committed files differ
+(or when one is missing or left over). Only the files that declare a service
+get a `_pb2_grpc.py`.
 
-Only the files that declare a service get a `_pb2_grpc.py`. Beside the stubs goes `descriptors.binpb`, a FileDescriptorSet of the contract
+Beside the stubs goes `descriptors.binpb`, a FileDescriptorSet of the contract
 with its imports and the google.rpc error details, *with* the source comments:
 the _pb2 modules carry no comments, and the server's reflection serves this set
 so that `grpcurl describe` shows each RPC's documentation and error reasons.

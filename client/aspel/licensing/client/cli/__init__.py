@@ -28,7 +28,7 @@ from types import ModuleType
 
 from . import common, installer, password, portal
 from .common import DEFAULT_SERVER, PROGRAM, SERVER_ENV
-from .program import Program, run, seconds
+from .program import Program, run
 from .program import build_parser as build_program_parser
 
 #: The modules whose `add_commands(subparsers)` make up the CLI, in help order.
@@ -81,4 +81,4 @@ def main(argv: list[str] | None = None) -> int:
     return run(build_parser(), argv)
 
 
-__all__ = ["COMMAND_MODULES", "build_parser", "common", "main", "seconds"]
+__all__ = ["COMMAND_MODULES", "PORTAL", "build_parser", "common", "main"]
