@@ -533,6 +533,7 @@ def add_commands(commands: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # This module is the program's one command module (its `add_commands`).
     return build_program_parser(ADMIN, [sys.modules[__name__]])
 
 
