@@ -256,10 +256,7 @@ class AdminClient(BaseClient):
         """Suspends an ACTIVE serial; otherwise FailedPreconditionError INVALID_STATE_TRANSITION."""
         response: pb.SuspendSubscriptionResponse = self._mutate(
             self._stub.SuspendSubscription,
-            pb.SuspendSubscriptionRequest(
-                serial_number=serial_number,
-                reason=reason,
-            ),
+            pb.SuspendSubscriptionRequest(serial_number=serial_number, reason=reason),
             request_id,
         )
         return response.subscription
@@ -270,10 +267,7 @@ class AdminClient(BaseClient):
         """Makes a SUSPENDED serial ACTIVE again."""
         response: pb.ReinstateSubscriptionResponse = self._mutate(
             self._stub.ReinstateSubscription,
-            pb.ReinstateSubscriptionRequest(
-                serial_number=serial_number,
-                reason=reason,
-            ),
+            pb.ReinstateSubscriptionRequest(serial_number=serial_number, reason=reason),
             request_id,
         )
         return response.subscription
