@@ -1,7 +1,9 @@
 """Generates the Python stubs of protos/ into client/ (or checks they are fresh).
 
 The stubs are committed so that installers need no code generator; `--check`
-regenerates into a temporary folder and fails when the committed files differ.
+regenerates into a temporary folder and fails when the committed files differ
+(or when one is missing or left over). Only the files that declare a service
+get a `_pb2_grpc.py`.
 
 Beside the stubs goes `descriptors.binpb`, a FileDescriptorSet of the contract
 with its imports and the google.rpc error details, *with* the source comments:
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import pathlib
+import re
 import sys
 import tempfile
 
@@ -29,6 +32,13 @@ DESCRIPTOR_SET = "descriptors.binpb"
 # Not imported by the contract, but the types of every error's details: in the
 # set, so that grpcurl decodes them through reflection.
 ERROR_PROTOS = ["google/rpc/status.proto", "google/rpc/error_details.proto"]
+_SERVICE = re.compile(r"^service\s+\w+", re.MULTILINE)
+
+
+def has_service(proto: str) -> bool:
+    """Whether the file declares a service: only those get a `_pb2_grpc.py`
+    (grpc_tools writes an empty one for a file of messages)."""
+    return bool(_SERVICE.search((PROTO_ROOT / proto).read_text(encoding="utf-8")))
 
 
 def generate(out_root: pathlib.Path) -> None:
@@ -39,12 +49,8 @@ def generate(out_root: pathlib.Path) -> None:
     googleapis = pathlib.Path(google.type.date_pb2.__file__).parent.parent.parent
     well_known = pathlib.Path(grpc_tools.__file__).parent / "_proto"
     includes = [f"-I{PROTO_ROOT}", f"-I{googleapis}", f"-I{well_known}"]
-    stubs = [
-        f"--python_out={out_root}",
-        f"--pyi_out={out_root}",
-        f"--grpc_python_out={out_root}",
-        *protos,
-    ]
+    messages = [f"--python_out={out_root}", f"--pyi_out={out_root}", *protos]
+    services = [f"--grpc_python_out={out_root}", *filter(has_service, protos)]
     descriptors = [
         f"--descriptor_set_out={out_root / PACKAGE_DIR / DESCRIPTOR_SET}",
         "--include_imports",
@@ -52,7 +58,7 @@ def generate(out_root: pathlib.Path) -> None:
         *protos,
         *ERROR_PROTOS,
     ]
-    for args in (stubs, descriptors):
+    for args in (messages, services, descriptors):
         if protoc.main(["grpc_tools.protoc", *includes, *args]) != 0:
             raise SystemExit("protoc failed")
     init = out_root / PACKAGE_DIR / "__init__.py"

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from aspel.licensing.client import AdminClient, admin_cli
-from aspel.licensing.client.admin_cli import main
+from aspel.licensing.client import AdminClient
+from aspel.licensing.client.cli import admin_tables
+from aspel.licensing.client.cli.admin import main
 from aspel.licensing.client.errors import NotFoundError, PermissionDeniedError
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.v1 import activation_pb2, audit_event_pb2, subscription_pb2
@@ -251,6 +252,38 @@ def test_help_documents_the_same_exit_codes(capsys: pytest.CaptureFixture[str]) 
     assert "80 UNAUTHENTICATED" in section and "muestra esta ayuda y termina" in admin_help
 
 
+def _global_options(help_text: str) -> list[str]:
+    """The help's lines of the flags before the command, but --server (its
+    source differs: the saved session or none)."""
+    options = help_text[help_text.index("opciones:") : help_text.index("ejemplos:")]
+    blocks = options.split("\n  -")[1:]
+    return sorted(b for b in blocks if not b.startswith("-server"))
+
+
+def test_both_programs_share_their_global_flags_and_checks(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aspel.licensing.client import cli
+
+    monkeypatch.setenv("COLUMNS", "100")  # the same wrapping in both helps
+    assert main(["--help"]) == 0
+    admin_help = capsys.readouterr().out
+    assert cli.main(["--help"]) == 0
+    customer_help = capsys.readouterr().out
+    assert _global_options(admin_help) == _global_options(customer_help)
+    assert any(block.startswith("-deadline") for block in _global_options(admin_help))
+
+    for argv in (["--deadline", "0"], ["--tls-cert", "c.pem"]):
+        admin_code = main([*argv, "lookup", "ABCDE-12345-FGH7K"])
+        admin_err = capsys.readouterr().err
+        customer_code = cli.main([*argv, "subscriptions"])
+        customer_err = capsys.readouterr().err
+        assert admin_code == customer_code == 2, argv
+        assert admin_err.splitlines()[-1].replace("aspel-licensing-admin", "X") == (
+            customer_err.splitlines()[-1].replace("aspel-licensing", "X")
+        )
+
+
 def test_admin_tables_fit_100_columns_with_the_longest_values() -> None:
     event = audit_event_pb2.AuditEvent(
         kind="password_reset.requested",
@@ -278,9 +311,9 @@ def test_admin_tables_fit_100_columns_with_the_longest_values() -> None:
         state=subscription_pb2.SUBSCRIPTION_STATE_SUPERSEDED,
     )
     tables = {
-        "events": admin_cli.event_lines([event]),
-        "activations": admin_cli.activation_table([activation]),
-        "serials": admin_cli.serial_table([serial]),
+        "events": admin_tables.event_lines([event]),
+        "activations": admin_tables.activation_table([activation]),
+        "serials": admin_tables.serial_table([serial]),
     }
     for name, lines in tables.items():
         assert max(len(line) for line in lines) <= 100, name

@@ -5,18 +5,16 @@
   deactivation; `license_verification` checks a signed licence offline;
   `license_armor` reads and writes a licence file's forms (binary, ASCII
   armor for tickets, JSON).
-- `AdminClient` (`admin`): AdminService, for internal services (`admin_cli`:
-  the `aspel-licensing-admin` command).
+- `AdminClient` (`admin`): AdminService, for internal services.
 - `errors`: `LicensingError` and one subclass per gRPC status, with `reason`.
 - `base`: `BaseClient`, deadlines and safe retries, for every client class.
 - `session_file`: the CLI's saved login (0600).
-- `cli`: the `aspel-licensing` command (and what `admin_cli` shares with it:
-  exit codes, TLS flags, --json, argparse in Spanish).
+- `cli`: the command lines, both made by `cli.program` (common flags, exit
+  codes, TLS, --json, argparse in Spanish): `aspel-licensing` (`cli`) and
+  `aspel-licensing-admin` (`cli.admin`; `admin_cli` is its script's module).
 
 Distributed as `aspel-licensing-client` (client/pyproject.toml).
 """
-
-__version__ = "0.1.0"
 
 from .activation import ActivationClient
 from .admin import AdminClient

@@ -28,13 +28,11 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 
-import grpc
-
 from aspel.licensing.v1 import activation_pb2
 from aspel.licensing.v1 import activation_service_pb2 as pb
 from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 
-from .base import DEFAULT_DEADLINE, DEFAULT_RETRY, BaseClient, RetryPolicy, new_request_id
+from .base import BaseClient, follow_pages
 from .license_armor import BINARY, encode
 
 _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
@@ -44,25 +42,7 @@ _FINGERPRINT_CONTEXT = b"aspel-licensing machine fingerprint v1\0"
 class ActivationClient(BaseClient):
     """A client of ActivationService, for installers and installed products."""
 
-    def __init__(
-        self,
-        target: str | None = None,
-        *,
-        deadline: float = DEFAULT_DEADLINE,
-        channel: grpc.Channel | None = None,
-        credentials: grpc.ChannelCredentials | None = None,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        user_agent: str | None = None,
-    ) -> None:
-        super().__init__(
-            target,
-            deadline=deadline,
-            channel=channel,
-            credentials=credentials,
-            retry=retry,
-            user_agent=user_agent,
-        )
-        self._stub = pb_grpc.ActivationServiceStub(self.channel)
+    stub_class = pb_grpc.ActivationServiceStub
 
     def activate_installation(
         self,
@@ -89,10 +69,9 @@ class ActivationClient(BaseClient):
             version=version,
             machine_fingerprint=machine_fingerprint,
             hostname=hostname,
-            request_id=request_id or new_request_id(),
         )
-        response: pb.ActivateInstallationResponse = self._call(
-            self._stub.ActivateInstallation, request, authenticated=False
+        response: pb.ActivateInstallationResponse = self._mutate(
+            self._stub.ActivateInstallation, request, request_id, authenticated=False
         )
         return response
 
@@ -131,10 +110,9 @@ class ActivationClient(BaseClient):
             serial_number=serial_number,
             activation_id=activation_id,
             machine_fingerprint=machine_fingerprint,
-            request_id=request_id or new_request_id(),
         )
-        response: pb.DeactivateInstallationResponse = self._call(
-            self._stub.DeactivateInstallation, request, authenticated=False
+        response: pb.DeactivateInstallationResponse = self._mutate(
+            self._stub.DeactivateInstallation, request, request_id, authenticated=False
         )
         return response.activation
 
@@ -144,17 +122,16 @@ class ActivationClient(BaseClient):
         These are what the server says; an installer pins keys it got from a
         trusted channel (its own build), never only from here.
         """
-        token = ""
-        while True:
+
+        def fetch(token: str) -> pb.ListSigningKeysResponse:
             page: pb.ListSigningKeysResponse = self._call(
                 self._stub.ListSigningKeys,
                 pb.ListSigningKeysRequest(page_size=page_size, page_token=token),
                 authenticated=False,
             )
-            yield from page.signing_keys
-            token = page.next_page_token
-            if not token:
-                return
+            return page
+
+        return follow_pages(fetch, lambda page: page.signing_keys)
 
 
 # --- this machine ------------------------------------------------------------------

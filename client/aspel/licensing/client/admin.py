@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-import grpc
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 
@@ -31,7 +31,7 @@ from aspel.licensing.v1 import account_pb2, audit_event_pb2, subscription_pb2
 from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 
-from .base import DEFAULT_DEADLINE, DEFAULT_RETRY, BaseClient, RetryPolicy, new_request_id
+from .base import BaseClient, follow_pages
 
 #: The environment variable the admin CLI reads the service key from.
 ADMIN_KEY_ENV = "ASPEL_LICENSING_ADMIN_KEY"
@@ -47,30 +47,22 @@ def _timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
     return stamp
 
 
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that are not None: a partial update sets only those (the
+    request's `optional` fields say which were sent)."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 class AdminClient(BaseClient):
     """A client of AdminService, authenticated by a service key."""
 
+    stub_class = pb_grpc.AdminServiceStub
+
     def __init__(
-        self,
-        target: str | None = None,
-        *,
-        service_key: str | None = None,
-        deadline: float = DEFAULT_DEADLINE,
-        channel: grpc.Channel | None = None,
-        credentials: grpc.ChannelCredentials | None = None,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        user_agent: str | None = None,
+        self, target: str | None = None, *, service_key: str | None = None, **options: Any
     ) -> None:
-        super().__init__(
-            target,
-            token=service_key,
-            deadline=deadline,
-            channel=channel,
-            credentials=credentials,
-            retry=retry,
-            user_agent=user_agent,
-        )
-        self._stub = pb_grpc.AdminServiceStub(self.channel)
+        """`options`: those of `BaseClient` (deadline, channel, credentials, ...)."""
+        super().__init__(target, token=service_key, **options)
 
     # --- accounts (billing; support) ---------------------------------------------
 
@@ -85,15 +77,15 @@ class AdminClient(BaseClient):
     ) -> pb.CreateAccountResponse:
         """Opens an account; without a password the reset email is queued.
         Raises AlreadyExistsError (USERNAME_TAKEN), InvalidArgumentError."""
-        response: pb.CreateAccountResponse = self._call(
+        response: pb.CreateAccountResponse = self._mutate(
             self._stub.CreateAccount,
             pb.CreateAccountRequest(
                 username=username,
                 email=email,
                 razon_social=razon_social,
                 initial_password=initial_password or "",
-                request_id=request_id or new_request_id(),
             ),
+            request_id,
         )
         return response
 
@@ -119,13 +111,11 @@ class AdminClient(BaseClient):
     ) -> account_pb2.Account:
         """Changes the email, the razón social or both; the rest stays."""
         request = pb.UpdateAccountRequest(
-            account_id=account_id, request_id=request_id or new_request_id()
+            account_id=account_id, **_given(email=email, razon_social=razon_social)
         )
-        if email is not None:
-            request.email = email
-        if razon_social is not None:
-            request.razon_social = razon_social
-        response: pb.UpdateAccountResponse = self._call(self._stub.UpdateAccount, request)
+        response: pb.UpdateAccountResponse = self._mutate(
+            self._stub.UpdateAccount, request, request_id
+        )
         return response.account
 
     def disable_account(
@@ -133,11 +123,10 @@ class AdminClient(BaseClient):
     ) -> pb.DisableAccountResponse:
         """Disables an account and ends its sessions. Raises FailedPreconditionError
         (INVALID_STATE_TRANSITION) when it already was disabled."""
-        response: pb.DisableAccountResponse = self._call(
+        response: pb.DisableAccountResponse = self._mutate(
             self._stub.DisableAccount,
-            pb.DisableAccountRequest(
-                account_id=account_id, reason=reason, request_id=request_id or new_request_id()
-            ),
+            pb.DisableAccountRequest(account_id=account_id, reason=reason),
+            request_id,
         )
         return response
 
@@ -149,12 +138,14 @@ class AdminClient(BaseClient):
         request_id: str | None = None,
     ) -> str:
         """Sends the reset email; returns the address it goes to."""
-        request = pb.StartPasswordResetRequest(request_id=request_id or new_request_id())
+        request = pb.StartPasswordResetRequest()
         if account_id:
             request.account_id = account_id
         else:
             request.username = username or ""
-        response: pb.StartPasswordResetResponse = self._call(self._stub.StartPasswordReset, request)
+        response: pb.StartPasswordResetResponse = self._mutate(
+            self._stub.StartPasswordReset, request, request_id
+        )
         return response.email
 
     # --- catalog -------------------------------------------------------------------
@@ -170,15 +161,15 @@ class AdminClient(BaseClient):
     ) -> pb.PublishReleaseResponse:
         """Publishes a version. Raises AlreadyExistsError (RELEASE_EXISTS),
         FailedPreconditionError (RELEASE_NOT_PUBLISHED for a source version)."""
-        response: pb.PublishReleaseResponse = self._call(
+        response: pb.PublishReleaseResponse = self._mutate(
             self._stub.PublishRelease,
             pb.PublishReleaseRequest(
                 product_code=product_code,
                 version=version,
                 upgrade_from_versions=list(upgrade_from_versions),
                 download_url=download_url,
-                request_id=request_id or new_request_id(),
             ),
+            request_id,
         )
         return response
 
@@ -192,15 +183,15 @@ class AdminClient(BaseClient):
         request_id: str | None = None,
     ) -> pb.PublishUpgradeTermsResponse:
         """Puts new terms in force for a release (every serial gets a new terms_id)."""
-        response: pb.PublishUpgradeTermsResponse = self._call(
+        response: pb.PublishUpgradeTermsResponse = self._mutate(
             self._stub.PublishUpgradeTerms,
             pb.PublishUpgradeTermsRequest(
                 product_code=product_code,
                 to_version=to_version,
                 title=title,
                 clauses=list(clauses),
-                request_id=request_id or new_request_id(),
             ),
+            request_id,
         )
         return response
 
@@ -229,7 +220,6 @@ class AdminClient(BaseClient):
             modality=modality,
             billing_period=billing_period,
             installations_allowed=installations_allowed,
-            request_id=request_id or new_request_id(),
         )
         if activation_date is not None:
             request.activation_date.CopyFrom(
@@ -237,7 +227,9 @@ class AdminClient(BaseClient):
                     year=activation_date.year, month=activation_date.month, day=activation_date.day
                 )
             )
-        response: pb.CreateSubscriptionResponse = self._call(self._stub.CreateSubscription, request)
+        response: pb.CreateSubscriptionResponse = self._mutate(
+            self._stub.CreateSubscription, request, request_id
+        )
         return response.subscription
 
     def record_payment(
@@ -248,13 +240,13 @@ class AdminClient(BaseClient):
         without one, give the payment's own request_id when it may be recorded
         again. The same reference for another serial raises AlreadyExistsError
         (PAYMENT_REFERENCE_REUSED)."""
-        response: pb.RecordPaymentResponse = self._call(
+        response: pb.RecordPaymentResponse = self._mutate(
             self._stub.RecordPayment,
             pb.RecordPaymentRequest(
                 serial_number=serial_number,
                 payment_reference=payment_reference,
-                request_id=request_id or new_request_id(),
             ),
+            request_id,
         )
         return response
 
@@ -262,13 +254,10 @@ class AdminClient(BaseClient):
         self, serial_number: str, reason: str, *, request_id: str | None = None
     ) -> subscription_pb2.Subscription:
         """Suspends an ACTIVE serial; otherwise FailedPreconditionError INVALID_STATE_TRANSITION."""
-        response: pb.SuspendSubscriptionResponse = self._call(
+        response: pb.SuspendSubscriptionResponse = self._mutate(
             self._stub.SuspendSubscription,
-            pb.SuspendSubscriptionRequest(
-                serial_number=serial_number,
-                reason=reason,
-                request_id=request_id or new_request_id(),
-            ),
+            pb.SuspendSubscriptionRequest(serial_number=serial_number, reason=reason),
+            request_id,
         )
         return response.subscription
 
@@ -276,13 +265,10 @@ class AdminClient(BaseClient):
         self, serial_number: str, reason: str, *, request_id: str | None = None
     ) -> subscription_pb2.Subscription:
         """Makes a SUSPENDED serial ACTIVE again."""
-        response: pb.ReinstateSubscriptionResponse = self._call(
+        response: pb.ReinstateSubscriptionResponse = self._mutate(
             self._stub.ReinstateSubscription,
-            pb.ReinstateSubscriptionRequest(
-                serial_number=serial_number,
-                reason=reason,
-                request_id=request_id or new_request_id(),
-            ),
+            pb.ReinstateSubscriptionRequest(serial_number=serial_number, reason=reason),
+            request_id,
         )
         return response.subscription
 
@@ -296,13 +282,10 @@ class AdminClient(BaseClient):
     ) -> subscription_pb2.Subscription:
         """Changes the users, the installations allowed or both."""
         request = pb.ChangeSeatsRequest(
-            serial_number=serial_number, request_id=request_id or new_request_id()
+            serial_number=serial_number,
+            **_given(users=users, installations_allowed=installations_allowed),
         )
-        if users is not None:
-            request.users = users
-        if installations_allowed is not None:
-            request.installations_allowed = installations_allowed
-        response: pb.ChangeSeatsResponse = self._call(self._stub.ChangeSeats, request)
+        response: pb.ChangeSeatsResponse = self._mutate(self._stub.ChangeSeats, request, request_id)
         return response.subscription
 
     # --- support -------------------------------------------------------------------
@@ -351,9 +334,8 @@ class AdminClient(BaseClient):
         page_size: int = 0,
     ) -> Iterator[audit_event_pb2.AuditEvent]:
         """Every matching event, oldest first, fetching the pages as it goes."""
-        token = ""
-        while True:
-            page = self.list_audit_events_page(
+        return follow_pages(
+            lambda token: self.list_audit_events_page(
                 account_id=account_id,
                 serial_number=serial_number,
                 kind=kind,
@@ -361,11 +343,9 @@ class AdminClient(BaseClient):
                 end_time=end_time,
                 page_size=page_size,
                 page_token=token,
-            )
-            yield from page.audit_events
-            if not page.next_page_token:
-                return
-            token = page.next_page_token
+            ),
+            lambda page: page.audit_events,
+        )
 
 
 __all__ = ["ADMIN_KEY_ENV", "AdminClient"]

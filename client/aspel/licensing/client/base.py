@@ -1,17 +1,28 @@
 """What every client class of this package shares: the channel, the session
 token, deadlines, safe retries and typed errors.
 
-A client for another service is a subclass that builds its stub on
-`self.channel` and sends every RPC through `self._call`:
+A client for another service is a subclass that names its stub class (the
+constructor builds it on `self.channel`) and sends every RPC through
+`self._call`, or `self._mutate` for a request that carries a `request_id`:
 
     class ActivationClient(BaseClient):
-        def __init__(self, target: str | None = None, **options: Any) -> None:
-            super().__init__(target, **options)
-            self._stub = activation_service_pb2_grpc.ActivationServiceStub(self.channel)
+        stub_class = activation_service_pb2_grpc.ActivationServiceStub
 
-        def activate_installation(self, ...) -> pb.ActivateInstallationResponse:
-            request = pb.ActivateInstallationRequest(..., request_id=new_request_id())
-            return self._call(self._stub.ActivateInstallation, request)
+        def activate_installation(self, ..., request_id=None) -> pb.ActivateInstallationResponse:
+            return self._mutate(
+                self._stub.ActivateInstallation,
+                pb.ActivateInstallationRequest(...),
+                request_id,
+                authenticated=False,
+            )
+
+        def list_signing_keys(self) -> Iterator[activation_pb2.SigningKey]:
+            return follow_pages(
+                lambda token: self._call(
+                    self._stub.ListSigningKeys, pb.ListSigningKeysRequest(page_token=token)
+                ),
+                lambda page: page.signing_keys,
+            )
 
 What `_call` does, so the methods need not:
 
@@ -47,10 +58,10 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -63,7 +74,33 @@ DEFAULT_DEADLINE = 10.0
 USER_AGENT_PRODUCT = "aspel-licensing-client"
 
 ResponseT = TypeVar("ResponseT")
+MessageT = TypeVar("MessageT", bound=Message)
+ItemT = TypeVar("ItemT")
 Metadata = Sequence[tuple[str, str]]
+
+
+class Page(Protocol):
+    """A list response (AIP-158): its items, and the token of the next page."""
+
+    @property
+    def next_page_token(self) -> str: ...
+
+
+PageT = TypeVar("PageT", bound=Page)
+
+
+def follow_pages(
+    fetch: Callable[[str], PageT], items: Callable[[PageT], Iterable[ItemT]]
+) -> Iterator[ItemT]:
+    """Every item of a paginated list: `fetch(page_token)` gets one page ("" the
+    first), `items(page)` its results; stops at the page with no next token."""
+    token = ""
+    while True:
+        page = fetch(token)
+        yield from items(page)
+        token = page.next_page_token
+        if not token:
+            return
 
 
 def user_agent(product: str = USER_AGENT_PRODUCT) -> str:
@@ -183,7 +220,12 @@ class BaseClient:
     them the channel is plaintext, meant for a local or trusted network.
     `user_agent` names the program in the channel's user agent (see
     `user_agent()`); it applies only to a channel this client creates.
+    `token` is sent as `authorization: Bearer <token>` (a session token, a
+    service key). A subclass sets `stub_class`; its stub is `self._stub`.
     """
+
+    #: The generated stub class of the service (`...ServiceStub`).
+    stub_class: ClassVar[type[Any]]
 
     def __init__(
         self,
@@ -215,6 +257,7 @@ class BaseClient:
         self.token = token
         self.deadline = deadline
         self.retry = retry
+        self._stub = self.stub_class(self.channel)
 
     def __repr__(self) -> str:
         # Never the token.
@@ -260,6 +303,19 @@ class BaseClient:
             idempotent=idempotent,
         )
 
+    def _mutate(
+        self,
+        method: Callable[..., ResponseT],
+        request: MessageT,
+        request_id: str | None,
+        *,
+        authenticated: bool = True,
+    ) -> ResponseT:
+        """Sends a request that changes something, with `request_id` (a new UUID
+        unless given): a retry of it, here or by the caller, is done once."""
+        request.request_id = request_id or new_request_id()  # type: ignore[attr-defined]
+        return self._call(method, request, authenticated=authenticated)
+
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -269,6 +325,7 @@ __all__ = [
     "RetryPolicy",
     "call_with_retry",
     "carries_request_id",
+    "follow_pages",
     "new_request_id",
     "user_agent",
 ]

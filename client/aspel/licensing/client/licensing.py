@@ -16,40 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import grpc
-
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 from aspel.licensing.v1 import subscription_pb2, upgrade_terms_pb2
 
-from .base import DEFAULT_DEADLINE, DEFAULT_RETRY, BaseClient, RetryPolicy, new_request_id
+from .base import BaseClient, follow_pages
 
 
 class LicensingClient(BaseClient):
     """A client of LicensingService. Not thread-safe while the token changes
     (authenticate, sign_out); the calls themselves may run from many threads."""
 
-    def __init__(
-        self,
-        target: str | None = None,
-        *,
-        token: str | None = None,
-        deadline: float = DEFAULT_DEADLINE,
-        channel: grpc.Channel | None = None,
-        credentials: grpc.ChannelCredentials | None = None,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        user_agent: str | None = None,
-    ) -> None:
-        super().__init__(
-            target,
-            token=token,
-            deadline=deadline,
-            channel=channel,
-            credentials=credentials,
-            retry=retry,
-            user_agent=user_agent,
-        )
-        self._stub = pb_grpc.LicensingServiceStub(self.channel)
+    stub_class = pb_grpc.LicensingServiceStub
 
     # --- session ---------------------------------------------------------------
 
@@ -92,13 +70,10 @@ class LicensingClient(BaseClient):
 
     def list_subscriptions(self, page_size: int = 0) -> Iterator[subscription_pb2.Subscription]:
         """Every serial of the caller, fetching the pages as it goes."""
-        page_token = ""
-        while True:
-            page = self.list_subscriptions_page(page_size, page_token)
-            yield from page.subscriptions
-            if not page.next_page_token:
-                return
-            page_token = page.next_page_token
+        return follow_pages(
+            lambda token: self.list_subscriptions_page(page_size, token),
+            lambda page: page.subscriptions,
+        )
 
     def get_subscription(self, serial_number: str) -> subscription_pb2.Subscription:
         """One of the caller's serials (NotFoundError SERIAL_NOT_FOUND otherwise)."""
@@ -132,13 +107,10 @@ class LicensingClient(BaseClient):
         TERMS_OUTDATED (fetch the terms again) and InvalidArgumentError
         REQUEST_ID_REUSED.
         """
-        response: pb.AcceptUpgradeResponse = self._call(
+        response: pb.AcceptUpgradeResponse = self._mutate(
             self._stub.AcceptUpgrade,
-            pb.AcceptUpgradeRequest(
-                serial_number=serial_number,
-                terms_id=terms_id,
-                request_id=request_id or new_request_id(),
-            ),
+            pb.AcceptUpgradeRequest(serial_number=serial_number, terms_id=terms_id),
+            request_id,
         )
         return response
 
@@ -153,11 +125,10 @@ class LicensingClient(BaseClient):
         email. Raises ResourceExhaustedError (RATE_LIMITED, metadata
         `retry_time`) or InvalidArgumentError.
         """
-        self._call(
+        self._mutate(
             self._stub.RequestPasswordReset,
-            pb.RequestPasswordResetRequest(
-                email_or_username=email_or_username, request_id=request_id or new_request_id()
-            ),
+            pb.RequestPasswordResetRequest(email_or_username=email_or_username),
+            request_id,
             authenticated=False,
         )
 
@@ -171,12 +142,9 @@ class LicensingClient(BaseClient):
         used or expired code: ask for another), PASSWORD_TOO_WEAK (the field
         violations say why; the code still works) or INVALID_ARGUMENT.
         """
-        self._call(
+        self._mutate(
             self._stub.ResetPassword,
-            pb.ResetPasswordRequest(
-                reset_token=reset_token,
-                new_password=new_password,
-                request_id=request_id or new_request_id(),
-            ),
+            pb.ResetPasswordRequest(reset_token=reset_token, new_password=new_password),
+            request_id,
             authenticated=False,
         )

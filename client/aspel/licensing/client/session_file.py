@@ -42,16 +42,22 @@ class Session:
     razon_social: str = ""
 
 
-def session_path() -> pathlib.Path:
-    """Where the session file is (see the module docstring)."""
-    override = os.environ.get(SESSION_FILE_ENV)
+def config_file(name: str, override_env: str) -> pathlib.Path:
+    """A file of this package's configuration: $`override_env` if set, else
+    `name` in $XDG_CONFIG_HOME/aspel-licensing (~/.config when unset or relative)."""
+    override = os.environ.get(override_env)
     if override:
         return pathlib.Path(override).expanduser()
     config_home = os.environ.get("XDG_CONFIG_HOME", "")
     base = (
         pathlib.Path(config_home) if os.path.isabs(config_home) else pathlib.Path.home() / ".config"
     )
-    return base / APP_DIR / FILE_NAME
+    return base / APP_DIR / name
+
+
+def session_path() -> pathlib.Path:
+    """Where the session file is (see the module docstring)."""
+    return config_file(FILE_NAME, SESSION_FILE_ENV)
 
 
 def save_session(session: Session, path: pathlib.Path | None = None) -> pathlib.Path:

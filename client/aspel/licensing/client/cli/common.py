@@ -1,12 +1,12 @@
-"""What the command modules of the CLI (and `aspel-licensing-admin`) share:
-the run context, user errors, exit codes, TLS flags, the saved session and
-es-MX formatting.
+"""What the command modules of both CLIs (`aspel-licensing`,
+`aspel-licensing-admin`) share: the run context, user errors, exit codes, TLS
+flags, the saved session and es-MX formatting (state labels included).
 
 A command handler has the signature `handler(args, ctx) -> int` (the exit
 code) and is attached with `parser.set_defaults(handler=...)`. It writes to
 `ctx.out` / `ctx.err`, gets clients from `ctx`, and reports a problem of its
-own by raising `CliError` with an es-MX message; `main` prints it (and any
-`LicensingError` of the client library) and exits with `exit_code_for`.
+own by raising `CliError` with an es-MX message; `program.run` prints it (and
+any `LicensingError` of the client library) and exits with `exit_code_for`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import Any, TextIO
 
 import grpc
 from google.type import date_pb2
+
+from aspel.licensing.v1 import subscription_pb2
 
 from ..base import user_agent
 from ..errors import FieldViolation, LicensingError
@@ -159,6 +161,8 @@ class Context:
     inp: TextIO
     #: TLS credentials (--tls-ca ...), None for plaintext.
     credentials: grpc.ChannelCredentials | None = None
+    #: The program's name, in its user agent.
+    program: str = PROGRAM
     #: The saved session a command sent to the server, if any.
     session_in_use: Session | None = field(default=None, init=False)
 
@@ -198,8 +202,13 @@ class Context:
         return {
             "deadline": self.deadline,
             "credentials": self.credentials,
-            "user_agent": user_agent(PROGRAM),
+            "user_agent": user_agent(self.program),
         }
+
+    def print(self, *lines: str) -> None:
+        """Writes each of `lines` to `out`, each on its own line."""
+        for line in lines:
+            self.out.write(line + "\n")
 
     def ask(self, question: str) -> str:
         """Prints `question` and reads one line of the answer ("" at end of input)."""
@@ -243,6 +252,11 @@ def describe_error(error: LicensingError, server: str) -> list[str]:
     if error.request_info is not None and error.request_info.request_id:
         # What support needs to find this call in the server's logs.
         lines.append(f"Referencia para soporte: {error.request_info.request_id}")
+    if error.reason == "SCOPE_MISSING":
+        lines.append(
+            f"Tu llave necesita el alcance {error.metadata.get('scope', '?')}; pide una "
+            "llave con ese alcance a quien administra el servidor."
+        )
     return lines
 
 
@@ -251,6 +265,19 @@ def _violation_line(violation: FieldViolation) -> str:
 
 
 # --- formatting ------------------------------------------------------------------
+
+#: What every command calls a subscription's state.
+SUBSCRIPTION_STATES = {
+    subscription_pb2.SUBSCRIPTION_STATE_ACTIVE: "Activo",
+    subscription_pb2.SUBSCRIPTION_STATE_SUPERSEDED: "Reemplazado",
+    subscription_pb2.SUBSCRIPTION_STATE_INACTIVE: "Inactivo",
+    subscription_pb2.SUBSCRIPTION_STATE_SUSPENDED: "Suspendido",
+}
+
+
+def state_label(state: subscription_pb2.SubscriptionState) -> str:
+    """The es-MX name of a subscription state; a dash for one this client does not know."""
+    return SUBSCRIPTION_STATES.get(state, NO_VALUE)
 
 
 def format_date(value: date_pb2.Date | dt.date | None) -> str:

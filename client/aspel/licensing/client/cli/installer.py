@@ -48,7 +48,7 @@ from ..license_verification import (
     verify_license,
     verify_signature,
 )
-from ..session_file import APP_DIR
+from ..session_file import config_file
 from .common import (
     DEFAULT_SERVER,
     EXIT_FAILURE,
@@ -59,6 +59,7 @@ from .common import (
     add_json_flag,
     format_date,
     format_local_time,
+    state_label,
 )
 from .json_output import day, instant, write_json
 
@@ -69,23 +70,11 @@ SERVER_SUFFIX = ".server"
 
 _FORM_NAMES = {BINARY: "binario", ARMORED: "texto ASCII (armored)", JSON: "JSON"}
 
-_STATES = {
-    sub_pb.SUBSCRIPTION_STATE_ACTIVE: "Activo",
-    sub_pb.SUBSCRIPTION_STATE_SUPERSEDED: "Reemplazado",
-}
-
 
 def trusted_time_path() -> pathlib.Path:
     """Where `verify` remembers the latest server time: $ASPEL_LICENSING_TRUSTED_TIME_FILE,
     or trusted-time.json beside the session file ($XDG_CONFIG_HOME/aspel-licensing)."""
-    override = os.environ.get(TRUSTED_TIME_ENV)
-    if override:
-        return pathlib.Path(override).expanduser()
-    config_home = os.environ.get("XDG_CONFIG_HOME", "")
-    base = (
-        pathlib.Path(config_home) if os.path.isabs(config_home) else pathlib.Path.home() / ".config"
-    )
-    return base / APP_DIR / "trusted-time.json"
+    return config_file("trusted-time.json", TRUSTED_TIME_ENV)
 
 
 def add_commands(subparsers: Any) -> None:
@@ -294,7 +283,7 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
         # The licence now comes from this server: the next validation goes there too.
         remember_server(path, server)
     fresh = unverified_certificate(response.signed_license)
-    state = _STATES.get(response.state, sub_pb.SubscriptionState.Name(response.state))
+    state = state_label(response.state)
     ctx.out.write(
         f"Número de serie {certificate.serial_number}: {state}.\n"
         f"Licencia renovada en {path}; vigente hasta el "

@@ -33,17 +33,11 @@ from .common import (
     format_date,
     format_local_time,
     format_table,
+    state_label,
 )
 from .json_output import message_to_json, write_json
 
 WRAP = 78
-
-_STATES = {
-    sub_pb.SUBSCRIPTION_STATE_ACTIVE: "Activo",
-    sub_pb.SUBSCRIPTION_STATE_SUPERSEDED: "Reemplazado",
-    sub_pb.SUBSCRIPTION_STATE_INACTIVE: "Inactivo",
-    sub_pb.SUBSCRIPTION_STATE_SUSPENDED: "Suspendido",
-}
 
 SUBSCRIPTION_HEADERS = (
     "Sistema",
@@ -269,7 +263,7 @@ def subscription_row(s: sub_pb.Subscription) -> list[str]:
         s.serial_number,
         format_date(s.activation_date),
         format_date(s.next_payment_date) if s.HasField("next_payment_date") else NO_VALUE,
-        _STATES.get(s.state, NO_VALUE),
+        state_label(s.state),
         _plan_updated(s),
     ]
 
