@@ -27,13 +27,17 @@ from .pagination import Listing
 BEARER = "bearer "
 SERIAL_MAX_LENGTH = 64
 EMAIL_MAX_LENGTH = 254
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH = 3, 64
+USERNAME = re.compile(
+    rf"^[a-z0-9][a-z0-9._@-]{{{USERNAME_MIN_LENGTH - 1},{USERNAME_MAX_LENGTH - 1}}}$"
+)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A URL as it travels: printable ASCII without spaces (other characters are
 # percent-encoded), so its length in characters is its length in bytes.
 URL_CHARACTERS = re.compile(r"^[\x21-\x7e]+$")
 # Printable ASCII without spaces: what an installer derives from the machine.
-FINGERPRINT = re.compile(r"[!-~]{1,128}")
+FINGERPRINT_MAX_LENGTH = 128
+FINGERPRINT = re.compile(rf"[!-~]{{1,{FINGERPRINT_MAX_LENGTH}}}")
 ACTIVATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ACCOUNT_ID_MAX_LENGTH = 64
 # google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
@@ -76,7 +80,8 @@ class Violations:
         if canonical is None:
             self.add(
                 field,
-                "El número de serie no es válido: tiene 15 caracteres (letras y números), "
+                f"El número de serie no es válido: tiene {serials.LENGTH} caracteres (letras y "
+                "números), "
                 "por ejemplo ABCDE-12345-FGH7K. Revisa que esté bien escrito.",
             )
             return ""
@@ -87,7 +92,8 @@ class Violations:
         if not USERNAME.match(name):
             self.add(
                 field,
-                "El usuario debe tener de 3 a 64 caracteres: letras, dígitos y . _ - @, "
+                f"El usuario debe tener de {USERNAME_MIN_LENGTH} a {USERNAME_MAX_LENGTH} "
+                "caracteres: letras, dígitos y . _ - @, "
                 "y empezar con letra o dígito.",
             )
         return name
@@ -149,7 +155,8 @@ class Violations:
         elif not FINGERPRINT.fullmatch(value):
             self.add(
                 field,
-                "La huella del equipo admite hasta 128 caracteres ASCII visibles, sin espacios.",
+                f"La huella del equipo admite hasta {FINGERPRINT_MAX_LENGTH} caracteres ASCII "
+                "visibles, sin espacios.",
             )
         return value
 
