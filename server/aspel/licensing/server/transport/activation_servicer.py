@@ -11,11 +11,21 @@ from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 from ..domain.activation import ActivationService
 from . import convert
 from .pagination import SIGNING_KEYS, PageTokens, page_of
-from .request_keys import request_key
 from .validation import Violations
 
 RAZON_SOCIAL_MAX_LENGTH = 256
 HOSTNAME_MAX_LENGTH = 255
+
+
+def _installation(
+    check: Violations, request: pb.ValidateLicenseRequest | pb.DeactivateInstallationRequest
+) -> tuple[str, str, str]:
+    """The serial, activation id and machine fingerprint naming one installation."""
+    return (
+        check.serial("serial_number", request.serial_number),
+        check.activation_id("activation_id", request.activation_id),
+        check.fingerprint("machine_fingerprint", request.machine_fingerprint),
+    )
 
 
 class ActivationServicer(pb_grpc.ActivationServiceServicer):
@@ -33,7 +43,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
         version = check.version("version", request.version)
         fingerprint = check.fingerprint("machine_fingerprint", request.machine_fingerprint)
         hostname = check.optional("hostname", request.hostname, HOSTNAME_MAX_LENGTH)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         result = self.activations.activate(
             serial_number=serial,
@@ -42,7 +52,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             version=version,
             machine_fingerprint=fingerprint,
             hostname=hostname,
-            key=request_key(request, request_id),
+            key=key,
             peer=context.peer(),
         )
         return pb.ActivateInstallationResponse(
@@ -54,9 +64,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
         self, request: pb.ValidateLicenseRequest, context: grpc.ServicerContext
     ) -> pb.ValidateLicenseResponse:
         check = Violations()
-        serial = check.serial("serial_number", request.serial_number)
-        activation_id = check.activation_id("activation_id", request.activation_id)
-        fingerprint = check.fingerprint("machine_fingerprint", request.machine_fingerprint)
+        serial, activation_id, fingerprint = _installation(check, request)
         check.raise_if_any()
         result = self.activations.validate(
             serial_number=serial,
@@ -75,16 +83,14 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
         self, request: pb.DeactivateInstallationRequest, context: grpc.ServicerContext
     ) -> pb.DeactivateInstallationResponse:
         check = Violations()
-        serial = check.serial("serial_number", request.serial_number)
-        activation_id = check.activation_id("activation_id", request.activation_id)
-        fingerprint = check.fingerprint("machine_fingerprint", request.machine_fingerprint)
-        request_id = check.request_id("request_id", request.request_id)
+        serial, activation_id, fingerprint = _installation(check, request)
+        key = check.request_key(request)
         check.raise_if_any()
         view = self.activations.deactivate(
             serial_number=serial,
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
-            key=request_key(request, request_id),
+            key=key,
             peer=context.peer(),
         )
         return pb.DeactivateInstallationResponse(activation=convert.activation(view))

@@ -29,8 +29,8 @@ from ..domain.upgrade_terms import (
 from . import convert
 from .auth_interceptor import current_actor
 from .pagination import AUDIT_EVENTS, PageTokens
-from .request_keys import request_key, required_request_key
-from .validation import ACCOUNT_ID_MAX_LENGTH, Violations
+from .request_keys import required_request_key
+from .validation import ACCOUNT_ID_MAX_LENGTH, Violations, serial_only
 
 REASON_MAX_LENGTH = 500
 PAYMENT_REFERENCE_MAX_LENGTH = 100
@@ -74,7 +74,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         username = check.username("username", request.username)
         email = check.email("email", request.email)
         razon_social = check.text("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         created = self.accounts.create_account(
             actor,
@@ -82,7 +82,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             email=email,
             razon_social=razon_social,
             initial_password=request.initial_password or None,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.CreateAccountResponse(
             account=convert.account(created.account),
@@ -119,14 +119,14 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         )
         if email is None and razon_social is None:
             check.add("email", "Indica el correo, la razón social o ambos.")
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         view = self.accounts.update_account(
             actor,
             account_id,
             email=email,
             razon_social=razon_social,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.UpdateAccountResponse(account=convert.account(view))
 
@@ -137,11 +137,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check = Violations()
         account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
         reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        result = self.accounts.disable_account(
-            actor, account_id, reason=reason, key=request_key(request, request_id)
-        )
+        result = self.accounts.disable_account(actor, account_id, reason=reason, key=key)
         return pb.DisableAccountResponse(
             account=convert.account(result.account),
             ended_session_count=result.ended_session_count,
@@ -166,7 +164,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
                 f"Indica como máximo {UPGRADE_SOURCES_MAX} versiones de origen.",
             )
         download_url = check.https_url("download_url", request.download_url)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         view = self.catalog.publish_release(
             actor,
@@ -174,7 +172,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             version=version,
             upgrade_from_versions=sources,
             download_url=download_url,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.PublishReleaseResponse(release=convert.release(view))
 
@@ -191,7 +189,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         clauses = [
             check.text(f"clauses[{i}]", c, CLAUSE_MAX_LENGTH) for i, c in enumerate(request.clauses)
         ]
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         view = self.catalog.publish_upgrade_terms(
             actor,
@@ -199,7 +197,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             to_version=to_version,
             title=title,
             clauses=clauses,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.PublishUpgradeTermsResponse(upgrade_terms_template=convert.terms_template(view))
 
@@ -223,7 +221,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             "activation_date",
             request.activation_date if request.HasField("activation_date") else None,
         )
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         view = self.billing.create_subscription(
             actor,
@@ -235,7 +233,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             billing_period=period,
             installations_allowed=request.installations_allowed or 1,
             activation_date=activation,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.CreateSubscriptionResponse(subscription=convert.subscription(view))
 
@@ -272,11 +270,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check = Violations()
         serial = check.serial("serial_number", request.serial_number)
         reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        view = self.billing.suspend(
-            actor, serial, reason=reason, key=request_key(request, request_id)
-        )
+        view = self.billing.suspend(actor, serial, reason=reason, key=key)
         return pb.SuspendSubscriptionResponse(subscription=convert.subscription(view))
 
     def ReinstateSubscription(
@@ -286,11 +282,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check = Violations()
         serial = check.serial("serial_number", request.serial_number)
         reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        view = self.billing.reinstate(
-            actor, serial, reason=reason, key=request_key(request, request_id)
-        )
+        view = self.billing.reinstate(actor, serial, reason=reason, key=key)
         return pb.ReinstateSubscriptionResponse(subscription=convert.subscription(view))
 
     def ChangeSeats(
@@ -299,7 +293,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         actor = current_actor()
         check = Violations()
         serial = check.serial("serial_number", request.serial_number)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         view = self.billing.change_seats(
             actor,
@@ -308,7 +302,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             installations_allowed=(
                 request.installations_allowed if request.HasField("installations_allowed") else None
             ),
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.ChangeSeatsResponse(subscription=convert.subscription(view))
 
@@ -317,10 +311,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def LookupSerial(
         self, request: pb.LookupSerialRequest, context: grpc.ServicerContext
     ) -> pb.LookupSerialResponse:
-        check = Violations()
-        serial = check.serial("serial_number", request.serial_number)
-        check.raise_if_any()
-        found = self.support.lookup_serial(serial)
+        found = self.support.lookup_serial(serial_only(request.serial_number))
         return pb.LookupSerialResponse(
             subscription=convert.subscription(found.subscription),
             account=convert.account(found.account),
@@ -337,10 +328,10 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         actor = current_actor()
         check = Violations()
         account_id, username = check.account_key(request)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         email = self.accounts.start_password_reset(
-            actor, account_id=account_id, username=username, key=request_key(request, request_id)
+            actor, account_id=account_id, username=username, key=key
         )
         return pb.StartPasswordResetResponse(email=email)
 

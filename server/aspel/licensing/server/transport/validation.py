@@ -19,10 +19,12 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2
 
 from ..domain import serials
+from ..domain.idempotency import RequestKey
 from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.upgrade_terms import DOWNLOAD_URL_MAX_LENGTH, VERSION_MAX_LENGTH
 from ..errors import InvalidArgument
 from .pagination import Listing
+from .request_keys import request_key
 
 BEARER = "bearer "
 SERIAL_MAX_LENGTH = 64
@@ -187,6 +189,12 @@ class Violations:
             self.add(field, "El identificador de la solicitud debe ser un UUID.")
             return None
 
+    def request_key(self, request: message.Message) -> RequestKey | None:
+        """The idempotency key of a mutating request: its `request_id` (a UUID,
+        optional) and a fingerprint of the rest; None without a request_id."""
+        value: str = getattr(request, "request_id")  # noqa: B009 (untyped on Message)
+        return request_key(request, self.request_id("request_id", value))
+
     def required_request_id(self, field: str, value: str, why: str) -> str:
         """A mandatory request_id; `why` tells the caller what needs it."""
         if not value:
@@ -230,6 +238,14 @@ class Violations:
     def raise_if_any(self) -> None:
         if self.items:
             raise InvalidArgument(field_violations=self.items)
+
+
+def serial_only(value: str, field: str = "serial_number") -> str:
+    """The canonical serial of a request whose only field to check is its serial."""
+    check = Violations()
+    serial = check.serial(field, value)
+    check.raise_if_any()
+    return serial
 
 
 def bearer_token(context: grpc.ServicerContext) -> str | None:
