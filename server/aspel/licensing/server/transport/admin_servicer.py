@@ -354,7 +354,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         )
         if start is not None and end is not None and end < start:
             check.add("end_time", "El final del periodo no puede ser anterior a su inicio.")
-        account_id = check.optional("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH) or None
+        account_id = (
+            check.optional("account_id", request.account_id.strip(), ACCOUNT_ID_MAX_LENGTH) or None
+        )
         check.raise_if_any()
         where = AuditFilter(
             account_id=account_id,
