@@ -20,6 +20,7 @@ from ..domain.admin.accounts import AccountAdmin
 from ..domain.admin.billing import BillingAdmin
 from ..domain.admin.catalog import CatalogAdmin
 from ..domain.admin.support import AuditFilter, SupportAdmin
+from ..domain.idempotency import RequestKey
 from ..domain.upgrade_terms import (
     CLAUSE_MAX_LENGTH,
     MAX_CLAUSES,
@@ -47,6 +48,18 @@ def _audit_filters(where: AuditFilter) -> tuple[str | None, ...]:
         where.start_time.isoformat() if where.start_time else None,
         where.end_time.isoformat() if where.end_time else None,
     )
+
+
+def _reasoned_change(
+    request: pb.SuspendSubscriptionRequest | pb.ReinstateSubscriptionRequest,
+) -> tuple[str, str, RequestKey | None]:
+    """The serial, the stated reason and the idempotency key of a change of state."""
+    check = Violations()
+    serial = check.serial("serial_number", request.serial_number)
+    reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
+    key = check.request_key(request)
+    check.raise_if_any()
+    return serial, reason, key
 
 
 class AdminServicer(pb_grpc.AdminServiceServicer):
@@ -266,25 +279,15 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def SuspendSubscription(
         self, request: pb.SuspendSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.SuspendSubscriptionResponse:
-        actor = current_actor()
-        check = Violations()
-        serial = check.serial("serial_number", request.serial_number)
-        reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
-        key = check.request_key(request)
-        check.raise_if_any()
-        view = self.billing.suspend(actor, serial, reason=reason, key=key)
+        serial, reason, key = _reasoned_change(request)
+        view = self.billing.suspend(current_actor(), serial, reason=reason, key=key)
         return pb.SuspendSubscriptionResponse(subscription=convert.subscription(view))
 
     def ReinstateSubscription(
         self, request: pb.ReinstateSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.ReinstateSubscriptionResponse:
-        actor = current_actor()
-        check = Violations()
-        serial = check.serial("serial_number", request.serial_number)
-        reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
-        key = check.request_key(request)
-        check.raise_if_any()
-        view = self.billing.reinstate(actor, serial, reason=reason, key=key)
+        serial, reason, key = _reasoned_change(request)
+        view = self.billing.reinstate(current_actor(), serial, reason=reason, key=key)
         return pb.ReinstateSubscriptionResponse(subscription=convert.subscription(view))
 
     def ChangeSeats(
