@@ -63,12 +63,7 @@ def _serve(services: Services, scopes: Mapping[str, tuple[str, ...]]) -> tuple[g
             ScopeInterceptor(admin.keys, scopes),
         ],
     )
-    pb_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(
-            admin.accounts, admin.catalog, admin.billing, admin.support, services.page_tokens
-        ),
-        server,
-    )
+    pb_grpc.add_AdminServiceServicer_to_server(AdminServicer(admin, services.page_tokens), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, port

@@ -165,16 +165,8 @@ def create_server(
     service_names.append(
         activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
     )
-    admin = services.admin
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(
-            admin.accounts,
-            admin.catalog,
-            admin.billing,
-            admin.support,
-            services.page_tokens,
-        ),
-        server,
+        AdminServicer(services.admin, services.page_tokens), server
     )
     service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
     reporter = DatabaseHealth(services.store, service_names, settings.health_check_seconds)

@@ -16,10 +16,8 @@ from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 from aspel.licensing.v1 import subscription_pb2
 
-from ..domain.admin.accounts import AccountAdmin
-from ..domain.admin.billing import BillingAdmin
-from ..domain.admin.catalog import CatalogAdmin
-from ..domain.admin.support import AuditFilter, SupportAdmin
+from ..domain.admin import AdminServices
+from ..domain.admin.support import AuditFilter
 from ..domain.idempotency import RequestKey
 from ..domain.upgrade_terms import (
     CLAUSE_MAX_LENGTH,
@@ -63,18 +61,10 @@ def _reasoned_change(
 
 
 class AdminServicer(pb_grpc.AdminServiceServicer):
-    def __init__(
-        self,
-        accounts: AccountAdmin,
-        catalog: CatalogAdmin,
-        billing: BillingAdmin,
-        support: SupportAdmin,
-        page_tokens: PageTokens,
-    ) -> None:
-        self.accounts = accounts
-        self.catalog = catalog
-        self.billing = billing
-        self.support = support
+    """Thin: the domain services do the work (their keys are ScopeInterceptor's)."""
+
+    def __init__(self, admin: AdminServices, page_tokens: PageTokens) -> None:
+        self.admin = admin
         self.page_tokens = page_tokens
 
     # --- accounts ---------------------------------------------------------------
@@ -89,7 +79,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         razon_social = check.text("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
         key = check.request_key(request)
         check.raise_if_any()
-        created = self.accounts.create_account(
+        created = self.admin.accounts.create_account(
             actor,
             username=username,
             email=email,
@@ -108,7 +98,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check = Violations()
         account_id, username = check.account_key(request)
         check.raise_if_any()
-        details = self.accounts.get_account(account_id, username)
+        details = self.admin.accounts.get_account(account_id, username)
         return pb.GetAccountResponse(
             account=convert.account(details.account),
             subscriptions=[convert.subscription(v) for v in details.subscriptions],
@@ -134,7 +124,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             check.add("email", "Indica el correo, la razón social o ambos.")
         key = check.request_key(request)
         check.raise_if_any()
-        view = self.accounts.update_account(
+        view = self.admin.accounts.update_account(
             actor,
             account_id,
             email=email,
@@ -152,7 +142,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
         key = check.request_key(request)
         check.raise_if_any()
-        result = self.accounts.disable_account(actor, account_id, reason=reason, key=key)
+        result = self.admin.accounts.disable_account(actor, account_id, reason=reason, key=key)
         return pb.DisableAccountResponse(
             account=convert.account(result.account),
             ended_session_count=result.ended_session_count,
@@ -179,7 +169,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         download_url = check.https_url("download_url", request.download_url)
         key = check.request_key(request)
         check.raise_if_any()
-        view = self.catalog.publish_release(
+        view = self.admin.catalog.publish_release(
             actor,
             product_code=product_code,
             version=version,
@@ -204,7 +194,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         ]
         key = check.request_key(request)
         check.raise_if_any()
-        view = self.catalog.publish_upgrade_terms(
+        view = self.admin.catalog.publish_upgrade_terms(
             actor,
             product_code=product_code,
             to_version=to_version,
@@ -236,7 +226,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         )
         key = check.request_key(request)
         check.raise_if_any()
-        view = self.billing.create_subscription(
+        view = self.admin.billing.create_subscription(
             actor,
             account_id=account_id,
             product_code=product_code,
@@ -265,7 +255,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             "payment_reference", request.payment_reference, PAYMENT_REFERENCE_MAX_LENGTH
         )
         check.raise_if_any()
-        result = self.billing.record_payment(
+        result = self.admin.billing.record_payment(
             actor,
             serial,
             key=required_request_key(request, request_id),
@@ -280,14 +270,14 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         self, request: pb.SuspendSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.SuspendSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
-        view = self.billing.suspend(current_actor(), serial, reason=reason, key=key)
+        view = self.admin.billing.suspend(current_actor(), serial, reason=reason, key=key)
         return pb.SuspendSubscriptionResponse(subscription=convert.subscription(view))
 
     def ReinstateSubscription(
         self, request: pb.ReinstateSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.ReinstateSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
-        view = self.billing.reinstate(current_actor(), serial, reason=reason, key=key)
+        view = self.admin.billing.reinstate(current_actor(), serial, reason=reason, key=key)
         return pb.ReinstateSubscriptionResponse(subscription=convert.subscription(view))
 
     def ChangeSeats(
@@ -298,7 +288,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         serial = check.serial("serial_number", request.serial_number)
         key = check.request_key(request)
         check.raise_if_any()
-        view = self.billing.change_seats(
+        view = self.admin.billing.change_seats(
             actor,
             serial,
             users=request.users if request.HasField("users") else None,
@@ -314,7 +304,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def LookupSerial(
         self, request: pb.LookupSerialRequest, context: grpc.ServicerContext
     ) -> pb.LookupSerialResponse:
-        found = self.support.lookup_serial(serial_only(request.serial_number))
+        found = self.admin.support.lookup_serial(serial_only(request.serial_number))
         return pb.LookupSerialResponse(
             subscription=convert.subscription(found.subscription),
             account=convert.account(found.account),
@@ -333,7 +323,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         account_id, username = check.account_key(request)
         key = check.request_key(request)
         check.raise_if_any()
-        email = self.accounts.start_password_reset(
+        email = self.admin.accounts.start_password_reset(
             actor, account_id=account_id, username=username, key=key
         )
         return pb.StartPasswordResetResponse(email=email)
@@ -370,7 +360,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         )
         filters = _audit_filters(where)
         after_id = self.page_tokens.decode(AUDIT_EVENTS, filters, request.page_token)
-        page = self.support.list_audit_events(where, page_size, after_id)
+        page = self.admin.support.list_audit_events(where, page_size, after_id)
         return pb.ListAuditEventsResponse(
             audit_events=[convert.audit_event(e) for e in page.events],
             next_page_token=self.page_tokens.encode(AUDIT_EVENTS, filters, page.next_after_id),
