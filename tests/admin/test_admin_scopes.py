@@ -16,7 +16,7 @@ import pytest
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.server.store.models import Account, AuditEvent, Subscription
-from aspel.licensing.server.transport.admin_servicer import SCOPES
+from aspel.licensing.server.transport.auth_interceptor import SCOPES
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc, subscription_pb2
 

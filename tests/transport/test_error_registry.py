@@ -5,9 +5,12 @@ reasons with the same codes."""
 from __future__ import annotations
 
 import re
+import string
 
 import grpc
 import pytest
+
+from aspel.licensing.server import errors
 
 from .registry import (
     api_reasons,
@@ -27,6 +30,50 @@ ANY_RPC = {"MALFORMED_REQUEST", "REQUEST_TOO_LARGE", "INTERNAL"}
 def test_every_error_class_has_a_canonical_code_and_an_upper_snake_reason(cls: type) -> None:
     assert cls.code in grpc.StatusCode.__members__ and cls.code != "OK"
     assert re.fullmatch(r"[A-Z][A-Z_]*[A-Z]", cls.reason)
+
+
+def test_the_code_enum_is_grpcs_canonical_codes() -> None:
+    assert {code.name for code in errors.Code} == set(grpc.StatusCode.__members__) - {"OK"}
+    assert all(code.value == code.name for code in errors.Code)
+
+
+@pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
+def test_every_error_declares_its_code_as_a_code_member(cls: type) -> None:
+    assert isinstance(cls.code, errors.Code)
+
+
+def _templates(cls: type) -> dict[str, str]:
+    """Every es-MX template a class declares (the text and its optional parts)."""
+    return {
+        name: value
+        for klass in cls.__mro__
+        for name, value in vars(klass).items()
+        if name.endswith("template") and isinstance(value, str)
+    }
+
+
+@pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
+def test_every_template_names_its_fields(cls: type) -> None:
+    templates = _templates(cls)
+    assert "template" in templates
+    for text in templates.values():
+        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        assert all(re.fullmatch(r"[a-z][a-z_]*", name) for name in fields), text
+
+
+@pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
+def test_no_template_writes_a_number_the_rules_decide(cls: type) -> None:
+    """Lifetimes, limits and sizes arrive as fields from the policy that applies them."""
+    templates = _templates(cls)
+    assert templates
+    assert {text for text in templates.values() if re.search(r"\d", text)} == set()
+
+
+@pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
+def test_metadata_keys_are_snake_case_and_distinct(cls: type) -> None:
+    keys = cls.metadata_keys
+    assert len(keys) == len(set(keys))
+    assert all(re.fullmatch(r"[a-z][a-z_]*[a-z]", key) for key in keys)
 
 
 def test_each_reason_belongs_to_one_class() -> None:

@@ -45,8 +45,10 @@ from .mail.worker import MailerThread, build_worker
 from .settings import Settings
 from .store import migrate, server_secrets
 from .store.database import Store
-from .transport.activation_servicer import ActivationServicer, encode_certificate
+from .transport.activation_servicer import ActivationServicer
 from .transport.admin_servicer import AdminServicer
+from .transport.auth_interceptor import ScopeInterceptor
+from .transport.convert import encode_certificate
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
 from .transport.pagination import KEY_BYTES, KEY_SECRET_NAME, PageTokens
@@ -69,7 +71,7 @@ class Services:
     portal: PortalService
     password_reset: PasswordResetService
     activation: ActivationService
-    # AdminService (issue 5): accounts, catalog, billing, support, service keys.
+    # AdminService: accounts, catalog, billing, support, service keys.
     admin: AdminServices
     # Page tokens of every list, with the deployment's key (read once per process).
     page_tokens: PageTokens
@@ -132,6 +134,8 @@ def create_server(
         interceptors=[
             ErrorInterceptor(max_request_bytes=settings.max_message_bytes),
             ConnectionInterceptor(services.store),
+            # Service keys and scopes of AdminService, before any servicer runs.
+            ScopeInterceptor(services.admin.keys),
         ],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         options=[
@@ -161,18 +165,8 @@ def create_server(
     service_names.append(
         activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
     )
-    # AdminService (issue 5).
-    admin = services.admin
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(
-            admin.keys,
-            admin.accounts,
-            admin.catalog,
-            admin.billing,
-            admin.support,
-            services.page_tokens,
-        ),
-        server,
+        AdminServicer(services.admin, services.page_tokens), server
     )
     service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
     reporter = DatabaseHealth(services.store, service_names, settings.health_check_seconds)

@@ -1,30 +1,63 @@
-"""Typed errors: one class per `ErrorInfo.reason`.
+"""Typed errors: one class per `ErrorInfo.reason`, each declared as data.
 
 This module is the leaf every layer may import. The store raises some of these
 (not found, conflicts), the domain raises the rest, and the transport's error
 interceptor turns any of them into a `google.rpc.Status` with one `ErrorInfo`
-and an es-MX `LocalizedMessage`. `code` names a canonical gRPC status code
-without importing grpc, so the domain stays free of transport types.
+and an es-MX `LocalizedMessage`.
+
+A class declares what the API promises about its reason: the canonical gRPC
+`code` (a `Code`, named without importing grpc so the domain stays free of
+transport types; the registry test checks the names against grpc's), the
+`reason`, the English `developer_message`, the es-MX `template` with named
+`{fields}`, and the `metadata_keys`: the fields also sent as ErrorInfo
+metadata. A constructor only names the fields; the base class fills the
+template and the metadata from them. Numbers a rule decides (a lifetime, a
+limit) arrive as fields from the policy that applies them, never written
+into a sentence here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 ERROR_DOMAIN = "licensing.aspel.com.mx"
 
 
+class Code(enum.StrEnum):
+    """The canonical status codes (google.rpc.Code) a failure may carry."""
+
+    CANCELLED = "CANCELLED"
+    UNKNOWN = "UNKNOWN"
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
+    FAILED_PRECONDITION = "FAILED_PRECONDITION"
+    ABORTED = "ABORTED"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    UNIMPLEMENTED = "UNIMPLEMENTED"
+    INTERNAL = "INTERNAL"
+    UNAVAILABLE = "UNAVAILABLE"
+    DATA_LOSS = "DATA_LOSS"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+
+
 class LicensingError(Exception):
     """A failure the caller can act on. Never carries a secret."""
 
-    code: ClassVar[str] = "INTERNAL"
+    code: ClassVar[Code] = Code.INTERNAL
     reason: ClassVar[str] = "INTERNAL"
     #: Developer-facing English text for `google.rpc.Status.message` (AIP-193).
     developer_message: ClassVar[str] = "Internal error."
-    #: The es-MX text a person reads; subclasses may build it per instance.
-    message_es: str = "Ocurrió un error inesperado. Intenta de nuevo en unos minutos."
+    #: The es-MX text a person reads; `{name}` fields come from the constructor.
+    template: ClassVar[str] = "Ocurrió un error inesperado. Intenta de nuevo en unos minutos."
+    #: The constructor's fields that also go into `ErrorInfo.metadata` (when not None).
+    metadata_keys: ClassVar[tuple[str, ...]] = ()
     #: False for the few reasons only the server's own command line reports (no
     #: RPC answers them), so the proto comments need not list them.
     over_api: ClassVar[bool] = True
@@ -35,12 +68,28 @@ class LicensingError(Exception):
         *,
         metadata: Mapping[str, str] | None = None,
         field_violations: Iterable[tuple[str, str]] = (),
+        **fields: object,
     ) -> None:
-        if message_es is not None:
-            self.message_es = message_es
-        self.metadata: dict[str, str] = dict(metadata or {})
+        self.message_es: str = (
+            message_es if message_es is not None else self.template.format(**fields)
+        )
+        self.metadata: dict[str, str] = {
+            key: str(fields[key]) for key in self.metadata_keys if fields.get(key) is not None
+        }
+        self.metadata.update(metadata or {})
         self.field_violations: list[tuple[str, str]] = list(field_violations)
         super().__init__(f"{self.reason}: {self.developer_message}")
+
+
+def _iso(instant: dt.datetime) -> str:
+    return instant.isoformat(timespec="seconds")
+
+
+def _optional(template: str, **fields: object) -> str:
+    """`template` filled in, or "" when any of its fields is missing (None or "")."""
+    if any(value is None or value == "" for value in fields.values()):
+        return ""
+    return template.format(**fields)
 
 
 # --- INVALID_ARGUMENT -------------------------------------------------------
@@ -49,39 +98,37 @@ class LicensingError(Exception):
 class InvalidArgument(LicensingError):
     """Fields that fail validation, each named in a `BadRequest` violation."""
 
-    code = "INVALID_ARGUMENT"
+    code = Code.INVALID_ARGUMENT
     reason = "INVALID_ARGUMENT"
     developer_message = "The request has invalid fields; see the BadRequest details."
-    message_es = "La solicitud tiene datos no válidos. Revisa los campos señalados."
+    template = "La solicitud tiene datos no válidos. Revisa los campos señalados."
 
 
 class InvalidPageToken(LicensingError):
-    code = "INVALID_ARGUMENT"
+    code = Code.INVALID_ARGUMENT
     reason = "INVALID_PAGE_TOKEN"
     developer_message = "The page token is not one returned by this list."
-    message_es = (
-        "La página solicitada ya no es válida. Vuelve a consultar la lista desde el inicio."
-    )
+    template = "La página solicitada ya no es válida. Vuelve a consultar la lista desde el inicio."
 
 
 class MalformedRequest(LicensingError):
     """The request bytes are not a message of the method's request type
     (corrupt wire format, invalid UTF-8 in a string field, a truncated body)."""
 
-    code = "INVALID_ARGUMENT"
+    code = Code.INVALID_ARGUMENT
     reason = "MALFORMED_REQUEST"
     developer_message = "The request could not be decoded as the method's request message."
-    message_es = (
+    template = (
         "No pudimos leer la solicitud: llegó incompleta o dañada. Intenta de nuevo; si el "
         "problema continúa, actualiza tu sistema Aspel o comunícate con Soporte Aspel."
     )
 
 
 class RequestIdReused(LicensingError):
-    code = "INVALID_ARGUMENT"
+    code = Code.INVALID_ARGUMENT
     reason = "REQUEST_ID_REUSED"
     developer_message = "The request_id was already used for a different request."
-    message_es = (
+    template = (
         "El identificador de la solicitud ya se usó para otra operación. "
         "Genera uno nuevo para cada operación distinta."
     )
@@ -90,25 +137,32 @@ class RequestIdReused(LicensingError):
 class TermsTooLarge(LicensingError):
     """Upgrade terms that, filled in for some serial, would not fit in a message."""
 
-    code = "INVALID_ARGUMENT"
+    code = Code.INVALID_ARGUMENT
     reason = "TERMS_TOO_LARGE"
     developer_message = (
         "The title and clauses, with every placeholder at its longest value, exceed the budget."
     )
 
+    template = (
+        "Los términos son demasiado largos: con cada marcador en su valor más largo "
+        "({placeholder_max}) ocuparían {worst_case_bytes:,} bytes y el máximo es "
+        "{max_bytes:,}. Acorta las cláusulas o usa menos marcadores."
+    )
+    violation_template: ClassVar[str] = (
+        "El título y las cláusulas pueden ocupar hasta {worst_case_bytes:,} bytes "
+        "para algún número de serie; el máximo es {max_bytes:,}."
+    )
+    metadata_keys = ("worst_case_bytes", "max_bytes")
+
     def __init__(self, worst_case_bytes: int, max_bytes: int, placeholder_max: str) -> None:
+        violation = self.violation_template.format(
+            worst_case_bytes=worst_case_bytes, max_bytes=max_bytes
+        )
         super().__init__(
-            "Los términos son demasiado largos: con cada marcador en su valor más largo "
-            f"({placeholder_max}) ocuparían {worst_case_bytes:,} bytes y el máximo es "
-            f"{max_bytes:,}. Acorta las cláusulas o usa menos marcadores.",
-            metadata={"worst_case_bytes": str(worst_case_bytes), "max_bytes": str(max_bytes)},
-            field_violations=[
-                (
-                    "clauses",
-                    f"El título y las cláusulas pueden ocupar hasta {worst_case_bytes:,} bytes "
-                    f"para algún número de serie; el máximo es {max_bytes:,}.",
-                )
-            ],
+            field_violations=[("clauses", violation)],
+            placeholder_max=placeholder_max,
+            worst_case_bytes=worst_case_bytes,
+            max_bytes=max_bytes,
         )
 
 
@@ -118,57 +172,61 @@ class TermsTooLarge(LicensingError):
 class RequestTooLarge(LicensingError):
     """Refused before decoding; `max_bytes` tells the caller the limit."""
 
-    code = "RESOURCE_EXHAUSTED"
+    code = Code.RESOURCE_EXHAUSTED
     reason = "REQUEST_TOO_LARGE"
     developer_message = "The request message is larger than the server accepts."
 
+    template = (
+        "La solicitud es demasiado grande ({size_bytes:,} bytes; el máximo es {max_bytes:,}). "
+        "Envía menos datos en una sola operación."
+    )
+    metadata_keys = ("size_bytes", "max_bytes")
+
     def __init__(self, size: int, max_bytes: int) -> None:
-        super().__init__(
-            f"La solicitud es demasiado grande ({size:,} bytes; el máximo es {max_bytes:,}). "
-            "Envía menos datos en una sola operación.",
-            metadata={"size_bytes": str(size), "max_bytes": str(max_bytes)},
-        )
+        super().__init__(size_bytes=size, max_bytes=max_bytes)
 
 
 # --- UNAUTHENTICATED / PERMISSION_DENIED -------------------------------------
 
 
 class InvalidCredentials(LicensingError):
-    code = "UNAUTHENTICATED"
+    code = Code.UNAUTHENTICATED
     reason = "INVALID_CREDENTIALS"
     developer_message = "Unknown username or wrong password."
-    message_es = (
+    template = (
         "El usuario o la contraseña no son correctos. Verifícalos; si no recuerdas tu "
         "contraseña, usa la opción para recuperarla."
     )
 
 
 class AccountLocked(LicensingError):
-    code = "UNAUTHENTICATED"
+    code = Code.UNAUTHENTICATED
     reason = "ACCOUNT_LOCKED"
     developer_message = "Too many failed logins; the account is locked for a while."
 
+    template = (
+        "Tu cuenta se bloqueó temporalmente por varios intentos fallidos de inicio de "
+        "sesión. Podrás intentar de nuevo a partir de las {local_retry}. Si no recuerdas "
+        "tu contraseña, usa la opción para recuperarla."
+    )
+    metadata_keys = ("retry_time",)
+
     def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
-        super().__init__(
-            "Tu cuenta se bloqueó temporalmente por varios intentos fallidos de inicio de "
-            f"sesión. Podrás intentar de nuevo a partir de las {local_retry}. Si no recuerdas "
-            "tu contraseña, usa la opción para recuperarla.",
-            metadata={"retry_time": retry_time.isoformat(timespec="seconds")},
-        )
+        super().__init__(retry_time=_iso(retry_time), local_retry=local_retry)
 
 
 class AccountDisabled(LicensingError):
-    code = "PERMISSION_DENIED"
+    code = Code.PERMISSION_DENIED
     reason = "ACCOUNT_DISABLED"
     developer_message = "The account is disabled."
-    message_es = "Tu cuenta Aspel está deshabilitada. Comunícate con Soporte Aspel."
+    template = "Tu cuenta Aspel está deshabilitada. Comunícate con Soporte Aspel."
 
 
 class SessionInvalid(LicensingError):
-    code = "UNAUTHENTICATED"
+    code = Code.UNAUTHENTICATED
     reason = "SESSION_INVALID"
     developer_message = "Missing, unknown, ended or expired session token."
-    message_es = "Tu sesión no es válida o ya expiró. Inicia sesión de nuevo."
+    template = "Tu sesión no es válida o ya expiró. Inicia sesión de nuevo."
 
 
 # --- NOT_FOUND ---------------------------------------------------------------
@@ -177,67 +235,81 @@ class SessionInvalid(LicensingError):
 class SerialNotFound(LicensingError):
     """Also raised for another account's serial: never confirm it exists."""
 
-    code = "NOT_FOUND"
+    code = Code.NOT_FOUND
     reason = "SERIAL_NOT_FOUND"
     developer_message = "No such serial number in the caller's account."
 
+    template = (
+        "No encontramos el número de serie {serial_number}{where}. "
+        "Verifica que esté escrito correctamente."
+    )
+    metadata_keys = ("serial_number",)
+
     def __init__(self, serial_number: str, *, in_account: bool = True) -> None:
-        where = " en tu cuenta" if in_account else ""
-        super().__init__(
-            f"No encontramos el número de serie {serial_number}{where}. "
-            "Verifica que esté escrito correctamente.",
-            metadata={"serial_number": serial_number},
-        )
+        super().__init__(serial_number=serial_number, where=" en tu cuenta" if in_account else "")
 
 
 # --- FAILED_PRECONDITION ----------------------------------------------------
 
 
 class SerialNotActive(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "SERIAL_NOT_ACTIVE"
     developer_message = "The serial is not active (superseded, inactive or suspended)."
 
+    template = "El número de serie {serial_number} no está activo ({state_es}).{use_successor}"
+    successor_template: ClassVar[str] = (
+        " Usa el número de serie {successor_serial_number} de la versión nueva."
+    )
+    metadata_keys = ("serial_number", "state", "successor_serial_number")
+
     def __init__(self, serial_number: str, state: str, successor: str | None = None) -> None:
-        text = f"El número de serie {serial_number} no está activo ({_STATE_ES.get(state, state)})."
-        metadata = {"serial_number": serial_number, "state": state}
-        if successor:
-            text += f" Usa el número de serie {successor} de la versión nueva."
-            metadata["successor_serial_number"] = successor
-        super().__init__(text, metadata=metadata)
-
-
-class NoUpgradeAvailable(LicensingError):
-    code = "FAILED_PRECONDITION"
-    reason = "NO_UPGRADE_AVAILABLE"
-    developer_message = "The serial already has the newest version."
-
-    def __init__(self, serial_number: str, product_name: str, version: str) -> None:
         super().__init__(
-            f"Tu {product_name} {version} ya está en la versión más reciente; "
-            "no hay una actualización disponible.",
-            metadata={"serial_number": serial_number, "version": version},
+            serial_number=serial_number,
+            state=state,
+            state_es=_STATE_ES.get(state, state),
+            successor_serial_number=successor or None,
+            use_successor=_optional(self.successor_template, successor_serial_number=successor),
         )
 
 
+class NoUpgradeAvailable(LicensingError):
+    code = Code.FAILED_PRECONDITION
+    reason = "NO_UPGRADE_AVAILABLE"
+    developer_message = "The serial already has the newest version."
+
+    template = (
+        "Tu {product_name} {version} ya está en la versión más reciente; "
+        "no hay una actualización disponible."
+    )
+    metadata_keys = ("serial_number", "version")
+
+    def __init__(self, serial_number: str, product_name: str, version: str) -> None:
+        super().__init__(serial_number=serial_number, product_name=product_name, version=version)
+
+
 class UpgradeRequiresPurchase(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "UPGRADE_REQUIRES_PURCHASE"
     developer_message = "A perpetual licence is upgraded by purchase, not for free."
 
+    template = (
+        "Tu {product_name} es una licencia de pago único: la versión {available_version} se "
+        "adquiere por separado. Consulta precios con tu distribuidor Aspel o en aspel.com."
+    )
+    metadata_keys = ("serial_number", "available_version")
+
     def __init__(self, serial_number: str, product_name: str, to_version: str) -> None:
         super().__init__(
-            f"Tu {product_name} es una licencia de pago único: la versión {to_version} se "
-            "adquiere por separado. Consulta precios con tu distribuidor Aspel o en aspel.com.",
-            metadata={"serial_number": serial_number, "available_version": to_version},
+            serial_number=serial_number, product_name=product_name, available_version=to_version
         )
 
 
 class TermsOutdated(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "TERMS_OUTDATED"
     developer_message = "The terms changed since they were shown; fetch them again."
-    message_es = (
+    template = (
         "Los términos y condiciones de la actualización cambiaron desde que los consultaste. "
         "Revísalos de nuevo antes de aceptar."
     )
@@ -249,10 +321,10 @@ class TermsOutdated(LicensingError):
 class ServerBusy(LicensingError):
     """Nothing was done, so a plain retry is safe (clients retry UNAVAILABLE)."""
 
-    code = "UNAVAILABLE"
+    code = Code.UNAVAILABLE
     reason = "SERVER_BUSY"
     developer_message = "Too many password checks in progress; retry after RetryInfo."
-    message_es = (
+    template = (
         "En este momento hay muchas solicitudes de inicio de sesión. "
         "Intenta de nuevo en unos segundos."
     )
@@ -270,10 +342,10 @@ class DatabaseUnavailable(LicensingError):
     commit, so a retry is safe; were the connection to break during the COMMIT
     itself, a retry with the same `request_id` gets the first answer back."""
 
-    code = "UNAVAILABLE"
+    code = Code.UNAVAILABLE
     reason = "DATABASE_UNAVAILABLE"
     developer_message = "The database is unreachable or busy; nothing was changed. Retry later."
-    message_es = (
+    template = (
         "El servicio no está disponible por el momento; no se realizó ningún cambio. "
         "Intenta de nuevo en unos segundos."
     )
@@ -289,10 +361,10 @@ class StorageUnavailable(LicensingError):
     PostgreSQL's disk_full): the transaction was rolled back whole, reads keep
     working, and writes succeed again once space is freed."""
 
-    code = "UNAVAILABLE"
+    code = Code.UNAVAILABLE
     reason = "STORAGE_UNAVAILABLE"
     developer_message = "The database's storage is full; nothing was written. Retry later."
-    message_es = (
+    template = (
         "Por el momento no podemos guardar cambios; no se realizó ningún cambio. "
         "Intenta de nuevo más tarde."
     )
@@ -307,10 +379,10 @@ class StorageUnavailable(LicensingError):
 
 
 class ConcurrentModification(LicensingError):
-    code = "ABORTED"
+    code = Code.ABORTED
     reason = "CONCURRENT_MODIFICATION"
     developer_message = "A concurrent change won; retry with the same request_id."
-    message_es = "Otra operación modificó estos datos al mismo tiempo. Intenta de nuevo."
+    template = "Otra operación modificó estos datos al mismo tiempo. Intenta de nuevo."
 
 
 _STATE_ES = {
@@ -327,23 +399,41 @@ _STATE_ES = {
 class RazonSocialMismatch(LicensingError):
     """Never carries the registered razón social, in the text or the metadata."""
 
-    code = "PERMISSION_DENIED"
+    code = Code.PERMISSION_DENIED
     reason = "RAZON_SOCIAL_MISMATCH"
     developer_message = "The razón social is not the one registered in the serial's account."
 
+    template = (
+        "La razón social no coincide con la que registraste en tu cuenta Aspel. "
+        "Escríbela como aparece en «Mi cuenta Aspel»; no importan las mayúsculas, "
+        "los acentos ni los puntos (por ejemplo, «S.A. de C.V.» o «SA DE CV»)."
+    )
+    metadata_keys = ("serial_number",)
+
     def __init__(self, serial_number: str) -> None:
-        super().__init__(
-            "La razón social no coincide con la que registraste en tu cuenta Aspel. "
-            "Escríbela como aparece en «Mi cuenta Aspel»; no importan las mayúsculas, "
-            "los acentos ni los puntos (por ejemplo, «S.A. de C.V.» o «SA DE CV»).",
-            metadata={"serial_number": serial_number},
-        )
+        super().__init__(serial_number=serial_number)
 
 
 class VersionMismatch(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "VERSION_MISMATCH"
     developer_message = "The installer's product or version is not the serial's."
+    template = (
+        "El número de serie {serial_number} es de {serial_product} {serial_version} y no "
+        "sirve para activar {installer_product} {installer_version}. {advice}"
+    )
+    suggested_template: ClassVar[str] = "Usa el número de serie {suggested_serial_number}."
+    account_template: ClassVar[str] = (
+        "Usa el número de serie de {installer_product} {installer_version} que aparece "
+        "en «Mi cuenta Aspel» (si tu suscripción permite la versión nueva, actualiza ahí "
+        "tu número de serie), o instala la versión que corresponde a tu número de serie."
+    )
+    metadata_keys = (
+        "serial_number",
+        "serial_version",
+        "installer_version",
+        "suggested_serial_number",
+    )
 
     def __init__(
         self,
@@ -354,50 +444,59 @@ class VersionMismatch(LicensingError):
         installer_version: str,
         suggested_serial: str | None,
     ) -> None:
-        text = (
-            f"El número de serie {serial_number} es de {serial_product} {serial_version} y no "
-            f"sirve para activar {installer_product} {installer_version}."
-        )
-        metadata = {
+        names = {
             "serial_number": serial_number,
-            "serial_version": serial_version,
+            "installer_product": installer_product,
             "installer_version": installer_version,
+            "suggested_serial_number": suggested_serial,
         }
-        if suggested_serial:
-            text += f" Usa el número de serie {suggested_serial}."
-            metadata["suggested_serial_number"] = suggested_serial
-        else:
-            text += (
-                f" Usa el número de serie de {installer_product} {installer_version} que aparece "
-                "en «Mi cuenta Aspel» (si tu suscripción permite la versión nueva, actualiza ahí "
-                "tu número de serie), o instala la versión que corresponde a tu número de serie."
-            )
-        super().__init__(text, metadata=metadata)
+        advice = self.suggested_template if suggested_serial else self.account_template
+        super().__init__(
+            serial_number=serial_number,
+            serial_product=serial_product,
+            serial_version=serial_version,
+            installer_product=installer_product,
+            installer_version=installer_version,
+            suggested_serial_number=suggested_serial or None,
+            advice=advice.format(**names),
+        )
 
 
 class SerialRetired(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "SERIAL_RETIRED"
     developer_message = "The superseded serial passed its retire date."
+    template = (
+        "El número de serie {serial_number} se reemplazó por una versión nueva y solo podía "
+        "usarse hasta el {retire_text}.{use_successor}"
+    )
+    successor_template: ClassVar[str] = (
+        " Instala la versión nueva y actívala con el número de serie {successor_serial_number}."
+    )
+    metadata_keys = ("serial_number", "retire_date", "successor_serial_number")
 
     def __init__(
         self, serial_number: str, retire_date: dt.date, retire_text: str, successor: str | None
     ) -> None:
-        text = (
-            f"El número de serie {serial_number} se reemplazó por una versión nueva y solo podía "
-            f"usarse hasta el {retire_text}."
+        super().__init__(
+            serial_number=serial_number,
+            retire_date=retire_date.isoformat(),
+            retire_text=retire_text,
+            successor_serial_number=successor or None,
+            use_successor=_optional(self.successor_template, successor_serial_number=successor),
         )
-        metadata = {"serial_number": serial_number, "retire_date": retire_date.isoformat()}
-        if successor:
-            text += f" Instala la versión nueva y actívala con el número de serie {successor}."
-            metadata["successor_serial_number"] = successor
-        super().__init__(text, metadata=metadata)
 
 
 class ActivationLimitReached(LicensingError):
-    code = "RESOURCE_EXHAUSTED"
+    code = Code.RESOURCE_EXHAUSTED
     reason = "ACTIVATION_LIMIT_REACHED"
     developer_message = "Every installation the subscription allows is in use."
+
+    template = (
+        "El número de serie {serial_number} permite {seats} y ya están en uso. Desactiva "
+        "el sistema en el equipo que ya no usarás y vuelve a intentar la activación."
+    )
+    metadata_keys = ("serial_number", "installations_allowed")
 
     def __init__(self, serial_number: str, installations_allowed: int) -> None:
         seats = (
@@ -406,34 +505,36 @@ class ActivationLimitReached(LicensingError):
             else f"{installations_allowed} instalaciones"
         )
         super().__init__(
-            f"El número de serie {serial_number} permite {seats} y ya están en uso. Desactiva "
-            "el sistema en el equipo que ya no usarás y vuelve a intentar la activación.",
-            metadata={
-                "serial_number": serial_number,
-                "installations_allowed": str(installations_allowed),
-            },
+            serial_number=serial_number, installations_allowed=installations_allowed, seats=seats
         )
 
 
 class ActivationNotFound(LicensingError):
     """Also for an activation of another machine: the two are never told apart."""
 
-    code = "NOT_FOUND"
+    code = Code.NOT_FOUND
     reason = "ACTIVATION_NOT_FOUND"
     developer_message = "No active activation of the serial with that id and machine fingerprint."
 
+    template = (
+        "Este equipo no tiene una activación vigente del número de serie {serial_number}. "
+        "Activa el sistema de nuevo con el asistente de activación."
+    )
+    metadata_keys = ("serial_number",)
+
     def __init__(self, serial_number: str) -> None:
-        super().__init__(
-            f"Este equipo no tiene una activación vigente del número de serie {serial_number}. "
-            "Activa el sistema de nuevo con el asistente de activación.",
-            metadata={"serial_number": serial_number},
-        )
+        super().__init__(serial_number=serial_number)
 
 
 class DeactivationRateLimited(LicensingError):
-    code = "RESOURCE_EXHAUSTED"
+    code = Code.RESOURCE_EXHAUSTED
     reason = "DEACTIVATION_RATE_LIMITED"
     developer_message = "Too many deactivations of this serial lately; see RetryInfo."
+    template = (
+        "El número de serie {serial_number} se desactivó varias veces en poco tiempo. "
+        "Podrás desactivarlo de nuevo a partir de las {local_retry}."
+    )
+    metadata_keys = ("serial_number", "retry_time")
 
     def __init__(
         self, serial_number: str, retry_time: dt.datetime, local_retry: str, now: dt.datetime
@@ -441,12 +542,7 @@ class DeactivationRateLimited(LicensingError):
         #: Read by the error interceptor into a `google.rpc.RetryInfo`.
         self.retry_delay = max(retry_time - now, dt.timedelta(0))
         super().__init__(
-            f"El número de serie {serial_number} se desactivó varias veces en poco tiempo. "
-            f"Podrás desactivarlo de nuevo a partir de las {local_retry}.",
-            metadata={
-                "serial_number": serial_number,
-                "retry_time": retry_time.isoformat(timespec="seconds"),
-            },
+            serial_number=serial_number, retry_time=_iso(retry_time), local_retry=local_retry
         )
 
 
@@ -456,215 +552,233 @@ class DeactivationRateLimited(LicensingError):
 class PasswordTooWeak(LicensingError):
     """The new password breaks the policy of `domain/password_policy.py`."""
 
-    code = "INVALID_ARGUMENT"
+    code = Code.INVALID_ARGUMENT
     reason = "PASSWORD_TOO_WEAK"
     developer_message = (
         "The new password is too short, too common or contains the username; "
         "see the BadRequest details."
     )
+    template = (
+        "Elige otra contraseña: {sentences} Una frase de varias palabras que solo tú "
+        "conozcas es fácil de recordar y difícil de adivinar."
+    )
+    metadata_keys = ("problems",)
 
     def __init__(self, field: str, problems: Iterable[tuple[str, str]]) -> None:
         """`problems`: (code, es-MX sentence) pairs, e.g. ("TOO_SHORT", "...")."""
         items = list(problems)
         super().__init__(
-            "Elige otra contraseña: "
-            + " ".join(text for _, text in items)
-            + " Una frase de varias palabras que solo tú conozcas es fácil de recordar "
-            "y difícil de adivinar.",
-            metadata={"problems": ",".join(code for code, _ in items)},
             field_violations=[(field, text) for _, text in items],
+            sentences=" ".join(text for _, text in items),
+            problems=",".join(code for code, _ in items),
         )
 
 
 class ResetTokenInvalid(LicensingError):
     """Unknown, already used or expired reset token (never told apart)."""
 
-    code = "INVALID_ARGUMENT"
+    code = Code.INVALID_ARGUMENT
     reason = "RESET_TOKEN_INVALID"
     developer_message = "The reset token is unknown, already used or expired."
-    message_es = (
-        "El código para restablecer la contraseña no es válido: ya se usó, venció (dura "
-        "30 minutos) o está incompleto. Solicita uno nuevo con la opción «¿Olvidaste tu "
+    template = (
+        "El código para restablecer la contraseña no es válido: ya se usó, venció{lasts} "
+        "o está incompleto. Solicita uno nuevo con la opción «¿Olvidaste tu "
         "contraseña?» y usa el del correo más reciente."
     )
+    lasts_template: ClassVar[str] = " (dura {minutes} minutos)"
 
-    def __init__(self, field: str = "reset_token") -> None:
-        super().__init__(field_violations=[(field, self.message_es)])
+    def __init__(self, field: str = "reset_token", *, lifetime: dt.timedelta | None = None) -> None:
+        """`lifetime`: the policy's token lifetime, told to the caller when given."""
+        minutes = None if lifetime is None else int(lifetime.total_seconds() // 60)
+        super().__init__(lasts=_optional(self.lasts_template, minutes=minutes))
+        self.field_violations = [(field, self.message_es)]
 
 
 class RateLimited(LicensingError):
-    code = "RESOURCE_EXHAUSTED"
+    code = Code.RESOURCE_EXHAUSTED
     reason = "RATE_LIMITED"
     developer_message = "Too many requests from this caller; retry after retry_time."
 
+    template = (
+        "Recibimos demasiadas solicitudes desde tu conexión en poco tiempo. "
+        "Intenta de nuevo a partir de las {local_retry}."
+    )
+    metadata_keys = ("retry_time",)
+
     def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
-        super().__init__(
-            "Recibimos demasiadas solicitudes desde tu conexión en poco tiempo. "
-            f"Intenta de nuevo a partir de las {local_retry}.",
-            metadata={"retry_time": retry_time.isoformat(timespec="seconds")},
-        )
+        super().__init__(retry_time=_iso(retry_time), local_retry=local_retry)
 
 
-# --- AdminService and service keys (issue 5) ----------------------------------
+# --- AdminService and service keys ---------------------------------------------
 
 
 class ServiceKeyInvalid(LicensingError):
     """No key, an unknown or revoked one, or a customer's session token."""
 
-    code = "UNAUTHENTICATED"
+    code = Code.UNAUTHENTICATED
     reason = "SERVICE_KEY_INVALID"
     developer_message = "Missing, unknown or revoked service key."
-    message_es = (
+    template = (
         "La llave de servicio no es válida o fue revocada. Pide una nueva a quien administra "
         "el servidor de licencias."
     )
 
 
 class ScopeMissing(LicensingError):
-    code = "PERMISSION_DENIED"
+    code = Code.PERMISSION_DENIED
     reason = "SCOPE_MISSING"
     developer_message = "The service key lacks the scope this method needs."
 
+    template = (
+        "Tu llave de servicio no tiene permiso para esta operación; necesita el alcance "
+        "{alternatives}."
+    )
+    metadata_keys = ("scope",)
+
     def __init__(self, scopes: Iterable[str]) -> None:
         names = sorted(scopes)
-        super().__init__(
-            "Tu llave de servicio no tiene permiso para esta operación; necesita el alcance "
-            + " o ".join(f"«{n}»" for n in names)
-            + ".",
-            metadata={"scope": ",".join(names)},
-        )
+        super().__init__(scope=",".join(names), alternatives=" o ".join(f"«{n}»" for n in names))
 
 
 class AccountNotFound(LicensingError):
-    code = "NOT_FOUND"
+    code = Code.NOT_FOUND
     reason = "ACCOUNT_NOT_FOUND"
     developer_message = "No such account."
 
+    template = "No existe la cuenta «{account}». Verifica el identificador o el nombre de usuario."
+    metadata_keys = ("account",)
+
     def __init__(self, key: str) -> None:
-        super().__init__(
-            f"No existe la cuenta «{key}». Verifica el identificador o el nombre de usuario.",
-            metadata={"account": key},
-        )
+        super().__init__(account=key)
 
 
 class UsernameTaken(LicensingError):
-    code = "ALREADY_EXISTS"
+    code = Code.ALREADY_EXISTS
     reason = "USERNAME_TAKEN"
     developer_message = "Another account has that username."
 
+    template = "Ya existe una cuenta con el usuario «{username}». Elige otro nombre de usuario."
+    metadata_keys = ("username",)
+
     def __init__(self, username: str) -> None:
-        super().__init__(
-            f"Ya existe una cuenta con el usuario «{username}». Elige otro nombre de usuario.",
-            metadata={"username": username},
-        )
+        super().__init__(username=username)
 
 
 class AccountNotActive(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "ACCOUNT_NOT_ACTIVE"
     developer_message = "The account is disabled."
 
+    template = "La cuenta {account_id} está deshabilitada; no admite esta operación."
+    metadata_keys = ("account_id",)
+
     def __init__(self, account_id: str) -> None:
-        super().__init__(
-            f"La cuenta {account_id} está deshabilitada; no admite esta operación.",
-            metadata={"account_id": account_id},
-        )
+        super().__init__(account_id=account_id)
 
 
 _ADMIN_STATE_ES = {**_STATE_ES, "DISABLED": "deshabilitado", "ENABLED": "habilitado"}
 
 
 class InvalidStateTransition(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "INVALID_STATE_TRANSITION"
     developer_message = "The object's state does not allow this change."
 
+    template = "No se puede pasar {what} de «{state_es}» a «{target_state_es}»."
+    metadata_keys = ("state", "target_state")
+
     def __init__(self, what: str, state: str, wanted: str) -> None:
         super().__init__(
-            f"No se puede pasar {what} de «{_ADMIN_STATE_ES.get(state, state)}» a "
-            f"«{_ADMIN_STATE_ES.get(wanted, wanted)}».",
-            metadata={"state": state, "target_state": wanted},
+            what=what,
+            state=state,
+            target_state=wanted,
+            state_es=_ADMIN_STATE_ES.get(state, state),
+            target_state_es=_ADMIN_STATE_ES.get(wanted, wanted),
         )
 
 
 class ReleaseNotPublished(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "RELEASE_NOT_PUBLISHED"
     developer_message = "That product version is not published; publish it first."
 
+    template = "{product_name} {version} no está publicado en el catálogo. Publícalo primero."
+    metadata_keys = ("version",)
+
     def __init__(self, product_name: str, version: str) -> None:
-        super().__init__(
-            f"{product_name} {version} no está publicado en el catálogo. Publícalo primero.",
-            metadata={"version": version},
-        )
+        super().__init__(product_name=product_name, version=version)
 
 
 class ReleaseExists(LicensingError):
-    code = "ALREADY_EXISTS"
+    code = Code.ALREADY_EXISTS
     reason = "RELEASE_EXISTS"
     developer_message = "That version of the product is already published."
 
+    template = "{product_name} {version} ya está publicado en el catálogo."
+    metadata_keys = ("version",)
+
     def __init__(self, product_name: str, version: str) -> None:
-        super().__init__(
-            f"{product_name} {version} ya está publicado en el catálogo.",
-            metadata={"version": version},
-        )
+        super().__init__(product_name=product_name, version=version)
 
 
 class PerpetualLicenseNotBilled(LicensingError):
-    code = "FAILED_PRECONDITION"
+    code = Code.FAILED_PRECONDITION
     reason = "PERPETUAL_LICENSE_NOT_BILLED"
     developer_message = "A perpetual licence has no periodic payments."
 
+    template = (
+        "El número de serie {serial_number} es una licencia de pago único: no tiene pagos "
+        "periódicos que registrar."
+    )
+    metadata_keys = ("serial_number",)
+
     def __init__(self, serial_number: str) -> None:
-        super().__init__(
-            f"El número de serie {serial_number} es una licencia de pago único: no tiene pagos "
-            "periódicos que registrar.",
-            metadata={"serial_number": serial_number},
-        )
+        super().__init__(serial_number=serial_number)
 
 
 class PaymentReferenceReused(LicensingError):
     """A payment reference names one payment of one serial, whoever sends it."""
 
-    code = "ALREADY_EXISTS"
+    code = Code.ALREADY_EXISTS
     reason = "PAYMENT_REFERENCE_REUSED"
     developer_message = "That payment reference was already recorded for another serial."
 
+    template = (
+        "El pago con la referencia «{payment_reference}» ya se registró para el número "
+        "de serie {serial_number}. Una referencia corresponde a un solo pago: revisa la "
+        "referencia o el número de serie."
+    )
+    metadata_keys = ("payment_reference", "serial_number")
+
     def __init__(self, payment_reference: str, serial_number: str) -> None:
-        super().__init__(
-            f"El pago con la referencia «{payment_reference}» ya se registró para el número "
-            f"de serie {serial_number}. Una referencia corresponde a un solo pago: revisa la "
-            "referencia o el número de serie.",
-            metadata={"payment_reference": payment_reference, "serial_number": serial_number},
-        )
+        super().__init__(payment_reference=payment_reference, serial_number=serial_number)
 
 
 class ServiceKeyExists(LicensingError):
     """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
 
     over_api = False
-    code = "ALREADY_EXISTS"
+    code = Code.ALREADY_EXISTS
     reason = "SERVICE_KEY_EXISTS"
     developer_message = "A service key with that name exists or existed."
 
+    template = "Ya existe (o existió) una llave de servicio llamada «{name}». Usa otro nombre."
+    metadata_keys = ("name",)
+
     def __init__(self, name: str) -> None:
-        super().__init__(
-            f"Ya existe (o existió) una llave de servicio llamada «{name}». Usa otro nombre.",
-            metadata={"name": name},
-        )
+        super().__init__(name=name)
 
 
 class ServiceKeyNotFound(LicensingError):
     """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
 
     over_api = False
-    code = "NOT_FOUND"
+    code = Code.NOT_FOUND
     reason = "SERVICE_KEY_NOT_FOUND"
     developer_message = "No active service key with that name."
 
+    template = "No hay una llave de servicio vigente llamada «{name}»."
+    metadata_keys = ("name",)
+
     def __init__(self, name: str) -> None:
-        super().__init__(
-            f"No hay una llave de servicio vigente llamada «{name}».",
-            metadata={"name": name},
-        )
+        super().__init__(name=name)

@@ -51,7 +51,7 @@ class Settings:
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     #: The licence signing keys (JSON, mode 0600); see `aspel-licensing-server keys`.
     signing_key_file: str = DEFAULT_SIGNING_KEY_FILE
-    #: TLS (issue 5): the server's certificate chain and private key, PEM files.
+    #: TLS: the server's certificate chain and private key, PEM files.
     #: Both set: the server listens with TLS instead of plain text.
     tls_cert_file: str | None = None
     tls_key_file: str | None = None

@@ -6,7 +6,6 @@ import base64
 import contextlib
 import datetime as dt
 import hashlib
-import hmac
 import os
 import secrets
 import threading
@@ -112,7 +111,3 @@ def token_hash(token: str) -> str:
 
 def new_public_id(prefix: str) -> str:
     return prefix + secrets.token_hex(8)
-
-
-def constant_time_equals(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

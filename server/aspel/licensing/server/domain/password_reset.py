@@ -163,7 +163,7 @@ class PasswordResetService:
             if replay(ANONYMOUS_SCOPE, key) is not None:
                 return
             if reset is None or reset.account.disabled:
-                raise errors.ResetTokenInvalid()
+                raise errors.ResetTokenInvalid(lifetime=self.policy.token_lifetime)
             account = reset.account
             password = password_policy.check(new_password, account.username)
             # argon2 runs outside the write transaction: it must not hold the lock.
@@ -172,7 +172,7 @@ class PasswordResetService:
             def reset_it() -> Result:
                 if not reset_store.use_reset(reset.id, now):
                     # Spent by a concurrent call with another (or no) request_id.
-                    raise errors.ResetTokenInvalid()
+                    raise errors.ResetTokenInvalid(lifetime=self.policy.token_lifetime)
                 reset_store.set_password(account.id, new_hash)
                 ended = reset_store.end_all_sessions(account.id, now)
                 reset_store.spend_other_resets(account.id, now)

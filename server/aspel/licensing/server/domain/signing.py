@@ -27,10 +27,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -95,10 +92,6 @@ def key_id_of(public_key: bytes) -> str:
     return "ed25519-" + hashlib.sha256(public_key).hexdigest()[:16]
 
 
-def public_key_of(public_key: bytes) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(public_key)
-
-
 class KeyRing:
     """The keys of one key file: exactly one active, the others retired, newest first."""
 
@@ -108,10 +101,6 @@ class KeyRing:
             raise KeyFileError(f"the key file must hold exactly one active key, not {len(actives)}")
         self._keys = sorted(keys, key=lambda k: k.create_time, reverse=True)
         self._active = actives[0]
-
-    @property
-    def active_key_id(self) -> str:
-        return self._active.key_id
 
     def sign(self, data: bytes) -> Signature:
         return Signature(self._active.key_id, self._active.private_key.sign(data))

@@ -1,147 +1,40 @@
 """`aspel.licensing.v1.AdminService`: billing, catalog and support over gRPC.
 
-Each method first resolves the service key (`authorization: Bearer <key>`) and
-checks its scope, then validates the request, calls the domain and converts
-the answer. The scope each method needs is listed in `SCOPES` and in the
-method's comment in admin_service.proto.
+Before any method runs, `ScopeInterceptor` (auth_interceptor.py) has resolved
+the service key and checked its scope against the one scope table; a method
+reads its caller with `current_actor()`, validates the request, calls the
+domain and converts the answer.
 """
 
 from __future__ import annotations
 
 import re
-import urllib.parse
 
 import grpc
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 from aspel.licensing.v1 import subscription_pb2
 
-from ..domain.admin.accounts import AccountAdmin
-from ..domain.admin.billing import BillingAdmin
-from ..domain.admin.catalog import CatalogAdmin
-from ..domain.admin.support import AuditFilter, SupportAdmin
-from ..domain.products import PRODUCT_NAMES, is_valid_version
-from ..domain.service_keys import Actor, ServiceKeyService, require_scope
+from ..domain.admin import AdminServices
+from ..domain.admin.support import AuditFilter
+from ..domain.idempotency import RequestKey
 from ..domain.upgrade_terms import (
     CLAUSE_MAX_LENGTH,
-    DOWNLOAD_URL_MAX_LENGTH,
     MAX_CLAUSES,
     RAZON_SOCIAL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
-    VERSION_MAX_LENGTH,
 )
-from . import admin_convert, convert
-from .activation_servicer import activation as activation_message
+from . import convert
+from .auth_interceptor import current_actor
 from .pagination import AUDIT_EVENTS, PageTokens
-from .request_keys import request_key
-from .validation import Violations, bearer_token
+from .request_keys import required_request_key
+from .validation import ACCOUNT_ID_MAX_LENGTH, Violations, serial_only
 
-BILLING, CATALOG, SUPPORT = "billing", "catalog", "support"
-
-#: The scopes that admit each method (any one of them will do).
-SCOPES: dict[str, tuple[str, ...]] = {
-    "CreateAccount": (BILLING,),
-    "GetAccount": (SUPPORT, BILLING),
-    "UpdateAccount": (SUPPORT,),
-    "DisableAccount": (SUPPORT,),
-    "PublishRelease": (CATALOG,),
-    "PublishUpgradeTerms": (CATALOG,),
-    "CreateSubscription": (BILLING,),
-    "RecordPayment": (BILLING,),
-    "SuspendSubscription": (BILLING,),
-    "ReinstateSubscription": (BILLING,),
-    "ChangeSeats": (BILLING,),
-    "LookupSerial": (SUPPORT,),
-    "StartPasswordReset": (SUPPORT,),
-    "ListAuditEvents": (SUPPORT,),
-}
-
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A URL as it travels: printable ASCII without spaces (other characters are
-# percent-encoded), so its length in characters is its length in bytes.
-URL_CHARACTERS = re.compile(r"^[\x21-\x7e]+$")
+REASON_MAX_LENGTH = 500
+PAYMENT_REFERENCE_MAX_LENGTH = 100
+UPGRADE_SOURCES_MAX = 20
 KIND = re.compile(r"^[a-z0-9_.]{1,64}$")
-
-
-class AdminViolations(Violations):
-    """The field checks of AdminService, on top of the shared ones."""
-
-    def username(self, field: str, value: str) -> str:
-        name = value.strip().lower()
-        if not USERNAME.match(name):
-            self.add(
-                field,
-                "El usuario debe tener de 3 a 64 caracteres: letras, dígitos y . _ - @, "
-                "y empezar con letra o dígito.",
-            )
-        return name
-
-    def email(self, field: str, value: str) -> str:
-        address = value.strip()
-        if len(address) > 254 or not EMAIL.match(address):
-            self.add(field, "Escribe un correo electrónico válido, por ejemplo nombre@empresa.mx.")
-        return address
-
-    def text(self, field: str, value: str, max_length: int) -> str:
-        self.required(field, value, max_length=max_length)
-        return value.strip()
-
-    def product(self, field: str, value: str) -> str:
-        code = value.strip().upper()
-        if code not in PRODUCT_NAMES:
-            self.add(field, f"Producto desconocido; usa uno de: {', '.join(PRODUCT_NAMES)}.")
-        return code
-
-    def version(self, field: str, value: str) -> str:
-        version = value.strip()
-        if len(version) > VERSION_MAX_LENGTH or not is_valid_version(version):
-            self.add(field, "La versión se escribe con números y puntos, por ejemplo 8.0.")
-        return version
-
-    def https_url(self, field: str, value: str) -> str:
-        url = value.strip()
-        if len(url) > DOWNLOAD_URL_MAX_LENGTH:
-            # The URL is rendered into every upgrade's terms: its limit is part
-            # of the terms' worst case (domain/upgrade_terms.py).
-            self.add(
-                field,
-                f"La dirección de descarga admite como máximo {DOWNLOAD_URL_MAX_LENGTH} "
-                "caracteres.",
-            )
-            return url
-        parsed = urllib.parse.urlsplit(url) if URL_CHARACTERS.match(url) else None
-        if parsed is None or parsed.scheme != "https" or not parsed.hostname:
-            self.add(
-                field,
-                "La dirección de descarga debe ser un URL https completo, sin espacios y con "
-                "los caracteres especiales codificados (%XX).",
-            )
-        return url
-
-    def enum(self, field: str, enum: EnumTypeWrapper, value: int) -> str | None:
-        """The value's name without the enum's prefix; None when unspecified.
-        An unknown number (proto3 enums are open) is a violation."""
-        prefix = enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED")
-        if value == 0:
-            return None
-        if value not in enum.DESCRIPTOR.values_by_number:
-            self.add(field, "El valor no es uno de los admitidos.")
-            return None
-        return str(enum.Name(value)).removeprefix(prefix)
-
-    def account_key(
-        self, request: pb.GetAccountRequest | pb.StartPasswordResetRequest
-    ) -> tuple[str | None, str | None]:
-        which = request.WhichOneof("account_key")
-        if which == "account_id" and request.account_id.strip():
-            return self.text("account_id", request.account_id, 64), None
-        if which == "username" and request.username.strip():
-            return None, self.text("username", request.username, 128).lower()
-        self.add("account_id", "Indica el identificador de la cuenta o su nombre de usuario.")
-        return None, None
 
 
 def _audit_filters(where: AuditFilter) -> tuple[str | None, ...]:
@@ -155,47 +48,44 @@ def _audit_filters(where: AuditFilter) -> tuple[str | None, ...]:
     )
 
 
-class AdminServicer(pb_grpc.AdminServiceServicer):
-    def __init__(
-        self,
-        keys: ServiceKeyService,
-        accounts: AccountAdmin,
-        catalog: CatalogAdmin,
-        billing: BillingAdmin,
-        support: SupportAdmin,
-        page_tokens: PageTokens,
-    ) -> None:
-        self.keys = keys
-        self.accounts = accounts
-        self.catalog = catalog
-        self.billing = billing
-        self.support = support
-        self.page_tokens = page_tokens
+def _reasoned_change(
+    request: pb.SuspendSubscriptionRequest | pb.ReinstateSubscriptionRequest,
+) -> tuple[str, str, RequestKey | None]:
+    """The serial, the stated reason and the idempotency key of a change of state."""
+    check = Violations()
+    serial = check.serial("serial_number", request.serial_number)
+    reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
+    key = check.request_key(request)
+    check.raise_if_any()
+    return serial, reason, key
 
-    def _actor(self, method: str, context: grpc.ServicerContext) -> Actor:
-        actor = self.keys.authenticate(bearer_token(context), context.peer())
-        require_scope(actor, SCOPES[method])
-        return actor
+
+class AdminServicer(pb_grpc.AdminServiceServicer):
+    """Thin: the domain services do the work (their keys are ScopeInterceptor's)."""
+
+    def __init__(self, admin: AdminServices, page_tokens: PageTokens) -> None:
+        self.admin = admin
+        self.page_tokens = page_tokens
 
     # --- accounts ---------------------------------------------------------------
 
     def CreateAccount(
         self, request: pb.CreateAccountRequest, context: grpc.ServicerContext
     ) -> pb.CreateAccountResponse:
-        actor = self._actor("CreateAccount", context)
-        check = AdminViolations()
+        actor = current_actor()
+        check = Violations()
         username = check.username("username", request.username)
         email = check.email("email", request.email)
         razon_social = check.text("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        created = self.accounts.create_account(
+        created = self.admin.accounts.create_account(
             actor,
             username=username,
             email=email,
             razon_social=razon_social,
             initial_password=request.initial_password or None,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.CreateAccountResponse(
             account=convert.account(created.account),
@@ -205,11 +95,10 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def GetAccount(
         self, request: pb.GetAccountRequest, context: grpc.ServicerContext
     ) -> pb.GetAccountResponse:
-        self._actor("GetAccount", context)
-        check = AdminViolations()
+        check = Violations()
         account_id, username = check.account_key(request)
         check.raise_if_any()
-        details = self.accounts.get_account(account_id, username)
+        details = self.admin.accounts.get_account(account_id, username)
         return pb.GetAccountResponse(
             account=convert.account(details.account),
             subscriptions=[convert.subscription(v) for v in details.subscriptions],
@@ -222,9 +111,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def UpdateAccount(
         self, request: pb.UpdateAccountRequest, context: grpc.ServicerContext
     ) -> pb.UpdateAccountResponse:
-        actor = self._actor("UpdateAccount", context)
-        check = AdminViolations()
-        account_id = check.text("account_id", request.account_id, 64)
+        actor = current_actor()
+        check = Violations()
+        account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
         email = check.email("email", request.email) if request.HasField("email") else None
         razon_social = (
             check.text("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
@@ -233,29 +122,27 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         )
         if email is None and razon_social is None:
             check.add("email", "Indica el correo, la razón social o ambos.")
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        view = self.accounts.update_account(
+        view = self.admin.accounts.update_account(
             actor,
             account_id,
             email=email,
             razon_social=razon_social,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.UpdateAccountResponse(account=convert.account(view))
 
     def DisableAccount(
         self, request: pb.DisableAccountRequest, context: grpc.ServicerContext
     ) -> pb.DisableAccountResponse:
-        actor = self._actor("DisableAccount", context)
-        check = AdminViolations()
-        account_id = check.text("account_id", request.account_id, 64)
-        reason = check.text("reason", request.reason, 500)
-        request_id = check.request_id("request_id", request.request_id)
+        actor = current_actor()
+        check = Violations()
+        account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
+        reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
+        key = check.request_key(request)
         check.raise_if_any()
-        result = self.accounts.disable_account(
-            actor, account_id, reason=reason, key=request_key(request, request_id)
-        )
+        result = self.admin.accounts.disable_account(actor, account_id, reason=reason, key=key)
         return pb.DisableAccountResponse(
             account=convert.account(result.account),
             ended_session_count=result.ended_session_count,
@@ -266,34 +153,37 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def PublishRelease(
         self, request: pb.PublishReleaseRequest, context: grpc.ServicerContext
     ) -> pb.PublishReleaseResponse:
-        actor = self._actor("PublishRelease", context)
-        check = AdminViolations()
+        actor = current_actor()
+        check = Violations()
         product_code = check.product("product_code", request.product_code)
         version = check.version("version", request.version)
         sources = [
             check.version(f"upgrade_from_versions[{i}]", v)
             for i, v in enumerate(request.upgrade_from_versions)
         ]
-        if len(sources) > 20:
-            check.add("upgrade_from_versions", "Indica como máximo 20 versiones de origen.")
+        if len(sources) > UPGRADE_SOURCES_MAX:
+            check.add(
+                "upgrade_from_versions",
+                f"Indica como máximo {UPGRADE_SOURCES_MAX} versiones de origen.",
+            )
         download_url = check.https_url("download_url", request.download_url)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        view = self.catalog.publish_release(
+        view = self.admin.catalog.publish_release(
             actor,
             product_code=product_code,
             version=version,
             upgrade_from_versions=sources,
             download_url=download_url,
-            key=request_key(request, request_id),
+            key=key,
         )
-        return pb.PublishReleaseResponse(release=admin_convert.release(view))
+        return pb.PublishReleaseResponse(release=convert.release(view))
 
     def PublishUpgradeTerms(
         self, request: pb.PublishUpgradeTermsRequest, context: grpc.ServicerContext
     ) -> pb.PublishUpgradeTermsResponse:
-        actor = self._actor("PublishUpgradeTerms", context)
-        check = AdminViolations()
+        actor = current_actor()
+        check = Violations()
         product_code = check.product("product_code", request.product_code)
         to_version = check.version("to_version", request.to_version)
         title = check.text("title", request.title, TITLE_MAX_LENGTH)
@@ -302,28 +192,26 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         clauses = [
             check.text(f"clauses[{i}]", c, CLAUSE_MAX_LENGTH) for i, c in enumerate(request.clauses)
         ]
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        view = self.catalog.publish_upgrade_terms(
+        view = self.admin.catalog.publish_upgrade_terms(
             actor,
             product_code=product_code,
             to_version=to_version,
             title=title,
             clauses=clauses,
-            key=request_key(request, request_id),
+            key=key,
         )
-        return pb.PublishUpgradeTermsResponse(
-            upgrade_terms_template=admin_convert.terms_template(view)
-        )
+        return pb.PublishUpgradeTermsResponse(upgrade_terms_template=convert.terms_template(view))
 
     # --- billing -----------------------------------------------------------------
 
     def CreateSubscription(
         self, request: pb.CreateSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.CreateSubscriptionResponse:
-        actor = self._actor("CreateSubscription", context)
-        check = AdminViolations()
-        account_id = check.text("account_id", request.account_id, 64)
+        actor = current_actor()
+        check = Violations()
+        account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
         product_code = check.product("product_code", request.product_code)
         version = check.version("version", request.version)
         modality = check.enum("modality", subscription_pb2.Modality, request.modality)
@@ -336,9 +224,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             "activation_date",
             request.activation_date if request.HasField("activation_date") else None,
         )
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        view = self.billing.create_subscription(
+        view = self.admin.billing.create_subscription(
             actor,
             account_id=account_id,
             product_code=product_code,
@@ -348,29 +236,30 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             billing_period=period,
             installations_allowed=request.installations_allowed or 1,
             activation_date=activation,
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.CreateSubscriptionResponse(subscription=convert.subscription(view))
 
     def RecordPayment(
         self, request: pb.RecordPaymentRequest, context: grpc.ServicerContext
     ) -> pb.RecordPaymentResponse:
-        actor = self._actor("RecordPayment", context)
-        check = AdminViolations()
+        actor = current_actor()
+        check = Violations()
         serial = check.serial("serial_number", request.serial_number)
-        if not request.request_id:
-            check.add("request_id", "Un pago necesita su identificador de solicitud (UUID).")
-        request_id = check.request_id("request_id", request.request_id)
-        if len(request.payment_reference) > 100:
-            check.add("payment_reference", "La referencia admite como máximo 100 caracteres.")
+        request_id = check.required_request_id(
+            "request_id",
+            request.request_id,
+            "Un pago necesita su identificador de solicitud (UUID).",
+        )
+        payment_reference = check.optional(
+            "payment_reference", request.payment_reference, PAYMENT_REFERENCE_MAX_LENGTH
+        )
         check.raise_if_any()
-        key = request_key(request, request_id)
-        assert key is not None
-        result = self.billing.record_payment(
+        result = self.admin.billing.record_payment(
             actor,
             serial,
-            key=key,
-            payment_reference=request.payment_reference.strip(),
+            key=required_request_key(request, request_id),
+            payment_reference=payment_reference,
         )
         return pb.RecordPaymentResponse(
             subscription=convert.subscription(result.subscription),
@@ -380,47 +269,33 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def SuspendSubscription(
         self, request: pb.SuspendSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.SuspendSubscriptionResponse:
-        actor = self._actor("SuspendSubscription", context)
-        check = AdminViolations()
-        serial = check.serial("serial_number", request.serial_number)
-        reason = check.text("reason", request.reason, 500)
-        request_id = check.request_id("request_id", request.request_id)
-        check.raise_if_any()
-        view = self.billing.suspend(
-            actor, serial, reason=reason, key=request_key(request, request_id)
-        )
+        serial, reason, key = _reasoned_change(request)
+        view = self.admin.billing.suspend(current_actor(), serial, reason=reason, key=key)
         return pb.SuspendSubscriptionResponse(subscription=convert.subscription(view))
 
     def ReinstateSubscription(
         self, request: pb.ReinstateSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.ReinstateSubscriptionResponse:
-        actor = self._actor("ReinstateSubscription", context)
-        check = AdminViolations()
-        serial = check.serial("serial_number", request.serial_number)
-        reason = check.text("reason", request.reason, 500)
-        request_id = check.request_id("request_id", request.request_id)
-        check.raise_if_any()
-        view = self.billing.reinstate(
-            actor, serial, reason=reason, key=request_key(request, request_id)
-        )
+        serial, reason, key = _reasoned_change(request)
+        view = self.admin.billing.reinstate(current_actor(), serial, reason=reason, key=key)
         return pb.ReinstateSubscriptionResponse(subscription=convert.subscription(view))
 
     def ChangeSeats(
         self, request: pb.ChangeSeatsRequest, context: grpc.ServicerContext
     ) -> pb.ChangeSeatsResponse:
-        actor = self._actor("ChangeSeats", context)
-        check = AdminViolations()
+        actor = current_actor()
+        check = Violations()
         serial = check.serial("serial_number", request.serial_number)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        view = self.billing.change_seats(
+        view = self.admin.billing.change_seats(
             actor,
             serial,
             users=request.users if request.HasField("users") else None,
             installations_allowed=(
                 request.installations_allowed if request.HasField("installations_allowed") else None
             ),
-            key=request_key(request, request_id),
+            key=key,
         )
         return pb.ChangeSeatsResponse(subscription=convert.subscription(view))
 
@@ -429,39 +304,34 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def LookupSerial(
         self, request: pb.LookupSerialRequest, context: grpc.ServicerContext
     ) -> pb.LookupSerialResponse:
-        self._actor("LookupSerial", context)
-        check = AdminViolations()
-        serial = check.serial("serial_number", request.serial_number)
-        check.raise_if_any()
-        found = self.support.lookup_serial(serial)
+        found = self.admin.support.lookup_serial(serial_only(request.serial_number))
         return pb.LookupSerialResponse(
             subscription=convert.subscription(found.subscription),
             account=convert.account(found.account),
             predecessors=[convert.subscription(v) for v in found.predecessors],
             successors=[convert.subscription(v) for v in found.successors],
-            recent_events=[admin_convert.audit_event(e) for e in found.recent_events],
+            recent_events=[convert.audit_event(e) for e in found.recent_events],
             accepted_terms_id=found.accepted_terms_id or "",
-            activations=[activation_message(a) for a in found.activations],
+            activations=[convert.activation(a) for a in found.activations],
         )
 
     def StartPasswordReset(
         self, request: pb.StartPasswordResetRequest, context: grpc.ServicerContext
     ) -> pb.StartPasswordResetResponse:
-        actor = self._actor("StartPasswordReset", context)
-        check = AdminViolations()
+        actor = current_actor()
+        check = Violations()
         account_id, username = check.account_key(request)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
-        email = self.accounts.start_password_reset(
-            actor, account_id=account_id, username=username, key=request_key(request, request_id)
+        email = self.admin.accounts.start_password_reset(
+            actor, account_id=account_id, username=username, key=key
         )
         return pb.StartPasswordResetResponse(email=email)
 
     def ListAuditEvents(
         self, request: pb.ListAuditEventsRequest, context: grpc.ServicerContext
     ) -> pb.ListAuditEventsResponse:
-        self._actor("ListAuditEvents", context)
-        check = AdminViolations()
+        check = Violations()
         page_size = check.page_size("page_size", request.page_size, AUDIT_EVENTS)
         serial = (
             check.serial("serial_number", request.serial_number) if request.serial_number else None
@@ -477,9 +347,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         )
         if start is not None and end is not None and end < start:
             check.add("end_time", "El final del periodo no puede ser anterior a su inicio.")
-        account_id = request.account_id.strip() or None
-        if account_id is not None and len(account_id) > 64:
-            check.add("account_id", "El identificador de la cuenta es demasiado largo.")
+        account_id = (
+            check.optional("account_id", request.account_id.strip(), ACCOUNT_ID_MAX_LENGTH) or None
+        )
         check.raise_if_any()
         where = AuditFilter(
             account_id=account_id,
@@ -490,8 +360,8 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         )
         filters = _audit_filters(where)
         after_id = self.page_tokens.decode(AUDIT_EVENTS, filters, request.page_token)
-        page = self.support.list_audit_events(where, page_size, after_id)
+        page = self.admin.support.list_audit_events(where, page_size, after_id)
         return pb.ListAuditEventsResponse(
-            audit_events=[admin_convert.audit_event(e) for e in page.events],
+            audit_events=[convert.audit_event(e) for e in page.events],
             next_page_token=self.page_tokens.encode(AUDIT_EVENTS, filters, page.next_after_id),
         )

@@ -1,16 +1,36 @@
-"""Domain values to protos."""
+"""Domain values to protos, for every servicer (and the certificate the domain signs).
+
+One module rather than a package: each converter is a few lines of field
+copying with no logic, and keeping them together shows every view -> message
+pair at once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 
-from aspel.licensing.v1 import account_pb2, subscription_pb2, upgrade_terms_pb2
+from aspel.licensing.v1 import (
+    account_pb2,
+    activation_pb2,
+    audit_event_pb2,
+    release_pb2,
+    subscription_pb2,
+    upgrade_terms_pb2,
+    upgrade_terms_template_pb2,
+)
 
 from ..domain import serials
+from ..domain.activation import ActivationView, LicenseClaims, SignedLicenseView
+from ..domain.admin.catalog import ReleaseView, TermsTemplateView
+from ..domain.admin.support import AuditEventView
 from ..domain.auth import AccountView
+from ..domain.signing import PublicKeyView
 from ..domain.subscriptions import SubscriptionView
 from ..domain.upgrade_terms import TermsView
 
@@ -76,4 +96,105 @@ def upgrade_terms(view: TermsView) -> upgrade_terms_pb2.UpgradeTerms:
         clauses=list(view.clauses),
         locale=view.locale,
         download_url=view.download_url,
+    )
+
+
+# --- ActivationService -------------------------------------------------------
+
+
+def encode_certificate(claims: LicenseClaims) -> bytes:
+    """The bytes that get signed: a serialized LicenseCertificate."""
+    certificate = activation_pb2.LicenseCertificate(
+        serial_number=serials.display(claims.serial_number),
+        product_code=claims.product_code,
+        version=claims.version,
+        users=claims.users,
+        razon_social=claims.razon_social,
+        machine_fingerprint=claims.machine_fingerprint,
+        activation_id=claims.activation_id,
+        issue_time=timestamp(claims.issue_time),
+        expire_time=timestamp(claims.expire_time),
+        retire_date=date(claims.retire_date),
+    )
+    return certificate.SerializeToString(deterministic=True)
+
+
+def signed_license(view: SignedLicenseView) -> activation_pb2.SignedLicense:
+    return activation_pb2.SignedLicense(
+        certificate=view.certificate, signature=view.signature, key_id=view.key_id
+    )
+
+
+def activation(view: ActivationView) -> activation_pb2.Activation:
+    message = activation_pb2.Activation(
+        activation_id=view.activation_id,
+        serial_number=serials.display(view.serial_number),
+        machine_fingerprint=view.machine_fingerprint,
+        create_time=timestamp(view.create_time),
+        hostname=view.hostname,
+        product_code=view.product_code,
+        version=view.version,
+    )
+    if view.deactivate_time is not None:
+        message.deactivate_time.CopyFrom(timestamp(view.deactivate_time))
+    return message
+
+
+def signing_key(view: PublicKeyView) -> activation_pb2.SigningKey:
+    return activation_pb2.SigningKey(
+        key_id=view.key_id,
+        public_key=view.public_key,
+        state=f"SIGNING_KEY_STATE_{view.state}",
+        create_time=timestamp(view.create_time),
+    )
+
+
+# --- AdminService ------------------------------------------------------------
+
+
+def release(view: ReleaseView) -> release_pb2.Release:
+    return release_pb2.Release(
+        product_code=view.product_code,
+        product_name=view.product_name,
+        version=view.version,
+        upgrade_from_versions=list(view.upgrade_from_versions),
+        download_url=view.download_url,
+        publish_time=timestamp(view.publish_time),
+    )
+
+
+def terms_template(view: TermsTemplateView) -> upgrade_terms_template_pb2.UpgradeTermsTemplate:
+    return upgrade_terms_template_pb2.UpgradeTermsTemplate(
+        template_id=view.template_id,
+        product_code=view.product_code,
+        to_version=view.to_version,
+        title=view.title,
+        clauses=list(view.clauses),
+        locale=view.locale,
+        publish_time=timestamp(view.publish_time),
+    )
+
+
+def _flatten(detail: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """{"before": {"email": "a"}} -> ("before.email", "a"); non-text values as JSON."""
+    for key, value in detail.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, name + ".")
+        elif isinstance(value, str):
+            yield name, value
+        else:
+            yield name, json.dumps(value, ensure_ascii=False)
+
+
+def audit_event(view: AuditEventView) -> audit_event_pb2.AuditEvent:
+    return audit_event_pb2.AuditEvent(
+        event_id=str(view.event_id),
+        event_time=timestamp(view.time),
+        kind=view.kind,
+        actor=view.actor,
+        peer=view.peer or "",
+        account_id=view.account_id or "",
+        serial_number=serials.display(view.serial_number) if view.serial_number else "",
+        details=dict(_flatten(view.detail)),
     )

@@ -116,7 +116,7 @@ _KINDS = (
 )
 
 
-def _kind_of(handler: grpc.RpcMethodHandler) -> tuple[_Kind, Behavior]:
+def kind_of(handler: grpc.RpcMethodHandler) -> tuple[_Kind, Behavior]:
     for kind in _KINDS:
         behavior = getattr(handler, kind.attribute, None)
         if behavior is not None:
@@ -151,7 +151,7 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None:
             return None  # an unknown method: grpc answers UNIMPLEMENTED
-        kind, inner = _kind_of(handler)
+        kind, inner = kind_of(handler)
         decode = self._decoder(handler.request_deserializer)
         method = handler_call_details.method
         guard = self._guard_stream if kind.response_streaming else self._guard_unary
@@ -238,7 +238,7 @@ class ConnectionInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None or not handler_call_details.method.startswith(self.method_prefix):
             return handler
-        kind, inner = _kind_of(handler)
+        kind, inner = kind_of(handler)
         store = self.store
 
         def unary(request: Any, context: grpc.ServicerContext) -> Any:

@@ -12,8 +12,7 @@ from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
 from .pagination import SUBSCRIPTIONS, PageTokens
-from .request_keys import request_key
-from .validation import Violations, bearer_token
+from .validation import Violations, bearer_token, serial_only
 
 
 class LicensingServicer(pb_grpc.LicensingServiceServicer):
@@ -71,21 +70,15 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
     def GetSubscription(
         self, request: pb.GetSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.GetSubscriptionResponse:
-        caller = self._caller(context)
-        check = Violations()
-        serial = check.serial("serial_number", request.serial_number)
-        check.raise_if_any()
-        view = self.portal.get_subscription(caller, serial)
+        caller = self._caller(context)  # a session first: never validate for strangers
+        view = self.portal.get_subscription(caller, serial_only(request.serial_number))
         return pb.GetSubscriptionResponse(subscription=convert.subscription(view))
 
     def GetUpgradeTerms(
         self, request: pb.GetUpgradeTermsRequest, context: grpc.ServicerContext
     ) -> pb.GetUpgradeTermsResponse:
-        caller = self._caller(context)
-        check = Violations()
-        serial = check.serial("serial_number", request.serial_number)
-        check.raise_if_any()
-        terms = self.portal.get_upgrade_terms(caller, serial)
+        caller = self._caller(context)  # a session first: never validate for strangers
+        terms = self.portal.get_upgrade_terms(caller, serial_only(request.serial_number))
         return pb.GetUpgradeTermsResponse(upgrade_terms=convert.upgrade_terms(terms))
 
     def AcceptUpgrade(
@@ -95,13 +88,13 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         check = Violations()
         serial = check.serial("serial_number", request.serial_number)
         check.required("terms_id", request.terms_id, max_length=128)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         result = self.portal.accept_upgrade(
             caller,
             serial,
             request.terms_id,
-            request_key(request, request_id),
+            key,
             context.peer(),
         )
         return pb.AcceptUpgradeResponse(
@@ -116,11 +109,11 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
     ) -> pb.RequestPasswordResetResponse:
         check = Violations()
         check.required("email_or_username", request.email_or_username, max_length=254)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         self.password_reset.request_reset(
             request.email_or_username,
-            request_key(request, request_id),
+            key,
             context.peer(),
         )
         return pb.RequestPasswordResetResponse()
@@ -132,12 +125,12 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         check.required("reset_token", request.reset_token, max_length=128)
         # The policy counts characters after NFC and allows 256; this bounds the work.
         check.required("new_password", request.new_password, max_length=1024)
-        request_id = check.request_id("request_id", request.request_id)
+        key = check.request_key(request)
         check.raise_if_any()
         self.password_reset.reset_password(
             request.reset_token,
             request.new_password,
-            request_key(request, request_id),
+            key,
             context.peer(),
         )
         return pb.ResetPasswordResponse()

@@ -24,6 +24,7 @@ import os
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -42,6 +43,7 @@ _RAW_BYTES = len(_VERSION) + _NONCE_BYTES + _POSITION.size + _TAG_BYTES
 MAX_TOKEN_CHARS = 64
 
 FilterValue = str | int | None
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ class Listing:
 SUBSCRIPTIONS = Listing("subscriptions", default_page_size=50, max_page_size=100)
 SIGNING_KEYS = Listing("signing_keys", default_page_size=50, max_page_size=100)
 AUDIT_EVENTS = Listing("audit_events", default_page_size=50, max_page_size=500)
+
+
+def page_of(items: Sequence[T], offset: int, size: int) -> tuple[Sequence[T], int | None]:
+    """One page of a list read whole (small lists, positioned by offset) and
+    the offset of the next page, None after the last."""
+    end = offset + size
+    return items[offset:end], end if end < len(items) else None
 
 
 def _associated_data(listing: Listing, filters: Sequence[FilterValue]) -> bytes:

@@ -46,7 +46,10 @@ def fingerprint(method: str, request: Message) -> str:
 def request_key(request: Message, request_id: str | None) -> RequestKey | None:
     """The key of `request` (its validated `request_id`), or None without one.
     The operation is the RPC's name: every RPC has its own `<Method>Request`."""
-    if request_id is None:
-        return None
+    return None if request_id is None else required_request_key(request, request_id)
+
+
+def required_request_key(request: Message, request_id: str) -> RequestKey:
+    """The key of a request whose `request_id` is mandatory (and validated)."""
     method = request.DESCRIPTOR.name.removesuffix("Request")
     return RequestKey(request_id, method, fingerprint(method, request))

@@ -1,20 +1,47 @@
-"""Field checks shared by the servicers; failures become one INVALID_ARGUMENT
-with a `BadRequest` violation per field."""
+"""The field checks of every servicer, each written once; failures become one
+INVALID_ARGUMENT with a `BadRequest` violation per field.
+
+Limits that are rules of the domain (a version's length, a URL rendered into
+the terms) come from the domain's constants; the rest bound what the transport
+reads (the columns and the work a hostile caller can cause).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import urllib.parse
 import uuid
 
 import grpc
 from google.protobuf import descriptor, message, timestamp_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2
 
 from ..domain import serials
+from ..domain.idempotency import RequestKey
+from ..domain.products import PRODUCT_NAMES, is_valid_version
+from ..domain.upgrade_terms import DOWNLOAD_URL_MAX_LENGTH, VERSION_MAX_LENGTH
 from ..errors import InvalidArgument
 from .pagination import Listing
+from .request_keys import request_key
 
 BEARER = "bearer "
+SERIAL_MAX_LENGTH = 64
+EMAIL_MAX_LENGTH = 254
+USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH = 3, 64
+USERNAME = re.compile(
+    rf"^[a-z0-9][a-z0-9._@-]{{{USERNAME_MIN_LENGTH - 1},{USERNAME_MAX_LENGTH - 1}}}$"
+)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A URL as it travels: printable ASCII without spaces (other characters are
+# percent-encoded), so its length in characters is its length in bytes.
+URL_CHARACTERS = re.compile(r"^[\x21-\x7e]+$")
+# Printable ASCII without spaces: what an installer derives from the machine.
+FINGERPRINT_MAX_LENGTH = 128
+FINGERPRINT = re.compile(rf"[!-~]{{1,{FINGERPRINT_MAX_LENGTH}}}")
+ACTIVATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ACCOUNT_ID_MAX_LENGTH = 64
 # google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 _MIN_SECONDS = -62_135_596_800
 _MAX_SECONDS = 253_402_300_799
@@ -37,19 +64,121 @@ class Violations:
             self.add(field, f"El campo {field} admite como máximo {max_length} caracteres.")
         return value
 
+    def text(self, field: str, value: str, max_length: int) -> str:
+        """A required text, without its surrounding blanks."""
+        return self.required(field, value, max_length=max_length).strip()
+
+    def optional(self, field: str, value: str, max_length: int) -> str:
+        """A text that may be empty, without its surrounding blanks."""
+        if len(value) > max_length:
+            self.add(field, f"El campo {field} admite como máximo {max_length} caracteres.")
+        return value.strip()
+
     def serial(self, field: str, value: str) -> str:
         if not value.strip():
             self.add(field, "Escribe el número de serie.")
             return ""
-        canonical = serials.normalize(value) if len(value) <= 64 else None
+        canonical = serials.normalize(value) if len(value) <= SERIAL_MAX_LENGTH else None
         if canonical is None:
             self.add(
                 field,
-                "El número de serie no es válido: tiene 15 caracteres (letras y números), "
+                f"El número de serie no es válido: tiene {serials.LENGTH} caracteres (letras y "
+                "números), "
                 "por ejemplo ABCDE-12345-FGH7K. Revisa que esté bien escrito.",
             )
             return ""
         return canonical
+
+    def username(self, field: str, value: str) -> str:
+        name = value.strip().lower()
+        if not USERNAME.match(name):
+            self.add(
+                field,
+                f"El usuario debe tener de {USERNAME_MIN_LENGTH} a {USERNAME_MAX_LENGTH} "
+                "caracteres: letras, dígitos y . _ - @, "
+                "y empezar con letra o dígito.",
+            )
+        return name
+
+    def email(self, field: str, value: str) -> str:
+        address = value.strip()
+        if len(address) > EMAIL_MAX_LENGTH or not EMAIL.match(address):
+            self.add(field, "Escribe un correo electrónico válido, por ejemplo nombre@empresa.mx.")
+        return address
+
+    def product(self, field: str, value: str) -> str:
+        code = value.strip().upper()
+        if code not in PRODUCT_NAMES:
+            self.add(
+                field, f"Producto desconocido; usa uno de: {', '.join(sorted(PRODUCT_NAMES))}."
+            )
+        return code
+
+    def version(self, field: str, value: str) -> str:
+        version = value.strip()
+        if len(version) > VERSION_MAX_LENGTH or not is_valid_version(version):
+            self.add(field, "La versión se escribe con números y puntos, por ejemplo 8.0.")
+        return version
+
+    def https_url(self, field: str, value: str) -> str:
+        url = value.strip()
+        if len(url) > DOWNLOAD_URL_MAX_LENGTH:
+            # The URL is rendered into every upgrade's terms: its limit is part
+            # of the terms' worst case (domain/upgrade_terms.py).
+            self.add(
+                field,
+                f"La dirección de descarga admite como máximo {DOWNLOAD_URL_MAX_LENGTH} "
+                "caracteres.",
+            )
+            return url
+        parsed = urllib.parse.urlsplit(url) if URL_CHARACTERS.match(url) else None
+        if parsed is None or parsed.scheme != "https" or not parsed.hostname:
+            self.add(
+                field,
+                "La dirección de descarga debe ser un URL https completo, sin espacios y con "
+                "los caracteres especiales codificados (%XX).",
+            )
+        return url
+
+    def enum(self, field: str, enum: EnumTypeWrapper, value: int) -> str | None:
+        """The value's name without the enum's prefix; None when unspecified.
+        An unknown number (proto3 enums are open) is a violation."""
+        prefix = enum.DESCRIPTOR.values_by_number[0].name.removesuffix("UNSPECIFIED")
+        if value == 0:
+            return None
+        if value not in enum.DESCRIPTOR.values_by_number:
+            self.add(field, "El valor no es uno de los admitidos.")
+            return None
+        return str(enum.Name(value)).removeprefix(prefix)
+
+    def fingerprint(self, field: str, value: str) -> str:
+        if not value:
+            self.add(field, "Falta la huella del equipo (machine_fingerprint).")
+        elif not FINGERPRINT.fullmatch(value):
+            self.add(
+                field,
+                f"La huella del equipo admite hasta {FINGERPRINT_MAX_LENGTH} caracteres ASCII "
+                "visibles, sin espacios.",
+            )
+        return value
+
+    def activation_id(self, field: str, value: str) -> str:
+        if not value:
+            self.add(field, "Falta el identificador de la activación.")
+        elif not ACTIVATION_ID.fullmatch(value):
+            self.add(field, "El identificador de la activación no es válido.")
+        return value
+
+    def account_key(self, request: message.Message) -> tuple[str | None, str | None]:
+        """(account_id, username) from a request's `account_key` oneof: exactly one is set."""
+        which = request.WhichOneof("account_key")
+        account_id, username = getattr(request, "account_id", ""), getattr(request, "username", "")
+        if which == "account_id" and account_id.strip():
+            return self.text("account_id", account_id, ACCOUNT_ID_MAX_LENGTH), None
+        if which == "username" and username.strip():
+            return None, self.text("username", username, 128).lower()
+        self.add("account_id", "Indica el identificador de la cuenta o su nombre de usuario.")
+        return None, None
 
     def request_id(self, field: str, value: str) -> str | None:
         if not value:
@@ -59,6 +188,19 @@ class Violations:
         except ValueError:
             self.add(field, "El identificador de la solicitud debe ser un UUID.")
             return None
+
+    def request_key(self, request: message.Message) -> RequestKey | None:
+        """The idempotency key of a mutating request: its `request_id` (a UUID,
+        optional) and a fingerprint of the rest; None without a request_id."""
+        value: str = getattr(request, "request_id")  # noqa: B009 (untyped on Message)
+        return request_key(request, self.request_id("request_id", value))
+
+    def required_request_id(self, field: str, value: str, why: str) -> str:
+        """A mandatory request_id; `why` tells the caller what needs it."""
+        if not value:
+            self.add(field, why)
+            return ""
+        return self.request_id(field, value) or ""
 
     def page_size(self, field: str, value: int, listing: Listing) -> int:
         """The size of the page to read: the list's default for 0, at most its maximum."""
@@ -96,6 +238,14 @@ class Violations:
     def raise_if_any(self) -> None:
         if self.items:
             raise InvalidArgument(field_violations=self.items)
+
+
+def serial_only(value: str, field: str = "serial_number") -> str:
+    """The canonical serial of a request whose only field to check is its serial."""
+    check = Violations()
+    serial = check.serial(field, value)
+    check.raise_if_any()
+    return serial
 
 
 def bearer_token(context: grpc.ServicerContext) -> str | None:
