@@ -29,7 +29,6 @@ from aspel.licensing.server.domain.subscriptions import (
     newest_upgrade,
 )
 from aspel.licensing.server.domain.upgrade_terms import render
-from aspel.licensing.server.store import catalog
 from aspel.licensing.server.store.database import Store
 from aspel.licensing.server.store.models import (
     Account,
@@ -155,8 +154,8 @@ class Workbench:
                     continue
                 key = (row.product_code, release.version)
                 if key not in terms_cache:
-                    with self.store.connection():
-                        terms_cache[key] = catalog.current_terms(*key)
+                    with self.store.read() as tx:
+                        terms_cache[key] = tx.catalog.current_terms(*key)
                 text = terms_cache[key]
                 if text is None:
                     continue

@@ -43,7 +43,7 @@ from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .settings import Settings
-from .store import migrate, server_secrets
+from .store import migrate
 from .store.database import Store
 from .transport.activation_servicer import ActivationServicer, encode_certificate
 from .transport.admin_servicer import AdminServicer
@@ -86,9 +86,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`"
         )
     calendar = BusinessCalendar(clock or SystemClock(), settings.business_timezone)
-    page_token_key = server_secrets.get_or_create(
-        store, KEY_SECRET_NAME, KEY_BYTES, calendar.clock.now()
-    )
+    page_token_key = store.secret(KEY_SECRET_NAME, KEY_BYTES, calendar.clock.now())
     hasher = PasswordHasher(
         settings.argon2,
         HashingGate(

@@ -10,8 +10,6 @@ from .domain.billing_cycle import add_months, next_payment
 from .domain.clock import BusinessCalendar
 from .domain.credentials import PasswordHasher, new_public_id
 from .domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
-from .store import accounts, catalog
-from .store import subscriptions as subscription_store
 from .store.database import Store
 
 DOWNLOAD_CENTER = "https://www.aspel.com.mx/descargas"
@@ -65,11 +63,11 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
     """Seeds into a database with no account; returns False (and writes nothing) otherwise."""
     now = calendar.now()
     today = calendar.today()
-    with store.write():
-        if accounts.count_accounts() > 0:
+    with store.write() as tx:
+        if tx.accounts.count_accounts() > 0:
             return False
         for code, version, upgrade_from, has_terms in RELEASES:
-            catalog.add_release(
+            tx.catalog.add_release(
                 product_code=code,
                 version=version,
                 upgrade_from=upgrade_from,
@@ -77,7 +75,7 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
                 now=now,
             )
             if has_terms:
-                catalog.add_terms(
+                tx.catalog.add_terms(
                     product_code=code,
                     to_version=version,
                     title=DEFAULT_TITLE,
@@ -85,7 +83,7 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
                     now=now,
                 )
         for username, password, email, razon_social, owned in DEMO_ACCOUNTS:
-            account = accounts.create_account(
+            account = tx.accounts.create_account(
                 public_id=new_public_id("acc_"),
                 username=username,
                 email=email,
@@ -95,7 +93,7 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
             )
             for item in owned:
                 activation = add_months(today, -item.months_active)
-                subscription_store.create_subscription(
+                tx.subscriptions.create_subscription(
                     serial_number=serials.generate(),
                     account_id=account.id,
                     product_code=item.product_code,

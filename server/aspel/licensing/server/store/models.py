@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import peewee
 
-from .database import database_proxy
+from .binding import database_proxy
 from .fields import JsonField, UtcDateTimeField
 
 
@@ -240,7 +240,7 @@ class PasswordReset(BaseModel):
 ALL_MODELS.append(PasswordReset)
 
 
-# --- Service keys (issue 5, migration 0004) ----------------------------------
+# --- Service keys: the credentials of AdminService callers (migration 0004) ---
 
 
 class ServiceKey(BaseModel):
