@@ -69,7 +69,7 @@ class Services:
     portal: PortalService
     password_reset: PasswordResetService
     activation: ActivationService
-    # AdminService (issue 5): accounts, catalog, billing, support, service keys.
+    # AdminService: accounts, catalog, billing, support, service keys.
     admin: AdminServices
     # Page tokens of every list, with the deployment's key (read once per process).
     page_tokens: PageTokens

@@ -47,6 +47,24 @@ _SUCCESSORS = PreparedSelect(
 )
 
 
+def _lineage_ids(subscription_id: int) -> peewee.SQL:
+    """The ids of a serial's line: `up` follows predecessors, `down`
+    successors (both recursive CTEs, the same on SQLite and PostgreSQL)."""
+    table = Subscription._meta.table_name
+    mark = Subscription._meta.database.param
+    return peewee.SQL(
+        f"(WITH RECURSIVE up(id, predecessor_id) AS ("  # noqa: S608 - names, not values
+        f" SELECT id, predecessor_id FROM {table} WHERE id = {mark}"
+        f" UNION ALL SELECT s.id, s.predecessor_id FROM {table} s"
+        f" JOIN up ON s.id = up.predecessor_id"
+        f"), down(id) AS ("
+        f" SELECT id FROM {table} WHERE id = {mark}"
+        f" UNION ALL SELECT s.id FROM {table} s JOIN down ON s.predecessor_id = down.id"
+        f") SELECT id FROM up UNION SELECT id FROM down)",
+        [subscription_id, subscription_id],
+    )
+
+
 class SubscriptionRepository:
     """Serial numbers and their lineage."""
 
@@ -133,10 +151,19 @@ class SubscriptionRepository:
         row: Subscription = _with_predecessor().where(Subscription.id == subscription_id).get()
         return row
 
-    def predecessor_of(self, row: Subscription) -> Subscription | None:
-        """The serial this one replaced, when it came from an upgrade."""
-        predecessor_id: int | None = row.predecessor_id  # type: ignore[attr-defined]
-        return None if predecessor_id is None else self.get_by_id(predecessor_id)
+    def lineage(self, subscription_id: int) -> list[Subscription]:
+        """The line of serials this one belongs to, oldest first: every
+        predecessor and every successor, in one query whatever its length (a
+        recursive walk both ways, then the rows with their predecessor's serial).
+        A serial has at most one of each (the unique predecessor column), so
+        the line is a chain."""
+        rows = list(_with_predecessor().where(Subscription.id.in_(_lineage_ids(subscription_id))))
+        following = {row.predecessor_id: row for row in rows}  # type: ignore[attr-defined]
+        ids = {row.id for row in rows}
+        chain = [row for row in rows if row.predecessor_id not in ids]  # type: ignore[attr-defined]
+        while chain and chain[-1].id in following:
+            chain.append(following[chain[-1].id])
+        return chain
 
     def find_by_serial(self, serial_number: str) -> Subscription | None:
         """The serial whatever its account (internal callers only)."""

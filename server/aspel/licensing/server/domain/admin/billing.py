@@ -74,10 +74,7 @@ def find_serial_locked(tx: UnitOfWork, serial_number: str) -> Subscription:
 def _cycle_anchor_day(tx: UnitOfWork, row: Subscription) -> int:
     """The day of the month the payments of a line of serials fall on: the
     activation day of the first serial, before any upgrade."""
-    first, earlier = row, tx.subscriptions.predecessor_of(row)
-    while earlier is not None:
-        first, earlier = earlier, tx.subscriptions.predecessor_of(earlier)
-    return int(first.activation_date.day)
+    return int(tx.subscriptions.lineage(row.id)[0].activation_date.day)
 
 
 class BillingAdmin:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...store.database import Store
-from ...store.models import AuditEvent, Subscription
+from ...store.models import AuditEvent
 from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
@@ -78,17 +78,10 @@ class SupportAdmin:
     def lookup_serial(self, serial_number: str) -> SerialLookup:
         with self.store.read() as tx:
             row = find_serial(tx, serial_number)
-            before: list[Subscription] = []
-            earlier = tx.subscriptions.predecessor_of(row)
-            while earlier is not None:
-                before.append(earlier)
-                earlier = tx.subscriptions.predecessor_of(earlier)
-            before.reverse()
-            after: list[Subscription] = []
-            following = tx.subscriptions.find_successor(row.id)
-            while following is not None:
-                after.append(following)
-                following = tx.subscriptions.find_successor(following.id)
+            # The whole line in one query (LookupSerial pins the count in its tests).
+            line = tx.subscriptions.lineage(row.id)
+            place = next(i for i, r in enumerate(line) if r.id == row.id)
+            before, after = line[:place], line[place + 1 :]
             views = views_of(tx, [*before, row, *after], self.calendar.today())
             return SerialLookup(
                 subscription=views[len(before)],
