@@ -28,8 +28,11 @@ _current: contextvars.ContextVar[peewee.Database | None] = contextvars.ContextVa
 )
 
 
-class NoStoreInUse(AttributeError):
-    """A model was used outside every store's connection (a bug of the caller)."""
+class NoStoreInUse(RuntimeError):
+    """A model was used outside every store's connection (a bug of the caller).
+
+    Not an AttributeError: raised from the `obj` property, that would send
+    Python to the proxy's `__getattr__`, which asks for `obj` again."""
 
 
 class CurrentDatabase(peewee.DatabaseProxy):
