@@ -78,8 +78,12 @@ class Services:
     health: list[DatabaseHealth] = field(default_factory=list)
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    store = Store.from_url(settings.database_url)
+def build_services(
+    settings: Settings, clock: Clock | None = None, *, store: Store | None = None
+) -> Services:
+    """The domain services over `store` (by default the one `settings` names;
+    tests of the rules pass a migrated in-memory one, tests/domain/conftest.py)."""
+    store = store or Store.from_url(settings.database_url)
     missing = migrate.pending(store.database)
     if missing:
         raise SchemaNotCurrent(

@@ -9,6 +9,7 @@ from .domain import serials
 from .domain.billing_cycle import add_months, next_payment
 from .domain.clock import BusinessCalendar
 from .domain.credentials import PasswordHasher, new_public_id
+from .domain.states import PERPETUAL_LICENSE, SUBSCRIPTION
 from .domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
 from .store.database import Store
 
@@ -43,10 +44,10 @@ DEMO_ACCOUNTS = (
         "demo@example.com",
         "Comercializadora Demo, S.A. de C.V.",
         (
-            DemoSerial("SAE", "7.0", 1, "SUBSCRIPTION", "MONTHLY", 9),
-            DemoSerial("CAJA", "4.0", 2, "SUBSCRIPTION", "ANNUAL", 8),
-            DemoSerial("COI", "9.0", 3, "PERPETUAL_LICENSE", None, 30),
-            DemoSerial("NOI", "11.0", 5, "SUBSCRIPTION", "SEMIANNUAL", 4),
+            DemoSerial("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY", 9),
+            DemoSerial("CAJA", "4.0", 2, SUBSCRIPTION, "ANNUAL", 8),
+            DemoSerial("COI", "9.0", 3, PERPETUAL_LICENSE, None, 30),
+            DemoSerial("NOI", "11.0", 5, SUBSCRIPTION, "SEMIANNUAL", 4),
         ),
     ),
     (
@@ -54,7 +55,7 @@ DEMO_ACCOUNTS = (
         "demo2-aspel-2026",
         "demo2@example.com",
         "Servicios Contables Ejemplo, S.C.",
-        (DemoSerial("SAE", "7.0", 1, "SUBSCRIPTION", "MONTHLY", 2),),
+        (DemoSerial("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY", 2),),
     ),
 )
 

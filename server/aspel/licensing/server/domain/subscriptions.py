@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from ..store.models import Release, Subscription
 from ..store.unit_of_work import UnitOfWork
 from .products import product_name, version_key
-
-ACTIVE = "ACTIVE"
-SUPERSEDED = "SUPERSEDED"
-INACTIVE = "INACTIVE"
-SUSPENDED = "SUSPENDED"
-SUBSCRIPTION = "SUBSCRIPTION"
-PERPETUAL_LICENSE = "PERPETUAL_LICENSE"
+from .states import (  # noqa: F401 - the domain's names of the states
+    ACTIVE,
+    INACTIVE,
+    PERPETUAL_LICENSE,
+    SUBSCRIPTION,
+    SUPERSEDED,
+    SUSPENDED,
+)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import peewee
 
+from ..domain.states import FAILED, PENDING, SENDING, SENT
 from .models import OutboxMessage
 
 MESSAGE_ID_DOMAIN = "licensing.aspel.com.mx"
@@ -16,10 +17,6 @@ MESSAGE_ID_DOMAIN = "licensing.aspel.com.mx"
 
 # --- delivery (mail/worker.py) ------------------------------------------------
 
-PENDING = "PENDING"
-SENDING = "SENDING"
-SENT = "SENT"
-FAILED = "FAILED"
 
 # Candidates looked at per claim; on engines where another process may win a
 # row between the SELECT and the UPDATE, the next candidate is tried.

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import peewee
 
+from ..domain.states import ACTIVE, SUPERSEDED
 from ..errors import ConcurrentModification
 from .models import Subscription
 from .prepared import PreparedSelect
@@ -140,8 +141,8 @@ class SubscriptionRepository:
 
     def supersede(self, subscription_id: int, retire_date: dt.date) -> None:
         updated = (
-            Subscription.update(status="SUPERSEDED", retire_date=retire_date)
-            .where((Subscription.id == subscription_id) & (Subscription.status == "ACTIVE"))
+            Subscription.update(status=SUPERSEDED, retire_date=retire_date)
+            .where((Subscription.id == subscription_id) & (Subscription.status == ACTIVE))
             .execute()
         )
         if updated != 1:
