@@ -22,12 +22,8 @@ from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.auth import SESSION_TOKEN_PREFIX, SessionPolicy
 from aspel.licensing.server.domain.clock import BusinessCalendar, SystemClock
 from aspel.licensing.server.domain.credentials import new_token, token_hash
-from aspel.licensing.server.domain.subscriptions import (
-    ACTIVE,
-    SUBSCRIPTION,
-    current_state,
-    newest_upgrade,
-)
+from aspel.licensing.server.domain.states import ACTIVE, SUBSCRIPTION
+from aspel.licensing.server.domain.subscriptions import current_state, newest_upgrade
 from aspel.licensing.server.domain.upgrade_terms import render
 from aspel.licensing.server.store.database import Store
 from aspel.licensing.server.store.models import (

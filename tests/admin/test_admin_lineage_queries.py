@@ -10,7 +10,7 @@ import pytest
 
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.domain import serials
-from aspel.licensing.server.domain.subscriptions import ACTIVE, SUPERSEDED
+from aspel.licensing.server.domain.states import ACTIVE, SUPERSEDED
 from aspel.licensing.server.store.models import Subscription
 
 from ..support.queries import counting_queries

@@ -7,7 +7,7 @@ import pytest
 
 from aspel.licensing.server import errors
 from aspel.licensing.server.app import Services
-from aspel.licensing.server.domain.subscriptions import ACTIVE, SUSPENDED
+from aspel.licensing.server.domain.states import ACTIVE, SUSPENDED
 from aspel.licensing.server.store.models import Account
 
 from .test_subscription_state import caller_for, demo_serial

@@ -68,7 +68,7 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
         if tx.accounts.count_accounts() > 0:
             return False
         for code, version, upgrade_from, has_terms in RELEASES:
-            tx.catalog.add_release(
+            tx.catalog.add_release_once(
                 product_code=code,
                 version=version,
                 upgrade_from=upgrade_from,

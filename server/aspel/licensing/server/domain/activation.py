@@ -28,7 +28,8 @@ from .idempotency import RequestKey, Result, once
 from .products import product_name
 from .signing import KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
-from .subscriptions import ACTIVE, INACTIVE, SUPERSEDED, current_state
+from .states import ACTIVE, INACTIVE, SUPERSEDED
+from .subscriptions import current_state
 
 ACTIVATION_ID_PREFIX = "act_"
 

@@ -16,14 +16,8 @@ from .clock import BusinessCalendar
 from .idempotency import RequestKey, Result, once
 from .products import product_name
 from .spanish import long_date
-from .subscriptions import (
-    ACTIVE,
-    PERPETUAL_LICENSE,
-    SubscriptionView,
-    current_state,
-    newest_upgrade,
-    views_of,
-)
+from .states import ACTIVE, PERPETUAL_LICENSE
+from .subscriptions import SubscriptionView, current_state, newest_upgrade, views_of
 from .upgrade_terms import TermsView, render
 
 UPGRADE_EMAIL_KIND = "upgrade_notification"

@@ -9,14 +9,7 @@ from dataclasses import dataclass
 from ..store.models import Release, Subscription
 from ..store.unit_of_work import UnitOfWork
 from .products import product_name, version_key
-from .states import (  # noqa: F401 - the domain's names of the states
-    ACTIVE,
-    INACTIVE,
-    PERPETUAL_LICENSE,
-    SUBSCRIPTION,
-    SUPERSEDED,
-    SUSPENDED,
-)
+from .states import ACTIVE, INACTIVE, SUBSCRIPTION, SUPERSEDED
 
 
 @dataclass(frozen=True)

@@ -40,14 +40,20 @@ class AccountRepository:
         password_hash: str,
         now: dt.datetime,
     ) -> Account:
-        return Account.create(
-            public_id=public_id,
-            username=username,
-            email=email,
-            razon_social=razon_social,
-            password_hash=password_hash,
-            create_time=now,
-        )
+        """A new account; USERNAME_TAKEN when a concurrent call took the name
+        (the savepoint keeps the caller's transaction usable)."""
+        try:
+            with Account._meta.database.atomic():
+                return Account.create(
+                    public_id=public_id,
+                    username=username,
+                    email=email,
+                    razon_social=razon_social,
+                    password_hash=password_hash,
+                    create_time=now,
+                )
+        except peewee.IntegrityError as exc:
+            raise UsernameTaken(username) from exc
 
     def count_accounts(self) -> int:
         return int(Account.select().count())
@@ -113,30 +119,6 @@ class AccountRepository:
             .where((Session.account == account_id) & Session.end_time.is_null())
             .execute()
         )
-
-    def create_account_with_unique_username(
-        self,
-        *,
-        public_id: str,
-        username: str,
-        email: str,
-        razon_social: str,
-        password_hash: str,
-        now: dt.datetime,
-    ) -> Account:
-        """`create_account`, answering USERNAME_TAKEN when a concurrent call took it."""
-        try:
-            with Account._meta.database.atomic():
-                return self.create_account(
-                    public_id=public_id,
-                    username=username,
-                    email=email,
-                    razon_social=razon_social,
-                    password_hash=password_hash,
-                    now=now,
-                )
-        except peewee.IntegrityError as exc:
-            raise UsernameTaken(username) from exc
 
     def lock_account_row(self, account_id: int) -> None:
         """Holds the account row until the transaction ends (PostgreSQL); SQLite's

@@ -47,23 +47,6 @@ class CatalogRepository:
         )
         return row
 
-    def add_release(
-        self,
-        *,
-        product_code: str,
-        version: str,
-        upgrade_from: Sequence[str],
-        download_url: str,
-        now: dt.datetime,
-    ) -> Release:
-        return Release.create(
-            product_code=product_code,
-            version=version,
-            upgrade_from=list(upgrade_from),
-            download_url=download_url,
-            publish_time=now,
-        )
-
     def current_terms(self, product_code: str, to_version: str) -> UpgradeTermsText | None:
         """The terms in force: the newest published for that release."""
         found: UpgradeTermsText | None = _CURRENT_TERMS.first(product_code, to_version)
@@ -110,15 +93,16 @@ class CatalogRepository:
         download_url: str,
         now: dt.datetime,
     ) -> Release | None:
-        """`add_release`, or None when that version exists (a concurrent call published it)."""
+        """The new release, or None when that version exists (a concurrent
+        call published it): the savepoint keeps the caller's transaction."""
         try:
             with Release._meta.database.atomic():
-                return self.add_release(
+                return Release.create(
                     product_code=product_code,
                     version=version,
-                    upgrade_from=upgrade_from,
+                    upgrade_from=list(upgrade_from),
                     download_url=download_url,
-                    now=now,
+                    publish_time=now,
                 )
         except peewee.IntegrityError:
             return None

@@ -93,7 +93,7 @@ class AccountAdmin:
         def create() -> Result:
             if tx.accounts.find_account_by_username(username) is not None:
                 raise errors.UsernameTaken(username)
-            row = tx.accounts.create_account_with_unique_username(
+            row = tx.accounts.create_account(
                 public_id=new_public_id("acc_"),
                 username=username,
                 email=email,

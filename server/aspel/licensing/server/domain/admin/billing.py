@@ -16,17 +16,8 @@ from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, digest, once
 from ..products import product_name
 from ..service_keys import Actor
-from ..subscriptions import (
-    ACTIVE,
-    INACTIVE,
-    PERPETUAL_LICENSE,
-    SUBSCRIPTION,
-    SUPERSEDED,
-    SUSPENDED,
-    SubscriptionView,
-    current_state,
-    views_of,
-)
+from ..states import ACTIVE, INACTIVE, PERPETUAL_LICENSE, SUBSCRIPTION, SUPERSEDED, SUSPENDED
+from ..subscriptions import SubscriptionView, current_state, views_of
 from .accounts import find_account
 from .common import record
 
