@@ -163,7 +163,7 @@ def create_server(
     service_names.append(
         activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
     )
-    # AdminService (issue 5).
+    # AdminService: the API of Aspel's own staff and systems (service keys).
     admin = services.admin
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
         AdminServicer(

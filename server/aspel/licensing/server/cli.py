@@ -145,7 +145,7 @@ def run_keys(args: argparse.Namespace, settings: Settings) -> int:
     raise AssertionError(args.keys_command)
 
 
-# --- service-keys (issue 5) ---------------------------------------------------
+# --- service-keys: the credentials of internal callers (AdminService) ---------
 
 
 def _add_service_key_commands(commands: argparse._SubParsersAction) -> None:
