@@ -278,11 +278,15 @@ def _outages_typed() -> Iterator[None]:
 
 
 class Store:
-    """The database of one process, with its transaction boundaries.
+    """One database, with its units of work. Built once in `app.py` and given
+    to every domain service; several may live in one process (binding.py).
 
-    `write()` is one transaction that takes the write lock up front
-    (`BEGIN IMMEDIATE` on SQLite), so a read-check-write sequence inside it can
-    never interleave with another writer.
+    - `connection()`: the connection of one RPC (the transport's interceptor
+      opens it; the units of work inside reuse it);
+    - `read() as tx`: reads through `tx`'s repositories, no transaction;
+    - `write() as tx`: one transaction that takes the write lock up front
+      (`BEGIN IMMEDIATE` on SQLite), so a read-check-write sequence inside it
+      can never interleave with another writer.
     """
 
     def __init__(self, database: peewee.Database) -> None:
