@@ -428,7 +428,7 @@ class ActivationService:
         return activation
 
     def _successor_shown(self, tx: UnitOfWork, row: Subscription) -> str | None:
-        successor = tx.subscriptions.successor_serials([row.id]).get(row.id)
+        successor = tx.subscriptions.successor_serial(row.id)
         return serials.display(successor) if successor else None
 
     def _serial_for(

@@ -173,7 +173,7 @@ class PortalService:
         state = current_state(row, today)
         shown = serials.display(row.serial_number)
         if state != ACTIVE:
-            successor = tx.subscriptions.successor_serials([row.id]).get(row.id)
+            successor = tx.subscriptions.successor_serial(row.id)
             raise errors.SerialNotActive(
                 shown, state, serials.display(successor) if successor else None
             )

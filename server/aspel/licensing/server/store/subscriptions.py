@@ -85,6 +85,10 @@ class SubscriptionRepository:
         rows = _SUCCESSORS.rows(*ids)
         return {row.predecessor_id: row.serial_number for row in rows}
 
+    def successor_serial(self, subscription_id: int) -> str | None:
+        """The serial that replaced this one, if any."""
+        return self.successor_serials([subscription_id]).get(subscription_id)
+
     def find_successor(self, subscription_id: int) -> Subscription | None:
         return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
 

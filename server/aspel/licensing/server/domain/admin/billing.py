@@ -173,7 +173,7 @@ class BillingAdmin:
                 raise errors.PerpetualLicenseNotBilled(shown)
             state = current_state(row, today)
             if state in (SUPERSEDED, INACTIVE):
-                successor = tx.subscriptions.successor_serials([row.id]).get(row.id)
+                successor = tx.subscriptions.successor_serial(row.id)
                 raise errors.SerialNotActive(
                     shown, state, serials.display(successor) if successor else None
                 )
@@ -304,7 +304,7 @@ class BillingAdmin:
             row = find_serial_locked(tx, serial_number)
             state = current_state(row, self.calendar.today())
             if state not in (ACTIVE, SUSPENDED):
-                successor = tx.subscriptions.successor_serials([row.id]).get(row.id)
+                successor = tx.subscriptions.successor_serial(row.id)
                 raise errors.SerialNotActive(
                     serials.display(row.serial_number),
                     state,
