@@ -25,7 +25,7 @@ def test_a_twin_waits_for_the_first_claim_and_replays_its_answer(services: Servi
     answers: dict[str, Any] = {}
 
     def first() -> None:
-        def work() -> dict[str, Any]:
+        def work(_tx: Any) -> dict[str, Any]:
             works.append("first")
             claimed.set()
             # Holds the claim, uncommitted, until the twin is on its way.
@@ -36,7 +36,7 @@ def test_a_twin_waits_for_the_first_claim_and_replays_its_answer(services: Servi
             answers["first"] = once(tx, "scope", KEY, START, work)
 
     def twin() -> None:
-        def work() -> dict[str, Any]:
+        def work(_tx: Any) -> dict[str, Any]:
             works.append("twin")
             return {"answer": 2}
 
@@ -61,13 +61,13 @@ def test_a_twin_waits_for_the_first_claim_and_replays_its_answer(services: Servi
 def test_a_failed_change_is_not_remembered(services: Services) -> None:
     store = services.store
 
-    def fail() -> dict[str, Any]:
+    def fail(_tx: Any) -> dict[str, Any]:
         raise errors.TermsOutdated()
 
     with pytest.raises(errors.TermsOutdated), store.write() as tx:
         once(tx, "scope", KEY, START, fail)
     with store.write() as tx:
-        assert once(tx, "scope", KEY, START, lambda: {"answer": 3}) == {"answer": 3}
+        assert once(tx, "scope", KEY, START, lambda _tx: {"answer": 3}) == {"answer": 3}
     assert IdempotencyRecord.select().count() == 1
 
 
@@ -82,19 +82,19 @@ def test_a_failed_change_is_not_remembered(services: Services) -> None:
 def test_a_key_of_another_request_is_refused(services: Services, other: RequestKey) -> None:
     store = services.store
     with store.write() as tx:
-        once(tx, "scope", KEY, START, lambda: {"answer": 4})
+        once(tx, "scope", KEY, START, lambda _tx: {"answer": 4})
     with pytest.raises(errors.RequestIdReused), store.write() as tx:
-        once(tx, "scope", other, START, lambda: {"answer": 5})
+        once(tx, "scope", other, START, lambda _tx: {"answer": 5})
     with store.read() as tx:
         with pytest.raises(errors.RequestIdReused):
             replay(tx, "scope", other)
         assert replay(tx, "scope", KEY) == {"answer": 4}
     # Another scope (another caller) has keys of its own.
     with store.write() as tx:
-        assert once(tx, "other-scope", other, START, lambda: {"answer": 6}) == {"answer": 6}
+        assert once(tx, "other-scope", other, START, lambda _tx: {"answer": 6}) == {"answer": 6}
 
 
 def test_a_claim_outside_a_write_transaction_is_refused(services: Services) -> None:
     with services.store.read() as tx, pytest.raises(RuntimeError):
-        once(tx, "scope", KEY, START, lambda: {})
+        once(tx, "scope", KEY, START, lambda _tx: {})
     assert IdempotencyRecord.select().count() == 0

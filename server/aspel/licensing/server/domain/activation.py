@@ -191,7 +191,7 @@ class ActivationService:
         now = self.calendar.now()
         today = self.calendar.today()
 
-        def activate() -> Result:
+        def activate(tx: UnitOfWork) -> Result:
             row = self._subscription(tx, serial_number)
             # Every change of one serial's seats waits here for the previous one.
             tx.subscriptions.lock(row.id)
@@ -370,7 +370,7 @@ class ActivationService:
     ) -> ActivationView:
         now = self.calendar.now()
 
-        def deactivate() -> Result:
+        def deactivate(tx: UnitOfWork) -> Result:
             row = self._subscription(tx, serial_number)
             tx.subscriptions.lock(row.id)
             activation = self._activation(tx, row, activation_id, machine_fingerprint)

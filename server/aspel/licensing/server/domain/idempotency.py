@@ -57,18 +57,18 @@ def once(
     scope: str,
     key: RequestKey | None,
     now: dt.datetime,
-    work: Callable[[], Result],
+    work: Callable[[UnitOfWork], Result],
     *,
     reused: Callable[[Result], errors.LicensingError] = _reused,
 ) -> Result:
-    """`work()`'s answer, computed at most once per (scope, key.request_id).
+    """`work(tx)`'s answer, computed at most once per (scope, key.request_id).
 
-    Call it inside `Store.write()`, first. Without a key, just `work()`.
+    Call it inside `Store.write()`, first. Without a key, just `work(tx)`.
     `reused` builds the error for a key already used by another request (from
     that request's stored answer); REQUEST_ID_REUSED unless told otherwise.
     """
     if key is None:
-        return work()
+        return work(tx)
     if tx.idempotency.claim(
         scope=scope,
         request_id=key.request_id,
@@ -76,7 +76,7 @@ def once(
         request_hash=key.fingerprint,
         now=now,
     ):
-        result = work()
+        result = work(tx)
         tx.idempotency.complete(scope, key.request_id, result)
         return result
     earlier = replay(tx, scope, key, reused=reused)

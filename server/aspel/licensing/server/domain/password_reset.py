@@ -101,7 +101,7 @@ class PasswordResetService:
             hashes = [token_hash(t) for t in tokens]
             peer_key = "password_reset:peer:" + peer_host(peer)
 
-            def request() -> Result:
+            def request(tx: UnitOfWork) -> Result:
                 if not tx.rate_limits.hit(
                     peer_key, limit=p.per_peer_limit, window=p.per_peer_window, now=now
                 ):
@@ -170,7 +170,7 @@ class PasswordResetService:
             # argon2 runs outside the write transaction: it must not hold the lock.
             new_hash = self.hasher.hash(password)
 
-            def reset_it() -> Result:
+            def reset_it(tx: UnitOfWork) -> Result:
                 if not tx.password_resets.use_reset(reset.id, now):
                     # Spent by a concurrent call with another (or no) request_id.
                     raise errors.ResetTokenInvalid()

@@ -75,7 +75,7 @@ class PortalService:
     ) -> UpgradeResult:
         now = self.calendar.now()
 
-        def accept() -> Result:
+        def accept(tx: UnitOfWork) -> Result:
             row = self._owned(tx, caller, serial_number)
             tx.subscriptions.lock(row.id)
             successor = tx.subscriptions.find_successor(row.id)

@@ -90,7 +90,7 @@ class AccountAdmin:
             password_hash = self.hasher.hash(password)
         now = self.calendar.now()
 
-        def create() -> Result:
+        def create(tx: UnitOfWork) -> Result:
             if tx.accounts.find_account_by_username(username) is not None:
                 raise errors.UsernameTaken(username)
             row = tx.accounts.create_account(
@@ -156,7 +156,7 @@ class AccountAdmin:
         }
         now = self.calendar.now()
 
-        def update() -> Result:
+        def update(tx: UnitOfWork) -> Result:
             tx.accounts.lock_account_row(find_account(tx, account_id, None).id)
             row = find_account(tx, account_id, None)
             changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
@@ -183,7 +183,7 @@ class AccountAdmin:
     ) -> DisabledAccount:
         now = self.calendar.now()
 
-        def disable() -> Result:
+        def disable(tx: UnitOfWork) -> Result:
             row = find_account(tx, account_id, None)
             if not tx.accounts.disable_account(row.id):
                 raise errors.InvalidStateTransition(
@@ -217,7 +217,7 @@ class AccountAdmin:
         """Queues the reset email; returns the address it goes to."""
         now = self.calendar.now()
 
-        def start() -> Result:
+        def start(tx: UnitOfWork) -> Result:
             row = find_account(tx, account_id, username)
             if row.disabled:
                 raise errors.AccountNotActive(row.public_id)

@@ -109,7 +109,7 @@ class BillingAdmin:
         check_seats(users, installations_allowed)
         now = self.calendar.now()
 
-        def create() -> Result:
+        def create(tx: UnitOfWork) -> Result:
             account = find_account(tx, account_id, None)
             if account.disabled:
                 raise errors.AccountNotActive(account.public_id)
@@ -166,7 +166,7 @@ class BillingAdmin:
         now = self.calendar.now()
         today = self.calendar.today()
 
-        def pay() -> Result:
+        def pay(tx: UnitOfWork) -> Result:
             row = find_serial_locked(tx, serial_number)
             shown = serials.display(row.serial_number)
             if row.modality == PERPETUAL_LICENSE or row.billing_period is None:
@@ -209,9 +209,9 @@ class BillingAdmin:
                 "previous_next_payment_date": previous_due.isoformat() if previous_due else None,
             }
 
-        def pay_once_per_reference() -> Result:
+        def pay_once_per_reference(tx: UnitOfWork) -> Result:
             if not payment_reference:
-                return pay()
+                return pay(tx)
             # The reference is the payment's own key, in a scope no caller
             # shares with anything else; its fingerprint is the serial paid.
             reference = RequestKey(payment_reference, "RecordPayment", digest(serial_number))
@@ -258,7 +258,7 @@ class BillingAdmin:
     ) -> SubscriptionView:
         now = self.calendar.now()
 
-        def transition() -> Result:
+        def transition(tx: UnitOfWork) -> Result:
             row = find_serial_locked(tx, serial_number)
             state = current_state(row, self.calendar.today())
             if state != from_state:
@@ -300,7 +300,7 @@ class BillingAdmin:
         check_seats(users, installations_allowed)
         now = self.calendar.now()
 
-        def change() -> Result:
+        def change(tx: UnitOfWork) -> Result:
             row = find_serial_locked(tx, serial_number)
             state = current_state(row, self.calendar.today())
             if state not in (ACTIVE, SUSPENDED):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ... import errors
 from ...store.database import Store, retry_on_conflict
 from ...store.models import Release, UpgradeTermsText
+from ...store.unit_of_work import UnitOfWork
 from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, once
 from ..products import product_name, version_key
@@ -99,7 +100,7 @@ class CatalogAdmin:
             raise errors.InvalidArgument(field_violations=not_older)
         now = self.calendar.now()
 
-        def publish() -> Result:
+        def publish(tx: UnitOfWork) -> Result:
             if tx.catalog.find_release(product_code, version) is not None:
                 raise errors.ReleaseExists(product_name(product_code), version)
             published = {r.version for r in tx.catalog.find_releases(product_code, sources)}
@@ -170,7 +171,7 @@ class CatalogAdmin:
             )
         now = self.calendar.now()
 
-        def publish() -> Result:
+        def publish(tx: UnitOfWork) -> Result:
             if tx.catalog.find_release(product_code, to_version) is None:
                 raise errors.ReleaseNotPublished(product_name(product_code), to_version)
             row = tx.catalog.add_terms(
