@@ -22,14 +22,9 @@ from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.auth import SESSION_TOKEN_PREFIX, SessionPolicy
 from aspel.licensing.server.domain.clock import BusinessCalendar, SystemClock
 from aspel.licensing.server.domain.credentials import new_token, token_hash
-from aspel.licensing.server.domain.subscriptions import (
-    ACTIVE,
-    SUBSCRIPTION,
-    current_state,
-    newest_upgrade,
-)
+from aspel.licensing.server.domain.states import ACTIVE, SUBSCRIPTION
+from aspel.licensing.server.domain.subscriptions import current_state, newest_upgrade
 from aspel.licensing.server.domain.upgrade_terms import render
-from aspel.licensing.server.store import catalog
 from aspel.licensing.server.store.database import Store
 from aspel.licensing.server.store.models import (
     Account,
@@ -155,8 +150,8 @@ class Workbench:
                     continue
                 key = (row.product_code, release.version)
                 if key not in terms_cache:
-                    with self.store.connection():
-                        terms_cache[key] = catalog.current_terms(*key)
+                    with self.store.read() as tx:
+                        terms_cache[key] = tx.catalog.current_terms(*key)
                 text = terms_cache[key]
                 if text is None:
                     continue

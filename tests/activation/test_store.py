@@ -10,8 +10,8 @@ import pytest
 
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.errors import ConcurrentModification
-from aspel.licensing.server.store import activations
 from aspel.licensing.server.store.models import Activation, Subscription
+from aspel.licensing.server.store.unit_of_work import UnitOfWork
 
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
 
@@ -27,8 +27,8 @@ def test_the_migrated_table_has_the_models_columns_and_guards(services: Services
         assert "WHERE" in indexes[name].sql and "deactivate_time" in indexes[name].sql
 
 
-def create(subscription_id: int, machine: str, seat: int) -> Activation:
-    return activations.create_activation(
+def create(tx: UnitOfWork, subscription_id: int, machine: str, seat: int) -> Activation:
+    return tx.activations.create_activation(
         public_id=f"act_{uuid.uuid4().hex[:16]}",
         subscription_id=subscription_id,
         machine_fingerprint=machine,
@@ -46,24 +46,24 @@ def subscription_id(demo: Services) -> int:
 
 
 def test_one_seat_has_one_active_holder(demo: Services, subscription_id: int) -> None:
-    with demo.store.write():
-        create(subscription_id, "machine-a", 1)
-    with pytest.raises(ConcurrentModification), demo.store.write():
-        create(subscription_id, "machine-b", 1)
+    with demo.store.write() as tx:
+        create(tx, subscription_id, "machine-a", 1)
+    with pytest.raises(ConcurrentModification), demo.store.write() as tx:
+        create(tx, subscription_id, "machine-b", 1)
 
 
 def test_one_machine_has_one_active_activation(demo: Services, subscription_id: int) -> None:
-    with demo.store.write():
-        create(subscription_id, "machine-a", 1)
-    with pytest.raises(ConcurrentModification), demo.store.write():
-        create(subscription_id, "machine-a", 2)
+    with demo.store.write() as tx:
+        create(tx, subscription_id, "machine-a", 1)
+    with pytest.raises(ConcurrentModification), demo.store.write() as tx:
+        create(tx, subscription_id, "machine-a", 2)
 
 
 def test_a_deactivated_activation_frees_its_seat_and_machine(
     demo: Services, subscription_id: int
 ) -> None:
-    with demo.store.write():
-        first = create(subscription_id, "machine-a", 1)
-        activations.deactivate(first.id, NOW)
-        create(subscription_id, "machine-a", 1)
-        assert activations.count_active(subscription_id) == 1
+    with demo.store.write() as tx:
+        first = create(tx, subscription_id, "machine-a", 1)
+        tx.activations.deactivate(first.id, NOW)
+        create(tx, subscription_id, "machine-a", 1)
+        assert tx.activations.count_active(subscription_id) == 1

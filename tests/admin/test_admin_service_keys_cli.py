@@ -10,7 +10,6 @@ import grpc
 import pytest
 
 from aspel.licensing.server import cli
-from aspel.licensing.server.store.database import database_proxy
 from aspel.licensing.server.store.models import AuditEvent, ServiceKey
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 
@@ -20,12 +19,9 @@ from .conftest import Admin, failure
 @pytest.fixture
 def run_cli(empty_server: Any, database_url: str, capsys: pytest.CaptureFixture[str]) -> Any:
     def run(*args: str) -> tuple[int, str, str]:
-        try:
-            code = cli.main(["--database", database_url, "service-keys", *args])
-        finally:
-            # The command opened its own Store in this process, which rebinds the
-            # models; give them back to the server under test.
-            database_proxy.initialize(empty_server.services.store.database)
+        # The command opens its own Store in this process; the server under
+        # test keeps its own (binding.py), nothing to give back.
+        code = cli.main(["--database", database_url, "service-keys", *args])
         out, err = capsys.readouterr()
         return code, out, err
 

@@ -39,7 +39,7 @@ from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.credentials import PasswordHasher
 from aspel.licensing.server.mail.worker import MailerThread, build_worker
 from aspel.licensing.server.settings import Settings
-from aspel.licensing.server.store import database, outbox
+from aspel.licensing.server.store import database
 from aspel.licensing.server.store.database import OutageLog, open_database
 from aspel.licensing.server.store.migrate import migrate
 from aspel.licensing.server.store.models import AuditEvent, OutboxMessage, Session
@@ -354,8 +354,8 @@ def test_the_mailer_waits_quietly_while_postgres_is_down_and_delivers_after(
                 "ten failed delivery rounds",
             )
             outage.resume()
-            with services.store.write():
-                queued = outbox.enqueue(
+            with services.store.write() as tx:
+                queued = tx.outbox.enqueue(
                     kind="password_changed",
                     recipient="persona@example.com",
                     payload={
@@ -401,7 +401,6 @@ def test_writes_on_a_full_disk_answer_storage_unavailable_and_reads_still_work(
     services = build_services(settings, FixedClock(START))
     services.store.close()
     services.store.database = full_disk_database(str(path), faults)
-    database.database_proxy.initialize(services.store.database)
     with Served(settings, services) as r:
         client = r.client
         with services.store.connection():

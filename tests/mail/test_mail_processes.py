@@ -21,7 +21,6 @@ import pytest
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain.credentials import Argon2Parameters, PasswordHasher
-from aspel.licensing.server.store import outbox
 from aspel.licensing.server.store.models import OutboxMessage
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
@@ -79,8 +78,8 @@ def test_a_mailer_killed_between_claim_and_send_delivers_after_restart(
     smtp_server: SmtpServer,
     processes: list[subprocess.Popen[str]],
 ) -> None:
-    with services.store.write():
-        message_id = outbox.enqueue(
+    with services.store.write() as tx:
+        message_id = tx.outbox.enqueue(
             kind="password_changed",
             recipient="demo@example.com",
             payload={"username": "demo", "razon_social": "X", "change_time_text": "12:00"},

@@ -16,7 +16,6 @@ from aspel.licensing.server.app import Services
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.mail.transports import TemporaryFailure
 from aspel.licensing.server.mail.worker import RetryPolicy
-from aspel.licensing.server.store import outbox
 from aspel.licensing.server.store.models import OutboxMessage
 
 from .mail_support import MAIL_FROM, SmtpServer, new_worker
@@ -31,7 +30,7 @@ CHANGED = {
 
 def queue(services: Services, clock: FixedClock, n: int = 1, **overrides: Any) -> list[int]:
     ids = []
-    with services.store.write():
+    with services.store.write() as tx:
         for i in range(n):
             fields: dict[str, Any] = {
                 "kind": "password_changed",
@@ -39,7 +38,7 @@ def queue(services: Services, clock: FixedClock, n: int = 1, **overrides: Any) -
                 "payload": CHANGED,
             }
             fields.update(overrides)
-            ids.append(outbox.enqueue(now=clock.now(), **fields).id)
+            ids.append(tx.outbox.enqueue(now=clock.now(), **fields).id)
     return ids
 
 
@@ -157,8 +156,8 @@ def test_a_row_left_sending_by_a_dead_worker_is_delivered_after_its_claim_expire
 ) -> None:
     [mid] = queue(services, clock)
     # A worker claimed it and died before sending (or before recording the send).
-    with services.store.write():
-        claimed = outbox.claim_next(now=clock.now(), claim_for=dt.timedelta(minutes=5))
+    with services.store.write() as tx:
+        claimed = tx.outbox.claim_next(now=clock.now(), claim_for=dt.timedelta(minutes=5))
     assert claimed is not None and claimed.id == mid
     worker = new_worker(services.store, clock, smtp_server.transport())
 
@@ -173,10 +172,10 @@ def test_a_row_left_sending_by_a_dead_worker_is_delivered_after_its_claim_expire
 
 def test_a_claim_is_taken_by_exactly_one_caller(services: Services, clock: FixedClock) -> None:
     [mid] = queue(services, clock)
-    with services.store.write():
-        first = outbox.claim_next(now=clock.now(), claim_for=dt.timedelta(minutes=5))
-    with services.store.write():
-        second = outbox.claim_next(now=clock.now(), claim_for=dt.timedelta(minutes=5))
+    with services.store.write() as tx:
+        first = tx.outbox.claim_next(now=clock.now(), claim_for=dt.timedelta(minutes=5))
+    with services.store.write() as tx:
+        second = tx.outbox.claim_next(now=clock.now(), claim_for=dt.timedelta(minutes=5))
     assert first is not None and first.id == mid
     assert second is None
 

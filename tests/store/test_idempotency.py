@@ -25,23 +25,23 @@ def test_a_twin_waits_for_the_first_claim_and_replays_its_answer(services: Servi
     answers: dict[str, Any] = {}
 
     def first() -> None:
-        def work() -> dict[str, Any]:
+        def work(_tx: Any) -> dict[str, Any]:
             works.append("first")
             claimed.set()
             # Holds the claim, uncommitted, until the twin is on its way.
             release.wait(5)
             return {"answer": 1}
 
-        with store.connection(), store.write():
-            answers["first"] = once("scope", KEY, START, work)
+        with store.connection(), store.write() as tx:
+            answers["first"] = once(tx, "scope", KEY, START, work)
 
     def twin() -> None:
-        def work() -> dict[str, Any]:
+        def work(_tx: Any) -> dict[str, Any]:
             works.append("twin")
             return {"answer": 2}
 
-        with store.connection(), store.write():
-            answers["twin"] = once("scope", KEY, START, work)
+        with store.connection(), store.write() as tx:
+            answers["twin"] = once(tx, "scope", KEY, START, work)
 
     a = threading.Thread(target=first)
     a.start()
@@ -61,13 +61,13 @@ def test_a_twin_waits_for_the_first_claim_and_replays_its_answer(services: Servi
 def test_a_failed_change_is_not_remembered(services: Services) -> None:
     store = services.store
 
-    def fail() -> dict[str, Any]:
+    def fail(_tx: Any) -> dict[str, Any]:
         raise errors.TermsOutdated()
 
-    with pytest.raises(errors.TermsOutdated), store.write():
-        once("scope", KEY, START, fail)
-    with store.write():
-        assert once("scope", KEY, START, lambda: {"answer": 3}) == {"answer": 3}
+    with pytest.raises(errors.TermsOutdated), store.write() as tx:
+        once(tx, "scope", KEY, START, fail)
+    with store.write() as tx:
+        assert once(tx, "scope", KEY, START, lambda _tx: {"answer": 3}) == {"answer": 3}
     assert IdempotencyRecord.select().count() == 1
 
 
@@ -81,19 +81,20 @@ def test_a_failed_change_is_not_remembered(services: Services) -> None:
 )
 def test_a_key_of_another_request_is_refused(services: Services, other: RequestKey) -> None:
     store = services.store
-    with store.write():
-        once("scope", KEY, START, lambda: {"answer": 4})
-    with pytest.raises(errors.RequestIdReused), store.write():
-        once("scope", other, START, lambda: {"answer": 5})
-    with pytest.raises(errors.RequestIdReused):
-        replay("scope", other)
-    assert replay("scope", KEY) == {"answer": 4}
+    with store.write() as tx:
+        once(tx, "scope", KEY, START, lambda _tx: {"answer": 4})
+    with pytest.raises(errors.RequestIdReused), store.write() as tx:
+        once(tx, "scope", other, START, lambda _tx: {"answer": 5})
+    with store.read() as tx:
+        with pytest.raises(errors.RequestIdReused):
+            replay(tx, "scope", other)
+        assert replay(tx, "scope", KEY) == {"answer": 4}
     # Another scope (another caller) has keys of its own.
-    with store.write():
-        assert once("other-scope", other, START, lambda: {"answer": 6}) == {"answer": 6}
+    with store.write() as tx:
+        assert once(tx, "other-scope", other, START, lambda _tx: {"answer": 6}) == {"answer": 6}
 
 
 def test_a_claim_outside_a_write_transaction_is_refused(services: Services) -> None:
-    with pytest.raises(AssertionError):
-        once("scope", KEY, START, lambda: {})
+    with services.store.read() as tx, pytest.raises(RuntimeError):
+        once(tx, "scope", KEY, START, lambda _tx: {})
     assert IdempotencyRecord.select().count() == 0

@@ -6,10 +6,10 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from aspel.licensing.server.store import subscriptions as subscription_store
 from aspel.licensing.server.store.database import Store, open_database
 from aspel.licensing.server.store.models import Account, Subscription
 from aspel.licensing.server.store.prepared import PreparedSelect
+from aspel.licensing.server.store.subscriptions import SubscriptionRepository
 
 
 def _demo_rows(username: str) -> list[Subscription]:
@@ -44,6 +44,7 @@ def test_the_query_is_built_once_and_bound_anew_on_each_call(demo) -> None:
 
 
 def test_rows_match_the_plain_query_with_the_joined_predecessor(demo) -> None:
+    subscription_store = SubscriptionRepository()
     row = _demo_rows("demo")[0]
     successor = subscription_store.create_subscription(
         serial_number="0" * 14 + "0", account_id=row.account_id, product_code=row.product_code,

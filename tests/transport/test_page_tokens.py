@@ -16,7 +16,6 @@ import pytest
 
 from aspel.licensing.server.app import create_server
 from aspel.licensing.server.settings import Settings
-from aspel.licensing.server.store import server_secrets
 from aspel.licensing.server.store.models import ServerSecret
 from aspel.licensing.server.transport.pagination import (
     AUDIT_EVENTS,
@@ -147,7 +146,7 @@ def test_the_key_is_created_once_by_concurrent_first_users(server: Any, clock: A
     found: list[bytes] = []
 
     def first_use() -> None:
-        found.append(server_secrets.get_or_create(store, "race-test", 32, clock.now()))
+        found.append(store.secret("race-test", 32, clock.now()))
 
     threads = [threading.Thread(target=first_use) for _ in range(6)]
     for thread in threads:

@@ -43,7 +43,7 @@ from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .settings import Settings
-from .store import migrate, server_secrets
+from .store import migrate
 from .store.database import Store
 from .transport.activation_servicer import ActivationServicer
 from .transport.admin_servicer import AdminServicer
@@ -80,17 +80,19 @@ class Services:
     health: list[DatabaseHealth] = field(default_factory=list)
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    store = Store.from_url(settings.database_url)
+def build_services(
+    settings: Settings, clock: Clock | None = None, *, store: Store | None = None
+) -> Services:
+    """The domain services over `store` (by default the one `settings` names;
+    tests of the rules pass a migrated in-memory one, tests/domain/conftest.py)."""
+    store = store or Store.from_url(settings.database_url)
     missing = migrate.pending(store.database)
     if missing:
         raise SchemaNotCurrent(
             f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`"
         )
     calendar = BusinessCalendar(clock or SystemClock(), settings.business_timezone)
-    page_token_key = server_secrets.get_or_create(
-        store, KEY_SECRET_NAME, KEY_BYTES, calendar.clock.now()
-    )
+    page_token_key = store.secret(KEY_SECRET_NAME, KEY_BYTES, calendar.clock.now())
     hasher = PasswordHasher(
         settings.argon2,
         HashingGate(
@@ -165,6 +167,7 @@ def create_server(
     service_names.append(
         activation_service_pb2.DESCRIPTOR.services_by_name["ActivationService"].full_name
     )
+    # AdminService: the API of Aspel's own staff and systems (service keys).
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
         AdminServicer(services.admin, services.page_tokens), server
     )

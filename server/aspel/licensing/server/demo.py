@@ -9,9 +9,8 @@ from .domain import serials
 from .domain.billing_cycle import add_months, next_payment
 from .domain.clock import BusinessCalendar
 from .domain.credentials import PasswordHasher, new_public_id
+from .domain.states import PERPETUAL_LICENSE, SUBSCRIPTION
 from .domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
-from .store import accounts, catalog
-from .store import subscriptions as subscription_store
 from .store.database import Store
 
 DOWNLOAD_CENTER = "https://www.aspel.com.mx/descargas"
@@ -45,10 +44,10 @@ DEMO_ACCOUNTS = (
         "demo@example.com",
         "Comercializadora Demo, S.A. de C.V.",
         (
-            DemoSerial("SAE", "7.0", 1, "SUBSCRIPTION", "MONTHLY", 9),
-            DemoSerial("CAJA", "4.0", 2, "SUBSCRIPTION", "ANNUAL", 8),
-            DemoSerial("COI", "9.0", 3, "PERPETUAL_LICENSE", None, 30),
-            DemoSerial("NOI", "11.0", 5, "SUBSCRIPTION", "SEMIANNUAL", 4),
+            DemoSerial("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY", 9),
+            DemoSerial("CAJA", "4.0", 2, SUBSCRIPTION, "ANNUAL", 8),
+            DemoSerial("COI", "9.0", 3, PERPETUAL_LICENSE, None, 30),
+            DemoSerial("NOI", "11.0", 5, SUBSCRIPTION, "SEMIANNUAL", 4),
         ),
     ),
     (
@@ -56,7 +55,7 @@ DEMO_ACCOUNTS = (
         "demo2-aspel-2026",
         "demo2@example.com",
         "Servicios Contables Ejemplo, S.C.",
-        (DemoSerial("SAE", "7.0", 1, "SUBSCRIPTION", "MONTHLY", 2),),
+        (DemoSerial("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY", 2),),
     ),
 )
 
@@ -65,11 +64,11 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
     """Seeds into a database with no account; returns False (and writes nothing) otherwise."""
     now = calendar.now()
     today = calendar.today()
-    with store.write():
-        if accounts.count_accounts() > 0:
+    with store.write() as tx:
+        if tx.accounts.count_accounts() > 0:
             return False
         for code, version, upgrade_from, has_terms in RELEASES:
-            catalog.add_release(
+            tx.catalog.add_release_once(
                 product_code=code,
                 version=version,
                 upgrade_from=upgrade_from,
@@ -77,7 +76,7 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
                 now=now,
             )
             if has_terms:
-                catalog.add_terms(
+                tx.catalog.add_terms(
                     product_code=code,
                     to_version=version,
                     title=DEFAULT_TITLE,
@@ -85,7 +84,7 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
                     now=now,
                 )
         for username, password, email, razon_social, owned in DEMO_ACCOUNTS:
-            account = accounts.create_account(
+            account = tx.accounts.create_account(
                 public_id=new_public_id("acc_"),
                 username=username,
                 email=email,
@@ -95,7 +94,7 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
             )
             for item in owned:
                 activation = add_months(today, -item.months_active)
-                subscription_store.create_subscription(
+                tx.subscriptions.create_subscription(
                     serial_number=serials.generate(),
                     account_id=account.id,
                     product_code=item.product_code,

@@ -18,11 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .. import errors
-from ..store import activations as activation_store
-from ..store import audit, rate_limits
-from ..store import subscriptions as subscription_store
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
+from ..store.unit_of_work import UnitOfWork
 from . import razon_social, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
@@ -30,7 +28,8 @@ from .idempotency import RequestKey, Result, once
 from .products import product_name
 from .signing import KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
-from .subscriptions import ACTIVE, INACTIVE, SUPERSEDED, current_state
+from .states import ACTIVE, INACTIVE, SUPERSEDED
+from .subscriptions import current_state
 
 ACTIVATION_ID_PREFIX = "act_"
 
@@ -192,10 +191,10 @@ class ActivationService:
         now = self.calendar.now()
         today = self.calendar.today()
 
-        def activate() -> Result:
-            row = self._subscription(serial_number)
+        def activate(tx: UnitOfWork) -> Result:
+            row = self._subscription(tx, serial_number)
             # Every change of one serial's seats waits here for the previous one.
-            subscription_store.lock(row.id)
+            tx.subscriptions.lock(row.id)
             shown = serials.display(serial_number)
             if not razon_social.matches(razon_social_text, row.account.razon_social):
                 raise errors.RazonSocialMismatch(shown)
@@ -206,17 +205,17 @@ class ActivationService:
                     row.version,
                     product_name(product_code),
                     version,
-                    self._serial_for(row.account.id, product_code, version, today),
+                    self._serial_for(tx, row.account.id, product_code, version, today),
                 )
             state = current_state(row, today)
             if state not in USABLE_STATES:
-                raise errors.SerialNotActive(shown, state, self._successor_shown(row))
-            activation = activation_store.find_active_for_machine(row.id, machine_fingerprint)
+                raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
+            activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
             if activation is None:
                 activation = self._take_seat(
-                    row, machine_fingerprint, hostname, product_code, version, now
+                    tx, row, machine_fingerprint, hostname, product_code, version, now
                 )
-                audit.record(
+                tx.audit.record(
                     kind="activation.created",
                     actor=f"installer:{machine_fingerprint[:64]}",
                     peer=peer,
@@ -234,12 +233,13 @@ class ActivationService:
                 "key_id": signed.key_id,
             }
 
-        with self.store.write():
-            result = once(f"serial:{serial_number}", key, now, activate)
-            return self._activation_result(result, serial_number)
+        with self.store.write() as tx:
+            result = once(tx, f"serial:{serial_number}", key, now, activate)
+            return self._activation_result(tx, result, serial_number)
 
     def _take_seat(
         self,
+        tx: UnitOfWork,
         row: Subscription,
         machine_fingerprint: str,
         hostname: str,
@@ -247,7 +247,7 @@ class ActivationService:
         version: str,
         now: dt.datetime,
     ) -> Activation:
-        taken = activation_store.seats_in_use(row.id)
+        taken = tx.activations.seats_in_use(row.id)
         # The limit is a count of live activations, not a set of free seat
         # numbers: after ChangeSeats lowers the seats, machines may still hold
         # numbers above the new limit while a lower one is free.
@@ -261,7 +261,7 @@ class ActivationService:
         # raced; the partial unique index on (subscription, seat) among active
         # rows still refuses a second holder of one seat.
         seat = next(n for n in range(1, len(taken) + 2) if n not in taken)
-        return activation_store.create_activation(
+        return tx.activations.create_activation(
             public_id=new_public_id(ACTIVATION_ID_PREFIX),
             subscription_id=row.id,
             machine_fingerprint=machine_fingerprint,
@@ -272,9 +272,11 @@ class ActivationService:
             now=now,
         )
 
-    def _activation_result(self, result: Result, serial_number: str) -> ActivationResult:
+    def _activation_result(
+        self, tx: UnitOfWork, result: Result, serial_number: str
+    ) -> ActivationResult:
         """The answer of an activation (done now or earlier), from what it stored."""
-        row = activation_store.find_by_public_id(result["activation_id"])
+        row = tx.activations.find_by_public_id(result["activation_id"])
         if row is None:  # pragma: no cover - activations are never deleted
             raise errors.ActivationNotFound(serials.display(serial_number))
         return ActivationResult(
@@ -309,11 +311,11 @@ class ActivationService:
         second, the successor only for a serial that has one to show."""
         now = self.calendar.now()
         today = self.calendar.today()
-        with self.store.connection():
-            row = self._subscription(serial_number)
-            activation = self._activation(row, activation_id, machine_fingerprint)
+        with self.store.read() as tx:
+            row = self._subscription(tx, serial_number)
+            activation = self._activation(tx, row, activation_id, machine_fingerprint)
             state = current_state(row, today)
-            successor = self._successor_shown(row) if state != ACTIVE else None
+            successor = self._successor_shown(tx, row) if state != ACTIVE else None
             shown = serials.display(serial_number)
             if state == INACTIVE and row.retire_date is not None:
                 raise errors.SerialRetired(
@@ -325,7 +327,7 @@ class ActivationService:
             if last is None or now - last >= self.policy.validation_record_interval:
                 # One conditional UPDATE of its own: of concurrent validations
                 # at most one writes, and none holds a transaction open.
-                activation_store.record_validation(
+                tx.activations.record_validation(
                     activation.id, now, older_than=now - self.policy.validation_record_interval
                 )
             signed = self._issue(row, activation, state, now)
@@ -368,24 +370,24 @@ class ActivationService:
     ) -> ActivationView:
         now = self.calendar.now()
 
-        def deactivate() -> Result:
-            row = self._subscription(serial_number)
-            subscription_store.lock(row.id)
-            activation = self._activation(row, activation_id, machine_fingerprint)
+        def deactivate(tx: UnitOfWork) -> Result:
+            row = self._subscription(tx, serial_number)
+            tx.subscriptions.lock(row.id)
+            activation = self._activation(tx, row, activation_id, machine_fingerprint)
             key = f"deactivate:{serial_number}"
             window = self.policy.deactivation_window
-            if not rate_limits.hit(
+            if not tx.rate_limits.hit(
                 key, limit=self.policy.deactivations_per_window, window=window, now=now
             ):
-                retry_time = rate_limits.window_end(key, window) or now + window
+                retry_time = tx.rate_limits.window_end(key, window) or now + window
                 raise errors.DeactivationRateLimited(
                     serials.display(serial_number),
                     retry_time,
                     time_of_day(self.calendar.local(retry_time)),
                     now,
                 )
-            done = activation_store.deactivate(activation.id, now)
-            audit.record(
+            done = tx.activations.deactivate(activation.id, now)
+            tx.audit.record(
                 kind="activation.deactivated",
                 actor=f"installer:{machine_fingerprint[:64]}",
                 peer=peer,
@@ -396,9 +398,9 @@ class ActivationService:
             )
             return {"activation_id": done.public_id}
 
-        with self.store.write():
-            result = once(f"serial:{serial_number}", key, now, deactivate)
-            done = activation_store.find_by_public_id(result["activation_id"])
+        with self.store.write() as tx:
+            result = once(tx, f"serial:{serial_number}", key, now, deactivate)
+            done = tx.activations.find_by_public_id(result["activation_id"])
             if done is None:  # pragma: no cover - activations are never deleted
                 raise errors.ActivationNotFound(serials.display(serial_number))
             return activation_view(done, serial_number)
@@ -411,31 +413,31 @@ class ActivationService:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _subscription(self, serial_number: str) -> Subscription:
-        row = activation_store.find_subscription(serial_number)
+    def _subscription(self, tx: UnitOfWork, serial_number: str) -> Subscription:
+        row = tx.activations.find_subscription(serial_number)
         if row is None:
             raise errors.SerialNotFound(serials.display(serial_number))
         return row
 
     def _activation(
-        self, row: Subscription, activation_id: str, machine_fingerprint: str
+        self, tx: UnitOfWork, row: Subscription, activation_id: str, machine_fingerprint: str
     ) -> Activation:
-        activation = activation_store.find_active(row.id, activation_id, machine_fingerprint)
+        activation = tx.activations.find_active(row.id, activation_id, machine_fingerprint)
         if activation is None:
             raise errors.ActivationNotFound(serials.display(row.serial_number))
         return activation
 
-    def _successor_shown(self, row: Subscription) -> str | None:
-        successor = subscription_store.successor_serials([row.id]).get(row.id)
+    def _successor_shown(self, tx: UnitOfWork, row: Subscription) -> str | None:
+        successor = tx.subscriptions.successor_serial(row.id)
         return serials.display(successor) if successor else None
 
     def _serial_for(
-        self, account_id: int, product_code: str, version: str, today: dt.date
+        self, tx: UnitOfWork, account_id: int, product_code: str, version: str, today: dt.date
     ) -> str | None:
         """The account's usable serial for that product and version (active first)."""
         usable = [
             r
-            for r in activation_store.serials_of_account(account_id, product_code, version)
+            for r in tx.activations.serials_of_account(account_id, product_code, version)
             if current_state(r, today) in USABLE_STATES
         ]
         usable.sort(key=lambda r: current_state(r, today) != ACTIVE)
@@ -492,8 +494,8 @@ class ActivationService:
         try:
             yield
         except errors.LicensingError as error:
-            with self.store.write():
-                audit.record(
+            with self.store.write() as tx:
+                tx.audit.record(
                     kind=kind,
                     actor=f"installer:{machine_fingerprint[:64]}",
                     peer=peer,

@@ -6,8 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .. import errors
-from ..store import accounts as account_store
-from ..store import audit
 from ..store.database import Store
 from ..store.models import Account
 from .clock import BusinessCalendar
@@ -102,10 +100,10 @@ class AuthService:
         # New passwords are stored NFC (password_policy); compare the same form.
         password = normalize_password(password)
         now = self.calendar.now()
-        with self.store.connection():
+        with self.store.read() as tx:
             # Read and verify outside any write transaction: argon2 takes tens of
             # milliseconds and must not hold the database's write lock.
-            account = account_store.find_account_by_username(username)
+            account = tx.accounts.find_account_by_username(username)
             if account is not None and account.locked_until and account.locked_until > now:
                 self._audit_login("login.locked", account, peer, now)
                 raise errors.AccountLocked(
@@ -117,11 +115,11 @@ class AuthService:
                 self._audit_login("login.failed", None, peer, now)
                 raise errors.InvalidCredentials()
             if not password_ok:
-                with self.store.write():
-                    failures = account_store.record_failed_login(account.id)
+                with self.store.write() as tx:
+                    failures = tx.accounts.record_failed_login(account.id)
                     lock = self.lockout.lock_for(failures)
                     if lock is not None:
-                        account_store.lock_account(account.id, now + lock)
+                        tx.accounts.lock_account(account.id, now + lock)
                     self._audit_login("login.failed", account, peer, now)
                 raise errors.InvalidCredentials()
             if account.disabled:
@@ -134,9 +132,9 @@ class AuthService:
                 if self.hasher.needs_rehash(account.password_hash)
                 else None
             )
-            with self.store.write():
-                account_store.record_successful_login(account.id, rehash)
-                account_store.create_session(
+            with self.store.write() as tx:
+                tx.accounts.record_successful_login(account.id, rehash)
+                tx.accounts.create_session(
                     account_id=account.id,
                     token_hash=token_hash(token),
                     now=now,
@@ -156,8 +154,8 @@ class AuthService:
         # their password into the username field, and that must not be kept.
         # "?" is not a character of usernames, so the marker names no account.
         actor = f"user:{account.username}" if account is not None else UNKNOWN_USER_ACTOR
-        with self.store.write():
-            audit.record(
+        with self.store.write() as tx:
+            tx.audit.record(
                 kind=kind,
                 actor=actor,
                 peer=peer,
@@ -170,8 +168,8 @@ class AuthService:
         if not token or not token.startswith(SESSION_TOKEN_PREFIX) or len(token) > 128:
             raise errors.SessionInvalid()
         now = self.calendar.now()
-        with self.store.connection():
-            session = account_store.find_session(token_hash(token))
+        with self.store.read() as tx:
+            session = tx.accounts.find_session(token_hash(token))
             if (
                 session is None
                 or session.end_time is not None
@@ -181,7 +179,7 @@ class AuthService:
             ):
                 raise errors.SessionInvalid()
             if now - session.last_used_time >= self.sessions.touch_interval:
-                account_store.touch_session(session.id, now)
+                tx.accounts.touch_session(session.id, now)
             return Caller(
                 account_db_id=session.account.id,
                 account_id=session.account.public_id,
@@ -191,9 +189,9 @@ class AuthService:
 
     def sign_out(self, caller: Caller, peer: str | None) -> None:
         now = self.calendar.now()
-        with self.store.write():
-            account_store.end_session(caller.session_id, now)
-            audit.record(
+        with self.store.write() as tx:
+            tx.accounts.end_session(caller.session_id, now)
+            tx.audit.record(
                 kind="session.ended",
                 actor=f"user:{caller.username}",
                 peer=peer,

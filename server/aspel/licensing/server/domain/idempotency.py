@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import errors
-from ..store import idempotency as records
+from ..store.unit_of_work import UnitOfWork
 
 #: What a change stores for its retries and rebuilds its answer from: JSON.
 Result = dict[str, Any]
@@ -53,32 +53,33 @@ def _reused(_: Result) -> errors.LicensingError:
 
 
 def once(
+    tx: UnitOfWork,
     scope: str,
     key: RequestKey | None,
     now: dt.datetime,
-    work: Callable[[], Result],
+    work: Callable[[UnitOfWork], Result],
     *,
     reused: Callable[[Result], errors.LicensingError] = _reused,
 ) -> Result:
-    """`work()`'s answer, computed at most once per (scope, key.request_id).
+    """`work(tx)`'s answer, computed at most once per (scope, key.request_id).
 
-    Call it inside `Store.write()`, first. Without a key, just `work()`.
+    Call it inside `Store.write()`, first. Without a key, just `work(tx)`.
     `reused` builds the error for a key already used by another request (from
     that request's stored answer); REQUEST_ID_REUSED unless told otherwise.
     """
     if key is None:
-        return work()
-    if records.claim(
+        return work(tx)
+    if tx.idempotency.claim(
         scope=scope,
         request_id=key.request_id,
         operation=key.operation,
         request_hash=key.fingerprint,
         now=now,
     ):
-        result = work()
-        records.complete(scope, key.request_id, result)
+        result = work(tx)
+        tx.idempotency.complete(scope, key.request_id, result)
         return result
-    earlier = replay(scope, key, reused=reused)
+    earlier = replay(tx, scope, key, reused=reused)
     if earlier is None:
         # The claim was refused but no row is there: only a lost race can do
         # that (the holder's transaction ended without it). Run it again.
@@ -87,6 +88,7 @@ def once(
 
 
 def replay(
+    tx: UnitOfWork,
     scope: str,
     key: RequestKey | None,
     *,
@@ -98,7 +100,7 @@ def replay(
     retry there otherwise. The transaction still goes through `once`."""
     if key is None:
         return None
-    row = records.find(scope, key.request_id)
+    row = tx.idempotency.find(scope, key.request_id)
     if row is None:
         return None
     stored: Result = dict(row.result or {})

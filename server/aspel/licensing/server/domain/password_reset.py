@@ -20,10 +20,9 @@ import hashlib
 from dataclasses import dataclass
 
 from .. import errors
-from ..store import audit, outbox, rate_limits
-from ..store import password_resets as reset_store
 from ..store.database import Store
 from ..store.models import Account
+from ..store.unit_of_work import UnitOfWork
 from . import password_policy
 from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
@@ -89,10 +88,12 @@ class PasswordResetService:
         now = self.calendar.now()
         expire_time = now + self.policy.token_lifetime
         p = self.policy
-        with self.store.connection():
+        with self.store.read() as tx:
             accounts = [
                 a
-                for a in reset_store.find_accounts_for_reset(identifier, p.max_accounts_per_email)
+                for a in tx.password_resets.find_accounts_for_reset(
+                    identifier, p.max_accounts_per_email
+                )
                 if not a.disabled
             ]
             # Drawn and hashed even when nobody will get them: the same work either way.
@@ -100,14 +101,14 @@ class PasswordResetService:
             hashes = [token_hash(t) for t in tokens]
             peer_key = "password_reset:peer:" + peer_host(peer)
 
-            def request() -> Result:
-                if not rate_limits.hit(
+            def request(tx: UnitOfWork) -> Result:
+                if not tx.rate_limits.hit(
                     peer_key, limit=p.per_peer_limit, window=p.per_peer_window, now=now
                 ):
-                    retry = rate_limits.window_end(peer_key, p.per_peer_window) or now
+                    retry = tx.rate_limits.window_end(peer_key, p.per_peer_window) or now
                     raise errors.RateLimited(retry, time_of_day(self.calendar.local(retry)))
                 if not accounts:
-                    rate_limits.hit(
+                    tx.rate_limits.hit(
                         _identifier_key(identifier),
                         limit=p.per_account_limit,
                         window=p.per_account_window,
@@ -115,7 +116,7 @@ class PasswordResetService:
                     )
                 queued = 0
                 for account, token, hashed in zip(accounts, tokens, hashes, strict=False):
-                    allowed = rate_limits.hit(
+                    allowed = tx.rate_limits.hit(
                         f"password_reset:account:{account.public_id}",
                         limit=p.per_account_limit,
                         window=p.per_account_window,
@@ -124,17 +125,17 @@ class PasswordResetService:
                     if not allowed:
                         # Answered like a success: a limit must not confirm the account.
                         continue
-                    reset_store.create_reset(
+                    tx.password_resets.create_reset(
                         account_id=account.id, token_hash=hashed, now=now, expire_time=expire_time
                     )
-                    outbox.enqueue(
+                    tx.outbox.enqueue(
                         kind=RESET_EMAIL_KIND,
                         recipient=account.email,
                         payload=self._reset_payload(account, token, expire_time),
                         now=now,
                     )
                     queued += 1
-                audit.record(
+                tx.audit.record(
                     kind="password_reset.requested",
                     actor="anonymous",
                     peer=peer,
@@ -145,8 +146,8 @@ class PasswordResetService:
                 # Nothing in the answer: it must not tell whether an account matched.
                 return {}
 
-            with self.store.write():
-                once(ANONYMOUS_SCOPE, key, now, request)
+            with self.store.write() as tx:
+                once(tx, ANONYMOUS_SCOPE, key, now, request)
 
     def reset_password(
         self, reset_token: str, new_password: str, key: RequestKey | None, peer: str | None
@@ -154,13 +155,13 @@ class PasswordResetService:
         token = reset_token.strip()
         hashed = token_hash(token)
         now = self.calendar.now()
-        with self.store.connection():
+        with self.store.read() as tx:
             well_formed = token.startswith(RESET_TOKEN_PREFIX) and len(token) <= MAX_TOKEN_LENGTH
             # The token is read before the retry check: a twin of this request
             # spends it in the transaction that also stores its answer, so a
             # token found spent here has that answer already visible below.
-            reset = reset_store.find_usable_reset(hashed, now) if well_formed else None
-            if replay(ANONYMOUS_SCOPE, key) is not None:
+            reset = tx.password_resets.find_usable_reset(hashed, now) if well_formed else None
+            if replay(tx, ANONYMOUS_SCOPE, key) is not None:
                 return
             if reset is None or reset.account.disabled:
                 raise errors.ResetTokenInvalid(lifetime=self.policy.token_lifetime)
@@ -169,14 +170,14 @@ class PasswordResetService:
             # argon2 runs outside the write transaction: it must not hold the lock.
             new_hash = self.hasher.hash(password)
 
-            def reset_it() -> Result:
-                if not reset_store.use_reset(reset.id, now):
+            def reset_it(tx: UnitOfWork) -> Result:
+                if not tx.password_resets.use_reset(reset.id, now):
                     # Spent by a concurrent call with another (or no) request_id.
                     raise errors.ResetTokenInvalid(lifetime=self.policy.token_lifetime)
-                reset_store.set_password(account.id, new_hash)
-                ended = reset_store.end_all_sessions(account.id, now)
-                reset_store.spend_other_resets(account.id, now)
-                outbox.enqueue(
+                tx.password_resets.set_password(account.id, new_hash)
+                ended = tx.password_resets.end_all_sessions(account.id, now)
+                tx.password_resets.spend_other_resets(account.id, now)
+                tx.outbox.enqueue(
                     kind=CHANGED_EMAIL_KIND,
                     recipient=account.email,
                     payload={
@@ -187,7 +188,7 @@ class PasswordResetService:
                     },
                     now=now,
                 )
-                audit.record(
+                tx.audit.record(
                     kind="password.reset",
                     actor=f"user:{account.username}",
                     peer=peer,
@@ -197,8 +198,8 @@ class PasswordResetService:
                 )
                 return {}
 
-            with self.store.write():
-                once(ANONYMOUS_SCOPE, key, now, reset_it)
+            with self.store.write() as tx:
+                once(tx, ANONYMOUS_SCOPE, key, now, reset_it)
 
     def _reset_payload(
         self, account: Account, token: str, expire_time: dt.datetime
@@ -212,18 +213,18 @@ class PasswordResetService:
             "expire_time_text": time_of_day(self.calendar.local(expire_time)),
         }
 
-    # --- for Aspel's staff (AdminService, issue 5) -------------------------------
+    # --- for Aspel's staff (AdminService) -------------------------------------------
 
-    def send_reset(self, account: Account, now: dt.datetime) -> None:
+    def send_reset(self, tx: UnitOfWork, account: Account, now: dt.datetime) -> None:
         """Issues a reset token for `account` and queues its email, inside the
         caller's write transaction. For internal callers (support, or a new
         account opened without a password): no rate limit, no anonymity to keep."""
         token = new_token(RESET_TOKEN_PREFIX)
         expire_time = now + self.policy.token_lifetime
-        reset_store.create_reset(
+        tx.password_resets.create_reset(
             account_id=account.id, token_hash=token_hash(token), now=now, expire_time=expire_time
         )
-        outbox.enqueue(
+        tx.outbox.enqueue(
             kind=RESET_EMAIL_KIND,
             recipient=account.email,
             payload=self._reset_payload(account, token, expire_time),

@@ -7,24 +7,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .. import errors
-from ..store import audit, catalog, outbox
-from ..store import subscriptions as subscription_store
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Account, Subscription
+from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .auth import Caller
 from .clock import BusinessCalendar
 from .idempotency import RequestKey, Result, once
 from .products import product_name
 from .spanish import long_date
-from .subscriptions import (
-    ACTIVE,
-    PERPETUAL_LICENSE,
-    SubscriptionView,
-    current_state,
-    newest_upgrade,
-    views_of,
-)
+from .states import ACTIVE, PERPETUAL_LICENSE
+from .subscriptions import SubscriptionView, current_state, newest_upgrade, views_of
 from .upgrade_terms import TermsView, render
 
 UPGRADE_EMAIL_KIND = "upgrade_notification"
@@ -51,23 +44,23 @@ class PortalService:
 
     def list_subscriptions(self, caller: Caller, size: int, after_id: int) -> Page:
         """`size` rows after `after_id` (the transport chose the size, see pagination.py)."""
-        with self.store.connection():
+        with self.store.read() as tx:
             # One row more than asked tells whether another page exists.
-            rows = subscription_store.list_for_account(caller.account_db_id, after_id, size + 1)
+            rows = tx.subscriptions.list_for_account(caller.account_db_id, after_id, size + 1)
             more = len(rows) > size
             rows = rows[:size]
-            views = views_of(rows, self.calendar.today())
+            views = views_of(tx, rows, self.calendar.today())
         return Page(views, rows[-1].id if more else None)
 
     def get_subscription(self, caller: Caller, serial_number: str) -> SubscriptionView:
-        with self.store.connection():
-            row = self._owned(caller, serial_number)
-            return views_of([row], self.calendar.today())[0]
+        with self.store.read() as tx:
+            row = self._owned(tx, caller, serial_number)
+            return views_of(tx, [row], self.calendar.today())[0]
 
     def get_upgrade_terms(self, caller: Caller, serial_number: str) -> TermsView:
-        with self.store.connection():
-            row = self._owned(caller, serial_number)
-            return self._terms_for(row)
+        with self.store.read() as tx:
+            row = self._owned(tx, caller, serial_number)
+            return self._terms_for(tx, row)
 
     # --- accepting -------------------------------------------------------------
 
@@ -82,26 +75,27 @@ class PortalService:
     ) -> UpgradeResult:
         now = self.calendar.now()
 
-        def accept() -> Result:
-            row = self._owned(caller, serial_number)
-            subscription_store.lock(row.id)
-            successor = subscription_store.find_successor(row.id)
+        def accept(tx: UnitOfWork) -> Result:
+            row = self._owned(tx, caller, serial_number)
+            tx.subscriptions.lock(row.id)
+            successor = tx.subscriptions.find_successor(row.id)
             if successor is None:
                 # Checked again inside the write lock: what was shown may have changed.
-                terms = self._terms_for(row)
+                terms = self._terms_for(tx, row)
                 if terms.terms_id != terms_id:
                     raise errors.TermsOutdated()
-                successor = self._issue_successor(caller, row, terms, now, peer)
+                successor = self._issue_successor(tx, caller, row, terms, now, peer)
             # else: already upgraded (a retry, or a second click): same answer,
             # and no second email.
             return {"subscription_id": successor.id, "previous_id": row.id}
 
-        with self.store.write():
-            result = once(f"account:{caller.account_id}", key, now, accept)
-            return self._result_of(result["subscription_id"], result["previous_id"])
+        with self.store.write() as tx:
+            result = once(tx, f"account:{caller.account_id}", key, now, accept)
+            return self._result_of(tx, result["subscription_id"], result["previous_id"])
 
     def _issue_successor(
         self,
+        tx: UnitOfWork,
         caller: Caller,
         old: Subscription,
         terms: TermsView,
@@ -111,9 +105,9 @@ class PortalService:
         today = self.calendar.today()
         retire_date = old.next_payment_date or today
         new_serial = serials.generate()
-        while subscription_store.serial_exists(new_serial):  # 2^-70 per try; cheap to be sure
+        while tx.subscriptions.serial_exists(new_serial):  # 2^-70 per try; cheap to be sure
             new_serial = serials.generate()
-        new = subscription_store.create_subscription(
+        new = tx.subscriptions.create_subscription(
             serial_number=new_serial,
             account_id=caller.account_db_id,
             product_code=old.product_code,
@@ -128,9 +122,9 @@ class PortalService:
             accepted_terms_id=terms.terms_id,
             now=now,
         )
-        subscription_store.supersede(old.id, retire_date)
+        tx.subscriptions.supersede(old.id, retire_date)
         account: Account = old.account
-        outbox.enqueue(
+        tx.outbox.enqueue(
             kind=UPGRADE_EMAIL_KIND,
             recipient=account.email,
             payload={
@@ -148,7 +142,7 @@ class PortalService:
             },
             now=now,
         )
-        audit.record(
+        tx.audit.record(
             kind="subscription.upgraded",
             actor=f"user:{caller.username}",
             peer=peer,
@@ -167,25 +161,25 @@ class PortalService:
 
     # --- helpers -------------------------------------------------------------
 
-    def _owned(self, caller: Caller, serial_number: str) -> Subscription:
-        row = subscription_store.find_for_account(caller.account_db_id, serial_number)
+    def _owned(self, tx: UnitOfWork, caller: Caller, serial_number: str) -> Subscription:
+        row = tx.subscriptions.find_for_account(caller.account_db_id, serial_number)
         if row is None:
             raise errors.SerialNotFound(serials.display(serial_number))
         return row
 
-    def _terms_for(self, row: Subscription) -> TermsView:
+    def _terms_for(self, tx: UnitOfWork, row: Subscription) -> TermsView:
         """The terms for an ACTIVE subscription's newest free upgrade, or why there are none."""
         today = self.calendar.today()
         state = current_state(row, today)
         shown = serials.display(row.serial_number)
         if state != ACTIVE:
-            successor = subscription_store.successor_serials([row.id]).get(row.id)
+            successor = tx.subscriptions.successor_serial(row.id)
             raise errors.SerialNotActive(
                 shown, state, serials.display(successor) if successor else None
             )
-        release = newest_upgrade(row, catalog.releases_of([row.product_code]))
+        release = newest_upgrade(row, tx.catalog.releases_of([row.product_code]))
         text = (
-            catalog.current_terms(row.product_code, release.version)
+            tx.catalog.current_terms(row.product_code, release.version)
             if release is not None
             else None
         )
@@ -197,9 +191,9 @@ class PortalService:
             )
         return render(row, row.account, release, text)
 
-    def _result_of(self, subscription_id: int, previous_id: int) -> UpgradeResult:
+    def _result_of(self, tx: UnitOfWork, subscription_id: int, previous_id: int) -> UpgradeResult:
         today = self.calendar.today()
-        new_row = subscription_store.get_by_id(subscription_id)
-        old_row = subscription_store.get_by_id(previous_id)
-        new_view, old_view = views_of([new_row, old_row], today)
+        new_row = tx.subscriptions.get_by_id(subscription_id)
+        old_row = tx.subscriptions.get_by_id(previous_id)
+        new_view, old_view = views_of(tx, [new_row, old_row], today)
         return UpgradeResult(new_view, old_view)

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .. import errors
-from ..store import audit
-from ..store import service_keys as key_store
 from ..store.database import Store
 from ..store.models import ServiceKey
 from .clock import BusinessCalendar
@@ -106,9 +104,11 @@ class ServiceKeyService:
         wanted = validate_scopes(scopes)
         secret = new_token(SERVICE_KEY_PREFIX)
         now = self.calendar.now()
-        with self.store.write():
-            row = key_store.create(name=name, scopes=wanted, key_hash=token_hash(secret), now=now)
-            audit.record(
+        with self.store.write() as tx:
+            row = tx.service_keys.create(
+                name=name, scopes=wanted, key_hash=token_hash(secret), now=now
+            )
+            tx.audit.record(
                 kind="service_key.created",
                 actor=f"cli:{operator}",
                 now=now,
@@ -117,16 +117,16 @@ class ServiceKeyService:
         return CreatedKey(secret, _view(row))
 
     def list(self) -> list[ServiceKeyView]:
-        with self.store.connection():
-            return [_view(row) for row in key_store.list_all()]
+        with self.store.read() as tx:
+            return [_view(row) for row in tx.service_keys.list_all()]
 
     def revoke(self, name: str, operator: str) -> ServiceKeyView:
         now = self.calendar.now()
-        with self.store.write():
-            row = key_store.find_by_name(name)
-            if row is None or not key_store.revoke(row.id, now):
+        with self.store.write() as tx:
+            row = tx.service_keys.find_by_name(name)
+            if row is None or not tx.service_keys.revoke(row.id, now):
                 raise errors.ServiceKeyNotFound(name)
-            audit.record(
+            tx.audit.record(
                 kind="service_key.revoked",
                 actor=f"cli:{operator}",
                 now=now,
@@ -141,8 +141,8 @@ class ServiceKeyService:
         """The internal caller behind a bearer key, or SERVICE_KEY_INVALID."""
         if not key or not key.startswith(SERVICE_KEY_PREFIX) or len(key) > MAX_KEY_LENGTH:
             raise errors.ServiceKeyInvalid()
-        with self.store.connection():
-            row = key_store.find_by_hash(token_hash(key))
+        with self.store.read() as tx:
+            row = tx.service_keys.find_by_hash(token_hash(key))
         if row is None or row.revoke_time is not None:
             raise errors.ServiceKeyInvalid()
         return Actor(key_name=row.name, scopes=frozenset(row.scopes), peer=peer)

@@ -6,17 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..store import catalog
-from ..store import subscriptions as subscription_store
 from ..store.models import Release, Subscription
+from ..store.unit_of_work import UnitOfWork
 from .products import product_name, version_key
-
-ACTIVE = "ACTIVE"
-SUPERSEDED = "SUPERSEDED"
-INACTIVE = "INACTIVE"
-SUSPENDED = "SUSPENDED"
-SUBSCRIPTION = "SUBSCRIPTION"
-PERPETUAL_LICENSE = "PERPETUAL_LICENSE"
+from .states import ACTIVE, INACTIVE, SUBSCRIPTION, SUPERSEDED
 
 
 @dataclass(frozen=True)
@@ -87,8 +80,10 @@ def to_view(
     )
 
 
-def views_of(rows: Sequence[Subscription], today: dt.date) -> list[SubscriptionView]:
+def views_of(
+    tx: UnitOfWork, rows: Sequence[Subscription], today: dt.date
+) -> list[SubscriptionView]:
     """Views of many rows with two more queries in all (successors, releases)."""
-    successors = subscription_store.successor_serials(r.id for r in rows)
-    releases = catalog.releases_of(r.product_code for r in rows)
+    successors = tx.subscriptions.successor_serials(r.id for r in rows)
+    releases = tx.catalog.releases_of(r.product_code for r in rows)
     return [to_view(r, today, releases, successors.get(r.id)) for r in rows]

@@ -31,9 +31,9 @@ from typing import Any
 from ..domain.clock import Clock
 from ..errors import DatabaseUnavailable, StorageUnavailable
 from ..settings import Settings
-from ..store import outbox
 from ..store.database import Store
 from ..store.models import OutboxMessage
+from ..store.unit_of_work import UnitOfWork
 from . import transports
 from .message import compose, envelope_address
 from .render import SECRET_PAYLOAD_KEYS, RenderContext, RenderError, render
@@ -100,9 +100,9 @@ class OutboxWorker:
 
     def deliver_one(self) -> bool:
         """Claims, sends and records one due message; False when none is due."""
-        with self.store.connection():
-            with self.store.write():
-                row = outbox.claim_next(now=self.clock.now(), claim_for=self.retry.claim_for)
+        with self.store.read() as tx:
+            with self.store.write() as tx:
+                row = tx.outbox.claim_next(now=self.clock.now(), claim_for=self.retry.claim_for)
             if row is None:
                 return False
             self._deliver(row)
@@ -145,11 +145,11 @@ class OutboxWorker:
             log.exception("outbox %s: unexpected error while sending", row.id)
             self._retry_or_give_up(row, claim, f"unexpected {type(exc).__name__}")
             return
-        with self.store.write():
-            outbox.mark_sent(
+        with self.store.write() as tx:
+            tx.outbox.mark_sent(
                 message_id=row.id, now=self.clock.now(), payload=_scrubbed(row.payload)
             )
-        self._flush_if_erased(row.payload)
+        self._flush_if_erased(tx, row.payload)
         log.info("outbox %s (%s) sent, attempt %d", row.id, row.kind, row.attempts)
 
     def _retry_or_give_up(self, row: OutboxMessage, claim: dt.datetime, error: str) -> None:
@@ -159,8 +159,8 @@ class OutboxWorker:
             self._fail(row, claim, f"gave up after {row.attempts} attempts: {error}")
             return
         next_time = min(now + self.retry.delay(row.attempts, self._rng.random()), deadline)
-        with self.store.write():
-            kept = outbox.retry_later(
+        with self.store.write() as tx:
+            kept = tx.outbox.retry_later(
                 message_id=row.id, claimed_until=claim, next_attempt_time=next_time, error=error
             )
         log.warning(
@@ -173,19 +173,19 @@ class OutboxWorker:
         )
 
     def _fail(self, row: OutboxMessage, claim: dt.datetime, error: str) -> None:
-        with self.store.write():
-            outbox.mark_failed(
+        with self.store.write() as tx:
+            tx.outbox.mark_failed(
                 message_id=row.id, claimed_until=claim, error=error, payload=_scrubbed(row.payload)
             )
-        self._flush_if_erased(row.payload)
+        self._flush_if_erased(tx, row.payload)
         log.error(
             "outbox %s (%s) FAILED after %d attempts: %s", row.id, row.kind, row.attempts, error
         )
 
-    def _flush_if_erased(self, payload: Mapping[str, Any]) -> None:
+    def _flush_if_erased(self, tx: UnitOfWork, payload: Mapping[str, Any]) -> None:
         """After erasing a secret, leave no copy of it in the database's files."""
         if SECRET_PAYLOAD_KEYS.intersection(payload):
-            outbox.flush_erased_secrets()
+            tx.outbox.flush_erased_secrets()
 
     # --- loop --------------------------------------------------------------------
 

@@ -10,69 +10,6 @@ from ..errors import UsernameTaken
 from .models import Account, Session
 from .prepared import PreparedSelect
 
-
-def find_account_by_username(username: str) -> Account | None:
-    return Account.get_or_none(Account.username == username)
-
-
-def find_account_by_public_id(public_id: str) -> Account | None:
-    return Account.get_or_none(Account.public_id == public_id)
-
-
-def create_account(
-    *,
-    public_id: str,
-    username: str,
-    email: str,
-    razon_social: str,
-    password_hash: str,
-    now: dt.datetime,
-) -> Account:
-    return Account.create(
-        public_id=public_id,
-        username=username,
-        email=email,
-        razon_social=razon_social,
-        password_hash=password_hash,
-        create_time=now,
-    )
-
-
-def count_accounts() -> int:
-    return int(Account.select().count())
-
-
-def record_failed_login(account_id: int) -> int:
-    """Adds one consecutive failure atomically; returns the new count."""
-    Account.update(failed_logins=Account.failed_logins + 1).where(
-        Account.id == account_id
-    ).execute()
-    return int(Account.select(Account.failed_logins).where(Account.id == account_id).scalar())
-
-
-def lock_account(account_id: int, until: dt.datetime) -> None:
-    Account.update(locked_until=until).where(Account.id == account_id).execute()
-
-
-def record_successful_login(account_id: int, new_password_hash: str | None) -> None:
-    changes: dict[peewee.Field, object] = {Account.failed_logins: 0, Account.locked_until: None}
-    if new_password_hash is not None:
-        changes[Account.password_hash] = new_password_hash
-    Account.update(changes).where(Account.id == account_id).execute()
-
-
-def create_session(
-    *, account_id: int, token_hash: str, now: dt.datetime, expire_time: dt.datetime
-) -> Session:
-    return Session.create(
-        account=account_id,
-        token_hash=token_hash,
-        create_time=now,
-        last_used_time=now,
-        expire_time=expire_time,
-    )
-
-
 # Every authenticated RPC runs this: its SQL is built once (see prepared.py).
 _SESSION_WITH_ACCOUNT = PreparedSelect(
     lambda token_hash: (
@@ -84,80 +21,107 @@ _SESSION_WITH_ACCOUNT = PreparedSelect(
 )
 
 
-def find_session(token_hash: str) -> Session | None:
-    """The session and its account in one query."""
-    found: Session | None = _SESSION_WITH_ACCOUNT.first(token_hash)
-    return found
+class AccountRepository:
+    """Accounts, their logins and sessions."""
 
+    def find_account_by_username(self, username: str) -> Account | None:
+        return Account.get_or_none(Account.username == username)
 
-def touch_session(session_id: int, now: dt.datetime) -> None:
-    Session.update(last_used_time=now).where(Session.id == session_id).execute()
+    def find_account_by_public_id(self, public_id: str) -> Account | None:
+        return Account.get_or_none(Account.public_id == public_id)
 
+    def create_account(
+        self,
+        *,
+        public_id: str,
+        username: str,
+        email: str,
+        razon_social: str,
+        password_hash: str,
+        now: dt.datetime,
+    ) -> Account:
+        """A new account; USERNAME_TAKEN when a concurrent call took the name
+        (the savepoint keeps the caller's transaction usable)."""
+        try:
+            with Account._meta.database.atomic():
+                return Account.create(
+                    public_id=public_id,
+                    username=username,
+                    email=email,
+                    razon_social=razon_social,
+                    password_hash=password_hash,
+                    create_time=now,
+                )
+        except peewee.IntegrityError as exc:
+            raise UsernameTaken(username) from exc
 
-def end_session(session_id: int, now: dt.datetime) -> None:
-    Session.update(end_time=now).where(
-        (Session.id == session_id) & Session.end_time.is_null()
-    ).execute()
+    def count_accounts(self) -> int:
+        return int(Account.select().count())
 
+    def record_failed_login(self, account_id: int) -> int:
+        """Adds one consecutive failure atomically; returns the new count."""
+        Account.update(failed_logins=Account.failed_logins + 1).where(
+            Account.id == account_id
+        ).execute()
+        return int(Account.select(Account.failed_logins).where(Account.id == account_id).scalar())
 
-# --- AdminService (issue 5) ----------------------------------------------------
+    def lock_account(self, account_id: int, until: dt.datetime) -> None:
+        Account.update(locked_until=until).where(Account.id == account_id).execute()
 
+    def record_successful_login(self, account_id: int, new_password_hash: str | None) -> None:
+        changes: dict[peewee.Field, object] = {Account.failed_logins: 0, Account.locked_until: None}
+        if new_password_hash is not None:
+            changes[Account.password_hash] = new_password_hash
+        Account.update(changes).where(Account.id == account_id).execute()
 
-def find_account_by_id(account_id: int) -> Account | None:
-    return Account.get_or_none(Account.id == account_id)
+    def create_session(
+        self, *, account_id: int, token_hash: str, now: dt.datetime, expire_time: dt.datetime
+    ) -> Session:
+        return Session.create(
+            account=account_id,
+            token_hash=token_hash,
+            create_time=now,
+            last_used_time=now,
+            expire_time=expire_time,
+        )
 
+    def find_session(self, token_hash: str) -> Session | None:
+        """The session and its account in one query."""
+        found: Session | None = _SESSION_WITH_ACCOUNT.first(token_hash)
+        return found
 
-def update_account(account_id: int, changes: dict[str, str]) -> None:
-    """Sets the given columns (email, razon_social) of one account."""
-    fields = {getattr(Account, name): value for name, value in changes.items()}
-    Account.update(fields).where(Account.id == account_id).execute()
+    def touch_session(self, session_id: int, now: dt.datetime) -> None:
+        Session.update(last_used_time=now).where(Session.id == session_id).execute()
 
+    def end_session(self, session_id: int, now: dt.datetime) -> None:
+        Session.update(end_time=now).where(
+            (Session.id == session_id) & Session.end_time.is_null()
+        ).execute()
 
-def disable_account(account_id: int) -> bool:
-    """Disables an enabled account; False when it already was disabled."""
-    updated = (
-        Account.update(disabled=True)
-        .where((Account.id == account_id) & (Account.disabled == False))  # noqa: E712
-        .execute()
-    )
-    return bool(updated == 1)
+    def update_account(self, account_id: int, changes: dict[str, str]) -> None:
+        """Sets the given columns (email, razon_social) of one account."""
+        fields = {getattr(Account, name): value for name, value in changes.items()}
+        Account.update(fields).where(Account.id == account_id).execute()
 
+    def disable_account(self, account_id: int) -> bool:
+        """Disables an enabled account; False when it already was disabled."""
+        updated = (
+            Account.update(disabled=True)
+            .where((Account.id == account_id) & (Account.disabled == False))  # noqa: E712
+            .execute()
+        )
+        return bool(updated == 1)
 
-def end_sessions_of_account(account_id: int, now: dt.datetime) -> int:
-    """Ends every open session of an account; returns how many were open."""
-    return int(
-        Session.update(end_time=now)
-        .where((Session.account == account_id) & Session.end_time.is_null())
-        .execute()
-    )
+    def end_sessions_of_account(self, account_id: int, now: dt.datetime) -> int:
+        """Ends every open session of an account; returns how many were open."""
+        return int(
+            Session.update(end_time=now)
+            .where((Session.account == account_id) & Session.end_time.is_null())
+            .execute()
+        )
 
-
-def create_account_with_unique_username(
-    *,
-    public_id: str,
-    username: str,
-    email: str,
-    razon_social: str,
-    password_hash: str,
-    now: dt.datetime,
-) -> Account:
-    """`create_account`, answering USERNAME_TAKEN when a concurrent call took it."""
-    try:
-        with Account._meta.database.atomic():
-            return create_account(
-                public_id=public_id,
-                username=username,
-                email=email,
-                razon_social=razon_social,
-                password_hash=password_hash,
-                now=now,
-            )
-    except peewee.IntegrityError as exc:
-        raise UsernameTaken(username) from exc
-
-
-def lock_account_row(account_id: int) -> None:
-    """Holds the account row until the transaction ends (PostgreSQL); SQLite's
-    write transaction already excludes every other writer."""
-    if Account._meta.database.for_update:
-        Account.select(Account.id).where(Account.id == account_id).for_update().execute()
+    def lock_account_row(self, account_id: int) -> None:
+        """Holds the account row until the transaction ends (PostgreSQL); SQLite's
+        write transaction already excludes every other writer."""
+        if Account._meta.database.for_update:
+            Account.select(Account.id).where(Account.id == account_id).for_update().execute()

@@ -11,63 +11,63 @@ from peewee import fn
 from .models import AuditEvent
 
 
-def record(
-    *,
-    kind: str,
-    actor: str,
-    now: dt.datetime,
-    peer: str | None = None,
-    account_public_id: str | None = None,
-    serial_number: str | None = None,
-    detail: Mapping[str, Any] | None = None,
-) -> None:
-    AuditEvent.create(
-        time=now,
-        kind=kind,
-        actor=actor,
-        peer=peer,
-        account_public_id=account_public_id,
-        serial_number=serial_number,
-        detail=dict(detail or {}),
-    )
+class AuditRepository:
+    """The append-only audit log."""
 
+    def record(
+        self,
+        *,
+        kind: str,
+        actor: str,
+        now: dt.datetime,
+        peer: str | None = None,
+        account_public_id: str | None = None,
+        serial_number: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        AuditEvent.create(
+            time=now,
+            kind=kind,
+            actor=actor,
+            peer=peer,
+            account_public_id=account_public_id,
+            serial_number=serial_number,
+            detail=dict(detail or {}),
+        )
 
-# --- AdminService (issue 5): reading the log -------------------------------------
+    def find_events(
+        self,
+        *,
+        after_id: int,
+        limit: int,
+        account_public_id: str | None = None,
+        serial_number: str | None = None,
+        kind: str | None = None,
+        kind_prefix: str | None = None,
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+    ) -> list[AuditEvent]:
+        """One page of events in the order they were written (keyset on the id)."""
+        query = AuditEvent.select().where(AuditEvent.id > after_id)
+        if account_public_id is not None:
+            query = query.where(AuditEvent.account_public_id == account_public_id)
+        if serial_number is not None:
+            query = query.where(AuditEvent.serial_number == serial_number)
+        if kind is not None:
+            query = query.where(AuditEvent.kind == kind)
+        if kind_prefix is not None:
+            # An exact prefix on every engine: no LIKE wildcards, no collation.
+            query = query.where(fn.SUBSTR(AuditEvent.kind, 1, len(kind_prefix)) == kind_prefix)
+        if start_time is not None:
+            query = query.where(AuditEvent.time >= start_time)
+        if end_time is not None:
+            query = query.where(AuditEvent.time < end_time)
+        return list(query.order_by(AuditEvent.id).limit(limit))
 
-
-def find_events(
-    *,
-    after_id: int,
-    limit: int,
-    account_public_id: str | None = None,
-    serial_number: str | None = None,
-    kind: str | None = None,
-    kind_prefix: str | None = None,
-    start_time: dt.datetime | None = None,
-    end_time: dt.datetime | None = None,
-) -> list[AuditEvent]:
-    """One page of events in the order they were written (keyset on the id)."""
-    query = AuditEvent.select().where(AuditEvent.id > after_id)
-    if account_public_id is not None:
-        query = query.where(AuditEvent.account_public_id == account_public_id)
-    if serial_number is not None:
-        query = query.where(AuditEvent.serial_number == serial_number)
-    if kind is not None:
-        query = query.where(AuditEvent.kind == kind)
-    if kind_prefix is not None:
-        # An exact prefix on every engine: no LIKE wildcards, no collation.
-        query = query.where(fn.SUBSTR(AuditEvent.kind, 1, len(kind_prefix)) == kind_prefix)
-    if start_time is not None:
-        query = query.where(AuditEvent.time >= start_time)
-    if end_time is not None:
-        query = query.where(AuditEvent.time < end_time)
-    return list(query.order_by(AuditEvent.id).limit(limit))
-
-
-def latest_for_serial(serial_number: str, limit: int) -> list[AuditEvent]:
-    return list(
-        AuditEvent.select()
-        .where(AuditEvent.serial_number == serial_number)
-        .order_by(AuditEvent.id.desc())
-        .limit(limit)
-    )
+    def latest_for_serial(self, serial_number: str, limit: int) -> list[AuditEvent]:
+        return list(
+            AuditEvent.select()
+            .where(AuditEvent.serial_number == serial_number)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )

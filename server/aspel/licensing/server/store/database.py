@@ -1,7 +1,10 @@
 """Opening the database named by a URL, and the transaction boundaries.
 
-Models bind to `database_proxy` late, so one process opens exactly one database
-(the one in its settings) and tests can point it at a temporary file.
+A `Store` is one database with its units of work: `with store.write() as tx:`
+(one transaction) and `with store.read() as tx:` (one connection) hand out the
+repositories (`tx.subscriptions`, `tx.audit`, ...). The models reach the
+database of the store in use through `binding.py`, so two stores in one
+process never rebind each other.
 
 Every use of the database by an RPC (or the mailer, or the health check) runs
 inside `Store.connection()`, which turns the ways a database fails to answer
@@ -14,6 +17,7 @@ logged as one rate-limited line per kind of failure, not a traceback per call.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import logging
 import pathlib
@@ -36,12 +40,12 @@ from ..errors import (
     LicensingError,
     StorageUnavailable,
 )
+from .binding import bound_to
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
-
-database_proxy = peewee.DatabaseProxy()
 
 # Every connection: write-ahead log so readers never wait for the writer,
 # FULL sync so a committed upgrade survives a power cut, foreign keys on, and a
@@ -274,16 +278,20 @@ def _outages_typed() -> Iterator[None]:
 
 
 class Store:
-    """The database of one process, with its transaction boundaries.
+    """One database, with its units of work. Built once in `app.py` and given
+    to every domain service; several may live in one process (binding.py).
 
-    `write()` is one transaction that takes the write lock up front
-    (`BEGIN IMMEDIATE` on SQLite), so a read-check-write sequence inside it can
-    never interleave with another writer.
+    - `connection()`: the connection of one RPC (the transport's interceptor
+      opens it; the units of work inside reuse it);
+    - `read() as tx`: reads through `tx`'s repositories, no transaction;
+    - `write() as tx`: one transaction that takes the write lock up front
+      (`BEGIN IMMEDIATE` on SQLite), so a read-check-write sequence inside it
+      can never interleave with another writer.
     """
 
     def __init__(self, database: peewee.Database) -> None:
         self.database = database
-        database_proxy.initialize(database)
+        self._work = UnitOfWork()
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -294,29 +302,37 @@ class Store:
         return isinstance(self.database, peewee.SqliteDatabase)
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[None]:
+    def connection(self) -> Iterator[UnitOfWork]:
         """One connection for the duration of one RPC (reused when already open).
 
         A database that does not answer raises `DatabaseUnavailable` or
         `StorageUnavailable`, here or from the body. A connection that failed
         that way is closed, never handed back to the pool: it may be dead, and
         the next RPC gets a fresh one (or fails fast while the outage lasts).
+        The models use this store's database for the block (binding.py).
         """
-        if not self.database.is_closed():
+        with bound_to(self.database):
+            if not self.database.is_closed():
+                with _outages_typed():
+                    yield self._work
+                return
             with _outages_typed():
-                yield
-            return
-        with _outages_typed():
-            self.database.connect()
-        healthy = True
-        try:
-            with _outages_typed():
-                yield
-        except (DatabaseUnavailable, StorageUnavailable):
-            healthy = False
-            raise
-        finally:
-            self._release(healthy)
+                self.database.connect()
+            healthy = True
+            try:
+                with _outages_typed():
+                    yield self._work
+            except (DatabaseUnavailable, StorageUnavailable):
+                healthy = False
+                raise
+            finally:
+                self._release(healthy)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[UnitOfWork]:
+        """Reads on one connection, without a transaction of their own."""
+        with self.connection() as tx:
+            yield tx
 
     def _release(self, healthy: bool) -> None:
         try:
@@ -338,33 +354,37 @@ class Store:
         with self.connection():
             self.database.execute_sql(query).fetchall()
 
-    @property
-    def supports_row_locks(self) -> bool:
-        """PostgreSQL locks rows (`SELECT ... FOR UPDATE`); SQLite's write
-        transaction already excludes every other writer."""
-        return bool(self.database.for_update)
-
     @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
+    def write(self) -> Iterator[UnitOfWork]:
         """One transaction. A lost race surfaces as `ConcurrentModification`,
         which `retry_on_conflict` turns into a fresh attempt; a database that
         does not answer (or is full) as `DatabaseUnavailable` /
         `StorageUnavailable` (see `connection()`), which is not retried here:
         the caller retries, after its RetryInfo."""
-        with self.connection():
+        with self.connection() as tx:
             try:
                 if self.is_sqlite:
                     with self.database.atomic("IMMEDIATE"):
-                        yield
+                        yield tx
                 else:
                     # READ COMMITTED plus explicit row locks and conditional
                     # updates where a rule must hold across processes.
                     with self.database.atomic():
-                        yield
+                        yield tx
             except (peewee.OperationalError, peewee.InternalError) as exc:
                 if is_retryable_conflict(exc):
                     raise ConcurrentModification() from exc
                 raise
+
+    def secret(self, name: str, size: int, now: dt.datetime) -> bytes:
+        """The deployment's secret called `name`, made of `size` random bytes
+        the first time (store/server_secrets.py)."""
+        with self.read() as tx:
+            found = tx.server_secrets.find(name)
+        if found is not None:
+            return found
+        with self.write() as tx:
+            return tx.server_secrets.create_once(name, size, now)
 
     def close(self) -> None:
         if not self.database.is_closed():

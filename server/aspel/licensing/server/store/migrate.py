@@ -66,7 +66,3 @@ def pending(database: peewee.Database) -> list[str]:
     """The migrations not yet applied (the server refuses to start with any)."""
     with database.connection_context():
         return [m.name for m in _runner(database).status() if not m.applied]
-
-
-def latest_name() -> str:
-    return sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))[-1]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import peewee
 
-from .database import database_proxy
+from ..domain.states import ACTIVE, PENDING
+from .binding import database_proxy
 from .fields import JsonField, UtcDateTimeField
 
 
@@ -90,7 +91,7 @@ class Subscription(BaseModel):
     billing_period = peewee.CharField(null=True)  # MONTHLY | SEMIANNUAL | ANNUAL
     activation_date = peewee.DateField()
     next_payment_date = peewee.DateField(null=True)
-    status = peewee.CharField(default="ACTIVE")
+    status = peewee.CharField(default=ACTIVE)
     retire_date = peewee.DateField(null=True)
     # Unique: a serial has at most one successor, whatever the concurrency.
     predecessor = peewee.ForeignKeyField(
@@ -110,7 +111,7 @@ class OutboxMessage(BaseModel):
     kind = peewee.CharField()
     recipient = peewee.CharField()
     payload = JsonField()
-    state = peewee.CharField(default="PENDING")  # PENDING | SENDING | SENT | FAILED
+    state = peewee.CharField(default=PENDING)  # PENDING | SENDING | SENT | FAILED
     attempts = peewee.IntegerField(default=0)
     next_attempt_time = UtcDateTimeField()
     claimed_until = UtcDateTimeField(null=True)
@@ -240,7 +241,7 @@ class PasswordReset(BaseModel):
 ALL_MODELS.append(PasswordReset)
 
 
-# --- Service keys (issue 5, migration 0004) ----------------------------------
+# --- Service keys: the credentials of AdminService callers (migration 0004) ---
 
 
 class ServiceKey(BaseModel):

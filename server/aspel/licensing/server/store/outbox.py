@@ -9,31 +9,14 @@ from typing import Any
 
 import peewee
 
+from ..domain.states import FAILED, PENDING, SENDING, SENT
 from .models import OutboxMessage
 
 MESSAGE_ID_DOMAIN = "licensing.aspel.com.mx"
 
 
-def enqueue(
-    *, kind: str, recipient: str, payload: Mapping[str, Any], now: dt.datetime
-) -> OutboxMessage:
-    """Queues a message inside the caller's transaction; it is sent after commit."""
-    return OutboxMessage.create(
-        message_id=f"<{uuid.uuid4()}@{MESSAGE_ID_DOMAIN}>",
-        kind=kind,
-        recipient=recipient,
-        payload=dict(payload),
-        next_attempt_time=now,
-        create_time=now,
-    )
-
-
 # --- delivery (mail/worker.py) ------------------------------------------------
 
-PENDING = "PENDING"
-SENDING = "SENDING"
-SENT = "SENT"
-FAILED = "FAILED"
 
 # Candidates looked at per claim; on engines where another process may win a
 # row between the SELECT and the UPDATE, the next candidate is tried.
@@ -47,36 +30,6 @@ def _due(now: dt.datetime) -> Any:
     )
 
 
-def claim_next(*, now: dt.datetime, claim_for: dt.timedelta) -> OutboxMessage | None:
-    """Reserves the oldest due message for the calling worker and counts the attempt.
-
-    Call inside `store.write()`. The UPDATE repeats the due condition, so of two
-    workers racing for one row exactly one gets it; the other sees 0 rows
-    changed. The returned row's `claimed_until` identifies this claim.
-    """
-    candidates = (
-        OutboxMessage.select(OutboxMessage.id)
-        .where(_due(now))
-        .order_by(OutboxMessage.next_attempt_time, OutboxMessage.id)
-        .limit(_CLAIM_CANDIDATES)
-    )
-    claimed_until = now + claim_for
-    for candidate in list(candidates):
-        changed = (
-            OutboxMessage.update(
-                state=SENDING,
-                claimed_until=claimed_until,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .where((OutboxMessage.id == candidate.id) & _due(now))
-            .execute()
-        )
-        if changed == 1:
-            row: OutboxMessage = OutboxMessage.get_by_id(candidate.id)
-            return row
-    return None
-
-
 def _still_claimed(message_id: int, claimed_until: dt.datetime) -> Any:
     return (
         (OutboxMessage.id == message_id)
@@ -85,81 +38,120 @@ def _still_claimed(message_id: int, claimed_until: dt.datetime) -> Any:
     )
 
 
-def mark_sent(*, message_id: int, now: dt.datetime, payload: Mapping[str, Any]) -> None:
-    """Records a delivery. Unconditional but for SENT: the mail went out, even if
-    this worker's claim had run out meanwhile."""
-    OutboxMessage.update(
-        state=SENT,
-        sent_time=now,
-        claimed_until=None,
-        last_error=None,
-        payload=dict(payload),
-    ).where((OutboxMessage.id == message_id) & (OutboxMessage.state != SENT)).execute()
+class OutboxRepository:
+    """The transactional outbox of emails."""
 
-
-def retry_later(
-    *, message_id: int, claimed_until: dt.datetime, next_attempt_time: dt.datetime, error: str
-) -> bool:
-    """Puts a message back to wait; False when this worker no longer held the claim."""
-    changed = (
-        OutboxMessage.update(
-            state=PENDING,
-            next_attempt_time=next_attempt_time,
-            claimed_until=None,
-            last_error=error,
-        )
-        .where(_still_claimed(message_id, claimed_until))
-        .execute()
-    )
-    return bool(changed == 1)
-
-
-def mark_failed(
-    *,
-    message_id: int,
-    claimed_until: dt.datetime,
-    error: str,
-    payload: Mapping[str, Any],
-) -> bool:
-    """Gives up on a message (kept, visible, FAILED); False when the claim was lost."""
-    changed = (
-        OutboxMessage.update(
-            state=FAILED,
-            claimed_until=None,
-            last_error=error,
+    def enqueue(
+        self, *, kind: str, recipient: str, payload: Mapping[str, Any], now: dt.datetime
+    ) -> OutboxMessage:
+        """Queues a message inside the caller's transaction; it is sent after commit."""
+        return OutboxMessage.create(
+            message_id=f"<{uuid.uuid4()}@{MESSAGE_ID_DOMAIN}>",
+            kind=kind,
+            recipient=recipient,
             payload=dict(payload),
+            next_attempt_time=now,
+            create_time=now,
         )
-        .where(_still_claimed(message_id, claimed_until))
-        .execute()
-    )
-    return bool(changed == 1)
 
+    def claim_next(self, *, now: dt.datetime, claim_for: dt.timedelta) -> OutboxMessage | None:
+        """Reserves the oldest due message for the calling worker and counts the attempt.
 
-def flush_erased_secrets() -> None:
-    """Makes an erasure (mark_sent / mark_failed with a scrubbed payload) final
-    on disk. Call outside any transaction, after the erasing one committed.
+        Call inside `store.write()`. The UPDATE repeats the due condition, so of two
+        workers racing for one row exactly one gets it; the other sees 0 rows
+        changed. The returned row's `claimed_until` identifies this claim.
+        """
+        candidates = (
+            OutboxMessage.select(OutboxMessage.id)
+            .where(_due(now))
+            .order_by(OutboxMessage.next_attempt_time, OutboxMessage.id)
+            .limit(_CLAIM_CANDIDATES)
+        )
+        claimed_until = now + claim_for
+        for candidate in list(candidates):
+            changed = (
+                OutboxMessage.update(
+                    state=SENDING,
+                    claimed_until=claimed_until,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .where((OutboxMessage.id == candidate.id) & _due(now))
+                .execute()
+            )
+            if changed == 1:
+                row: OutboxMessage = OutboxMessage.get_by_id(candidate.id)
+                return row
+        return None
 
-    SQLite: `secure_delete` (SQLITE_PRAGMAS) zeroes the old bytes in the
-    page, but the page as it was before, token included, is still a frame of
-    the WAL until a checkpoint copies the new page into the database file and
-    TRUNCATE empties the WAL. The checkpoint waits (busy_timeout) for readers
-    of older snapshots; one that cannot finish leaves the frames to the next
-    erasure or the next automatic checkpoint, never an error for the worker.
+    def mark_sent(self, *, message_id: int, now: dt.datetime, payload: Mapping[str, Any]) -> None:
+        """Records a delivery. Unconditional but for SENT: the mail went out, even if
+        this worker's claim had run out meanwhile."""
+        OutboxMessage.update(
+            state=SENT,
+            sent_time=now,
+            claimed_until=None,
+            last_error=None,
+            payload=dict(payload),
+        ).where((OutboxMessage.id == message_id) & (OutboxMessage.state != SENT)).execute()
 
-    PostgreSQL needs no equivalent here: its files belong to the database
-    server's account, not to one a local user or a copied folder exposes as a
-    SQLite file is; a dead row version is reclaimed by (auto)vacuum, and the
-    protection of its files and WAL archive is the database server's.
-    """
-    database = OutboxMessage._meta.database
-    if isinstance(getattr(database, "obj", database), peewee.SqliteDatabase):
-        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    def retry_later(
+        self,
+        *,
+        message_id: int,
+        claimed_until: dt.datetime,
+        next_attempt_time: dt.datetime,
+        error: str,
+    ) -> bool:
+        """Puts a message back to wait; False when this worker no longer held the claim."""
+        changed = (
+            OutboxMessage.update(
+                state=PENDING,
+                next_attempt_time=next_attempt_time,
+                claimed_until=None,
+                last_error=error,
+            )
+            .where(_still_claimed(message_id, claimed_until))
+            .execute()
+        )
+        return bool(changed == 1)
 
+    def mark_failed(
+        self,
+        *,
+        message_id: int,
+        claimed_until: dt.datetime,
+        error: str,
+        payload: Mapping[str, Any],
+    ) -> bool:
+        """Gives up on a message (kept, visible, FAILED); False when the claim was lost."""
+        changed = (
+            OutboxMessage.update(
+                state=FAILED,
+                claimed_until=None,
+                last_error=error,
+                payload=dict(payload),
+            )
+            .where(_still_claimed(message_id, claimed_until))
+            .execute()
+        )
+        return bool(changed == 1)
 
-def count_by_state() -> dict[str, int]:
-    rows: Any = (
-        OutboxMessage.select(OutboxMessage.state, peewee.fn.COUNT(OutboxMessage.id))
-        .group_by(OutboxMessage.state)
-        .tuples()
-    )
-    return {str(row[0]): int(row[1]) for row in rows}
+    def flush_erased_secrets(self) -> None:
+        """Makes an erasure (mark_sent / mark_failed with a scrubbed payload) final
+        on disk. Call outside any transaction, after the erasing one committed.
+
+        SQLite: `secure_delete` (SQLITE_PRAGMAS) zeroes the old bytes in the
+        page, but the page as it was before, token included, is still a frame of
+        the WAL until a checkpoint copies the new page into the database file and
+        TRUNCATE empties the WAL. The checkpoint waits (busy_timeout) for readers
+        of older snapshots; one that cannot finish leaves the frames to the next
+        erasure or the next automatic checkpoint, never an error for the worker.
+
+        PostgreSQL needs no equivalent here: its files belong to the database
+        server's account, not to one a local user or a copied folder exposes as a
+        SQLite file is; a dead row version is reclaimed by (auto)vacuum, and the
+        protection of its files and WAL archive is the database server's.
+        """
+        database = OutboxMessage._meta.database
+        if isinstance(getattr(database, "obj", database), peewee.SqliteDatabase):
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -22,7 +22,7 @@ from typing import Any
 
 import peewee
 
-from .database import database_proxy
+from .binding import database_proxy
 
 Argument = int | str
 

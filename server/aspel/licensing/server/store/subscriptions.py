@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import peewee
 
+from ..domain.states import ACTIVE, SUPERSEDED
 from ..errors import ConcurrentModification
 from .models import Subscription
 from .prepared import PreparedSelect
@@ -47,130 +48,150 @@ _SUCCESSORS = PreparedSelect(
 )
 
 
-def list_for_account(account_id: int, after_id: int, limit: int) -> list[Subscription]:
-    """One page in creation order, keyset-paginated on the primary key."""
-    return _PAGE.rows(account_id, after_id, limit)
+def _lineage_ids(subscription_id: int) -> peewee.SQL:
+    """The ids of a serial's line: `up` follows predecessors, `down`
+    successors (both recursive CTEs, the same on SQLite and PostgreSQL)."""
+    table = Subscription._meta.table_name
+    mark = Subscription._meta.database.param
+    return peewee.SQL(
+        f"(WITH RECURSIVE up(id, predecessor_id) AS ("  # noqa: S608 - names, not values
+        f" SELECT id, predecessor_id FROM {table} WHERE id = {mark}"
+        f" UNION ALL SELECT s.id, s.predecessor_id FROM {table} s"
+        f" JOIN up ON s.id = up.predecessor_id"
+        f"), down(id) AS ("
+        f" SELECT id FROM {table} WHERE id = {mark}"
+        f" UNION ALL SELECT s.id FROM {table} s JOIN down ON s.predecessor_id = down.id"
+        f") SELECT id FROM up UNION SELECT id FROM down)",
+        [subscription_id, subscription_id],
+    )
 
 
-def find_for_account(account_id: int, serial_number: str) -> Subscription | None:
-    found: Subscription | None = _OWNED.first(account_id, serial_number)
-    return found
+class SubscriptionRepository:
+    """Serial numbers and their lineage."""
 
+    def list_for_account(self, account_id: int, after_id: int, limit: int) -> list[Subscription]:
+        """One page in creation order, keyset-paginated on the primary key."""
+        return _PAGE.rows(account_id, after_id, limit)
 
-def successor_serials(subscription_ids: Iterable[int]) -> dict[int, str]:
-    """Maps a subscription id to the serial that replaced it, for those replaced."""
-    ids = sorted(set(subscription_ids))
-    if not ids:
-        return {}
-    rows = _SUCCESSORS.rows(*ids)
-    return {row.predecessor_id: row.serial_number for row in rows}
+    def find_for_account(self, account_id: int, serial_number: str) -> Subscription | None:
+        found: Subscription | None = _OWNED.first(account_id, serial_number)
+        return found
 
+    def successor_serials(self, subscription_ids: Iterable[int]) -> dict[int, str]:
+        """Maps a subscription id to the serial that replaced it, for those replaced."""
+        ids = sorted(set(subscription_ids))
+        if not ids:
+            return {}
+        rows = _SUCCESSORS.rows(*ids)
+        return {row.predecessor_id: row.serial_number for row in rows}
 
-def find_successor(subscription_id: int) -> Subscription | None:
-    return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
+    def successor_serial(self, subscription_id: int) -> str | None:
+        """The serial that replaced this one, if any."""
+        return self.successor_serials([subscription_id]).get(subscription_id)
 
+    def find_successor(self, subscription_id: int) -> Subscription | None:
+        return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
 
-def lock(subscription_id: int) -> None:
-    """Holds the row until the transaction ends, so concurrent changes of one
-    serial (upgrade, activation) run one after the other. SQLite's write
-    transaction already excludes other writers, and has no row locks."""
-    if Subscription._meta.database.for_update:
-        Subscription.select(Subscription.id).where(
+    def lock(self, subscription_id: int) -> None:
+        """Holds the row until the transaction ends, so concurrent changes of one
+        serial (upgrade, activation) run one after the other. SQLite's write
+        transaction already excludes other writers, and has no row locks."""
+        if Subscription._meta.database.for_update:
+            Subscription.select(Subscription.id).where(
+                Subscription.id == subscription_id
+            ).for_update().execute()
+
+    def serial_exists(self, serial_number: str) -> bool:
+        return Subscription.select().where(Subscription.serial_number == serial_number).exists()
+
+    def create_subscription(
+        self,
+        *,
+        serial_number: str,
+        account_id: int,
+        product_code: str,
+        version: str,
+        users: int,
+        modality: str,
+        billing_period: str | None,
+        activation_date: dt.date,
+        next_payment_date: dt.date | None,
+        now: dt.datetime,
+        installations_allowed: int = 1,
+        predecessor_id: int | None = None,
+        accepted_terms_id: str | None = None,
+    ) -> Subscription:
+        try:
+            with Subscription._meta.database.atomic():
+                return Subscription.create(
+                    serial_number=serial_number,
+                    account=account_id,
+                    product_code=product_code,
+                    version=version,
+                    users=users,
+                    installations_allowed=installations_allowed,
+                    modality=modality,
+                    billing_period=billing_period,
+                    activation_date=activation_date,
+                    next_payment_date=next_payment_date,
+                    predecessor=predecessor_id,
+                    accepted_terms_id=accepted_terms_id,
+                    create_time=now,
+                )
+        except peewee.IntegrityError as exc:
+            # Either the successor of this predecessor was created by a concurrent
+            # call (the unique predecessor column), or a serial collided.
+            raise ConcurrentModification() from exc
+
+    def supersede(self, subscription_id: int, retire_date: dt.date) -> None:
+        updated = (
+            Subscription.update(status=SUPERSEDED, retire_date=retire_date)
+            .where((Subscription.id == subscription_id) & (Subscription.status == ACTIVE))
+            .execute()
+        )
+        if updated != 1:
+            raise ConcurrentModification()
+
+    def get_by_id(self, subscription_id: int) -> Subscription:
+        row: Subscription = _with_predecessor().where(Subscription.id == subscription_id).get()
+        return row
+
+    def lineage(self, subscription_id: int) -> list[Subscription]:
+        """The line of serials this one belongs to, oldest first: every
+        predecessor and every successor, in one query whatever its length (a
+        recursive walk both ways, then the rows with their predecessor's serial).
+        A serial has at most one of each (the unique predecessor column), so
+        the line is a chain."""
+        rows = list(_with_predecessor().where(Subscription.id.in_(_lineage_ids(subscription_id))))
+        following = {row.predecessor_id: row for row in rows}  # type: ignore[attr-defined]
+        ids = {row.id for row in rows}
+        chain = [row for row in rows if row.predecessor_id not in ids]  # type: ignore[attr-defined]
+        while chain and chain[-1].id in following:
+            chain.append(following[chain[-1].id])
+        return chain
+
+    def find_by_serial(self, serial_number: str) -> Subscription | None:
+        """The serial whatever its account (internal callers only)."""
+        return _with_predecessor().where(Subscription.serial_number == serial_number).get_or_none()
+
+    def count_for_account(self, account_id: int) -> int:
+        return int(Subscription.select().where(Subscription.account == account_id).count())
+
+    def change_status(self, subscription_id: int, from_status: str, to_status: str) -> None:
+        updated = (
+            Subscription.update(status=to_status)
+            .where((Subscription.id == subscription_id) & (Subscription.status == from_status))
+            .execute()
+        )
+        if updated != 1:
+            raise ConcurrentModification()
+
+    def set_next_payment_date(self, subscription_id: int, day: dt.date) -> None:
+        Subscription.update(next_payment_date=day).where(
             Subscription.id == subscription_id
-        ).for_update().execute()
+        ).execute()
 
-
-def serial_exists(serial_number: str) -> bool:
-    return Subscription.select().where(Subscription.serial_number == serial_number).exists()
-
-
-def create_subscription(
-    *,
-    serial_number: str,
-    account_id: int,
-    product_code: str,
-    version: str,
-    users: int,
-    modality: str,
-    billing_period: str | None,
-    activation_date: dt.date,
-    next_payment_date: dt.date | None,
-    now: dt.datetime,
-    installations_allowed: int = 1,
-    predecessor_id: int | None = None,
-    accepted_terms_id: str | None = None,
-) -> Subscription:
-    try:
-        with Subscription._meta.database.atomic():
-            return Subscription.create(
-                serial_number=serial_number,
-                account=account_id,
-                product_code=product_code,
-                version=version,
-                users=users,
-                installations_allowed=installations_allowed,
-                modality=modality,
-                billing_period=billing_period,
-                activation_date=activation_date,
-                next_payment_date=next_payment_date,
-                predecessor=predecessor_id,
-                accepted_terms_id=accepted_terms_id,
-                create_time=now,
-            )
-    except peewee.IntegrityError as exc:
-        # Either the successor of this predecessor was created by a concurrent
-        # call (the unique predecessor column), or a serial collided.
-        raise ConcurrentModification() from exc
-
-
-def supersede(subscription_id: int, retire_date: dt.date) -> None:
-    updated = (
-        Subscription.update(status="SUPERSEDED", retire_date=retire_date)
-        .where((Subscription.id == subscription_id) & (Subscription.status == "ACTIVE"))
-        .execute()
-    )
-    if updated != 1:
-        raise ConcurrentModification()
-
-
-def get_by_id(subscription_id: int) -> Subscription:
-    row: Subscription = _with_predecessor().where(Subscription.id == subscription_id).get()
-    return row
-
-
-# --- AdminService (issue 5): lookups across accounts, and billing changes -------
-
-
-def predecessor_of(row: Subscription) -> Subscription | None:
-    """The serial this one replaced, when it came from an upgrade."""
-    predecessor_id: int | None = row.predecessor_id  # type: ignore[attr-defined]
-    return None if predecessor_id is None else get_by_id(predecessor_id)
-
-
-def find_by_serial(serial_number: str) -> Subscription | None:
-    """The serial whatever its account (internal callers only)."""
-    return _with_predecessor().where(Subscription.serial_number == serial_number).get_or_none()
-
-
-def count_for_account(account_id: int) -> int:
-    return int(Subscription.select().where(Subscription.account == account_id).count())
-
-
-def change_status(subscription_id: int, from_status: str, to_status: str) -> None:
-    updated = (
-        Subscription.update(status=to_status)
-        .where((Subscription.id == subscription_id) & (Subscription.status == from_status))
-        .execute()
-    )
-    if updated != 1:
-        raise ConcurrentModification()
-
-
-def set_next_payment_date(subscription_id: int, day: dt.date) -> None:
-    Subscription.update(next_payment_date=day).where(Subscription.id == subscription_id).execute()
-
-
-def set_seats(subscription_id: int, users: int, installations_allowed: int) -> None:
-    Subscription.update(users=users, installations_allowed=installations_allowed).where(
-        Subscription.id == subscription_id
-    ).execute()
+    def set_seats(self, subscription_id: int, users: int, installations_allowed: int) -> None:
+        Subscription.update(users=users, installations_allowed=installations_allowed).where(
+            Subscription.id == subscription_id
+        ).execute()

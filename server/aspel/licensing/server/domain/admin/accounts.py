@@ -6,10 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ... import errors
-from ...store import accounts as account_store
-from ...store import subscriptions as subscription_store
 from ...store.database import Store, retry_on_conflict
 from ...store.models import Account
+from ...store.unit_of_work import UnitOfWork
 from .. import password_policy
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
@@ -46,14 +45,14 @@ class DisabledAccount:
     ended_session_count: int
 
 
-def find_account(account_id: str | None, username: str | None) -> Account:
+def find_account(tx: UnitOfWork, account_id: str | None, username: str | None) -> Account:
     """The account named by its public id or its username, or ACCOUNT_NOT_FOUND."""
     if account_id:
-        row = account_store.find_account_by_public_id(account_id)
+        row = tx.accounts.find_account_by_public_id(account_id)
         key = account_id
     else:
         key = (username or "").strip().lower()
-        row = account_store.find_account_by_username(key)
+        row = tx.accounts.find_account_by_username(key)
     if row is None:
         raise errors.AccountNotFound(key)
     return row
@@ -91,10 +90,10 @@ class AccountAdmin:
             password_hash = self.hasher.hash(password)
         now = self.calendar.now()
 
-        def create() -> Result:
-            if account_store.find_account_by_username(username) is not None:
+        def create(tx: UnitOfWork) -> Result:
+            if tx.accounts.find_account_by_username(username) is not None:
                 raise errors.UsernameTaken(username)
-            row = account_store.create_account_with_unique_username(
+            row = tx.accounts.create_account(
                 public_id=new_public_id("acc_"),
                 username=username,
                 email=email,
@@ -104,8 +103,9 @@ class AccountAdmin:
             )
             reset_queued = not initial_password
             if reset_queued:
-                self.resets.send_reset(row, now)
+                self.resets.send_reset(tx, row, now)
             record(
+                tx,
                 actor,
                 "account.created",
                 now,
@@ -120,20 +120,20 @@ class AccountAdmin:
             )
             return {"account_id": row.public_id, "reset_queued": reset_queued}
 
-        with self.store.write():
-            result = once(actor.idempotency_scope, key, now, create)
-            row = find_account(result["account_id"], None)
+        with self.store.write() as tx:
+            result = once(tx, actor.idempotency_scope, key, now, create)
+            row = find_account(tx, result["account_id"], None)
             return CreatedAccount(account_view(row), result["reset_queued"])
 
     def get_account(self, account_id: str | None, username: str | None) -> AccountDetails:
         now = self.calendar.now()
-        with self.store.connection():
-            row = find_account(account_id, username)
-            rows = subscription_store.list_for_account(row.id, 0, ACCOUNT_SUBSCRIPTIONS_SHOWN)
+        with self.store.read() as tx:
+            row = find_account(tx, account_id, username)
+            rows = tx.subscriptions.list_for_account(row.id, 0, ACCOUNT_SUBSCRIPTIONS_SHOWN)
             return AccountDetails(
                 account=account_view(row),
-                subscriptions=views_of(rows, self.calendar.today()),
-                subscription_count=subscription_store.count_for_account(row.id),
+                subscriptions=views_of(tx, rows, self.calendar.today()),
+                subscription_count=tx.subscriptions.count_for_account(row.id),
                 lock_expire_time=(
                     row.locked_until if row.locked_until and row.locked_until > now else None
                 ),
@@ -156,14 +156,15 @@ class AccountAdmin:
         }
         now = self.calendar.now()
 
-        def update() -> Result:
-            account_store.lock_account_row(find_account(account_id, None).id)
-            row = find_account(account_id, None)
+        def update(tx: UnitOfWork) -> Result:
+            tx.accounts.lock_account_row(find_account(tx, account_id, None).id)
+            row = find_account(tx, account_id, None)
             changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
             if changes:
                 before = {k: getattr(row, k) for k in changes}
-                account_store.update_account(row.id, changes)
+                tx.accounts.update_account(row.id, changes)
                 record(
+                    tx,
                     actor,
                     "account.updated",
                     now,
@@ -172,9 +173,9 @@ class AccountAdmin:
                 )
             return {}
 
-        with self.store.write():
-            once(actor.idempotency_scope, key, now, update)
-            return account_view(find_account(account_id, None))
+        with self.store.write() as tx:
+            once(tx, actor.idempotency_scope, key, now, update)
+            return account_view(find_account(tx, account_id, None))
 
     @retry_on_conflict()
     def disable_account(
@@ -182,14 +183,15 @@ class AccountAdmin:
     ) -> DisabledAccount:
         now = self.calendar.now()
 
-        def disable() -> Result:
-            row = find_account(account_id, None)
-            if not account_store.disable_account(row.id):
+        def disable(tx: UnitOfWork) -> Result:
+            row = find_account(tx, account_id, None)
+            if not tx.accounts.disable_account(row.id):
                 raise errors.InvalidStateTransition(
                     f"la cuenta {account_id}", "DISABLED", "DISABLED"
                 )
-            ended = account_store.end_sessions_of_account(row.id, now)
+            ended = tx.accounts.end_sessions_of_account(row.id, now)
             record(
+                tx,
                 actor,
                 "account.disabled",
                 now,
@@ -198,9 +200,9 @@ class AccountAdmin:
             )
             return {"ended_session_count": ended}
 
-        with self.store.write():
-            result = once(actor.idempotency_scope, key, now, disable)
-            row = find_account(account_id, None)
+        with self.store.write() as tx:
+            result = once(tx, actor.idempotency_scope, key, now, disable)
+            row = find_account(tx, account_id, None)
             return DisabledAccount(account_view(row), result["ended_session_count"])
 
     @retry_on_conflict()
@@ -215,12 +217,13 @@ class AccountAdmin:
         """Queues the reset email; returns the address it goes to."""
         now = self.calendar.now()
 
-        def start() -> Result:
-            row = find_account(account_id, username)
+        def start(tx: UnitOfWork) -> Result:
+            row = find_account(tx, account_id, username)
             if row.disabled:
                 raise errors.AccountNotActive(row.public_id)
-            self.resets.send_reset(row, now)
+            self.resets.send_reset(tx, row, now)
             record(
+                tx,
                 actor,
                 "password_reset.started",
                 now,
@@ -229,5 +232,5 @@ class AccountAdmin:
             )
             return {"recipient": row.email}
 
-        with self.store.write():
-            return str(once(actor.idempotency_scope, key, now, start)["recipient"])
+        with self.store.write() as tx:
+            return str(once(tx, actor.idempotency_scope, key, now, start)["recipient"])

@@ -7,27 +7,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ... import errors
-from ...store import catalog as catalog_store
-from ...store import subscriptions as subscription_store
 from ...store.database import Store, retry_on_conflict
 from ...store.models import Subscription
+from ...store.unit_of_work import UnitOfWork
 from .. import serials
 from ..billing_cycle import following_payment, next_payment
 from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, digest, once
 from ..products import product_name
 from ..service_keys import Actor
-from ..subscriptions import (
-    ACTIVE,
-    INACTIVE,
-    PERPETUAL_LICENSE,
-    SUBSCRIPTION,
-    SUPERSEDED,
-    SUSPENDED,
-    SubscriptionView,
-    current_state,
-    views_of,
-)
+from ..states import ACTIVE, INACTIVE, PERPETUAL_LICENSE, SUBSCRIPTION, SUPERSEDED, SUSPENDED
+from ..subscriptions import SubscriptionView, current_state, views_of
 from .accounts import find_account
 from .common import record
 
@@ -57,28 +47,25 @@ def check_seats(users: int | None, installations_allowed: int | None) -> None:
         raise errors.InvalidArgument(field_violations=violations)
 
 
-def find_serial(serial_number: str) -> Subscription:
+def find_serial(tx: UnitOfWork, serial_number: str) -> Subscription:
     """Any account's serial (internal callers), or SERIAL_NOT_FOUND."""
-    row = subscription_store.find_by_serial(serial_number)
+    row = tx.subscriptions.find_by_serial(serial_number)
     if row is None:
         raise errors.SerialNotFound(serials.display(serial_number), in_account=False)
     return row
 
 
-def find_serial_locked(serial_number: str) -> Subscription:
+def find_serial_locked(tx: UnitOfWork, serial_number: str) -> Subscription:
     """`find_serial`, holding the row until the transaction ends and read after
     the lock, so concurrent changes of one serial run one after the other."""
-    subscription_store.lock(find_serial(serial_number).id)
-    return find_serial(serial_number)
+    tx.subscriptions.lock(find_serial(tx, serial_number).id)
+    return find_serial(tx, serial_number)
 
 
-def _cycle_anchor_day(row: Subscription) -> int:
+def _cycle_anchor_day(tx: UnitOfWork, row: Subscription) -> int:
     """The day of the month the payments of a line of serials fall on: the
     activation day of the first serial, before any upgrade."""
-    first, earlier = row, subscription_store.predecessor_of(row)
-    while earlier is not None:
-        first, earlier = earlier, subscription_store.predecessor_of(earlier)
-    return int(first.activation_date.day)
+    return int(tx.subscriptions.lineage(row.id)[0].activation_date.day)
 
 
 class BillingAdmin:
@@ -86,8 +73,8 @@ class BillingAdmin:
         self.store = store
         self.calendar = calendar
 
-    def _view(self, serial_number: str) -> SubscriptionView:
-        return views_of([find_serial(serial_number)], self.calendar.today())[0]
+    def _view(self, tx: UnitOfWork, serial_number: str) -> SubscriptionView:
+        return views_of(tx, [find_serial(tx, serial_number)], self.calendar.today())[0]
 
     @retry_on_conflict()
     def create_subscription(
@@ -122,17 +109,17 @@ class BillingAdmin:
         check_seats(users, installations_allowed)
         now = self.calendar.now()
 
-        def create() -> Result:
-            account = find_account(account_id, None)
+        def create(tx: UnitOfWork) -> Result:
+            account = find_account(tx, account_id, None)
             if account.disabled:
                 raise errors.AccountNotActive(account.public_id)
-            if catalog_store.find_release(product_code, version) is None:
+            if tx.catalog.find_release(product_code, version) is None:
                 raise errors.ReleaseNotPublished(product_name(product_code), version)
             serial = serials.generate()
-            while subscription_store.serial_exists(serial):
+            while tx.subscriptions.serial_exists(serial):
                 serial = serials.generate()
             due = next_payment(start, billing_period, today)
-            subscription_store.create_subscription(
+            tx.subscriptions.create_subscription(
                 serial_number=serial,
                 account_id=account.id,
                 product_code=product_code,
@@ -146,6 +133,7 @@ class BillingAdmin:
                 now=now,
             )
             record(
+                tx,
                 actor,
                 "subscription.created",
                 now,
@@ -164,9 +152,9 @@ class BillingAdmin:
             )
             return {"serial_number": serial}
 
-        with self.store.write():
-            result = once(actor.idempotency_scope, key, now, create)
-            return self._view(result["serial_number"])
+        with self.store.write() as tx:
+            result = once(tx, actor.idempotency_scope, key, now, create)
+            return self._view(tx, result["serial_number"])
 
     @retry_on_conflict()
     def record_payment(
@@ -178,25 +166,30 @@ class BillingAdmin:
         now = self.calendar.now()
         today = self.calendar.today()
 
-        def pay() -> Result:
-            row = find_serial_locked(serial_number)
+        def pay(tx: UnitOfWork) -> Result:
+            row = find_serial_locked(tx, serial_number)
             shown = serials.display(row.serial_number)
             if row.modality == PERPETUAL_LICENSE or row.billing_period is None:
                 raise errors.PerpetualLicenseNotBilled(shown)
             state = current_state(row, today)
             if state in (SUPERSEDED, INACTIVE):
-                successor = subscription_store.successor_serials([row.id]).get(row.id)
+                successor = tx.subscriptions.successor_serial(row.id)
                 raise errors.SerialNotActive(
                     shown, state, serials.display(successor) if successor else None
                 )
             previous_due: dt.date | None = row.next_payment_date
             if previous_due is None:
-                due = next_payment(row.activation_date, row.billing_period, today)
-                assert due is not None
+                first_due = next_payment(row.activation_date, row.billing_period, today)
+                if first_due is None:  # only a serial without a billing period
+                    raise errors.PerpetualLicenseNotBilled(shown)
+                due = first_due
             else:
-                due = following_payment(previous_due, row.billing_period, _cycle_anchor_day(row))
-            subscription_store.set_next_payment_date(row.id, due)
+                due = following_payment(
+                    previous_due, row.billing_period, _cycle_anchor_day(tx, row)
+                )
+            tx.subscriptions.set_next_payment_date(row.id, due)
             record(
+                tx,
                 actor,
                 "payment.recorded",
                 now,
@@ -216,13 +209,14 @@ class BillingAdmin:
                 "previous_next_payment_date": previous_due.isoformat() if previous_due else None,
             }
 
-        def pay_once_per_reference() -> Result:
+        def pay_once_per_reference(tx: UnitOfWork) -> Result:
             if not payment_reference:
-                return pay()
+                return pay(tx)
             # The reference is the payment's own key, in a scope no caller
             # shares with anything else; its fingerprint is the serial paid.
             reference = RequestKey(payment_reference, "RecordPayment", digest(serial_number))
             return once(
+                tx,
                 PAYMENT_REFERENCE_SCOPE,
                 reference,
                 now,
@@ -232,14 +226,14 @@ class BillingAdmin:
                 ),
             )
 
-        with self.store.write():
+        with self.store.write() as tx:
             # The request_id first, then the reference: every payment claims
             # its keys in this order, so two payments never wait on each other
             # in a circle.
-            result = once(actor.idempotency_scope, key, now, pay_once_per_reference)
+            result = once(tx, actor.idempotency_scope, key, now, pay_once_per_reference)
             previous = result["previous_next_payment_date"]
             return PaymentResult(
-                self._view(serial_number), dt.date.fromisoformat(previous) if previous else None
+                self._view(tx, serial_number), dt.date.fromisoformat(previous) if previous else None
             )
 
     def suspend(
@@ -264,8 +258,8 @@ class BillingAdmin:
     ) -> SubscriptionView:
         now = self.calendar.now()
 
-        def transition() -> Result:
-            row = find_serial_locked(serial_number)
+        def transition(tx: UnitOfWork) -> Result:
+            row = find_serial_locked(tx, serial_number)
             state = current_state(row, self.calendar.today())
             if state != from_state:
                 raise errors.InvalidStateTransition(
@@ -273,8 +267,9 @@ class BillingAdmin:
                     state,
                     to_state,
                 )
-            subscription_store.change_status(row.id, from_state, to_state)
+            tx.subscriptions.change_status(row.id, from_state, to_state)
             record(
+                tx,
                 actor,
                 "subscription.suspended" if to_state == SUSPENDED else "subscription.reinstated",
                 now,
@@ -284,9 +279,9 @@ class BillingAdmin:
             )
             return {}
 
-        with self.store.write():
-            once(actor.idempotency_scope, key, now, transition)
-            return self._view(serial_number)
+        with self.store.write() as tx:
+            once(tx, actor.idempotency_scope, key, now, transition)
+            return self._view(tx, serial_number)
 
     @retry_on_conflict()
     def change_seats(
@@ -305,11 +300,11 @@ class BillingAdmin:
         check_seats(users, installations_allowed)
         now = self.calendar.now()
 
-        def change() -> Result:
-            row = find_serial_locked(serial_number)
+        def change(tx: UnitOfWork) -> Result:
+            row = find_serial_locked(tx, serial_number)
             state = current_state(row, self.calendar.today())
             if state not in (ACTIVE, SUSPENDED):
-                successor = subscription_store.successor_serials([row.id]).get(row.id)
+                successor = tx.subscriptions.successor_serial(row.id)
                 raise errors.SerialNotActive(
                     serials.display(row.serial_number),
                     state,
@@ -325,8 +320,9 @@ class BillingAdmin:
                 ),
             }
             if after != before:
-                subscription_store.set_seats(row.id, after["users"], after["installations_allowed"])
+                tx.subscriptions.set_seats(row.id, after["users"], after["installations_allowed"])
                 record(
+                    tx,
                     actor,
                     "subscription.seats_changed",
                     now,
@@ -336,6 +332,6 @@ class BillingAdmin:
                 )
             return {}
 
-        with self.store.write():
-            once(actor.idempotency_scope, key, now, change)
-            return self._view(serial_number)
+        with self.store.write() as tx:
+            once(tx, actor.idempotency_scope, key, now, change)
+            return self._view(tx, serial_number)

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ... import errors
-from ...store import catalog as catalog_store
 from ...store.database import Store, retry_on_conflict
 from ...store.models import Release, UpgradeTermsText
+from ...store.unit_of_work import UnitOfWork
 from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, once
 from ..products import product_name, version_key
@@ -100,14 +100,14 @@ class CatalogAdmin:
             raise errors.InvalidArgument(field_violations=not_older)
         now = self.calendar.now()
 
-        def publish() -> Result:
-            if catalog_store.find_release(product_code, version) is not None:
+        def publish(tx: UnitOfWork) -> Result:
+            if tx.catalog.find_release(product_code, version) is not None:
                 raise errors.ReleaseExists(product_name(product_code), version)
-            published = {r.version for r in catalog_store.find_releases(product_code, sources)}
+            published = {r.version for r in tx.catalog.find_releases(product_code, sources)}
             for source in sources:
                 if source not in published:
                     raise errors.ReleaseNotPublished(product_name(product_code), source)
-            added = catalog_store.add_release_once(
+            added = tx.catalog.add_release_once(
                 product_code=product_code,
                 version=version,
                 upgrade_from=sources,
@@ -117,6 +117,7 @@ class CatalogAdmin:
             if added is None:
                 raise errors.ReleaseExists(product_name(product_code), version)
             record(
+                tx,
                 actor,
                 "release.published",
                 now,
@@ -129,11 +130,10 @@ class CatalogAdmin:
             )
             return {}
 
-        with self.store.write():
-            once(actor.idempotency_scope, key, now, publish)
-            row = catalog_store.find_release(product_code, version)
-            assert row is not None
-            return release_view(row)
+        with self.store.write() as tx:
+            once(tx, actor.idempotency_scope, key, now, publish)
+            # Published above or by the first request of this request_id.
+            return release_view(tx.catalog.get_release(product_code, version))
 
     @retry_on_conflict()
     def publish_upgrade_terms(
@@ -171,10 +171,10 @@ class CatalogAdmin:
             )
         now = self.calendar.now()
 
-        def publish() -> Result:
-            if catalog_store.find_release(product_code, to_version) is None:
+        def publish(tx: UnitOfWork) -> Result:
+            if tx.catalog.find_release(product_code, to_version) is None:
                 raise errors.ReleaseNotPublished(product_name(product_code), to_version)
-            row = catalog_store.add_terms(
+            row = tx.catalog.add_terms(
                 product_code=product_code,
                 to_version=to_version,
                 title=title,
@@ -183,6 +183,7 @@ class CatalogAdmin:
                 now=now,
             )
             record(
+                tx,
                 actor,
                 "upgrade_terms.published",
                 now,
@@ -195,6 +196,6 @@ class CatalogAdmin:
             )
             return {"template_row_id": row.id}
 
-        with self.store.write():
-            result = once(actor.idempotency_scope, key, now, publish)
-            return template_view(catalog_store.get_terms(result["template_row_id"]))
+        with self.store.write() as tx:
+            result = once(tx, actor.idempotency_scope, key, now, publish)
+            return template_view(tx.catalog.get_terms(result["template_row_id"]))

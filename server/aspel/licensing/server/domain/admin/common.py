@@ -8,11 +8,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from ...store import audit
+from ...store.unit_of_work import UnitOfWork
 from ..service_keys import Actor
 
 
 def record(
+    tx: UnitOfWork,
     actor: Actor,
     kind: str,
     now: dt.datetime,
@@ -21,7 +22,7 @@ def record(
     serial_number: str | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    audit.record(
+    tx.audit.record(
         kind=kind,
         actor=actor.audit_name,
         peer=actor.peer,

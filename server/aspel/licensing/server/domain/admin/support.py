@@ -6,11 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...store import activations as activation_store
-from ...store import audit
-from ...store import subscriptions as subscription_store
 from ...store.database import Store
-from ...store.models import AuditEvent, Subscription
+from ...store.models import AuditEvent
 from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
@@ -79,40 +76,34 @@ class SupportAdmin:
         self.calendar = calendar
 
     def lookup_serial(self, serial_number: str) -> SerialLookup:
-        with self.store.connection():
-            row = find_serial(serial_number)
-            before: list[Subscription] = []
-            earlier = subscription_store.predecessor_of(row)
-            while earlier is not None:
-                before.append(earlier)
-                earlier = subscription_store.predecessor_of(earlier)
-            before.reverse()
-            after: list[Subscription] = []
-            following = subscription_store.find_successor(row.id)
-            while following is not None:
-                after.append(following)
-                following = subscription_store.find_successor(following.id)
-            views = views_of([*before, row, *after], self.calendar.today())
+        with self.store.read() as tx:
+            row = find_serial(tx, serial_number)
+            # The whole line in one query (LookupSerial pins the count in its tests).
+            line = tx.subscriptions.lineage(row.id)
+            place = next(i for i, r in enumerate(line) if r.id == row.id)
+            before, after = line[:place], line[place + 1 :]
+            views = views_of(tx, [*before, row, *after], self.calendar.today())
             return SerialLookup(
                 subscription=views[len(before)],
                 account=account_view(row.account),
                 predecessors=views[: len(before)],
                 successors=views[len(before) + 1 :],
                 recent_events=[
-                    event_view(e) for e in audit.latest_for_serial(row.serial_number, RECENT_EVENTS)
+                    event_view(e)
+                    for e in tx.audit.latest_for_serial(row.serial_number, RECENT_EVENTS)
                 ],
                 accepted_terms_id=row.accepted_terms_id,
                 activations=[
                     activation_view(a, row.serial_number)
-                    for a in activation_store.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
+                    for a in tx.activations.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
                 ],
             )
 
     def list_audit_events(self, where: AuditFilter, size: int, after_id: int) -> AuditPage:
         """`size` events after `after_id` (the transport chose the size, see pagination.py)."""
         prefix = where.kind if where.kind and where.kind.endswith(".") else None
-        with self.store.connection():
-            rows = audit.find_events(
+        with self.store.read() as tx:
+            rows = tx.audit.find_events(
                 after_id=after_id,
                 limit=size + 1,
                 account_public_id=where.account_id,

@@ -1,0 +1,67 @@
+"""Which database the models use: the one of the `Store` in use, per thread.
+
+The models are declared once, at import, but one process may hold several
+stores (two servers in one test, the CLI opening a second database). A
+process-global `DatabaseProxy.initialize()` would let the last store built
+rebind every model for everybody. Instead the models' database is a proxy
+whose target is a `contextvars.ContextVar`: each `Store` sets it for the
+duration of its connection or unit of work and resets it after. A context
+variable is per thread (a new thread starts with none), so each RPC thread and
+the mail worker's thread enter their own store, and a store used in one thread
+never changes what another thread sees. Chosen over per-store bound model
+classes because every query keeps naming the one set of models.
+
+Outside a store's `connection()`/`read()`/`write()` a model has no database:
+using one raises `NoStoreInUse`, never a query on somebody else's database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+import peewee
+
+_current: contextvars.ContextVar[peewee.Database | None] = contextvars.ContextVar(
+    "aspel_licensing_database", default=None
+)
+
+
+class NoStoreInUse(RuntimeError):
+    """A model was used outside every store's connection (a bug of the caller).
+
+    Not an AttributeError: raised from the `obj` property, that would send
+    Python to the proxy's `__getattr__`, which asks for `obj` again."""
+
+
+class CurrentDatabase(peewee.DatabaseProxy):
+    """A `DatabaseProxy` that forwards to the database of the current context."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_callbacks", [])
+
+    @property
+    def obj(self) -> peewee.Database:
+        database = _current.get()
+        if database is None:
+            raise NoStoreInUse("no Store connection is open in this thread")
+        return database
+
+    def initialize(self, obj: object) -> None:
+        raise TypeError("models are bound by Store.connection(), not initialize()")
+
+
+database_proxy = CurrentDatabase()
+
+
+@contextlib.contextmanager
+def bound_to(database: peewee.Database) -> Iterator[None]:
+    """The models use `database` in this context until the block ends."""
+    token = _current.set(database)
+    try:
+        yield
+    finally:
+        _current.reset(token)
