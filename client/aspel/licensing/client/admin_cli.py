@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 import grpc
 
+from aspel.licensing.client import __version__
 from aspel.licensing.v1 import account_pb2, activation_pb2, audit_event_pb2, subscription_pb2
 
 from .admin import ADMIN_KEY_ENV, AdminClient
@@ -587,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
             "el alcance correspondiente (billing, catalog o support).\n\n" + exit_codes_help()
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--server",
         metavar="ADDR",

@@ -34,6 +34,7 @@ import os
 import sys
 from types import ModuleType
 
+from .. import __version__
 from ..base import DEFAULT_DEADLINE
 from ..errors import LicensingError
 from ..session_file import SessionFileError, delete_session
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"Ayuda de cada comando: {PROGRAM} COMANDO --help\n\n" + exit_codes_help()
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--server",
         metavar="ADDR",

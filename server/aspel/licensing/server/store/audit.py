@@ -8,6 +8,7 @@ from typing import Any
 
 from peewee import fn
 
+from .. import request_context
 from .models import AuditEvent
 
 
@@ -21,6 +22,11 @@ def record(
     serial_number: str | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
+    detail = dict(detail or {})
+    # The id of the RPC that wrote it, as in the request log (issue 15).
+    request_id = request_context.current_request_id()
+    if request_id is not None:
+        detail.setdefault("request_id", request_id)
     AuditEvent.create(
         time=now,
         kind=kind,
@@ -28,7 +34,7 @@ def record(
         peer=peer,
         account_public_id=account_public_id,
         serial_number=serial_number,
-        detail=dict(detail or {}),
+        detail=detail,
     )
 
 

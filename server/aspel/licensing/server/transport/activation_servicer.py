@@ -22,6 +22,7 @@ from ..domain.products import PRODUCT_NAMES, is_valid_version
 from ..domain.signing import PublicKeyView
 from . import convert
 from .pagination import SIGNING_KEYS, PageTokens
+from .peers import client_peer
 from .request_keys import request_key
 from .validation import Violations
 
@@ -143,7 +144,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             machine_fingerprint=fingerprint,
             hostname=hostname,
             key=request_key(request, request_id),
-            peer=context.peer(),
+            peer=client_peer(context),
         )
         return pb.ActivateInstallationResponse(
             activation=activation(result.activation),
@@ -162,7 +163,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             serial_number=serial,
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
-            peer=context.peer(),
+            peer=client_peer(context),
         )
         return pb.ValidateLicenseResponse(
             state=f"SUBSCRIPTION_STATE_{result.state}",
@@ -185,7 +186,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
             key=request_key(request, request_id),
-            peer=context.peer(),
+            peer=client_peer(context),
         )
         return pb.DeactivateInstallationResponse(activation=activation(view))
 

@@ -18,6 +18,7 @@ from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 from aspel.licensing.v1 import subscription_pb2
 
+from .. import request_context
 from ..domain.admin.accounts import AccountAdmin
 from ..domain.admin.billing import BillingAdmin
 from ..domain.admin.catalog import CatalogAdmin
@@ -35,6 +36,7 @@ from ..domain.upgrade_terms import (
 from . import admin_convert, convert
 from .activation_servicer import activation as activation_message
 from .pagination import AUDIT_EVENTS, PageTokens
+from .peers import client_peer
 from .request_keys import request_key
 from .validation import Violations, bearer_token
 
@@ -173,7 +175,8 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         self.page_tokens = page_tokens
 
     def _actor(self, method: str, context: grpc.ServicerContext) -> Actor:
-        actor = self.keys.authenticate(bearer_token(context), context.peer())
+        actor = self.keys.authenticate(bearer_token(context), client_peer(context))
+        request_context.set_actor(actor.key_name)  # for the request log
         require_scope(actor, SCOPES[method])
         return actor
 
