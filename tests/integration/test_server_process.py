@@ -77,6 +77,10 @@ class ServerProcess:
             time.sleep(0.05)
         raise AssertionError(f"not {count} listeners: {''.join(self.lines)}")
 
+    def records(self) -> list[dict[str, object]]:
+        """The JSON log lines (stderr is no terminal: JSON, issue 15)."""
+        return [json.loads(x) for x in list(self.lines) if x.startswith("{")]
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=30)
@@ -112,10 +116,9 @@ def test_two_workers_share_one_port_and_both_answer(url: str) -> None:
     finally:
         server.kill()
     # stderr is no terminal: the log is JSON lines, one per RPC (issue 15).
-    records = [json.loads(x) for x in server.lines if x.startswith("{")]
     answered_by = {
         r["process"]
-        for r in records
+        for r in server.records()
         if r.get("grpc_method") == "Authenticate" and r.get("grpc_code") == "OK"
     }
     assert len(answered_by) == 2, "".join(server.lines)

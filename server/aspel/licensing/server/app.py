@@ -326,7 +326,7 @@ def _serve_metrics(settings: Settings, registry: Any, store: Store, keys: KeyRin
             f"no se puede servir métricas en {settings.metrics_listen}: {exc.strerror}"
         ) from None
     host = settings.metrics_listen.rsplit(":", 1)[0]
-    log.info("metrics listening on %s:%d/metrics", host, port)
+    log.info("metrics served at http://%s:%d/metrics", host, port)
     return httpd
 
 
@@ -492,7 +492,8 @@ def _supervise(settings: Settings, workers: int) -> int:
     from .metrics import multiprocess_metrics
 
     # Before any fork: every worker writes its metrics in this folder.
-    with multiprocess_metrics():
+    with multiprocess_metrics() as folder:
+        log.info("workers keep their metrics in %s", folder)
         return _supervise_workers(settings, workers)
 
 
