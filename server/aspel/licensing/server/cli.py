@@ -147,8 +147,10 @@ def add_key_commands(
         parents=[after] if after is not None else [],
     )
     actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    nested = {"parents": [after]} if after is not None else {}
-    generate = actions.add_parser("generate", help="create the key file with a first key", **nested)
+    nested: list[argparse.ArgumentParser] = [after] if after is not None else []
+    generate = actions.add_parser(
+        "generate", help="create the key file with a first key", parents=nested
+    )
     generate.add_argument(
         "--if-missing",
         action="store_true",
@@ -157,10 +159,10 @@ def add_key_commands(
     actions.add_parser(
         "rotate",
         help="add a new signing key; the former one still verifies old licences",
-        **nested,
+        parents=nested,
     )
     listing = actions.add_parser(
-        "list", help="show the public keys (never the private ones)", **nested
+        "list", help="show the public keys (never the private ones)", parents=nested
     )
     listing.add_argument(
         "--json",
