@@ -4,6 +4,7 @@ then these defaults."""
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import urllib.parse
 import zoneinfo
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from .domain.credentials import Argon2Parameters
-from .transport.peers import parse_networks
 
 ENV_PREFIX = "ASPEL_LICENSING_"
 DEFAULT_DATABASE_URL = "sqlite:///var/aspel-licensing.db"
@@ -255,10 +255,12 @@ def _check(source: str, key: str, value: object) -> None:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"{source}={value!r}: zona horaria desconocida") from None
     elif key == "trusted_proxies":
-        try:
-            parse_networks(str(value))
-        except ValueError as exc:
-            raise SettingsError(f"{source}: {exc}") from None
+        # The same parsing as transport/peers.py's parse_networks (no grpc here).
+        for part in filter(None, (p.strip() for p in str(value).split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise SettingsError(f"{source}: {part!r} no es una red CIDR") from None
     elif key == "log_format":
         if value not in ("", "json", "text"):
             raise SettingsError(f"{source}={value!r}: use json o text")
