@@ -18,6 +18,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from playhouse.pool import PooledDatabase
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -148,6 +149,10 @@ def test_metrics_count_real_calls_by_code_and_reason(observed: Observed) -> None
     assert samples[("aspel_licensing_signing_key_info", (("key_id", observed.key_id),))] == 1
     assert samples[("aspel_licensing_outbox_messages", (("state", "PENDING"),))] == 0
     assert ("process_cpu_seconds_total", ()) in samples
+    if isinstance(observed.services.store.database, PooledDatabase):
+        # After the calls: their connections are back in the pool.
+        assert samples[("aspel_licensing_database_pool_connections", (("state", "in_use"),))] == 0
+        assert samples[("aspel_licensing_database_pool_connections", (("state", "idle"),))] >= 1
 
 
 def test_the_outbox_gauges_read_the_database_at_scrape_time(observed: Observed) -> None:

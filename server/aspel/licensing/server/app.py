@@ -141,7 +141,9 @@ def create_server(
             # Request ids, the client's address, metrics and the request log
             # (issue 15): outermost, so they see every answer, errors included.
             ObservabilityInterceptor(
-                metrics, ClientAddress(parse_networks(settings.trusted_proxies))
+                metrics,
+                ClientAddress(parse_networks(settings.trusted_proxies)),
+                services.store.database,
             ),
             ErrorInterceptor(max_request_bytes=settings.max_message_bytes),
             ConnectionInterceptor(services.store),

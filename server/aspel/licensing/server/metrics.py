@@ -136,6 +136,24 @@ class ServerMetrics:
             registry=registry,
         )
 
+        self.pool_connections = Gauge(
+            "aspel_licensing_database_pool_connections",
+            "Pooled database connections of the server processes, by state.",
+            ["state"],
+            registry=registry,
+            **live,
+        )
+
+    def observe_pool(self, database: Any) -> None:
+        """After each RPC: the pool's connections in use and idle (peewee's
+        PooledDatabase; two len() calls). Not a pool: nothing to report."""
+        in_use = getattr(database, "_in_use", None)
+        idle = getattr(database, "_connections", None)
+        if in_use is None or idle is None:
+            return
+        self.pool_connections.labels("in_use").set(len(in_use))
+        self.pool_connections.labels("idle").set(len(idle))
+
     def observe_gate(self, event: str) -> None:
         """HashingGate's listener: "wait", "run", "done" or "shed"."""
         if event == "wait":

@@ -62,10 +62,15 @@ def _split(method: str) -> tuple[str, str]:
 
 class ObservabilityInterceptor(grpc.ServerInterceptor):
     def __init__(
-        self, metrics: ServerMetrics | None = None, client_address: ClientAddress | None = None
+        self,
+        metrics: ServerMetrics | None = None,
+        client_address: ClientAddress | None = None,
+        database: Any = None,
     ) -> None:
         self.metrics = metrics
         self.client_address = client_address or ClientAddress()
+        #: The store's database, whose pool the metrics report after each call.
+        self.database = database
 
     def intercept_service(
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
@@ -122,6 +127,8 @@ class _Call:
             metrics.handling.labels(self.type, self.service, self.name).observe(elapsed)
             if current.reason is not None:
                 metrics.errors.labels(self.service, self.name, current.reason).inc()
+            if self.owner.database is not None:
+                metrics.observe_pool(self.owner.database)
         fields = {
             "request_id": current.request_id,
             "grpc_service": self.service,
