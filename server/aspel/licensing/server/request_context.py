@@ -2,7 +2,7 @@
 address and who called. Set by transport/observability.py for the duration of
 each RPC (one RPC runs on one thread, so a ContextVar is its own), read by the
 request log, by the error interceptor (RequestInfo) and by store/audit.py, so
-every audit event carries the request id without each domain call passing it.
+every audit event records the request id without each domain call passing it.
 No grpc here: the store may import it."""
 
 from __future__ import annotations

@@ -22,11 +22,6 @@ def record(
     serial_number: str | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    detail = dict(detail or {})
-    # The id of the RPC that wrote it, as in the request log (issue 15).
-    request_id = request_context.current_request_id()
-    if request_id is not None:
-        detail.setdefault("request_id", request_id)
     AuditEvent.create(
         time=now,
         kind=kind,
@@ -34,7 +29,9 @@ def record(
         peer=peer,
         account_public_id=account_public_id,
         serial_number=serial_number,
-        detail=detail,
+        detail=dict(detail or {}),
+        # The id of the RPC that wrote it, as in its request log line (issue 15).
+        request_id=request_context.current_request_id(),
     )
 
 
