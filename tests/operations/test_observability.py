@@ -166,15 +166,17 @@ def test_the_outbox_gauges_read_the_database_at_scrape_time(observed: Observed) 
 def test_one_json_log_line_per_rpc_without_secrets(observed: Observed) -> None:
     sink = io.StringIO()
     handler = logging.StreamHandler(sink)
-    cli.configure_logging("INFO", "json")
-    handler.setFormatter(logging.getLogger().handlers[0].formatter)
+    handler.setFormatter(cli.log_formatter("json"))  # what `--log-format json` uses
     requests_log = logging.getLogger("aspel.licensing.server.requests")
     requests_log.addHandler(handler)
+    level = requests_log.level
+    requests_log.setLevel(logging.INFO)
     try:
         answer = _login(observed.stub, DEMO[1], (("x-request-id", "req-log-1"),))
         _rich(lambda: _login(observed.stub, "wrong-secret-123"))
     finally:
         requests_log.removeHandler(handler)
+        requests_log.setLevel(level)
     lines = [json.loads(line) for line in sink.getvalue().splitlines()]
     assert len(lines) == 2
     ok, refused = lines

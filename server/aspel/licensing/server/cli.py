@@ -320,18 +320,19 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     request log's fields as keys) for a collector. `--log-format`'s default
     is json when stderr is not a terminal (systemd, containers)."""
     handler = logging.StreamHandler()
-    if log_format == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
-        handler.setFormatter(
-            JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "asctime": "time"})
-        )
-    else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(log_formatter(log_format))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     peewee_log = logging.getLogger("peewee")
     if not any(isinstance(f, SqlWithoutParameters) for f in peewee_log.filters):
         peewee_log.addFilter(SqlWithoutParameters())
+
+
+def log_formatter(log_format: str) -> logging.Formatter:
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "asctime": "time"})
+    return logging.Formatter(TEXT_FORMAT)
 
 
 def default_log_format() -> str:
