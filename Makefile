@@ -7,6 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 DATABASE ?= sqlite:///var/aspel-licensing.db
 LISTEN ?= 127.0.0.1:50051
+METRICS_LISTEN ?= 127.0.0.1:9464
 GEN_DIR := client/aspel/licensing/v1
 PROTOS := $(wildcard protos/aspel/licensing/v1/*.proto)
 
@@ -37,10 +38,11 @@ run: $(STAMP)
 	@echo "  aspel-licensing --server $(LISTEN) login demo     # password: demo-aspel-2026"
 	@echo "  aspel-licensing --server $(LISTEN) subscriptions"
 	@echo "  grpcurl -plaintext $(LISTEN) list"
+	@echo "  curl -s http://$(METRICS_LISTEN)/metrics      # Prometheus metrics"
 	@echo "Email (reset codes, upgrade notices) is written to var/mail/*.eml."
 	@echo "Ctrl-C stops the server (in-flight calls are drained)."
 	@echo
-	$(BIN)/aspel-licensing-server --database $(DATABASE) --listen $(LISTEN) serve
+	$(BIN)/aspel-licensing-server --database $(DATABASE) --listen $(LISTEN) --metrics-listen $(METRICS_LISTEN) serve
 
 # Regenerates the committed stubs. The google/type and google/rpc protos come
 # from googleapis-common-protos, already a dependency.

@@ -54,7 +54,16 @@ def test_debug_logging_shows_the_sql_but_no_token_or_hash(
         "PYTHONUNBUFFERED": "1",
     }
     server = subprocess.Popen(
-        [SERVER_CLI, "--listen", "127.0.0.1:0", "--log-level", "DEBUG", "serve"],
+        [
+            SERVER_CLI,
+            "--listen",
+            "127.0.0.1:0",
+            "--log-level",
+            "DEBUG",
+            "--log-format",
+            "text",
+            "serve",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -149,8 +149,11 @@ def test_unknown_and_known_addresses_get_identical_answers(
 ) -> None:
     answers = []
     for who in ("demo@example.com", "nadie@example.com", "demo", "nadie"):
+        # The same caller-chosen request id each time: the server echoes it
+        # (x-request-id, issue 15), so nothing else may tell the answers apart.
         response, call = stub.RequestPasswordReset.with_call(
-            pb.RequestPasswordResetRequest(email_or_username=who)
+            pb.RequestPasswordResetRequest(email_or_username=who),
+            metadata=(("x-request-id", "reset-probe"),),
         )
         answers.append(
             (

@@ -95,7 +95,13 @@ class Serve:
             [*SERVER, "--database", url, "--listen", listen, "serve", *serve_args],
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **internal},
+            # The text log (stderr is no terminal: JSON otherwise), read by LISTENING.
+            env={
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "ASPEL_LICENSING_LOG_FORMAT": "text",
+                **internal,
+            },
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

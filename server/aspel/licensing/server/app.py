@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2_grpc
@@ -42,6 +43,7 @@ from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
+from .metrics import ServerMetrics
 from .settings import Settings
 from .store import migrate
 from .store.database import Store
@@ -51,7 +53,9 @@ from .transport.auth_interceptor import ScopeInterceptor
 from .transport.convert import encode_certificate
 from .transport.interceptors import ConnectionInterceptor, ErrorInterceptor
 from .transport.licensing_servicer import LicensingServicer
+from .transport.observability import ObservabilityInterceptor
 from .transport.pagination import KEY_BYTES, KEY_SECRET_NAME, PageTokens
+from .transport.peers import ClientAddress, parse_networks
 from .transport.reflection import reflection_pool
 
 log = logging.getLogger(__name__)
@@ -81,7 +85,11 @@ class Services:
 
 
 def build_services(
-    settings: Settings, clock: Clock | None = None, *, store: Store | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    metrics: ServerMetrics | None = None,
+    *,
+    store: Store | None = None,
 ) -> Services:
     """The domain services over `store` (by default the one `settings` names;
     tests of the rules pass a migrated in-memory one, tests/domain/conftest.py)."""
@@ -98,6 +106,7 @@ def build_services(
         HashingGate(
             settings.max_concurrent_hashes or None,
             settings.max_waiting_hashes if settings.max_waiting_hashes >= 0 else None,
+            listener=metrics.observe_gate if metrics is not None else None,
         ),
     )
     resets = PasswordResetService(store, calendar, hasher)
@@ -124,16 +133,24 @@ def create_server(
     *,
     reuse_port: bool = False,
     services: Services | None = None,
+    metrics: ServerMetrics | None = None,
 ) -> tuple[grpc.Server, int, Services]:
     """A started-to-be server bound to `settings.listen`; returns it, its port and services.
 
     Given `services`, the server shares them (and so the store) instead of building its own.
     """
-    services = services or build_services(settings, clock)
+    services = services or build_services(settings, clock, metrics)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         # Errors outermost, so a failure to connect is also answered properly.
         interceptors=[
+            # Request ids, the client's address, metrics and the request log:
+            # outermost, so they see every answer, errors included.
+            ObservabilityInterceptor(
+                metrics,
+                ClientAddress(parse_networks(settings.trusted_proxies)),
+                services.store.database,
+            ),
             ErrorInterceptor(max_request_bytes=settings.max_message_bytes),
             ConnectionInterceptor(services.store),
             # Service keys and scopes of AdminService, before any servicer runs.
@@ -238,7 +255,12 @@ def create_internal_server(
 
 def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Serves until SIGTERM or SIGINT, then drains in-flight calls and returns."""
-    server, port, services = create_server(settings, reuse_port=reuse_port)
+    metrics, registry = _process_metrics(settings)
+    server, port, services = create_server(settings, reuse_port=reuse_port, metrics=metrics)
+    metrics_http = None
+    if registry is not None:
+        # One process: it serves its own /metrics (workers: the supervisor does).
+        metrics_http = _serve_metrics(settings, registry, services.store, services.activation.keys)
     # Fails now, not at the first activation, when the signing keys are unusable.
     services.activation.keys.current()
     internal = create_internal_server(settings, services, reuse_port=reuse_port)
@@ -274,8 +296,39 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         reporter.stop()
     if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
         log.warning("mailer still sending; its message is delivered again after restart")
+    if metrics_http is not None:
+        metrics_http.shutdown()
     services.store.close()
     log.info("stopped")
+
+
+def _process_metrics(settings: Settings) -> tuple[ServerMetrics | None, Any]:
+    """This process's metrics and, unless a supervisor serves them, its registry."""
+    if not settings.metrics_listen:
+        return None, None
+    from prometheus_client import CollectorRegistry
+
+    from .metrics import multiprocess_dir
+
+    if multiprocess_dir():
+        return ServerMetrics(None), None
+    registry = CollectorRegistry()
+    return ServerMetrics(registry), registry
+
+
+def _serve_metrics(settings: Settings, registry: Any, store: Store, keys: KeyRingSource) -> Any:
+    from .metrics import add_scrape_collectors, serve_http
+
+    add_scrape_collectors(registry, store=store, keys=keys, now=SystemClock().now)
+    try:
+        httpd, port = serve_http(registry, settings.metrics_listen)
+    except OSError as exc:
+        raise CannotListen(
+            f"no se puede servir métricas en {settings.metrics_listen}: {exc.strerror}"
+        ) from None
+    host = settings.metrics_listen.rsplit(":", 1)[0]
+    log.info("metrics served at http://%s:%d/metrics", host, port)
+    return httpd
 
 
 # --- one serve per address, workers that follow their supervisor ---------------
@@ -435,6 +488,17 @@ def serve_workers(settings: Settings, workers: int) -> int:
 
 
 def _supervise(settings: Settings, workers: int) -> int:
+    if not settings.metrics_listen:
+        return _supervise_workers(settings, workers)
+    from .metrics import multiprocess_metrics
+
+    # Before any fork: every worker writes its metrics in this folder.
+    with multiprocess_metrics() as folder:
+        log.info("workers keep their metrics in %s", folder)
+        return _supervise_workers(settings, workers)
+
+
+def _supervise_workers(settings: Settings, workers: int) -> int:
     with _reserved_port(settings.listen) as (host, port):
         # The cores are shared by the workers: so is the argon2 budget, or N
         # workers would run N times as many hashes as there are cores.
@@ -467,13 +531,38 @@ def _supervise(settings: Settings, workers: int) -> int:
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    metrics_http = None
+    metrics_store = None
+    if settings.metrics_listen:
+        # After the forks (threads do not survive one): the workers' sum.
+        from prometheus_client import CollectorRegistry
+
+        metrics_store = Store.from_url(settings.database_url)
+        metrics_http = _serve_metrics(
+            settings,
+            CollectorRegistry(),
+            metrics_store,
+            KeyRingSource(pathlib.Path(settings.signing_key_file)),
+        )
     status = 0
-    for child in children:
-        _, raw = os.waitpid(child, 0)
+    remaining = set(children)
+    while remaining:
+        child, raw = os.wait()
+        if child not in remaining:
+            continue
+        remaining.discard(child)
+        # Its in-flight calls and running hashes are no longer anyone's.
+        from .metrics import mark_worker_dead
+
+        mark_worker_dead(child)
         code = os.waitstatus_to_exitcode(raw)
         if code and not status:
             status = code if code > 0 else 128 - code
             forward(signal.SIGTERM, None)  # one worker died: stop the rest
+    if metrics_http is not None:
+        metrics_http.shutdown()
+    if metrics_store is not None:
+        metrics_store.close()
     return status
 
 

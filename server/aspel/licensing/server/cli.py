@@ -7,6 +7,7 @@ import getpass
 import logging
 import sys
 
+from . import __version__
 from .settings import (
     DEFAULT_DATABASE_URL,
     DEFAULT_LISTEN,
@@ -14,44 +15,88 @@ from .settings import (
     DEFAULT_SMTP_URL,
     ENV_PREFIX,
     Settings,
+    SettingsError,
+    unknown_variables,
 )
+
+
+def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
+    """The global flags, accepted before the command and after it
+    (`migrate --database URL`). After it their default is SUPPRESS, so an
+    absent flag there does not undo one given before."""
+    options = argparse.ArgumentParser(add_help=False)
+    default = argparse.SUPPRESS if suppress else None
+    options.add_argument(
+        "--database",
+        metavar="URL",
+        default=default,
+        help=f"database URL (env {ENV_PREFIX}DATABASE_URL; default {DEFAULT_DATABASE_URL})",
+    )
+    options.add_argument(
+        "--listen",
+        metavar="ADDR",
+        default=default,
+        help=f"host:port to serve on (env {ENV_PREFIX}LISTEN; default {DEFAULT_LISTEN})",
+    )
+    options.add_argument(
+        "--signing-key-file",
+        metavar="PATH",
+        default=default,
+        help=(
+            f"licence signing keys (env {ENV_PREFIX}SIGNING_KEY_FILE; "
+            f"default {DEFAULT_SIGNING_KEY_FILE})"
+        ),
+    )
+    options.add_argument(
+        "--smtp-url",
+        metavar="URL",
+        default=default,
+        help=(
+            f"where email goes: smtp://user:pass@host:587, smtps://user:pass@host:465 or "
+            f"file:var/mail (env {ENV_PREFIX}SMTP_URL; default {DEFAULT_SMTP_URL})"
+        ),
+    )
+    options.add_argument(
+        "--metrics-listen",
+        metavar="ADDR",
+        default=default,
+        help=f"host:port of the Prometheus /metrics endpoint (env {ENV_PREFIX}METRICS_LISTEN; "
+        "default: none)",
+    )
+    options.add_argument(
+        "--log-level",
+        default=default,
+        help=f"logging level (env {ENV_PREFIX}LOG_LEVEL; default INFO)",
+    )
+    options.add_argument(
+        "--log-format",
+        choices=["json", "text"],
+        default=default,
+        help=f"log lines as JSON or text (env {ENV_PREFIX}LOG_FORMAT; default: json when "
+        "stderr is not a terminal, text when it is)",
+    )
+    options.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show the traceback of an operator error instead of one line",
+    )
+    return options
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aspel-licensing-server",
         description="The Aspel licensing gRPC server and its maintenance commands.",
+        parents=[_global_options(suppress=False)],
     )
-    parser.add_argument(
-        "--database",
-        metavar="URL",
-        help=f"database URL (env {ENV_PREFIX}DATABASE_URL; default {DEFAULT_DATABASE_URL})",
-    )
-    parser.add_argument(
-        "--listen",
-        metavar="ADDR",
-        help=f"host:port to serve on (env {ENV_PREFIX}LISTEN; default {DEFAULT_LISTEN})",
-    )
-    parser.add_argument(
-        "--signing-key-file",
-        metavar="PATH",
-        help=(
-            f"licence signing keys (env {ENV_PREFIX}SIGNING_KEY_FILE; "
-            f"default {DEFAULT_SIGNING_KEY_FILE})"
-        ),
-    )
-    parser.add_argument(
-        "--smtp-url",
-        metavar="URL",
-        help=(
-            f"where email goes: smtp://user:pass@host:587, smtps://user:pass@host:465 or "
-            f"file:var/mail (env {ENV_PREFIX}SMTP_URL; default {DEFAULT_SMTP_URL})"
-        ),
-    )
-    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    after = _global_options(suppress=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
-        "serve", help="serve gRPC until SIGTERM (drains in-flight calls); also delivers email"
+        "serve",
+        help="serve gRPC until SIGTERM (drains in-flight calls); also delivers email",
+        parents=[after],
     )
     serve.add_argument(
         "--workers",
@@ -68,32 +113,57 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "mailer",
         help="deliver queued email until SIGTERM (for deployments that run it apart from serve)",
+        parents=[after],
     )
-    commands.add_parser("migrate", help="create or bring the database schema up to date")
-    seed = commands.add_parser("seed-demo", help="load the demo accounts and catalog")
+    commands.add_parser(
+        "migrate", help="create or bring the database schema up to date", parents=[after]
+    )
+    commands.add_parser(
+        "config",
+        help="print the effective settings (flags, environment, defaults), passwords hidden",
+        parents=[after],
+    )
+    seed = commands.add_parser(
+        "seed-demo", help="load the demo accounts and catalog", parents=[after]
+    )
     seed.add_argument(
         "--if-empty",
         action="store_true",
         help="succeed quietly when the database already has accounts",
     )
-    add_key_commands(commands)
-    _add_service_key_commands(commands)
+    add_key_commands(commands, after)
+    _add_service_key_commands(commands, after)
+    _add_outbox_commands(commands, after)
     return parser
 
 
-def add_key_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    keys = commands.add_parser("keys", help="manage the Ed25519 keys that sign licences")
+def add_key_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    after: argparse.ArgumentParser | None = None,
+) -> None:
+    keys = commands.add_parser(
+        "keys",
+        help="manage the Ed25519 keys that sign licences",
+        parents=[after] if after is not None else [],
+    )
     actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    generate = actions.add_parser("generate", help="create the key file with a first key")
+    nested: list[argparse.ArgumentParser] = [after] if after is not None else []
+    generate = actions.add_parser(
+        "generate", help="create the key file with a first key", parents=nested
+    )
     generate.add_argument(
         "--if-missing",
         action="store_true",
         help="succeed quietly when the key file already exists",
     )
     actions.add_parser(
-        "rotate", help="add a new signing key; the former one still verifies old licences"
+        "rotate",
+        help="add a new signing key; the former one still verifies old licences",
+        parents=nested,
     )
-    listing = actions.add_parser("list", help="show the public keys (never the private ones)")
+    listing = actions.add_parser(
+        "list", help="show the public keys (never the private ones)", parents=nested
+    )
     listing.add_argument(
         "--json",
         action="store_true",
@@ -148,13 +218,17 @@ def run_keys(args: argparse.Namespace, settings: Settings) -> int:
 # --- service-keys: the keys internal services present on AdminService ------
 
 
-def _add_service_key_commands(commands: argparse._SubParsersAction) -> None:
+def _add_service_key_commands(
+    commands: argparse._SubParsersAction, after: argparse.ArgumentParser
+) -> None:
     keys = commands.add_parser(
-        "service-keys", help="create, list and revoke the keys of internal services"
+        "service-keys",
+        help="create, list and revoke the keys of internal services",
+        parents=[after],
     )
     actions = keys.add_subparsers(dest="key_command", required=True, metavar="ACTION")
     create = actions.add_parser(
-        "create", help="create a key and print its secret (shown only this once)"
+        "create", help="create a key and print its secret (shown only this once)", parents=[after]
     )
     create.add_argument("name", help="the key's name, e.g. billing-erp (recorded as the actor)")
     create.add_argument(
@@ -165,8 +239,12 @@ def _add_service_key_commands(commands: argparse._SubParsersAction) -> None:
         choices=["billing", "catalog", "support"],
         help="a scope the key holds; repeat for several",
     )
-    actions.add_parser("list", help="list the keys, their scopes and whether they are revoked")
-    revoke = actions.add_parser("revoke", help="revoke a key at once (its name is not reused)")
+    actions.add_parser(
+        "list", help="list the keys, their scopes and whether they are revoked", parents=[after]
+    )
+    revoke = actions.add_parser(
+        "revoke", help="revoke a key at once (its name is not reused)", parents=[after]
+    )
     revoke.add_argument("name")
 
 
@@ -233,48 +311,108 @@ class SqlWithoutParameters(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
-    )
+TEXT_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
+JSON_FIELDS = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """`text` for a person at a terminal; `json` (one object per line, the
+    request log's fields as keys) for a collector. `--log-format`'s default
+    is json when stderr is not a terminal (systemd, containers)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(log_formatter(log_format))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     peewee_log = logging.getLogger("peewee")
     if not any(isinstance(f, SqlWithoutParameters) for f in peewee_log.filters):
         peewee_log.addFilter(SqlWithoutParameters())
 
 
+def log_formatter(log_format: str) -> logging.Formatter:
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "asctime": "time"})
+    return logging.Formatter(TEXT_FORMAT)
+
+
+def default_log_format() -> str:
+    return "text" if sys.stderr.isatty() else "json"
+
+
+def _operator_errors() -> tuple[type[BaseException], ...]:
+    """What an operator can fix (a setting, a port, the database, a file):
+    one line and status 2, not a traceback (`--debug` shows it)."""
+    import peewee
+
+    from .app import CannotListen, SchemaNotCurrent
+    from .domain.signing import KeyFileError
+    from .mail.transports import InvalidMailUrl
+
+    return (
+        SettingsError,
+        SchemaNotCurrent,
+        KeyFileError,
+        InvalidMailUrl,
+        CannotListen,
+        peewee.OperationalError,
+        peewee.ImproperlyConfigured,
+        OSError,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(args.log_level)
-    settings = Settings.from_env(
-        database_url=args.database,
-        listen=args.listen,
-        smtp_url=args.smtp_url,
-        mail_worker=False if getattr(args, "no_mailer", False) else None,
-        signing_key_file=args.signing_key_file,
-    )
+    for warning in unknown_variables():
+        print(warning, file=sys.stderr)
+    try:
+        settings = Settings.from_env(
+            database_url=args.database,
+            listen=args.listen,
+            smtp_url=args.smtp_url,
+            mail_worker=False if getattr(args, "no_mailer", False) else None,
+            signing_key_file=args.signing_key_file,
+            metrics_listen=args.metrics_listen,
+            log_level=args.log_level,
+            log_format=args.log_format,
+            workers=getattr(args, "workers", None),
+        )
+    except SettingsError as exc:
+        print(f"aspel-licensing-server: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format or default_log_format())
+    try:
+        return _run(args, settings)
+    except _operator_errors() as exc:
+        if args.debug:
+            raise
+        # One line: psycopg's messages run over several.
+        text = str(exc).strip()
+        line = text.splitlines()[0] if text else type(exc).__name__
+        print(f"aspel-licensing-server: {line}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "keys":
         return run_keys(args, settings)
+    if args.command == "config":
+        for name, value in settings.redacted().items():
+            print(f"{ENV_PREFIX}{name.upper()}={value}")
+        return 0
+    if args.command == "outbox":
+        return run_outbox(args, settings)
     if args.command == "serve":
-        from .app import CannotListen, SchemaNotCurrent, build_services, serve_workers
-        from .domain.signing import KeyFileError
-        from .mail.transports import InvalidMailUrl, from_url
+        from .app import build_services, serve_workers
+        from .mail.transports import from_url
 
-        workers = args.workers or settings.workers
-        try:
-            # Checked once up front, so a stale schema, unusable signing keys or
-            # a bad --smtp-url fail before any fork.
-            services = build_services(settings)
-            services.store.close()
-            services.activation.keys.current()
-            if settings.mail_worker:
-                from_url(settings.smtp_url)
-            return serve_workers(settings, workers)
-        except (SchemaNotCurrent, KeyFileError, InvalidMailUrl, CannotListen) as exc:
-            # One line and status 2, no traceback: e.g. a second `serve` on a
-            # port that one is already serving (CannotListen, before any fork).
-            print(exc, file=sys.stderr)
-            return 2
+        # Checked once up front, so a stale schema, unusable signing keys or
+        # a bad --smtp-url fail before any fork (one line, status 2: main).
+        services = build_services(settings)
+        services.store.close()
+        services.activation.keys.current()
+        if settings.mail_worker:
+            from_url(settings.smtp_url)
+        return serve_workers(settings, settings.workers)
     if args.command == "mailer":
         return _mailer(settings)
     if args.command == "migrate":
@@ -302,6 +440,63 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "service-keys":
         return run_service_keys(settings, args)
     raise AssertionError(args.command)
+
+
+# --- outbox (issue 15) ----------------------------------------------------------
+
+
+def _add_outbox_commands(
+    commands: argparse._SubParsersAction, after: argparse.ArgumentParser
+) -> None:
+    outbox = commands.add_parser(
+        "outbox", help="list the queued email and send a failed one again", parents=[after]
+    )
+    actions = outbox.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    listing = actions.add_parser(
+        "list", help="the messages, oldest first (never their content)", parents=[after]
+    )
+    listing.add_argument("--state", choices=["PENDING", "SENDING", "SENT", "FAILED"])
+    listing.add_argument("--limit", type=int, default=100)
+    retry = actions.add_parser(
+        "retry",
+        help="send a FAILED (or waiting) message again now, its attempts counted anew",
+        parents=[after],
+    )
+    retry.add_argument("id", type=int, help="the message's id, as `outbox list` shows it")
+
+
+def run_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Shows ids, kinds, states, attempts and the last error's first line:
+    never the recipient nor the payload (reset links are secrets)."""
+    from .domain.clock import SystemClock
+    from .store.database import Store
+    from .store.migrate import pending
+
+    store = Store.from_url(settings.database_url)
+    try:
+        if pending(store.database):
+            print("the database needs `aspel-licensing-server migrate` first", file=sys.stderr)
+            return 2
+        if args.outbox_command == "list":
+            with store.read() as tx:
+                messages = tx.outbox.find_messages(state=args.state, limit=args.limit)
+                for m in messages:
+                    error = m.last_error.splitlines()[0][:120] if m.last_error else "-"
+                    print(
+                        f"{m.id}\t{m.state}\t{m.kind}\tattempts={m.attempts}\t"
+                        f"queued {m.create_time:%Y-%m-%d %H:%M}Z\t"
+                        f"next {m.next_attempt_time:%Y-%m-%d %H:%M}Z\t{error}"
+                    )
+            return 0
+        with store.write() as tx:
+            retried = tx.outbox.retry_now(message_id=args.id, now=SystemClock().now())
+        if not retried:
+            print(f"no FAILED or PENDING message {args.id}", file=sys.stderr)
+            return 1
+        print(f"message {args.id} will be sent again now")
+        return 0
+    finally:
+        store.close()
 
 
 def _mailer(settings: Settings) -> int:

@@ -3,7 +3,12 @@ then these defaults."""
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import os
+import urllib.parse
+import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from .domain.credentials import Argon2Parameters
@@ -84,22 +89,189 @@ class Settings:
     #: <this>?token=<token>.
     password_reset_url: str = DEFAULT_RESET_PAGE_URL
 
+    # --- operations (issue 15) -------------------------------------------------
+    #: host:port of the Prometheus /metrics endpoint; empty: none.
+    metrics_listen: str = ""
+    #: Comma-separated CIDRs of the load balancers in front: only from these is
+    #: x-forwarded-for believed (the client is its right-most untrusted address).
+    trusted_proxies: str = ""
+    #: json or text log lines; empty: json when stderr is not a terminal.
+    log_format: str = ""
+    #: DEBUG, INFO, WARNING or ERROR.
+    log_level: str = "INFO"
+
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Settings from the environment, with explicit `overrides` (flags) winning."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from the environment, with explicit `overrides` (flags) winning.
+
+        Every value is checked here, at start: a bad one raises SettingsError,
+        one line naming the variable (or flag), rather than failing later.
+        """
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
+            name = ENV_PREFIX + f.name.upper()
+            raw = env.get(name)
             if raw is None or f.name == "argon2":
                 continue
-            if f.type == "bool":
-                values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
-            elif f.type == "int":
-                values[f.name] = int(raw)
-            elif f.type == "float":
-                values[f.name] = float(raw)
-            else:
-                values[f.name] = raw
+            values[f.name] = _parse(name, str(f.type), raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for key, value in values.items():
+            source = (
+                "--" + key.replace("_", "-")
+                if overrides.get(key) is not None
+                else ENV_PREFIX + key.upper()
+            )
+            _check(source, key, value)
         return cls(**values)  # type: ignore[arg-type]
+
+    def redacted(self) -> dict[str, str]:
+        """Every setting as text for `aspel-licensing-server config`, passwords hidden."""
+        shown: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("database_url", "smtp_url"):
+                value = redact_url(str(value))
+            shown[f.name] = str(value)
+        return shown
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message is one line naming it."""
+
+
+#: ASPEL_LICENSING_* variables that are not server settings: the client CLIs'
+#: and the test suite's. Not warned about.
+OTHER_VARIABLES = frozenset(
+    ENV_PREFIX + name
+    for name in (
+        "SERVER",
+        "ADMIN_KEY",
+        "SESSION_FILE",
+        "PINNED_KEYS",
+        "TRUSTED_TIME_FILE",
+        "REQUIRE_POSTGRES",
+        "HOSTILE_EXAMPLES",
+        "HOSTILE_ENGINES",
+    )
+)
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+#: Inclusive ranges of the numbers; a value outside is refused at start.
+_RANGES: dict[str, tuple[float, float]] = {
+    "max_concurrent_hashes": (0, 4096),
+    "max_waiting_hashes": (-1, 1_000_000),
+    "workers": (1, 256),
+    "max_workers": (1, 4096),
+    "max_concurrent_rpcs": (1, 1_000_000),
+    "max_message_bytes": (1024, 2**31 - 1),
+    "shutdown_grace_seconds": (0, 3600),
+    "health_check_seconds": (0.01, 3600),
+    "mail_poll_seconds": (0.01, 3600),
+    "mail_claim_seconds": (1, 86_400),
+    "mail_timeout_seconds": (0.1, 3600),
+    "mail_give_up_hours": (0.01, 24 * 365),
+    "mail_max_attempts": (1, 10_000),
+}
+
+
+def known_variables() -> list[str]:
+    return [ENV_PREFIX + f.name.upper() for f in fields(Settings) if f.name != "argon2"]
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning line per ASPEL_LICENSING_* variable that nothing reads,
+    with the closest known name (a typo is the usual cause)."""
+    env = os.environ if environ is None else environ
+    known = known_variables()
+    warnings = []
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in known or name in OTHER_VARIABLES:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; ¿quiso decir {close[0]}?" if close else ""
+        warnings.append(f"variable desconocida {name}: se ignora{hint}")
+    return warnings
+
+
+def _parse(name: str, kind: str, raw: str) -> object:
+    text = raw.strip()
+    if kind == "bool":
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise SettingsError(f"{name}={raw!r}: use true/false, 1/0, yes/no u on/off")
+    if kind in ("int", "float"):
+        try:
+            return int(text) if kind == "int" else float(text)
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r}: no es un número") from None
+    if kind == "str | None":
+        return text or None
+    return raw
+
+
+def _address(source: str, value: str, *, optional: bool) -> None:
+    if optional and not value:
+        return
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SettingsError(f"{source}={value!r}: debe ser host:puerto (puerto 0-65535)")
+
+
+def _check(source: str, key: str, value: object) -> None:
+    if key in _RANGES and isinstance(value, int | float):
+        low, high = _RANGES[key]
+        if not low <= value <= high:
+            raise SettingsError(f"{source}={value}: fuera del intervalo {low:g}-{high:g}")
+    if key == "database_url":
+        scheme = urllib.parse.urlsplit(str(value)).scheme
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise SettingsError(
+                f"{source}: esquema {scheme or '(ninguno)'!r} no admitido "
+                "(sqlite:///ruta.db o postgresql://usuario@host/base)"
+            )
+    elif key == "smtp_url":
+        scheme = urllib.parse.urlsplit(str(value)).scheme
+        if scheme not in ("smtp", "smtps", "file"):
+            raise SettingsError(
+                f"{source}: esquema {scheme or '(ninguno)'!r} no admitido (smtp, smtps o file)"
+            )
+    elif key == "password_reset_url":
+        parts = urllib.parse.urlsplit(str(value))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(f"{source}={value!r}: debe ser una URL https://")
+    elif key == "listen":
+        _address(source, str(value), optional=False)
+    elif key in ("internal_listen", "metrics_listen"):
+        _address(source, str(value), optional=True)
+    elif key == "business_timezone":
+        try:
+            zoneinfo.ZoneInfo(str(value))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"{source}={value!r}: zona horaria desconocida") from None
+    elif key == "trusted_proxies":
+        # The same parsing as transport/peers.py's parse_networks (no grpc here).
+        for part in filter(None, (p.strip() for p in str(value).split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise SettingsError(f"{source}: {part!r} no es una red CIDR") from None
+    elif key == "log_format":
+        if value not in ("", "json", "text"):
+            raise SettingsError(f"{source}={value!r}: use json o text")
+    elif key == "log_level" and str(value).upper() not in _LEVELS:
+        raise SettingsError(f"{source}={value!r}: use DEBUG, INFO, WARNING o ERROR")
+
+
+def redact_url(url: str) -> str:
+    """smtp://user:secret@host -> smtp://user:***@host."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))

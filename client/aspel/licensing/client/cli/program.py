@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
+from .. import __version__
 from ..base import DEFAULT_DEADLINE
 from ..errors import LicensingError
 from ..session_file import SessionFileError, delete_session
@@ -77,6 +78,9 @@ def build_parser(program: Program, modules: Sequence[ModuleType]) -> argparse.Ar
         description=program.description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=program.epilog + exit_codes_help(),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="muestra la versión"
     )
     parser.add_argument("--server", metavar="ADDR", help=program.server_help)
     parser.add_argument(

@@ -9,7 +9,7 @@ import hashlib
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import argon2
@@ -38,29 +38,43 @@ class HashingGate:
     leaving the rest of the thread pool to the other RPCs.
     """
 
-    def __init__(self, concurrency: int | None = None, max_waiting: int | None = None) -> None:
+    def __init__(
+        self,
+        concurrency: int | None = None,
+        max_waiting: int | None = None,
+        listener: Callable[[str], None] | None = None,
+    ) -> None:
         cores = os.cpu_count() or 1
         self.concurrency = concurrency or cores
         self.max_waiting = max_waiting if max_waiting is not None else 2 * self.concurrency
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         self._waiting = 0
+        # Told "wait", "run", "done", "shed" or "gave_up" (the metrics, issue 15).
+        self._listener = listener or (lambda _event: None)
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
         with self._lock:
             if self._waiting >= self.max_waiting:
+                self._listener("shed")
                 raise ServerBusy(retry_delay=dt.timedelta(seconds=1))
             self._waiting += 1
+        self._listener("wait")
         try:
             self._slots.acquire()
+        except BaseException:
+            self._listener("gave_up")
+            raise
         finally:
             with self._lock:
                 self._waiting -= 1
+        self._listener("run")
         try:
             yield
         finally:
             self._slots.release()
+            self._listener("done")
 
 
 class PasswordHasher:

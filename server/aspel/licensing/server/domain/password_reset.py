@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 
 from .. import errors
@@ -50,14 +51,23 @@ class ResetPolicy:
 
 
 def peer_host(peer: str | None) -> str:
-    """The caller's address without its port: "ipv4:10.0.0.7:53012" -> "10.0.0.7"."""
+    """The caller's address without its port: "ipv4:10.0.0.7:53012" -> "10.0.0.7".
+
+    An IPv6 caller counts by its /64, "2001:db8:1:2::/64": one site or
+    subscriber gets a whole /64 and may pick any address in it, so counting
+    single addresses would let one caller have 2**64 budgets.
+    """
     if not peer:
         return "unknown"
     kind, _, rest = peer.partition(":")
     if kind == "ipv4":
         return rest.rsplit(":", 1)[0]
     if kind == "ipv6":
-        return rest.rsplit(":", 1)[0].strip("[]")
+        host = rest.rsplit(":", 1)[0].strip("[]")
+        try:
+            return str(ipaddress.IPv6Network(f"{host}/64", strict=False))
+        except ValueError:
+            return host
     return peer
 
 

@@ -102,6 +102,11 @@ class KeyRing:
         self._keys = sorted(keys, key=lambda k: k.create_time, reverse=True)
         self._active = actives[0]
 
+    @property
+    def active_key_id(self) -> str:
+        """The key that signs now (the operator's metrics show it)."""
+        return self._active.key_id
+
     def sign(self, data: bytes) -> Signature:
         return Signature(self._active.key_id, self._active.private_key.sign(data))
 
@@ -163,9 +168,14 @@ def _decode(path: pathlib.Path, raw: bytes) -> list[_Key]:
 
 
 def _check_private(path: pathlib.Path, mode: int) -> None:
-    if os.name == "posix" and mode & 0o077:
+    """Owner only (0600, 0400), or also its group reading it (0640, 0440): a
+    container secret or a systemd credential is often owned by root and
+    readable by the server's group. Group write and any bit for others are
+    refused: another user could read or replace the key that signs licences."""
+    if os.name == "posix" and mode & 0o027:
         raise KeyFileError(
-            f"{path} can be read by other users (mode {mode & 0o777:o}); run `chmod 600 {path}`"
+            f"{path} can be read or changed by other users (mode {mode & 0o777:o}); "
+            f"run `chmod 600 {path}` (or 640 for a group that must read it)"
         )
 
 

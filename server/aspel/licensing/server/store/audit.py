@@ -8,6 +8,7 @@ from typing import Any
 
 from peewee import fn
 
+from .. import request_context
 from .models import AuditEvent
 
 
@@ -33,6 +34,8 @@ class AuditRepository:
             account_public_id=account_public_id,
             serial_number=serial_number,
             detail=dict(detail or {}),
+            # The id of the RPC that wrote it, as in its request log line.
+            request_id=request_context.current_request_id(),
         )
 
     def find_events(

@@ -133,6 +133,8 @@ class AuditEvent(BaseModel):
     account_public_id = peewee.CharField(null=True, index=True)
     serial_number = peewee.CharField(null=True, index=True)
     detail = JsonField()
+    #: The RPC's request id (x-request-id), as in the request log; migration 0006.
+    request_id = peewee.CharField(null=True)
 
 
 class IdempotencyRecord(BaseModel):

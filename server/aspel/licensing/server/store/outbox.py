@@ -155,3 +155,40 @@ class OutboxRepository:
         database = OutboxMessage._meta.database
         if isinstance(getattr(database, "obj", database), peewee.SqliteDatabase):
             database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # --- for the operator: metrics and `aspel-licensing-server outbox` ----------
+
+    def count_by_state(self) -> dict[str, int]:
+        rows: Any = (
+            OutboxMessage.select(OutboxMessage.state, peewee.fn.COUNT(OutboxMessage.id))
+            .group_by(OutboxMessage.state)
+            .tuples()
+        )
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    def oldest_unsent_time(self) -> dt.datetime | None:
+        """When the oldest message not yet sent (PENDING or SENDING) was queued."""
+        value: Any = (
+            OutboxMessage.select(peewee.fn.MIN(OutboxMessage.create_time))
+            .where(OutboxMessage.state.in_([PENDING, SENDING]))
+            .scalar()
+        )
+        return value
+
+    def find_messages(self, *, state: str | None, limit: int) -> list[OutboxMessage]:
+        query = OutboxMessage.select()
+        if state is not None:
+            query = query.where(OutboxMessage.state == state)
+        return list(query.order_by(OutboxMessage.id).limit(limit))
+
+    def retry_now(self, *, message_id: int, now: dt.datetime) -> bool:
+        """A FAILED (or waiting PENDING) message due at once, its attempts counted
+        anew; False when there is no such message or it is SENT or being sent."""
+        updated = (
+            OutboxMessage.update(
+                state=PENDING, attempts=0, next_attempt_time=now, claimed_until=None
+            )
+            .where((OutboxMessage.id == message_id) & OutboxMessage.state.in_([FAILED, PENDING]))
+            .execute()
+        )
+        return bool(updated)

@@ -11,6 +11,7 @@ from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 from ..domain.activation import ActivationService
 from . import convert
 from .pagination import SIGNING_KEYS, PageTokens, page_of
+from .peers import client_peer
 from .validation import Violations
 
 RAZON_SOCIAL_MAX_LENGTH = 256
@@ -53,7 +54,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             machine_fingerprint=fingerprint,
             hostname=hostname,
             key=key,
-            peer=context.peer(),
+            peer=client_peer(context),
         )
         return pb.ActivateInstallationResponse(
             activation=convert.activation(result.activation),
@@ -70,7 +71,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             serial_number=serial,
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
-            peer=context.peer(),
+            peer=client_peer(context),
         )
         return pb.ValidateLicenseResponse(
             state=f"SUBSCRIPTION_STATE_{result.state}",
@@ -91,7 +92,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
             key=key,
-            peer=context.peer(),
+            peer=client_peer(context),
         )
         return pb.DeactivateInstallationResponse(activation=convert.activation(view))
 

@@ -24,8 +24,10 @@ import grpc
 
 from aspel.licensing.v1 import admin_service_pb2
 
+from .. import request_context
 from ..domain.service_keys import Actor, ServiceKeyService, require_scope
 from .interceptors import Continuation, kind_of
+from .peers import client_peer
 from .validation import bearer_token
 
 BILLING, CATALOG, SUPPORT = "billing", "catalog", "support"
@@ -89,7 +91,8 @@ class ScopeInterceptor(grpc.ServerInterceptor):
         def admitted(context: grpc.ServicerContext) -> contextvars.Token[Actor]:
             if accepted is None:
                 raise RuntimeError(f"{method} has no entry in the scope table")
-            actor = keys.authenticate(bearer_token(context), context.peer())
+            actor = keys.authenticate(bearer_token(context), client_peer(context))
+            request_context.set_actor(actor.key_name)  # for the request log
             require_scope(actor, accepted)
             return _actor.set(actor)
 

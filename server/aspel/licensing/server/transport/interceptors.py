@@ -34,6 +34,7 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from .. import request_context
 from ..errors import (
     ERROR_DOMAIN,
     InvalidArgument,
@@ -49,8 +50,8 @@ log = logging.getLogger(__name__)
 LOCALE = "es-MX"
 
 
-def status_of(error: LicensingError) -> grpc.Status:
-    details = [
+def status_of(error: LicensingError, request_id: str | None = None) -> grpc.Status:
+    details: list[Message] = [
         error_details_pb2.ErrorInfo(
             reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata
         ),
@@ -70,6 +71,9 @@ def status_of(error: LicensingError) -> grpc.Status:
                 ]
             )
         )
+    if request_id is not None:
+        # The id of the log line and audit events of this call (issue 15).
+        details.append(error_details_pb2.RequestInfo(request_id=request_id))
     packed = []
     for detail in details:
         holder = any_pb2.Any()
@@ -81,9 +85,6 @@ def status_of(error: LicensingError) -> grpc.Status:
         details=packed,
     )
     return rpc_status.to_status(status)
-
-
-_INTERNAL = status_of(LicensingError())
 
 
 def _access_log(method: str, outcome: str, started: float) -> None:
@@ -185,11 +186,15 @@ class ErrorInterceptor(grpc.ServerInterceptor):
 
     @staticmethod
     def _failure(error: Exception, method: str, started: float) -> grpc.Status:
-        if isinstance(error, LicensingError):
-            _access_log(method, error.reason, started)
-            return status_of(error)
-        log.error("unexpected error in %s", method, exc_info=error)
-        return _INTERNAL
+        current = request_context.current()
+        request_id = current.request_id if current is not None else None
+        if not isinstance(error, LicensingError):
+            log.error("unexpected error in %s (request %s)", method, request_id, exc_info=error)
+            error = LicensingError()
+        _access_log(method, error.reason, started)
+        if current is not None:
+            current.reason = error.reason
+        return status_of(error, request_id)
 
     def _guard_unary(self, kind: _Kind, inner: Behavior, decode: Decoder, method: str) -> Behavior:
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:

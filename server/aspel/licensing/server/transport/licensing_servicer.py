@@ -7,11 +7,13 @@ import grpc
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 
+from .. import request_context
 from ..domain.auth import AuthService, Caller
 from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
 from .pagination import SUBSCRIPTIONS, PageTokens
+from .peers import client_peer
 from .validation import Violations, bearer_token, serial_only
 
 
@@ -29,7 +31,9 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         self.page_tokens = page_tokens
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
-        return self.auth.resolve_session(bearer_token(context))
+        caller = self.auth.resolve_session(bearer_token(context))
+        request_context.set_actor(caller.account_id)  # for the request log
+        return caller
 
     def Authenticate(
         self, request: pb.AuthenticateRequest, context: grpc.ServicerContext
@@ -38,7 +42,8 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         check.required("username", request.username, max_length=128)
         check.required("password", request.password, max_length=1024)
         check.raise_if_any()
-        result = self.auth.authenticate(request.username, request.password, context.peer())
+        result = self.auth.authenticate(request.username, request.password, client_peer(context))
+        request_context.set_actor(result.account.account_id)
         return pb.AuthenticateResponse(
             session_token=result.session_token,
             expire_time=convert.timestamp(result.expire_time),
@@ -48,7 +53,7 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
     def SignOut(
         self, request: pb.SignOutRequest, context: grpc.ServicerContext
     ) -> pb.SignOutResponse:
-        self.auth.sign_out(self._caller(context), context.peer())
+        self.auth.sign_out(self._caller(context), client_peer(context))
         return pb.SignOutResponse()
 
     def ListSubscriptions(
@@ -95,7 +100,7 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             serial,
             request.terms_id,
             key,
-            context.peer(),
+            client_peer(context),
         )
         return pb.AcceptUpgradeResponse(
             subscription=convert.subscription(result.subscription),
@@ -114,7 +119,7 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         self.password_reset.request_reset(
             request.email_or_username,
             key,
-            context.peer(),
+            client_peer(context),
         )
         return pb.RequestPasswordResetResponse()
 
@@ -131,6 +136,6 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             request.reset_token,
             request.new_password,
             key,
-            context.peer(),
+            client_peer(context),
         )
         return pb.ResetPasswordResponse()

@@ -1,0 +1,187 @@
+"""One interceptor, outermost, for what operators see of every RPC: its
+request id, the client's address behind trusted proxies, the metrics and one
+request log line.
+
+The request id comes from the caller's `x-request-id` metadata when it is a
+sane one (printable ASCII, at most 128 characters), else it is a new uuid4.
+It goes back in the initial metadata of the answer, in the error's
+RequestInfo (the error interceptor adds it), in the log line and in every
+audit event the call writes (store/audit.py reads request_context).
+
+The log line holds the method, the status code, the ErrorInfo reason, the
+duration, the client's address, the actor (account public id or service key
+name, never a token) and the request id: never a request field, which may be
+a password or a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+
+from .. import request_context
+from ..metrics import ServerMetrics
+from ..request_context import RequestContext
+from .interceptors import Behavior, Continuation, _Kind, kind_of
+from .peers import ClientAddress
+
+log = logging.getLogger("aspel.licensing.server.requests")
+
+REQUEST_ID_KEY = "x-request-id"
+FORWARDED_FOR_KEY = "x-forwarded-for"
+MAX_REQUEST_ID = 128
+_SANE_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+_TYPES = {
+    (False, False): "unary",
+    (False, True): "server_stream",
+    (True, False): "client_stream",
+    (True, True): "bidi_stream",
+}
+
+
+def request_id_of(metadata: Any) -> str:
+    """The caller's x-request-id when it is printable and bounded, else a new one."""
+    for key, value in metadata or ():
+        if key == REQUEST_ID_KEY and isinstance(value, str) and _SANE_REQUEST_ID.fullmatch(value):
+            return value
+    return str(uuid.uuid4())
+
+
+def _split(method: str) -> tuple[str, str]:
+    """ "/aspel.licensing.v1.LicensingService/Authenticate" -> (service, method)."""
+    service, _, name = method.lstrip("/").rpartition("/")
+    return service or "unknown", name or method
+
+
+class ObservabilityInterceptor(grpc.ServerInterceptor):
+    def __init__(
+        self,
+        metrics: ServerMetrics | None = None,
+        client_address: ClientAddress | None = None,
+        database: Any = None,
+    ) -> None:
+        self.metrics = metrics
+        self.client_address = client_address or ClientAddress()
+        #: The store's database, whose pool the metrics report after each call.
+        self.database = database
+
+    def intercept_service(
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        kind, inner = kind_of(handler)
+        service, name = _split(handler_call_details.method)
+        call = _Call(self, kind, service, name)
+        behavior = call.stream(inner) if kind.response_streaming else call.unary(inner)
+        return kind.factory(
+            behavior,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+class _Call:
+    """The bookkeeping of one method's calls (shared by its concurrent calls:
+    the state of one call lives in its RequestContext)."""
+
+    def __init__(self, owner: ObservabilityInterceptor, kind: _Kind, service: str, name: str):
+        self.owner = owner
+        self.service = service
+        self.name = name
+        self.type = _TYPES[(kind.request_streaming, kind.response_streaming)]
+
+    def _begin(self, context: grpc.ServicerContext) -> tuple[RequestContext, Any, float]:
+        metadata = context.invocation_metadata()
+        forwarded = [v for k, v in metadata or () if k == FORWARDED_FOR_KEY and isinstance(v, str)]
+        current = RequestContext(
+            request_id=request_id_of(metadata),
+            peer=self.owner.client_address.resolve(context.peer(), forwarded),
+        )
+        token = request_context.begin(current)
+        # Before any response, so even an error answer carries it.
+        context.send_initial_metadata(((REQUEST_ID_KEY, current.request_id),))
+        metrics = self.owner.metrics
+        if metrics is not None:
+            metrics.started.labels(self.type, self.service, self.name).inc()
+            metrics.in_flight.labels(self.service).inc()
+        return current, token, time.perf_counter()
+
+    def _end(
+        self, context: grpc.ServicerContext, current: RequestContext, token: Any, started: float
+    ) -> None:
+        elapsed = time.perf_counter() - started
+        code = _code_name(context)
+        metrics = self.owner.metrics
+        if metrics is not None:
+            metrics.in_flight.labels(self.service).dec()
+            metrics.handled.labels(self.type, self.service, self.name, code).inc()
+            metrics.handling.labels(self.type, self.service, self.name).observe(elapsed)
+            if current.reason is not None:
+                metrics.errors.labels(self.service, self.name, current.reason).inc()
+            if self.owner.database is not None:
+                metrics.observe_pool(self.owner.database)
+        fields = {
+            "request_id": current.request_id,
+            "grpc_service": self.service,
+            "grpc_method": self.name,
+            "grpc_code": code,
+            "reason": current.reason,
+            "duration_ms": round(elapsed * 1000, 3),
+            "peer": current.peer,
+            "actor": current.actor,
+        }
+        log.info(
+            "rpc %s/%s %s%s %.1fms peer=%s actor=%s request_id=%s",
+            self.service,
+            self.name,
+            code,
+            f" {current.reason}" if current.reason else "",
+            elapsed * 1000,
+            current.peer,
+            current.actor or "-",
+            current.request_id,
+            extra=fields,
+        )
+        request_context.end(token)
+
+    def unary(self, inner: Behavior) -> Behavior:
+        def observed(request: Any, context: grpc.ServicerContext) -> Any:
+            current, token, started = self._begin(context)
+            try:
+                return inner(request, context)
+            finally:
+                self._end(context, current, token, started)
+
+        return observed
+
+    def stream(self, inner: Behavior) -> Behavior:
+        def observed(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            current, token, started = self._begin(context)
+            try:
+                yield from inner(request, context)
+            finally:
+                self._end(context, current, token, started)
+
+        return observed
+
+
+def _code_name(context: grpc.ServicerContext) -> str:
+    """The status the call ends with: the one abort set, else OK."""
+    code = context.code()
+    if code is None:
+        return "OK"
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    try:
+        return grpc.StatusCode(code).name
+    except ValueError:
+        return str(code)
