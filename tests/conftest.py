@@ -4,6 +4,7 @@ clock, and the real gRPC server on port 0 with a channel to it."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import pathlib
 from collections.abc import Iterator
@@ -29,6 +30,20 @@ ENGINES = ["sqlite", "postgresql"]
 START = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
 # Cheap hashing for tests that log in many times; the parameters are still argon2id.
 FAST_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def isolated_logging() -> Iterator[None]:
+    """The root logger as it was: a command run in-process (`cli.main`) installs
+    a handler on that moment's stderr, which pytest closes after the test; the
+    next test's request log must not write to it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 @pytest.fixture

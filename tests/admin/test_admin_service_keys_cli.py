@@ -3,7 +3,9 @@ server that checks the keys."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 import grpc
@@ -90,6 +92,20 @@ def test_key_changes_are_audited_without_the_secret(run_cli: Any, empty_server: 
     for event in mine:
         assert secret not in str(event.detail)
         assert hashlib.sha256(secret.encode()).hexdigest() not in str(event.detail)
+
+
+def test_list_json_gives_scripts_every_key_without_its_secret(run_cli: Any) -> None:
+    _, out, _ = run_cli("create", "erp", "--scope", "billing")
+    secret = _secret(out)
+    run_cli("create", "soporte", "--scope", "support")
+    run_cli("revoke", "soporte")
+    code, listing, _ = run_cli("list", "--json")
+    assert code == 0
+    keys = {k["name"]: k for k in json.loads(listing)}
+    assert keys["erp"]["scopes"] == ["billing"] and keys["erp"]["revoke_time"] is None
+    assert dt.datetime.fromisoformat(keys["erp"]["create_time"]).tzinfo is not None
+    assert dt.datetime.fromisoformat(keys["soporte"]["revoke_time"])
+    assert secret not in listing and hashlib.sha256(secret.encode()).hexdigest() not in listing
 
 
 @pytest.mark.parametrize("name", ["Con Espacios", "_empieza-mal", "x" * 64])

@@ -122,6 +122,7 @@ def test_an_error_shows_its_code_and_details(buf_curl: BufCurl, server: Any) -> 
     assert [d["type"] for d in error["details"]] == [
         "google.rpc.ErrorInfo",
         "google.rpc.LocalizedMessage",
+        "google.rpc.RequestInfo",
     ]
 
 
@@ -147,7 +148,10 @@ def test_decode_status_makes_buf_curls_details_readable(
     )
     status = json.loads(decoded.stdout)
     assert status["code"] == "UNAUTHENTICATED"
-    info, localized = status["details"]
+    info, localized, request = status["details"]
     assert info["@type"] == "type.googleapis.com/google.rpc.ErrorInfo"
     assert (info["reason"], info["domain"]) == ("INVALID_CREDENTIALS", "licensing.aspel.com.mx")
     assert localized["locale"] == "es-MX" and localized["message"]
+    # The id support matches to the server's request log line.
+    assert request["@type"] == "type.googleapis.com/google.rpc.RequestInfo"
+    assert request["request_id"]

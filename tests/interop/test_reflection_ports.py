@@ -109,7 +109,7 @@ def test_serve_reads_both_settings_from_the_environment(
         "ASPEL_LICENSING_INTERNAL_LISTEN": "127.0.0.1:0",
     }
     process = subprocess.Popen(
-        [*SERVER, "--database", url, "--listen", "127.0.0.1:0", "serve"],
+        [*SERVER, "--database", url, "--listen", "127.0.0.1:0", "--log-format", "text", "serve"],
         stderr=subprocess.PIPE,
         text=True,
         env=env,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import sys
+from typing import Any
 
 from . import __version__
 from .settings import (
@@ -239,8 +241,13 @@ def _add_service_key_commands(
         choices=["billing", "catalog", "support"],
         help="a scope the key holds; repeat for several",
     )
-    actions.add_parser(
+    listing = actions.add_parser(
         "list", help="list the keys, their scopes and whether they are revoked", parents=[after]
+    )
+    listing.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list (name, scopes, create_time, revoke_time; never the secret)",
     )
     revoke = actions.add_parser(
         "revoke", help="revoke a key at once (its name is not reused)", parents=[after]
@@ -253,6 +260,16 @@ def _operator() -> str:
         return getpass.getuser()
     except (OSError, KeyError):
         return "unknown"
+
+
+def _service_key_json(key: Any) -> dict[str, Any]:
+    """A service key for scripts: instants in ISO 8601 (UTC), no secret, no hash."""
+    return {
+        "name": key.name,
+        "scopes": list(key.scopes),
+        "create_time": key.create_time.isoformat(),
+        "revoke_time": key.revoke_time.isoformat() if key.revoke_time else None,
+    }
 
 
 def run_service_keys(settings: Settings, args: argparse.Namespace) -> int:
@@ -273,6 +290,8 @@ def run_service_keys(settings: Settings, args: argparse.Namespace) -> int:
             print(f"service key {created.key.name} ({', '.join(created.key.scopes)}):")
             print(created.secret)
             print("Store it now: it is shown only once. Use it as `authorization: Bearer <key>`.")
+        elif args.key_command == "list" and args.json:
+            print(json.dumps([_service_key_json(key) for key in keys.list()], indent=2))
         elif args.key_command == "list":
             for key in keys.list():
                 state = "active"
