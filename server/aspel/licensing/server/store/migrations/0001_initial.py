@@ -13,18 +13,15 @@ from peewee import (
     DateField,
     ForeignKeyField,
     IntegerField,
-    Model,
     TextField,
 )
 
 from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
+from aspel.licensing.server.store.migrations.frozen import frozen_base
 
 
 def up(migrator: Any, db: Any) -> None:
-    class Base(Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base: Any = frozen_base(db)
 
     class Account(Base):
         public_id = CharField(unique=True)
