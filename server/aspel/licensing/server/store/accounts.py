@@ -7,6 +7,7 @@ import datetime as dt
 import peewee
 
 from ..errors import UsernameTaken
+from .inserts import insert_or_raise
 from .models import Account, Session
 from .prepared import PreparedSelect
 
@@ -42,18 +43,16 @@ class AccountRepository:
     ) -> Account:
         """A new account; USERNAME_TAKEN when a concurrent call took the name
         (the savepoint keeps the caller's transaction usable)."""
-        try:
-            with Account._meta.database.atomic():
-                return Account.create(
-                    public_id=public_id,
-                    username=username,
-                    email=email,
-                    razon_social=razon_social,
-                    password_hash=password_hash,
-                    create_time=now,
-                )
-        except peewee.IntegrityError as exc:
-            raise UsernameTaken(username) from exc
+        return insert_or_raise(
+            Account,
+            lambda: UsernameTaken(username),
+            public_id=public_id,
+            username=username,
+            email=email,
+            razon_social=razon_social,
+            password_hash=password_hash,
+            create_time=now,
+        )
 
     def count_accounts(self) -> int:
         return int(Account.select().count())

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import peewee
-
 from ..errors import ConcurrentModification
+from .inserts import insert_or_raise
 from .models import Account, Activation, Subscription
 from .prepared import PreparedSelect
 
@@ -108,21 +107,19 @@ class ActivationRepository:
     ) -> Activation:
         """Inserts an active activation. A concurrent one that took the same machine
         or seat (the partial unique indexes) ends in CONCURRENT_MODIFICATION."""
-        try:
-            with Activation._meta.database.atomic():
-                return Activation.create(
-                    public_id=public_id,
-                    subscription=subscription_id,
-                    machine_fingerprint=machine_fingerprint,
-                    hostname=hostname,
-                    product_code=product_code,
-                    version=version,
-                    seat=seat,
-                    create_time=now,
-                    last_validate_time=now,
-                )
-        except peewee.IntegrityError as exc:
-            raise ConcurrentModification() from exc
+        return insert_or_raise(
+            Activation,
+            ConcurrentModification,
+            public_id=public_id,
+            subscription=subscription_id,
+            machine_fingerprint=machine_fingerprint,
+            hostname=hostname,
+            product_code=product_code,
+            version=version,
+            seat=seat,
+            create_time=now,
+            last_validate_time=now,
+        )
 
     def record_validation(
         self, activation_id: int, now: dt.datetime, *, older_than: dt.datetime

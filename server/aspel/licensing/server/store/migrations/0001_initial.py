@@ -124,16 +124,5 @@ def up(migrator: Any, db: Any) -> None:
         window_start = UtcDateTimeField()
         count = IntegerField(default=0)
 
-    db.create_tables(
-        [
-            Account,
-            Session,
-            Release,
-            UpgradeTermsText,
-            Subscription,
-            OutboxMessage,
-            AuditEvent,
-            IdempotencyRecord,
-            RateLimitWindow,
-        ]
-    )
+    # Every table declared above (peewee orders them by their foreign keys).
+    db.create_tables(Base.__subclasses__())
