@@ -7,19 +7,12 @@ import datetime as dt
 import peewee
 
 from ..errors import UsernameTaken
-from .inserts import insert_or_raise
 from .models import Account, Session
-from .prepared import PreparedSelect
+from .prepared import with_its_account
+from .shapes import insert_or_raise
 
 # Every authenticated RPC runs this: its SQL is built once (see prepared.py).
-_SESSION_WITH_ACCOUNT = PreparedSelect(
-    lambda token_hash: (
-        Session.select(Session, Account)
-        .join(Account)
-        .where(Session.token_hash == token_hash)
-        .limit(1)
-    )
-)
+_SESSION_WITH_ACCOUNT = with_its_account(Session, Session.token_hash)
 
 
 class AccountRepository:

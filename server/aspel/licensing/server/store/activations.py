@@ -9,19 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import ConcurrentModification
-from .inserts import insert_or_raise
-from .models import Account, Activation, Subscription
-from .prepared import PreparedSelect
+from .models import Activation, Subscription
+from .prepared import PreparedSelect, with_its_account
+from .shapes import insert_or_raise, newest
 
 # Every ValidateLicense runs these two: their SQL is built once (see prepared.py).
-_SUBSCRIPTION_WITH_ACCOUNT = PreparedSelect(
-    lambda serial_number: (
-        Subscription.select(Subscription, Account)
-        .join(Account)
-        .where(Subscription.serial_number == serial_number)
-        .limit(1)
-    )
-)
+_SUBSCRIPTION_WITH_ACCOUNT = with_its_account(Subscription, Subscription.serial_number)
 _ACTIVE = PreparedSelect(
     lambda subscription_id, public_id, machine_fingerprint: (
         Activation.select()
@@ -145,9 +138,4 @@ class ActivationRepository:
 
     def latest_of_subscription(self, subscription_id: int, limit: int) -> list[Activation]:
         """A serial's activations, deactivated ones included, newest first."""
-        return list(
-            Activation.select()
-            .where(Activation.subscription == subscription_id)
-            .order_by(Activation.id.desc())
-            .limit(limit)
-        )
+        return newest(Activation, Activation.subscription == subscription_id, limit)

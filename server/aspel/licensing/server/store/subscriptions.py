@@ -9,9 +9,9 @@ import peewee
 
 from ..domain.states import ACTIVE, SUPERSEDED
 from ..errors import ConcurrentModification
-from .inserts import insert_or_raise
 from .models import Subscription
 from .prepared import PreparedSelect
+from .shapes import insert_or_raise
 
 Predecessor = Subscription.alias("predecessor")
 

@@ -1,5 +1,5 @@
-"""Inserting one row that a unique index may refuse, without spoiling the caller's
-transaction."""
+"""Query shapes several repositories share: an insert a unique index may refuse,
+and the newest rows matching a condition."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 
 import peewee
 
-M = TypeVar("M", bound=peewee.Model)
+from .models import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def insert_or_raise(model: type[M], refused: Callable[[], Exception], **columns: Any) -> M:
@@ -21,3 +23,8 @@ def insert_or_raise(model: type[M], refused: Callable[[], Exception], **columns:
             return row
     except peewee.IntegrityError as exc:
         raise refused() from exc
+
+
+def newest(model: type[M], condition: Any, limit: int) -> list[M]:
+    """At most `limit` rows of `model` matching `condition`, newest (highest id) first."""
+    return list(model.select().where(condition).order_by(model.id.desc()).limit(limit))
