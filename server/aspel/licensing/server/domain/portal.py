@@ -13,6 +13,7 @@ from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .auth import Caller
 from .clock import BusinessCalendar
+from .emails import email_account
 from .idempotency import RequestKey, Result, once
 from .products import product_name
 from .spanish import long_date
@@ -124,24 +125,18 @@ class PortalService:
         )
         tx.subscriptions.supersede(old.id, retire_date)
         account: Account = old.account
-        tx.outbox.enqueue(
-            kind=UPGRADE_EMAIL_KIND,
-            recipient=account.email,
-            payload={
-                "username": account.username,
-                "razon_social": account.razon_social,
-                "product_code": old.product_code,
-                "product_name": product_name(old.product_code),
-                "from_version": old.version,
-                "to_version": terms.to_version,
-                "old_serial_number": serials.display(old.serial_number),
-                "new_serial_number": serials.display(new_serial),
-                "retire_date": retire_date.isoformat(),
-                "retire_date_text": long_date(retire_date),
-                "download_url": terms.download_url,
-            },
-            now=now,
-        )
+        upgrade = {
+            "product_code": old.product_code,
+            "product_name": product_name(old.product_code),
+            "from_version": old.version,
+            "to_version": terms.to_version,
+            "old_serial_number": serials.display(old.serial_number),
+            "new_serial_number": serials.display(new_serial),
+            "retire_date": retire_date.isoformat(),
+            "retire_date_text": long_date(retire_date),
+            "download_url": terms.download_url,
+        }
+        email_account(tx, UPGRADE_EMAIL_KIND, account, upgrade, now)
         tx.audit.record(
             kind="subscription.upgraded",
             actor=f"user:{caller.username}",
