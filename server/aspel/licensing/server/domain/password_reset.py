@@ -24,6 +24,7 @@ from ..store.database import Store
 from ..store.models import Account
 from ..store.unit_of_work import UnitOfWork
 from . import password_policy
+from .auth import user_actor
 from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
 from .emails import email_account
@@ -181,7 +182,7 @@ class PasswordResetService:
                 email_account(tx, CHANGED_EMAIL_KIND, account, changed, now)
                 tx.audit.record(
                     kind="password.reset",
-                    actor=f"user:{account.username}",
+                    actor=user_actor(account.username),
                     peer=peer,
                     account_public_id=account.public_id,
                     detail={"sessions_ended": ended},

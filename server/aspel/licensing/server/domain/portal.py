@@ -11,10 +11,11 @@ from ..store.database import Store, retry_on_conflict
 from ..store.models import Account, Subscription
 from ..store.unit_of_work import UnitOfWork
 from . import serials
-from .auth import Caller
+from .auth import Caller, user_actor
 from .clock import BusinessCalendar
 from .emails import email_account
 from .idempotency import RequestKey, Result, once
+from .paging import one_page
 from .products import product_name
 from .spanish import long_date
 from .states import ACTIVE, PERPETUAL_LICENSE
@@ -46,12 +47,9 @@ class PortalService:
     def list_subscriptions(self, caller: Caller, size: int, after_id: int) -> Page:
         """`size` rows after `after_id` (the transport chose the size, see pagination.py)."""
         with self.store.read() as tx:
-            # One row more than asked tells whether another page exists.
-            rows = tx.subscriptions.list_for_account(caller.account_db_id, after_id, size + 1)
-            more = len(rows) > size
-            rows = rows[:size]
-            views = views_of(tx, rows, self.calendar.today())
-        return Page(views, rows[-1].id if more else None)
+            read = tx.subscriptions.list_for_account(caller.account_db_id, after_id, size + 1)
+            rows, next_after_id = one_page(read, size)
+            return Page(views_of(tx, rows, self.calendar.today()), next_after_id)
 
     def get_subscription(self, caller: Caller, serial_number: str) -> SubscriptionView:
         with self.store.read() as tx:
@@ -139,7 +137,7 @@ class PortalService:
         email_account(tx, UPGRADE_EMAIL_KIND, account, upgrade, now)
         tx.audit.record(
             kind="subscription.upgraded",
-            actor=f"user:{caller.username}",
+            actor=user_actor(caller.username),
             peer=peer,
             account_public_id=caller.account_id,
             serial_number=old.serial_number,
