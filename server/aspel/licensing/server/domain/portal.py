@@ -103,9 +103,7 @@ class PortalService:
     ) -> Subscription:
         today = self.calendar.today()
         retire_date = old.next_payment_date or today
-        new_serial = serials.generate()
-        while tx.subscriptions.serial_exists(new_serial):  # 2^-70 per try; cheap to be sure
-            new_serial = serials.generate()
+        new_serial = serials.generate_unused(tx.subscriptions.serial_exists)
         new = tx.subscriptions.create_subscription(
             serial_number=new_serial,
             account_id=caller.account_db_id,
