@@ -45,6 +45,7 @@ from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .metrics import ServerMetrics
 from .settings import Settings
+from .signals import stop_on_signals
 from .store import migrate
 from .store.database import Store
 from .transport.activation_servicer import ActivationServicer
@@ -273,14 +274,7 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         internal[0].start()
         internal_host = settings.internal_listen.rsplit(":", 1)[0]
         log.info("internal port (reflection on) listening on %s:%d", internal_host, internal[1])
-    stopping = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("signal %d: draining in-flight calls", signum)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stopping = stop_on_signals(log, "draining in-flight calls")
     if mailer is not None:
         mailer.start()
     stopping.wait()

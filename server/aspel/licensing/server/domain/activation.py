@@ -122,6 +122,32 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+def _installer(machine_fingerprint: str) -> str:
+    """The audit log's actor for an installer: its machine (no session names it)."""
+    return f"installer:{machine_fingerprint[:64]}"
+
+
+def _record(
+    tx: UnitOfWork,
+    kind: str,
+    row: Subscription,
+    machine_fingerprint: str,
+    peer: str | None,
+    detail: dict[str, str],
+    now: dt.datetime,
+) -> None:
+    """An installer's change of a serial's seats, in the audit log (same transaction)."""
+    tx.audit.record(
+        kind=kind,
+        actor=_installer(machine_fingerprint),
+        peer=peer,
+        account_public_id=row.account.public_id,
+        serial_number=row.serial_number,
+        detail=detail,
+        now=now,
+    )
+
+
 class ActivationService:
     def __init__(
         self,
@@ -160,82 +186,56 @@ class ActivationService:
         activation table refuse anything that slips by (CONCURRENT_MODIFICATION).
         """
         detail = {"product_code": product_code, "version": version, "hostname": hostname}
+
+        @retry_on_conflict()
+        def attempt() -> ActivationResult:
+            now = self.calendar.now()
+            today = self.calendar.today()
+
+            def activate(tx: UnitOfWork) -> Result:
+                row = self._subscription(tx, serial_number)
+                # Every change of one serial's seats waits here for the previous one.
+                tx.subscriptions.lock(row.id)
+                shown = serials.display(serial_number)
+                if not razon_social.matches(razon_social_text, row.account.razon_social):
+                    raise errors.RazonSocialMismatch(shown)
+                if (row.product_code, row.version) != (product_code, version):
+                    raise errors.VersionMismatch(
+                        shown,
+                        product_name(row.product_code),
+                        row.version,
+                        product_name(product_code),
+                        version,
+                        self._serial_for(tx, row.account.id, product_code, version, today),
+                    )
+                state = current_state(row, today)
+                if state not in USABLE_STATES:
+                    raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
+                activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
+                if activation is None:
+                    activation = self._take_seat(
+                        tx, row, machine_fingerprint, hostname, product_code, version, now
+                    )
+                    created = {**detail, "activation_id": activation.public_id}
+                    _record(tx, "activation.created", row, machine_fingerprint, peer, created, now)
+                # else: the same machine again (a retry or a reinstall): same seat.
+                signed = self._issue(row, activation, state, now)
+                return {
+                    "activation_id": activation.public_id,
+                    "certificate": _b64(signed.certificate),
+                    "signature": _b64(signed.signature),
+                    "key_id": signed.key_id,
+                }
+
+            with self.store.write() as tx:
+                result = once(tx, f"serial:{serial_number}", key, now, activate)
+                return self._activation_result(tx, result, serial_number)
+
+        # Outside the retries: a refusal is audited once, not once per attempt.
         with self._audit_refusal(
             "activation.refused", serial_number, machine_fingerprint, peer, detail
         ):
-            return self._activate(
-                serial_number,
-                razon_social_text,
-                product_code,
-                version,
-                machine_fingerprint,
-                hostname,
-                key,
-                peer,
-                detail,
-            )
-
-    @retry_on_conflict()
-    def _activate(
-        self,
-        serial_number: str,
-        razon_social_text: str,
-        product_code: str,
-        version: str,
-        machine_fingerprint: str,
-        hostname: str,
-        key: RequestKey | None,
-        peer: str | None,
-        detail: dict[str, str],
-    ) -> ActivationResult:
-        now = self.calendar.now()
-        today = self.calendar.today()
-
-        def activate(tx: UnitOfWork) -> Result:
-            row = self._subscription(tx, serial_number)
-            # Every change of one serial's seats waits here for the previous one.
-            tx.subscriptions.lock(row.id)
-            shown = serials.display(serial_number)
-            if not razon_social.matches(razon_social_text, row.account.razon_social):
-                raise errors.RazonSocialMismatch(shown)
-            if (row.product_code, row.version) != (product_code, version):
-                raise errors.VersionMismatch(
-                    shown,
-                    product_name(row.product_code),
-                    row.version,
-                    product_name(product_code),
-                    version,
-                    self._serial_for(tx, row.account.id, product_code, version, today),
-                )
-            state = current_state(row, today)
-            if state not in USABLE_STATES:
-                raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
-            activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
-            if activation is None:
-                activation = self._take_seat(
-                    tx, row, machine_fingerprint, hostname, product_code, version, now
-                )
-                tx.audit.record(
-                    kind="activation.created",
-                    actor=f"installer:{machine_fingerprint[:64]}",
-                    peer=peer,
-                    account_public_id=row.account.public_id,
-                    serial_number=serial_number,
-                    detail={**detail, "activation_id": activation.public_id},
-                    now=now,
-                )
-            # else: the same machine again (a retry or a reinstall): same seat.
-            signed = self._issue(row, activation, state, now)
-            return {
-                "activation_id": activation.public_id,
-                "certificate": _b64(signed.certificate),
-                "signature": _b64(signed.signature),
-                "key_id": signed.key_id,
-            }
-
-        with self.store.write() as tx:
-            result = once(tx, f"serial:{serial_number}", key, now, activate)
-            return self._activation_result(tx, result, serial_number)
+            return attempt()
 
     def _take_seat(
         self,
@@ -351,59 +351,43 @@ class ActivationService:
         peer: str | None,
     ) -> ActivationView:
         detail = {"activation_id": activation_id}
+
+        @retry_on_conflict()
+        def attempt() -> ActivationView:
+            now = self.calendar.now()
+
+            def deactivate(tx: UnitOfWork) -> Result:
+                row = self._subscription(tx, serial_number)
+                tx.subscriptions.lock(row.id)
+                activation = self._activation(tx, row, activation_id, machine_fingerprint)
+                key = f"deactivate:{serial_number}"
+                window = self.policy.deactivation_window
+                if not tx.rate_limits.hit(
+                    key, limit=self.policy.deactivations_per_window, window=window, now=now
+                ):
+                    retry_time = tx.rate_limits.window_end(key, window) or now + window
+                    raise errors.DeactivationRateLimited(
+                        serials.display(serial_number),
+                        retry_time,
+                        time_of_day(self.calendar.local(retry_time)),
+                        now,
+                    )
+                done = tx.activations.deactivate(activation.id, now)
+                _record(tx, "activation.deactivated", row, machine_fingerprint, peer, detail, now)
+                return {"activation_id": done.public_id}
+
+            with self.store.write() as tx:
+                result = once(tx, f"serial:{serial_number}", key, now, deactivate)
+                done = tx.activations.find_by_public_id(result["activation_id"])
+                if done is None:  # pragma: no cover - activations are never deleted
+                    raise errors.ActivationNotFound(serials.display(serial_number))
+                return activation_view(done, serial_number)
+
+        # Outside the retries: a refusal is audited once, not once per attempt.
         with self._audit_refusal(
             "deactivation.refused", serial_number, machine_fingerprint, peer, detail
         ):
-            return self._deactivate(
-                serial_number, activation_id, machine_fingerprint, key, peer, detail
-            )
-
-    @retry_on_conflict()
-    def _deactivate(
-        self,
-        serial_number: str,
-        activation_id: str,
-        machine_fingerprint: str,
-        key: RequestKey | None,
-        peer: str | None,
-        detail: dict[str, str],
-    ) -> ActivationView:
-        now = self.calendar.now()
-
-        def deactivate(tx: UnitOfWork) -> Result:
-            row = self._subscription(tx, serial_number)
-            tx.subscriptions.lock(row.id)
-            activation = self._activation(tx, row, activation_id, machine_fingerprint)
-            key = f"deactivate:{serial_number}"
-            window = self.policy.deactivation_window
-            if not tx.rate_limits.hit(
-                key, limit=self.policy.deactivations_per_window, window=window, now=now
-            ):
-                retry_time = tx.rate_limits.window_end(key, window) or now + window
-                raise errors.DeactivationRateLimited(
-                    serials.display(serial_number),
-                    retry_time,
-                    time_of_day(self.calendar.local(retry_time)),
-                    now,
-                )
-            done = tx.activations.deactivate(activation.id, now)
-            tx.audit.record(
-                kind="activation.deactivated",
-                actor=f"installer:{machine_fingerprint[:64]}",
-                peer=peer,
-                account_public_id=row.account.public_id,
-                serial_number=serial_number,
-                detail=detail,
-                now=now,
-            )
-            return {"activation_id": done.public_id}
-
-        with self.store.write() as tx:
-            result = once(tx, f"serial:{serial_number}", key, now, deactivate)
-            done = tx.activations.find_by_public_id(result["activation_id"])
-            if done is None:  # pragma: no cover - activations are never deleted
-                raise errors.ActivationNotFound(serials.display(serial_number))
-            return activation_view(done, serial_number)
+            return attempt()
 
     # --- keys ----------------------------------------------------------------------
 
@@ -497,7 +481,7 @@ class ActivationService:
             with self.store.write() as tx:
                 tx.audit.record(
                     kind=kind,
-                    actor=f"installer:{machine_fingerprint[:64]}",
+                    actor=_installer(machine_fingerprint),
                     peer=peer,
                     serial_number=serial_number,
                     detail={**detail, "reason": error.reason},

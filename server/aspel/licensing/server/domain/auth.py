@@ -18,6 +18,12 @@ SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 - a public prefix, not a secret
 UNKNOWN_USER_ACTOR = "user:?"
 
 
+def user_actor(username: str) -> str:
+    """A customer as the actor of an audit event (staff and services name
+    themselves through `Actor.audit_name`, installers by their machine)."""
+    return f"user:{username}"
+
+
 @dataclass(frozen=True)
 class SessionPolicy:
     idle_timeout: dt.timedelta = dt.timedelta(minutes=30)
@@ -153,7 +159,7 @@ class AuthService:
         # The typed name is recorded only when it is an account's: people type
         # their password into the username field, and that must not be kept.
         # "?" is not a character of usernames, so the marker names no account.
-        actor = f"user:{account.username}" if account is not None else UNKNOWN_USER_ACTOR
+        actor = user_actor(account.username) if account is not None else UNKNOWN_USER_ACTOR
         with self.store.write() as tx:
             tx.audit.record(
                 kind=kind,
@@ -193,7 +199,7 @@ class AuthService:
             tx.accounts.end_session(caller.session_id, now)
             tx.audit.record(
                 kind="session.ended",
-                actor=f"user:{caller.username}",
+                actor=user_actor(caller.username),
                 peer=peer,
                 account_public_id=caller.account_id,
                 now=now,

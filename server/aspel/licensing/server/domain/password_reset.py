@@ -25,8 +25,10 @@ from ..store.database import Store
 from ..store.models import Account
 from ..store.unit_of_work import UnitOfWork
 from . import password_policy
+from .auth import user_actor
 from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
+from .emails import email_account
 from .idempotency import RequestKey, Result, once, replay
 from .spanish import time_of_day
 
@@ -138,12 +140,8 @@ class PasswordResetService:
                     tx.password_resets.create_reset(
                         account_id=account.id, token_hash=hashed, now=now, expire_time=expire_time
                     )
-                    tx.outbox.enqueue(
-                        kind=RESET_EMAIL_KIND,
-                        recipient=account.email,
-                        payload=self._reset_payload(account, token, expire_time),
-                        now=now,
-                    )
+                    reset = self._reset_fields(token, expire_time)
+                    email_account(tx, RESET_EMAIL_KIND, account, reset, now)
                     queued += 1
                 tx.audit.record(
                     kind="password_reset.requested",
@@ -187,20 +185,14 @@ class PasswordResetService:
                 tx.password_resets.set_password(account.id, new_hash)
                 ended = tx.password_resets.end_all_sessions(account.id, now)
                 tx.password_resets.spend_other_resets(account.id, now)
-                tx.outbox.enqueue(
-                    kind=CHANGED_EMAIL_KIND,
-                    recipient=account.email,
-                    payload={
-                        "username": account.username,
-                        "razon_social": account.razon_social,
-                        "change_time": now.isoformat(),
-                        "change_time_text": time_of_day(self.calendar.local(now)),
-                    },
-                    now=now,
-                )
+                changed = {
+                    "change_time": now.isoformat(),
+                    "change_time_text": time_of_day(self.calendar.local(now)),
+                }
+                email_account(tx, CHANGED_EMAIL_KIND, account, changed, now)
                 tx.audit.record(
                     kind="password.reset",
-                    actor=f"user:{account.username}",
+                    actor=user_actor(account.username),
                     peer=peer,
                     account_public_id=account.public_id,
                     detail={"sessions_ended": ended},
@@ -211,12 +203,8 @@ class PasswordResetService:
             with self.store.write() as tx:
                 once(tx, ANONYMOUS_SCOPE, key, now, reset_it)
 
-    def _reset_payload(
-        self, account: Account, token: str, expire_time: dt.datetime
-    ) -> dict[str, str]:
+    def _reset_fields(self, token: str, expire_time: dt.datetime) -> dict[str, str]:
         return {
-            "username": account.username,
-            "razon_social": account.razon_social,
             "reset_token": token,
             "valid_minutes": str(int(self.policy.token_lifetime.total_seconds() // 60)),
             "expire_time": expire_time.isoformat(),
@@ -234,9 +222,4 @@ class PasswordResetService:
         tx.password_resets.create_reset(
             account_id=account.id, token_hash=token_hash(token), now=now, expire_time=expire_time
         )
-        tx.outbox.enqueue(
-            kind=RESET_EMAIL_KIND,
-            recipient=account.email,
-            payload=self._reset_payload(account, token, expire_time),
-            now=now,
-        )
+        email_account(tx, RESET_EMAIL_KIND, account, self._reset_fields(token, expire_time), now)

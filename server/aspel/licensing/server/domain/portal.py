@@ -11,9 +11,11 @@ from ..store.database import Store, retry_on_conflict
 from ..store.models import Account, Subscription
 from ..store.unit_of_work import UnitOfWork
 from . import serials
-from .auth import Caller
+from .auth import Caller, user_actor
 from .clock import BusinessCalendar
+from .emails import email_account
 from .idempotency import RequestKey, Result, once
+from .paging import one_page
 from .products import product_name
 from .spanish import long_date
 from .states import ACTIVE, PERPETUAL_LICENSE
@@ -45,12 +47,9 @@ class PortalService:
     def list_subscriptions(self, caller: Caller, size: int, after_id: int) -> Page:
         """`size` rows after `after_id` (the transport chose the size, see pagination.py)."""
         with self.store.read() as tx:
-            # One row more than asked tells whether another page exists.
-            rows = tx.subscriptions.list_for_account(caller.account_db_id, after_id, size + 1)
-            more = len(rows) > size
-            rows = rows[:size]
-            views = views_of(tx, rows, self.calendar.today())
-        return Page(views, rows[-1].id if more else None)
+            read = tx.subscriptions.list_for_account(caller.account_db_id, after_id, size + 1)
+            rows, next_after_id = one_page(read, size)
+            return Page(views_of(tx, rows, self.calendar.today()), next_after_id)
 
     def get_subscription(self, caller: Caller, serial_number: str) -> SubscriptionView:
         with self.store.read() as tx:
@@ -104,9 +103,7 @@ class PortalService:
     ) -> Subscription:
         today = self.calendar.today()
         retire_date = old.next_payment_date or today
-        new_serial = serials.generate()
-        while tx.subscriptions.serial_exists(new_serial):  # 2^-70 per try; cheap to be sure
-            new_serial = serials.generate()
+        new_serial = serials.generate_unused(tx.subscriptions.serial_exists)
         new = tx.subscriptions.create_subscription(
             serial_number=new_serial,
             account_id=caller.account_db_id,
@@ -124,27 +121,21 @@ class PortalService:
         )
         tx.subscriptions.supersede(old.id, retire_date)
         account: Account = old.account
-        tx.outbox.enqueue(
-            kind=UPGRADE_EMAIL_KIND,
-            recipient=account.email,
-            payload={
-                "username": account.username,
-                "razon_social": account.razon_social,
-                "product_code": old.product_code,
-                "product_name": product_name(old.product_code),
-                "from_version": old.version,
-                "to_version": terms.to_version,
-                "old_serial_number": serials.display(old.serial_number),
-                "new_serial_number": serials.display(new_serial),
-                "retire_date": retire_date.isoformat(),
-                "retire_date_text": long_date(retire_date),
-                "download_url": terms.download_url,
-            },
-            now=now,
-        )
+        upgrade = {
+            "product_code": old.product_code,
+            "product_name": product_name(old.product_code),
+            "from_version": old.version,
+            "to_version": terms.to_version,
+            "old_serial_number": serials.display(old.serial_number),
+            "new_serial_number": serials.display(new_serial),
+            "retire_date": retire_date.isoformat(),
+            "retire_date_text": long_date(retire_date),
+            "download_url": terms.download_url,
+        }
+        email_account(tx, UPGRADE_EMAIL_KIND, account, upgrade, now)
         tx.audit.record(
             kind="subscription.upgraded",
-            actor=f"user:{caller.username}",
+            actor=user_actor(caller.username),
             peer=peer,
             account_public_id=caller.account_id,
             serial_number=old.serial_number,

@@ -12,6 +12,7 @@ contrast, misses the swap of 0 and the last symbol).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -30,6 +31,17 @@ def generate() -> str:
     """A new serial in canonical form (no dashes)."""
     data = "".join(secrets.choice(ALPHABET) for _ in range(DATA_LENGTH))
     return data + _check_character(data)
+
+
+def generate_unused(in_use: Callable[[str], bool]) -> str:
+    """A new serial that `in_use` (the store's lookup) does not know yet.
+
+    A collision has a chance of 2^-70 per try; cheap to be sure all the same.
+    """
+    serial = generate()
+    while in_use(serial):
+        serial = generate()
+    return serial
 
 
 def normalize(text: str) -> str | None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 from ..domain.clock import Clock
 from ..errors import DatabaseUnavailable, StorageUnavailable
 from ..settings import Settings
+from ..signals import stop_on_signals
 from ..store.database import Store
 from ..store.models import OutboxMessage
 from ..store.unit_of_work import UnitOfWork
@@ -249,13 +249,6 @@ def build_worker(
 
 def run_until_signalled(worker: OutboxWorker, poll_seconds: float) -> None:
     """`aspel-licensing-server mailer`: delivers until SIGTERM or SIGINT."""
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("signal %d: finishing the current message", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals(log, "finishing the current message")
     worker.run(stop, poll_seconds)
     log.info("mailer stopped")

@@ -8,17 +8,11 @@ import peewee
 
 from ..errors import UsernameTaken
 from .models import Account, Session
-from .prepared import PreparedSelect
+from .prepared import with_its_account
+from .shapes import insert_or_raise
 
 # Every authenticated RPC runs this: its SQL is built once (see prepared.py).
-_SESSION_WITH_ACCOUNT = PreparedSelect(
-    lambda token_hash: (
-        Session.select(Session, Account)
-        .join(Account)
-        .where(Session.token_hash == token_hash)
-        .limit(1)
-    )
-)
+_SESSION_WITH_ACCOUNT = with_its_account(Session, Session.token_hash)
 
 
 class AccountRepository:
@@ -42,18 +36,16 @@ class AccountRepository:
     ) -> Account:
         """A new account; USERNAME_TAKEN when a concurrent call took the name
         (the savepoint keeps the caller's transaction usable)."""
-        try:
-            with Account._meta.database.atomic():
-                return Account.create(
-                    public_id=public_id,
-                    username=username,
-                    email=email,
-                    razon_social=razon_social,
-                    password_hash=password_hash,
-                    create_time=now,
-                )
-        except peewee.IntegrityError as exc:
-            raise UsernameTaken(username) from exc
+        return insert_or_raise(
+            Account,
+            lambda: UsernameTaken(username),
+            public_id=public_id,
+            username=username,
+            email=email,
+            razon_social=razon_social,
+            password_hash=password_hash,
+            create_time=now,
+        )
 
     def count_accounts(self) -> int:
         return int(Account.select().count())

@@ -8,21 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import peewee
-
 from ..errors import ConcurrentModification
-from .models import Account, Activation, Subscription
-from .prepared import PreparedSelect
+from .models import Activation, Subscription
+from .prepared import PreparedSelect, with_its_account
+from .shapes import insert_or_raise, newest
 
 # Every ValidateLicense runs these two: their SQL is built once (see prepared.py).
-_SUBSCRIPTION_WITH_ACCOUNT = PreparedSelect(
-    lambda serial_number: (
-        Subscription.select(Subscription, Account)
-        .join(Account)
-        .where(Subscription.serial_number == serial_number)
-        .limit(1)
-    )
-)
+_SUBSCRIPTION_WITH_ACCOUNT = with_its_account(Subscription, Subscription.serial_number)
 _ACTIVE = PreparedSelect(
     lambda subscription_id, public_id, machine_fingerprint: (
         Activation.select()
@@ -108,21 +100,19 @@ class ActivationRepository:
     ) -> Activation:
         """Inserts an active activation. A concurrent one that took the same machine
         or seat (the partial unique indexes) ends in CONCURRENT_MODIFICATION."""
-        try:
-            with Activation._meta.database.atomic():
-                return Activation.create(
-                    public_id=public_id,
-                    subscription=subscription_id,
-                    machine_fingerprint=machine_fingerprint,
-                    hostname=hostname,
-                    product_code=product_code,
-                    version=version,
-                    seat=seat,
-                    create_time=now,
-                    last_validate_time=now,
-                )
-        except peewee.IntegrityError as exc:
-            raise ConcurrentModification() from exc
+        return insert_or_raise(
+            Activation,
+            ConcurrentModification,
+            public_id=public_id,
+            subscription=subscription_id,
+            machine_fingerprint=machine_fingerprint,
+            hostname=hostname,
+            product_code=product_code,
+            version=version,
+            seat=seat,
+            create_time=now,
+            last_validate_time=now,
+        )
 
     def record_validation(
         self, activation_id: int, now: dt.datetime, *, older_than: dt.datetime
@@ -148,9 +138,4 @@ class ActivationRepository:
 
     def latest_of_subscription(self, subscription_id: int, limit: int) -> list[Activation]:
         """A serial's activations, deactivated ones included, newest first."""
-        return list(
-            Activation.select()
-            .where(Activation.subscription == subscription_id)
-            .order_by(Activation.id.desc())
-            .limit(limit)
-        )
+        return newest(Activation, Activation.subscription == subscription_id, limit)

@@ -10,6 +10,7 @@ from peewee import fn
 
 from .. import request_context
 from .models import AuditEvent
+from .shapes import newest
 
 
 class AuditRepository:
@@ -68,9 +69,4 @@ class AuditRepository:
         return list(query.order_by(AuditEvent.id).limit(limit))
 
     def latest_for_serial(self, serial_number: str, limit: int) -> list[AuditEvent]:
-        return list(
-            AuditEvent.select()
-            .where(AuditEvent.serial_number == serial_number)
-            .order_by(AuditEvent.id.desc())
-            .limit(limit)
-        )
+        return newest(AuditEvent, AuditEvent.serial_number == serial_number, limit)

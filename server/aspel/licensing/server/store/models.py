@@ -202,24 +202,21 @@ class Activation(BaseModel):
         indexes = ((("subscription", "deactivate_time"), False),)
 
 
-Activation.add_index(
-    Activation.index(
-        Activation.subscription,
-        Activation.machine_fingerprint,
-        unique=True,
-        where=Activation.deactivate_time.is_null(),
-        name="activation_active_machine",
+# The database's own guard for "one seat per machine" and "no more seats than
+# allowed": each pair is unique among the active rows of a subscription.
+for _name, _column in (
+    ("activation_active_machine", Activation.machine_fingerprint),
+    ("activation_active_seat", Activation.seat),
+):
+    Activation.add_index(
+        Activation.index(
+            Activation.subscription,
+            _column,
+            unique=True,
+            where=Activation.deactivate_time.is_null(),
+            name=_name,
+        )
     )
-)
-Activation.add_index(
-    Activation.index(
-        Activation.subscription,
-        Activation.seat,
-        unique=True,
-        where=Activation.deactivate_time.is_null(),
-        name="activation_active_seat",
-    )
-)
 
 ALL_MODELS.append(Activation)
 

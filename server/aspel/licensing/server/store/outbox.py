@@ -30,12 +30,19 @@ def _due(now: dt.datetime) -> Any:
     )
 
 
-def _still_claimed(message_id: int, claimed_until: dt.datetime) -> Any:
-    return (
-        (OutboxMessage.id == message_id)
-        & (OutboxMessage.state == SENDING)
-        & (OutboxMessage.claimed_until == claimed_until)
+def _update_if_still_claimed(message_id: int, held_until: dt.datetime, /, **changes: Any) -> bool:
+    """Applies `changes` (column values) only while this worker still holds the
+    claim it took until `held_until`; False when the claim was lost meanwhile."""
+    changed = (
+        OutboxMessage.update(**changes)
+        .where(
+            (OutboxMessage.id == message_id)
+            & (OutboxMessage.state == SENDING)
+            & (OutboxMessage.claimed_until == held_until)
+        )
+        .execute()
     )
+    return bool(changed == 1)
 
 
 class OutboxRepository:
@@ -103,17 +110,14 @@ class OutboxRepository:
         error: str,
     ) -> bool:
         """Puts a message back to wait; False when this worker no longer held the claim."""
-        changed = (
-            OutboxMessage.update(
-                state=PENDING,
-                next_attempt_time=next_attempt_time,
-                claimed_until=None,
-                last_error=error,
-            )
-            .where(_still_claimed(message_id, claimed_until))
-            .execute()
+        return _update_if_still_claimed(
+            message_id,
+            claimed_until,
+            state=PENDING,
+            next_attempt_time=next_attempt_time,
+            claimed_until=None,
+            last_error=error,
         )
-        return bool(changed == 1)
 
     def mark_failed(
         self,
@@ -124,17 +128,14 @@ class OutboxRepository:
         payload: Mapping[str, Any],
     ) -> bool:
         """Gives up on a message (kept, visible, FAILED); False when the claim was lost."""
-        changed = (
-            OutboxMessage.update(
-                state=FAILED,
-                claimed_until=None,
-                last_error=error,
-                payload=dict(payload),
-            )
-            .where(_still_claimed(message_id, claimed_until))
-            .execute()
+        return _update_if_still_claimed(
+            message_id,
+            claimed_until,
+            state=FAILED,
+            claimed_until=None,
+            last_error=error,
+            payload=dict(payload),
         )
-        return bool(changed == 1)
 
     def flush_erased_secrets(self) -> None:
         """Makes an erasure (mark_sent / mark_failed with a scrubbed payload) final

@@ -23,6 +23,7 @@ from typing import Any
 import peewee
 
 from .binding import database_proxy
+from .models import Account
 
 Argument = int | str
 
@@ -86,3 +87,11 @@ class PreparedSelect:
     def first(self, *arguments: Argument) -> Any | None:
         found = self.rows(*arguments)
         return found[0] if found else None
+
+
+def with_its_account(model: type[peewee.Model], unique: peewee.Field) -> PreparedSelect:
+    """The row of `model` whose `unique` column equals the argument, and the
+    account it belongs to, in one query (`.first(value)`)."""
+    return PreparedSelect(
+        lambda value: model.select(model, Account).join(Account).where(unique == value).limit(1)
+    )

@@ -11,6 +11,7 @@ from ..domain.states import ACTIVE, SUPERSEDED
 from ..errors import ConcurrentModification
 from .models import Subscription
 from .prepared import PreparedSelect
+from .shapes import insert_or_raise
 
 Predecessor = Subscription.alias("predecessor")
 
@@ -121,27 +122,25 @@ class SubscriptionRepository:
         predecessor_id: int | None = None,
         accepted_terms_id: str | None = None,
     ) -> Subscription:
-        try:
-            with Subscription._meta.database.atomic():
-                return Subscription.create(
-                    serial_number=serial_number,
-                    account=account_id,
-                    product_code=product_code,
-                    version=version,
-                    users=users,
-                    installations_allowed=installations_allowed,
-                    modality=modality,
-                    billing_period=billing_period,
-                    activation_date=activation_date,
-                    next_payment_date=next_payment_date,
-                    predecessor=predecessor_id,
-                    accepted_terms_id=accepted_terms_id,
-                    create_time=now,
-                )
-        except peewee.IntegrityError as exc:
-            # Either the successor of this predecessor was created by a concurrent
-            # call (the unique predecessor column), or a serial collided.
-            raise ConcurrentModification() from exc
+        # Refused when either the successor of this predecessor was created by a concurrent
+        # call (the unique predecessor column), or a serial collided.
+        return insert_or_raise(
+            Subscription,
+            ConcurrentModification,
+            serial_number=serial_number,
+            account=account_id,
+            product_code=product_code,
+            version=version,
+            users=users,
+            installations_allowed=installations_allowed,
+            modality=modality,
+            billing_period=billing_period,
+            activation_date=activation_date,
+            next_payment_date=next_payment_date,
+            predecessor=predecessor_id,
+            accepted_terms_id=accepted_terms_id,
+            create_time=now,
+        )
 
     def supersede(self, subscription_id: int, retire_date: dt.date) -> None:
         updated = (

@@ -115,9 +115,7 @@ class BillingAdmin:
                 raise errors.AccountNotActive(account.public_id)
             if tx.catalog.find_release(product_code, version) is None:
                 raise errors.ReleaseNotPublished(product_name(product_code), version)
-            serial = serials.generate()
-            while tx.subscriptions.serial_exists(serial):
-                serial = serials.generate()
+            serial = serials.generate_unused(tx.subscriptions.serial_exists)
             due = next_payment(start, billing_period, today)
             tx.subscriptions.create_subscription(
                 serial_number=serial,

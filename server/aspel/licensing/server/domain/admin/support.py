@@ -11,6 +11,7 @@ from ...store.models import AuditEvent
 from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
+from ..paging import one_page
 from ..subscriptions import SubscriptionView, views_of
 from .billing import find_serial
 
@@ -113,6 +114,5 @@ class SupportAdmin:
                 start_time=where.start_time,
                 end_time=where.end_time,
             )
-        more = len(rows) > size
-        rows = rows[:size]
-        return AuditPage([event_view(r) for r in rows], rows[-1].id if more else None)
+        page, next_after_id = one_page(rows, size)
+        return AuditPage([event_view(r) for r in page], next_after_id)

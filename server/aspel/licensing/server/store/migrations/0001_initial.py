@@ -13,18 +13,15 @@ from peewee import (
     DateField,
     ForeignKeyField,
     IntegerField,
-    Model,
     TextField,
 )
 
 from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
+from aspel.licensing.server.store.migrations.frozen import frozen_base
 
 
 def up(migrator: Any, db: Any) -> None:
-    class Base(Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base: Any = frozen_base(db)
 
     class Account(Base):
         public_id = CharField(unique=True)
@@ -127,16 +124,5 @@ def up(migrator: Any, db: Any) -> None:
         window_start = UtcDateTimeField()
         count = IntegerField(default=0)
 
-    db.create_tables(
-        [
-            Account,
-            Session,
-            Release,
-            UpgradeTermsText,
-            Subscription,
-            OutboxMessage,
-            AuditEvent,
-            IdempotencyRecord,
-            RateLimitWindow,
-        ]
-    )
+    # Every table declared above (peewee orders them by their foreign keys).
+    db.create_tables(Base.__subclasses__())

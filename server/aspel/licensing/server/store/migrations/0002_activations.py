@@ -8,20 +8,19 @@ inside one write transaction; the indexes catch anything that slips by).
 
 from typing import Any
 
-from peewee import CharField, ForeignKeyField, IntegerField, Model
+from peewee import CharField, ForeignKeyField, IntegerField
 
 from aspel.licensing.server.store.fields import UtcDateTimeField
+from aspel.licensing.server.store.migrations.frozen import (
+    add_unique_while_active,
+    existing_table,
+    frozen_base,
+)
 
 
 def up(migrator: Any, db: Any) -> None:
-    class Base(Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
-
-    class Subscription(Base):
-        class Meta:
-            table_name = "subscription"
+    Base: Any = frozen_base(db)
+    Subscription = existing_table(Base, "Subscription", "subscription")
 
     class Activation(Base):
         public_id = CharField(unique=True)
@@ -38,22 +37,9 @@ def up(migrator: Any, db: Any) -> None:
         class Meta:
             indexes = ((("subscription", "deactivate_time"), False),)
 
-    Activation.add_index(
-        Activation.index(
-            Activation.subscription,
-            Activation.machine_fingerprint,
-            unique=True,
-            where=Activation.deactivate_time.is_null(),
-            name="activation_active_machine",
-        )
-    )
-    Activation.add_index(
-        Activation.index(
-            Activation.subscription,
-            Activation.seat,
-            unique=True,
-            where=Activation.deactivate_time.is_null(),
-            name="activation_active_seat",
-        )
-    )
+    ended = Activation.deactivate_time
+    machine = (Activation.subscription, Activation.machine_fingerprint)
+    add_unique_while_active(Activation, *machine, name="activation_active_machine", ended=ended)
+    seat = (Activation.subscription, Activation.seat)
+    add_unique_while_active(Activation, *seat, name="activation_active_seat", ended=ended)
     db.create_tables([Activation])

@@ -5,20 +5,15 @@ A frozen copy of the model as it was, independent of `store/models.py`.
 
 from typing import Any
 
-from peewee import CharField, ForeignKeyField, Model
+from peewee import CharField, ForeignKeyField
 
 from aspel.licensing.server.store.fields import UtcDateTimeField
+from aspel.licensing.server.store.migrations.frozen import existing_table, frozen_base
 
 
 def up(migrator: Any, db: Any) -> None:
-    class Base(Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
-
-    class Account(Base):
-        class Meta:
-            table_name = "account"
+    Base: Any = frozen_base(db)
+    Account = existing_table(Base, "Account", "account")
 
     class PasswordReset(Base):
         token_hash = CharField(unique=True)

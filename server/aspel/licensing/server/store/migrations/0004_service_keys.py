@@ -6,16 +6,14 @@ A frozen copy of the model as it was, deliberately independent of
 
 from typing import Any
 
-from peewee import CharField, Model
+from peewee import CharField
 
 from aspel.licensing.server.store.fields import JsonField, UtcDateTimeField
+from aspel.licensing.server.store.migrations.frozen import frozen_base
 
 
 def up(migrator: Any, db: Any) -> None:
-    class Base(Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base: Any = frozen_base(db)
 
     class ServiceKey(Base):
         name = CharField(unique=True)

@@ -6,16 +6,14 @@ rows are created on first use (`store/server_secrets.py`), not here.
 
 from typing import Any
 
-from peewee import CharField, Model
+from peewee import CharField
 
 from aspel.licensing.server.store.fields import UtcDateTimeField
+from aspel.licensing.server.store.migrations.frozen import frozen_base
 
 
 def up(migrator: Any, db: Any) -> None:
-    class Base(Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base: Any = frozen_base(db)
 
     class ServerSecret(Base):
         name = CharField(unique=True)
