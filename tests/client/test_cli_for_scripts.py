@@ -27,8 +27,8 @@ from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.credentials import PasswordHasher
 from aspel.licensing.server.settings import Settings
 from aspel.licensing.v1 import subscription_pb2 as sub_pb
-from tests.admin.test_admin_tls import Authority
 from tests.conftest import FAST_ARGON2, RunningServer
+from tests.integration.admin.test_admin_tls import Authority
 
 from .conftest import ScriptedServer
 from .test_cli import PASSWORD, Run, demo_serials, logged_in, run  # noqa: F401 - fixtures

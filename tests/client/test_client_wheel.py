@@ -24,8 +24,8 @@ import pytest
 from aspel.licensing.server import cli as server_cli
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.settings import Settings
-from tests.activation.conftest import demo_serial
 from tests.conftest import RunningServer
+from tests.integration.activation.conftest import demo_serial
 
 pytestmark = pytest.mark.slow
 

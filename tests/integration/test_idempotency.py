@@ -21,8 +21,8 @@ from aspel.licensing.server.store.models import (
 from aspel.licensing.v1 import activation_service_pb2 as activation_pb
 from aspel.licensing.v1 import activation_service_pb2_grpc as activation_grpc
 from aspel.licensing.v1 import licensing_service_pb2 as pb
-from tests.activation.conftest import activate_request, demo_serial
 from tests.conftest import RunningServer
+from tests.integration.activation.conftest import activate_request, demo_serial
 
 from .helpers import Portal, rich_error
 

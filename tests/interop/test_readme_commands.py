@@ -32,8 +32,8 @@ from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.signing import read_key_file
 from aspel.licensing.server.settings import Settings
 from aspel.licensing.server.store.models import Subscription
-from tests.activation.conftest import active_activations, demo_serial
 from tests.conftest import RunningServer
+from tests.integration.activation.conftest import active_activations, demo_serial
 
 from .conftest import REPO_ROOT
 

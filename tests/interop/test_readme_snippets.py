@@ -18,8 +18,8 @@ import pytest
 from aspel.licensing.server import cli as server_cli
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.settings import Settings
-from tests.activation.conftest import active_activations, demo_serial
 from tests.conftest import RunningServer
+from tests.integration.activation.conftest import active_activations, demo_serial
 
 from .conftest import REPO_ROOT
 from .test_readme_commands import code_blocks

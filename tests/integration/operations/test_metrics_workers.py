@@ -9,7 +9,7 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..integration.test_server_process import ServerProcess, login, run
+from ..test_server_process import ServerProcess, login, run
 
 OK = {
     "grpc_type": "unary",

@@ -22,7 +22,7 @@ from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
 
 from .conftest import KEYS, Admin, failure
 
-PROTO = pathlib.Path(__file__).parents[2] / "protos/aspel/licensing/v1/admin_service.proto"
+PROTO = pathlib.Path(__file__).parents[3] / "protos/aspel/licensing/v1/admin_service.proto"
 SINGLE_SCOPE_KEYS = {scopes[0]: name for name, scopes in KEYS.items() if len(scopes) == 1}
 
 

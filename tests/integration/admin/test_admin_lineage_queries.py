@@ -13,7 +13,7 @@ from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.states import ACTIVE, SUPERSEDED
 from aspel.licensing.server.store.models import Subscription
 
-from ..support.queries import counting_queries
+from ...support.queries import counting_queries
 
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
 # find the serial, its line, its successors' serials, the releases, its

@@ -13,7 +13,7 @@ from aspel.licensing.server import errors
 from aspel.licensing.server.domain import password_policy
 from aspel.licensing.server.domain.password_policy import check, common_passwords, problems
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def codes(password: str, username: str | None = None) -> list[str]:

@@ -19,7 +19,7 @@ import pytest
 
 from aspel.licensing.server.domain.signing import KeyFileError, generate_key_file, read_key_file
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 BIN = pathlib.Path(sys.executable).parent
 INSTALLED = "/opt/aspel-licensing/bin/"

@@ -33,7 +33,7 @@ from aspel.licensing.server.store.models import AuditEvent
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 
-from ..conftest import FAST_ARGON2
+from ...conftest import FAST_ARGON2
 
 DEMO = ("demo", "demo-aspel-2026")
 
