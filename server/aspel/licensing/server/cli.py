@@ -86,6 +86,11 @@ def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
     return options
 
 
+def _switch(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """An on/off option: False unless given."""
+    parser.add_argument(flag, action="store_true", help=help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aspel-licensing-server",
@@ -107,10 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"server processes sharing the port (env {ENV_PREFIX}WORKERS; default 1)",
     )
-    serve.add_argument(
+    _switch(
+        serve,
         "--no-mailer",
-        action="store_true",
-        help=f"do not deliver email here (a separate `mailer` does; env {ENV_PREFIX}MAIL_WORKER=0)",
+        f"do not deliver email here (a separate `mailer` does; env {ENV_PREFIX}MAIL_WORKER=0)",
     )
     commands.add_parser(
         "mailer",
@@ -128,11 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser(
         "seed-demo", help="load the demo accounts and catalog", parents=[after]
     )
-    seed.add_argument(
-        "--if-empty",
-        action="store_true",
-        help="succeed quietly when the database already has accounts",
-    )
+    _switch(seed, "--if-empty", "succeed quietly when the database already has accounts")
     add_key_commands(commands, after)
     _add_service_key_commands(commands, after)
     _add_outbox_commands(commands, after)
@@ -153,11 +154,7 @@ def add_key_commands(
     generate = actions.add_parser(
         "generate", help="create the key file with a first key", parents=nested
     )
-    generate.add_argument(
-        "--if-missing",
-        action="store_true",
-        help="succeed quietly when the key file already exists",
-    )
+    _switch(generate, "--if-missing", "succeed quietly when the key file already exists")
     actions.add_parser(
         "rotate",
         help="add a new signing key; the former one still verifies old licences",
@@ -166,10 +163,10 @@ def add_key_commands(
     listing = actions.add_parser(
         "list", help="show the public keys (never the private ones)", parents=nested
     )
-    listing.add_argument(
+    _switch(
+        listing,
         "--json",
-        action="store_true",
-        help='print {"key_id": "base64 public key"}, the pinned-keys file of the client',
+        'print {"key_id": "base64 public key"}, the pinned-keys file of the client',
     )
 
 
@@ -244,10 +241,10 @@ def _add_service_key_commands(
     listing = actions.add_parser(
         "list", help="list the keys, their scopes and whether they are revoked", parents=[after]
     )
-    listing.add_argument(
+    _switch(
+        listing,
         "--json",
-        action="store_true",
-        help="print a JSON list (name, scopes, create_time, revoke_time; never the secret)",
+        "print a JSON list (name, scopes, create_time, revoke_time; never the secret)",
     )
     revoke = actions.add_parser(
         "revoke", help="revoke a key at once (its name is not reused)", parents=[after]

@@ -84,8 +84,15 @@ class ServerMetrics:
     mode): the values live in the folder's files and the supervisor reads them."""
 
     def __init__(self, registry: CollectorRegistry | None) -> None:
-        live: dict[str, Any] = {"multiprocess_mode": "livesum"}
         labels = ["grpc_type", "grpc_service", "grpc_method"]
+
+        def live_gauge(name: str, documentation: str, *labelnames: str) -> Gauge:
+            # Summed over the live workers only: a dead worker's calls,
+            # hashes and connections are gone with it (see mark_worker_dead).
+            return Gauge(
+                name, documentation, labelnames, registry=registry, multiprocess_mode="livesum"
+            )
+
         self.started = Counter(
             "grpc_server_started_total",
             "RPCs started on the server.",
@@ -111,24 +118,14 @@ class ServerMetrics:
             ["grpc_service", "grpc_method", "reason"],
             registry=registry,
         )
-        self.in_flight = Gauge(
-            "grpc_server_in_flight",
-            "RPCs being handled now.",
-            ["grpc_service"],
-            registry=registry,
-            **live,
+        self.in_flight = live_gauge(
+            "grpc_server_in_flight", "RPCs being handled now.", "grpc_service"
         )
-        self.hashes_running = Gauge(
-            "aspel_licensing_hashing_running",
-            "argon2id hashes running now.",
-            registry=registry,
-            **live,
+        self.hashes_running = live_gauge(
+            "aspel_licensing_hashing_running", "argon2id hashes running now."
         )
-        self.hashes_waiting = Gauge(
-            "aspel_licensing_hashing_waiting",
-            "Calls waiting for an argon2id slot.",
-            registry=registry,
-            **live,
+        self.hashes_waiting = live_gauge(
+            "aspel_licensing_hashing_waiting", "Calls waiting for an argon2id slot."
         )
         self.hashes_shed = Counter(
             "aspel_licensing_hashing_shed",
@@ -136,12 +133,10 @@ class ServerMetrics:
             registry=registry,
         )
 
-        self.pool_connections = Gauge(
+        self.pool_connections = live_gauge(
             "aspel_licensing_database_pool_connections",
             "Pooled database connections of the server processes, by state.",
-            ["state"],
-            registry=registry,
-            **live,
+            "state",
         )
 
     def observe_pool(self, database: Any) -> None:

@@ -26,7 +26,7 @@ from aspel.licensing.v1 import admin_service_pb2
 
 from .. import request_context
 from ..domain.service_keys import Actor, ServiceKeyService, require_scope
-from .interceptors import Continuation, kind_of
+from .interceptors import WrappingInterceptor, kind_of, rewrap
 from .peers import client_peer
 from .validation import bearer_token
 
@@ -64,7 +64,7 @@ def current_actor() -> Actor:
         raise RuntimeError("AdminService called without ScopeInterceptor") from None
 
 
-class ScopeInterceptor(grpc.ServerInterceptor):
+class ScopeInterceptor(WrappingInterceptor):
     """Authenticates every call of `service` and checks its scope in `scopes`."""
 
     def __init__(
@@ -77,15 +77,12 @@ class ScopeInterceptor(grpc.ServerInterceptor):
         self.scopes = {method: tuple(accepted) for method, accepted in scopes.items()}
         self.prefix = f"/{service}/"
 
-    def intercept_service(
-        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or not method.startswith(self.prefix):
-            return handler
+    def applies(self, method: str) -> bool:
+        return method.startswith(self.prefix)
+
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         accepted = self.scopes.get(method.removeprefix(self.prefix))
-        kind, inner = kind_of(handler)
+        _, inner = kind_of(handler)
         keys = self.keys
 
         def admitted(context: grpc.ServicerContext) -> contextvars.Token[Actor]:
@@ -110,8 +107,4 @@ class ScopeInterceptor(grpc.ServerInterceptor):
             finally:
                 _actor.reset(token)
 
-        return kind.factory(
-            stream if kind.response_streaming else unary,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return rewrap(handler, unary, stream)

@@ -125,6 +125,20 @@ def kind_of(handler: grpc.RpcMethodHandler) -> tuple[_Kind, Behavior]:
     raise TypeError(f"method handler without a behaviour: {handler!r}")
 
 
+def rewrap(
+    handler: grpc.RpcMethodHandler, unary: Behavior, stream: Behavior, *, decodes: bool = False
+) -> grpc.RpcMethodHandler:
+    """A handler of the same kind as `handler` that runs `stream` if its
+    responses stream, else `unary`. `decodes` says the new behaviour decodes
+    the raw requests itself, so grpc must hand them over undecoded."""
+    kind, _ = kind_of(handler)
+    return kind.factory(
+        stream if kind.response_streaming else unary,
+        request_deserializer=None if decodes else handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
 def _decoded(kind: _Kind, request: Any, decode: Decoder) -> Any:
     """The request (or, for a client stream, each request) decoded lazily."""
     if kind.request_streaming:
@@ -132,7 +146,28 @@ def _decoded(kind: _Kind, request: Any, decode: Decoder) -> Any:
     return decode(request)
 
 
-class ErrorInterceptor(grpc.ServerInterceptor):
+class WrappingInterceptor(grpc.ServerInterceptor):
+    """An interceptor that wraps the handler of each method it `applies` to
+    (every one unless a subclass says otherwise); unknown methods (grpc
+    answers UNIMPLEMENTED) and the others pass untouched."""
+
+    def applies(self, method: str) -> bool:
+        return True
+
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        raise NotImplementedError
+
+    def intercept_service(
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or not self.applies(method):
+            return handler
+        return self.wrap(handler, method)
+
+
+class ErrorInterceptor(WrappingInterceptor):
     """Decodes every request and answers every failure with a rich status.
 
     `max_request_bytes` (the `max_message_bytes` setting) is checked here on
@@ -146,20 +181,14 @@ class ErrorInterceptor(grpc.ServerInterceptor):
     def __init__(self, max_request_bytes: int | None = None) -> None:
         self.max_request_bytes = max_request_bytes
 
-    def intercept_service(
-        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None  # an unknown method: grpc answers UNIMPLEMENTED
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         kind, inner = kind_of(handler)
         decode = self._decoder(handler.request_deserializer)
-        method = handler_call_details.method
-        guard = self._guard_stream if kind.response_streaming else self._guard_unary
-        return kind.factory(
-            guard(kind, inner, decode, method),
-            request_deserializer=None,
-            response_serializer=handler.response_serializer,
+        return rewrap(
+            handler,
+            self._guard_unary(kind, inner, decode, method),
+            self._guard_stream(kind, inner, decode, method),
+            decodes=True,
         )
 
     def _decoder(self, deserializer: Decoder | None) -> Decoder:
@@ -226,7 +255,7 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         return guarded
 
 
-class ConnectionInterceptor(grpc.ServerInterceptor):
+class ConnectionInterceptor(WrappingInterceptor):
     """One database connection for the whole of each RPC of our services.
 
     Health checks and reflection never touch the database, and a health
@@ -237,13 +266,11 @@ class ConnectionInterceptor(grpc.ServerInterceptor):
         self.store = store
         self.method_prefix = method_prefix
 
-    def intercept_service(
-        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None or not handler_call_details.method.startswith(self.method_prefix):
-            return handler
-        kind, inner = kind_of(handler)
+    def applies(self, method: str) -> bool:
+        return method.startswith(self.method_prefix)
+
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        _, inner = kind_of(handler)
         store = self.store
 
         def unary(request: Any, context: grpc.ServicerContext) -> Any:
@@ -254,8 +281,4 @@ class ConnectionInterceptor(grpc.ServerInterceptor):
             with store.connection():
                 yield from inner(request, context)
 
-        return kind.factory(
-            stream if kind.response_streaming else unary,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return rewrap(handler, unary, stream)

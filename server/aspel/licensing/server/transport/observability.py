@@ -28,7 +28,7 @@ import grpc
 from .. import request_context
 from ..metrics import ServerMetrics
 from ..request_context import RequestContext
-from .interceptors import Behavior, Continuation, _Kind, kind_of
+from .interceptors import Behavior, WrappingInterceptor, _Kind, kind_of, rewrap
 from .peers import ClientAddress
 
 log = logging.getLogger("aspel.licensing.server.requests")
@@ -60,7 +60,7 @@ def _split(method: str) -> tuple[str, str]:
     return service or "unknown", name or method
 
 
-class ObservabilityInterceptor(grpc.ServerInterceptor):
+class ObservabilityInterceptor(WrappingInterceptor):
     def __init__(
         self,
         metrics: ServerMetrics | None = None,
@@ -72,21 +72,11 @@ class ObservabilityInterceptor(grpc.ServerInterceptor):
         #: The store's database, whose pool the metrics report after each call.
         self.database = database
 
-    def intercept_service(
-        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         kind, inner = kind_of(handler)
-        service, name = _split(handler_call_details.method)
+        service, name = _split(method)
         call = _Call(self, kind, service, name)
-        behavior = call.stream(inner) if kind.response_streaming else call.unary(inner)
-        return kind.factory(
-            behavior,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return rewrap(handler, call.unary(inner), call.stream(inner))
 
 
 class _Call:
