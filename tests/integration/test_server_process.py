@@ -78,7 +78,7 @@ class ServerProcess:
         raise AssertionError(f"not {count} listeners: {''.join(self.lines)}")
 
     def records(self) -> list[dict[str, object]]:
-        """The JSON log lines (stderr is no terminal: JSON, issue 15)."""
+        """The JSON log lines (stderr is no terminal: JSON)."""
         return [json.loads(x) for x in list(self.lines) if x.startswith("{")]
 
     def stop(self) -> int:
@@ -115,7 +115,7 @@ def test_two_workers_share_one_port_and_both_answer(url: str) -> None:
         assert server.stop() == 0
     finally:
         server.kill()
-    # stderr is no terminal: the log is JSON lines, one per RPC (issue 15).
+    # stderr is no terminal: the log is JSON lines, one per RPC.
     answered_by = {
         r["process"]
         for r in server.records()

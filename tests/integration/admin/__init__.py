@@ -1,1 +1,1 @@
-"""AdminService tests (issue 5)."""
+"""AdminService tests: the real server, its service keys and scopes."""

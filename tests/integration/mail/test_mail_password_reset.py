@@ -150,7 +150,7 @@ def test_unknown_and_known_addresses_get_identical_answers(
     answers = []
     for who in ("demo@example.com", "nadie@example.com", "demo", "nadie"):
         # The same caller-chosen request id each time: the server echoes it
-        # (x-request-id, issue 15), so nothing else may tell the answers apart.
+        # (x-request-id), so nothing else may tell the answers apart.
         response, call = stub.RequestPasswordReset.with_call(
             pb.RequestPasswordResetRequest(email_or_username=who),
             metadata=(("x-request-id", "reset-probe"),),

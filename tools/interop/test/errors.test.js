@@ -47,9 +47,11 @@ describe('LicensingService: errors an installer can act on', () => {
     assert.equal(status.code, grpc.status.UNAUTHENTICATED);
     assert.deepEqual(
       status.details.map((d) => d.type),
-      ['google.rpc.ErrorInfo', 'google.rpc.LocalizedMessage'],
+      ['google.rpc.ErrorInfo', 'google.rpc.LocalizedMessage', 'google.rpc.RequestInfo'],
     );
     const [info, localized] = status.details;
+    // The third detail is the request id support matches to the server's log
+    // line; its type is enough here (the Python suites read its value).
     assert.equal(info.reason, 'INVALID_CREDENTIALS');
     assert.equal(info.domain, ERROR_DOMAIN);
     assert.equal(localized.locale, 'es-MX');

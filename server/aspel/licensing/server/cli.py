@@ -458,7 +458,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     raise AssertionError(args.command)
 
 
-# --- outbox (issue 15) ----------------------------------------------------------
+# --- outbox: the operator's view of FAILED mail ------------------------------
 
 
 def _add_outbox_commands(

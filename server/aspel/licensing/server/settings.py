@@ -89,7 +89,7 @@ class Settings:
     #: <this>?token=<token>.
     password_reset_url: str = DEFAULT_RESET_PAGE_URL
 
-    # --- operations (issue 15) -------------------------------------------------
+    # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
     metrics_listen: str = ""
     #: Comma-separated CIDRs of the load balancers in front: only from these is

@@ -50,7 +50,7 @@ class HashingGate:
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         self._waiting = 0
-        # Told "wait", "run", "done", "shed" or "gave_up" (the metrics, issue 15).
+        # Told "wait", "run", "done", "shed" or "gave_up" (the metrics).
         self._listener = listener or (lambda _event: None)
 
     @contextlib.contextmanager

@@ -72,7 +72,7 @@ def status_of(error: LicensingError, request_id: str | None = None) -> grpc.Stat
             )
         )
     if request_id is not None:
-        # The id of the log line and audit events of this call (issue 15).
+        # The id of the log line and audit events of this call.
         details.append(error_details_pb2.RequestInfo(request_id=request_id))
     packed = []
     for detail in details:

@@ -1,4 +1,4 @@
-"""The request id of the RPC that wrote each audit event (issue 15), the one of
+"""The request id of the RPC that wrote each audit event, the one of
 its request log line and its errors' RequestInfo. Null for older events and
 for events written outside an RPC (the CLI, the mailer)."""
 
