@@ -23,7 +23,6 @@ get the same decoding and error answers as our own services.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -85,12 +84,6 @@ def status_of(error: LicensingError, request_id: str | None = None) -> grpc.Stat
         details=packed,
     )
     return rpc_status.to_status(status)
-
-
-def _access_log(method: str, outcome: str, started: float) -> None:
-    # The method and outcome only: requests may hold passwords and tokens.
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("rpc %s %s %.1fms", method, outcome, (time.perf_counter() - started) * 1000)
 
 
 Behavior: TypeAlias = Callable[[Any, grpc.ServicerContext], Any]
@@ -214,26 +207,22 @@ class ErrorInterceptor(WrappingInterceptor):
         return decode
 
     @staticmethod
-    def _failure(error: Exception, method: str, started: float) -> grpc.Status:
+    def _failure(error: Exception, method: str) -> grpc.Status:
         current = request_context.current()
         request_id = current.request_id if current is not None else None
         if not isinstance(error, LicensingError):
             log.error("unexpected error in %s (request %s)", method, request_id, exc_info=error)
             error = LicensingError()
-        _access_log(method, error.reason, started)
         if current is not None:
             current.reason = error.reason
         return status_of(error, request_id)
 
     def _guard_unary(self, kind: _Kind, inner: Behavior, decode: Decoder, method: str) -> Behavior:
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
-            started = time.perf_counter()
             try:
-                response = inner(_decoded(kind, request, decode), context)
-                _access_log(method, "OK", started)
-                return response
+                return inner(_decoded(kind, request, decode), context)
             except Exception as error:
-                status = self._failure(error, method, started)
+                status = self._failure(error, method)
             # Outside the except block: abort raises to end the RPC.
             context.abort_with_status(status)
 
@@ -241,15 +230,13 @@ class ErrorInterceptor(WrappingInterceptor):
 
     def _guard_stream(self, kind: _Kind, inner: Behavior, decode: Decoder, method: str) -> Behavior:
         def guarded(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            started = time.perf_counter()
             try:
                 # A failure may come at any response, so the guard iterates.
                 # GeneratorExit (the client went away) is no Exception: it passes.
                 yield from inner(_decoded(kind, request, decode), context)
-                _access_log(method, "OK", started)
                 return
             except Exception as error:
-                status = self._failure(error, method, started)
+                status = self._failure(error, method)
             context.abort_with_status(status)
 
         return guarded
