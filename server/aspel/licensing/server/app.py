@@ -123,7 +123,13 @@ def build_services(
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
         ),
-        admin=build_admin_services(store, calendar, hasher, resets),
+        admin=build_admin_services(
+            store,
+            calendar,
+            hasher,
+            resets,
+            allow_loopback_http_webhooks=settings.webhook_allow_loopback_http,
+        ),
         page_tokens=PageTokens(page_token_key),
     )
 

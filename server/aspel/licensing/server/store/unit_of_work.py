@@ -18,6 +18,7 @@ from .rate_limits import RateLimitRepository
 from .server_secrets import ServerSecretRepository
 from .service_keys import ServiceKeyRepository
 from .subscriptions import SubscriptionRepository
+from .webhooks import ReminderRepository, WebhookRepository
 
 
 class UnitOfWork:
@@ -36,3 +37,5 @@ class UnitOfWork:
         self.server_secrets = ServerSecretRepository()
         self.service_keys = ServiceKeyRepository()
         self.subscriptions = SubscriptionRepository()
+        self.webhooks = WebhookRepository()
+        self.reminders = ReminderRepository()
