@@ -15,10 +15,11 @@ from .idempotency import IdempotencyRepository
 from .outbox import OutboxRepository
 from .password_resets import PasswordResetRepository
 from .rate_limits import RateLimitRepository
+from .reminders import ReminderRepository
 from .server_secrets import ServerSecretRepository
 from .service_keys import ServiceKeyRepository
 from .subscriptions import SubscriptionRepository
-from .webhooks import ReminderRepository, WebhookRepository
+from .webhooks import WebhookRepository
 
 
 class UnitOfWork:

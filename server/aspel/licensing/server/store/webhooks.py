@@ -1,11 +1,11 @@
-"""Webhook endpoints and the reminders already sent."""
+"""Webhook endpoints: where audited changes are delivered."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from .models import ReminderSent, WebhookEndpoint
+from .models import WebhookEndpoint
 
 
 class WebhookRepository:
@@ -72,32 +72,3 @@ class WebhookRepository:
             .execute()
         )
         return bool(changed == 1)
-
-
-class ReminderRepository:
-    """The unique (kind, serial, occasion) rows that make each reminder go once."""
-
-    def claim(self, *, kind: str, serial_number: str, occasion: str, now: dt.datetime) -> bool:
-        """True for the one transaction that records this reminder first. On
-        PostgreSQL a concurrent twin waits on the unique index and then sees
-        the conflict; on SQLite write transactions are serial anyway."""
-        inserted = (
-            ReminderSent.insert(
-                kind=kind, serial_number=serial_number, occasion=occasion, create_time=now
-            )
-            .on_conflict_ignore()
-            .as_rowcount()
-            .execute()
-        )
-        return bool(inserted == 1)
-
-    def already_sent(self, kind: str, serial_number: str, occasion: str) -> bool:
-        return bool(
-            ReminderSent.select()
-            .where(
-                (ReminderSent.kind == kind)
-                & (ReminderSent.serial_number == serial_number)
-                & (ReminderSent.occasion == occasion)
-            )
-            .exists()
-        )
