@@ -412,3 +412,53 @@ def test_the_endpoint_limit(admin: Admin, receiver: Receiver) -> None:
         "WEBHOOK_ENDPOINT_LIMIT",
     )
     assert refused.metadata == {"max_endpoints": "20"}
+
+
+def test_the_admin_cli_creates_lists_and_deletes_endpoints(
+    admin: Admin,
+    empty_server: RunningServer,
+    receiver: Receiver,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aspel.licensing.client.cli.admin import main
+
+    monkeypatch.setenv("ASPEL_LICENSING_ADMIN_KEY", admin.secrets["billing-erp"])
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--server", empty_server.address, "webhooks", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = run(
+        "create",
+        receiver.url,
+        "--event",
+        "payment.",
+        "--event",
+        "account.created",
+        "--description",
+        "CRM",
+    )
+    assert code == 0
+    assert "Guárdalo ahora: no se vuelve a mostrar." in out
+    endpoint_id = out.split("registrado: ")[1].split()[0]
+    secret = out.split("Secreto de firma: ")[1].split()[0]
+    assert secret.startswith("whsec_")
+
+    code, out, _ = run("list")
+    assert code == 0
+    assert endpoint_id in out and "account.created, payment." in out and "CRM" in out
+    assert secret not in out
+    code, out, _ = run("list", "--json")
+    [listed] = json.loads(out)["endpoints"]
+    assert listed["endpoint_id"] == endpoint_id
+
+    assert run("delete", endpoint_id)[0] == 0
+    assert "No hay destinos" in run("list")[1]
+    code, _, err = run("delete", endpoint_id)
+    assert code == 64 + grpc.StatusCode.NOT_FOUND.value[0]
+    assert err
+    code, _, err = run("create", "http://crm.example/hooks")
+    assert code == 64 + grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert "https" in err

@@ -101,6 +101,8 @@ class ReminderService:
         for row in self._pages(read):
             assert isinstance(row, Subscription)
             due = row.next_payment_date
+            if due is None:  # the query reads only dated rows
+                continue
             left = (due - today).days
             threshold = min(d for d in days if left <= d)
             yield Reminder(
