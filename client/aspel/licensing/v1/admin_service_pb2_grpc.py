@@ -512,8 +512,8 @@ class AdminServiceServicer:
 
     def DeleteWebhookEndpoint(self, request, context):
         """Stops deliveries to an endpoint at once: events already queued for it
-        are not sent. Its row stays for the audit log. Scope: billing or
-        support.
+        are not sent. Its row stays for the audit log.
+        Scope: billing or support.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a missing or malformed id.
