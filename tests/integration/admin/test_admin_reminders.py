@@ -17,7 +17,7 @@ from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.reminders import ReminderService
 from aspel.licensing.server.mail.render import RenderContext, render
 from aspel.licensing.server.reminders import build_reminders
-from aspel.licensing.server.settings import Settings
+from aspel.licensing.server.settings import Settings, SettingsError, payment_days
 from aspel.licensing.server.store.models import AuditEvent, OutboxMessage, ReminderSent
 from aspel.licensing.v1 import (
     activation_service_pb2,
@@ -252,3 +252,14 @@ def test_concurrent_runs_send_each_reminder_once(
         "reminder_payment_due",
         "reminder_upgrade_available",
     ]
+
+
+@pytest.mark.parametrize("text", ["", "7,x", "0", "7,400", " , "])
+def test_bad_payment_days_stop_the_start(text: str) -> None:
+    with pytest.raises(SettingsError, match="ASPEL_LICENSING_REMINDER_PAYMENT_DAYS"):
+        Settings.from_env({"ASPEL_LICENSING_REMINDER_PAYMENT_DAYS": text})
+
+
+def test_payment_days_are_read_largest_first_without_repeats() -> None:
+    settings = Settings.from_env({"ASPEL_LICENSING_REMINDER_PAYMENT_DAYS": "1, 7,3,7"})
+    assert payment_days(settings.reminder_payment_days) == (7, 3, 1)
