@@ -462,3 +462,39 @@ def test_the_admin_cli_creates_lists_and_deletes_endpoints(
     code, _, err = run("create", "http://crm.example/hooks")
     assert code == 64 + grpc.StatusCode.INVALID_ARGUMENT.value[0]
     assert "https" in err
+
+
+def test_a_serials_event_names_the_serial_as_printed_and_its_account(
+    admin: Admin, empty_server: RunningServer, worker: OutboxWorker, receiver: Receiver
+) -> None:
+    from aspel.licensing.v1 import subscription_pb2
+
+    _create_endpoint(admin, receiver.url, "subscription.created")
+    admin.catalog.PublishRelease(
+        admin_pb.PublishReleaseRequest(
+            product_code="SAE", version="8.0", download_url="https://www.aspel.com.mx/descargas"
+        )
+    )
+    account_id = _create_account(admin)
+    sold = admin.billing.CreateSubscription(
+        admin_pb.CreateSubscriptionRequest(
+            account_id=account_id,
+            product_code="SAE",
+            version="8.0",
+            users=1,
+            modality=subscription_pb2.MODALITY_PERPETUAL_LICENSE,
+        )
+    ).subscription
+    _deliver(empty_server, worker)
+    [got] = receiver.received
+    event = json.loads(got.body)
+    assert (event["type"], event["account_id"]) == ("subscription.created", account_id)
+    assert event["serial_number"] == sold.serial_number  # with its dashes
+
+
+@pytest.mark.parametrize("host", ["localhost", "[::1]", "127.0.0.2"])
+def test_http_to_any_loopback_name_is_allowed_when_the_setting_says_so(
+    admin: Admin, host: str
+) -> None:
+    url = f"http://{host}:8080/hooks"
+    assert _create_endpoint(admin, url).endpoint.url == url
