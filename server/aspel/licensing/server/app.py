@@ -44,6 +44,7 @@ from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .metrics import ServerMetrics
+from .reminders import RemindersThread, build_reminders
 from .settings import Settings
 from .signals import stop_on_signals
 from .store import migrate
@@ -123,7 +124,13 @@ def build_services(
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
         ),
-        admin=build_admin_services(store, calendar, hasher, resets),
+        admin=build_admin_services(
+            store,
+            calendar,
+            hasher,
+            resets,
+            allow_loopback_http_webhooks=settings.webhook_allow_loopback_http,
+        ),
         page_tokens=PageTokens(page_token_key),
     )
 
@@ -267,6 +274,14 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     internal = create_internal_server(settings, services, reuse_port=reuse_port)
     # Built before serving, so a bad --smtp-url stops the start, not the first email.
     mailer = new_mailer(settings, services) if settings.mail_worker else None
+    reminders = (
+        RemindersThread(
+            build_reminders(settings, services.store, services.calendar),
+            settings.reminders_interval_seconds,
+        )
+        if settings.reminders
+        else None
+    )
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
@@ -277,6 +292,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     stopping = stop_on_signals(log, "draining in-flight calls")
     if mailer is not None:
         mailer.start()
+    if reminders is not None:
+        reminders.start()
     stopping.wait()
     # First, so load balancers send new calls elsewhere while these drain.
     for reporter in services.health:
@@ -288,6 +305,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         event.wait()
     for reporter in services.health:
         reporter.stop()
+    if reminders is not None and not reminders.stop(settings.shutdown_grace_seconds):
+        log.warning("reminders still running; what they did not queue is queued by the next run")
     if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
         log.warning("mailer still sending; its message is delivered again after restart")
     if metrics_http is not None:

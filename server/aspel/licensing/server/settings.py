@@ -89,6 +89,24 @@ class Settings:
     #: <this>?token=<token>.
     password_reset_url: str = DEFAULT_RESET_PAGE_URL
 
+    # --- events (webhooks) and reminders -----------------------------------------
+    #: Seconds to connect to a webhook endpoint, and to wait for each read of
+    #: its answer; past either the attempt is retried with backoff.
+    webhook_connect_timeout_seconds: float = 5.0
+    webhook_read_timeout_seconds: float = 10.0
+    #: Accept http:// endpoints on a loopback address (127.0.0.0/8, ::1,
+    #: localhost): tests and a receiver on the same machine. Otherwise https only.
+    webhook_allow_loopback_http: bool = False
+    #: Send customer reminders periodically from `serve` (off when a cron job
+    #: runs `aspel-licensing-server reminders`); safe in every worker at once.
+    reminders: bool = True
+    #: Seconds between two reminder runs of `serve`.
+    reminders_interval_seconds: float = 3600.0
+    #: Days before a payment date that a reminder is sent, comma-separated.
+    reminder_payment_days: str = "7,1"
+    #: Days without a validation after which an installation's owner is told.
+    reminder_idle_installation_days: int = 30
+
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
     metrics_listen: str = ""
@@ -175,7 +193,17 @@ _RANGES: dict[str, tuple[float, float]] = {
     "mail_timeout_seconds": (0.1, 3600),
     "mail_give_up_hours": (0.01, 24 * 365),
     "mail_max_attempts": (1, 10_000),
+    "webhook_connect_timeout_seconds": (0.1, 300),
+    "webhook_read_timeout_seconds": (0.1, 300),
+    "reminders_interval_seconds": (1, 7 * 86_400),
+    "reminder_idle_installation_days": (1, 3650),
 }
+
+
+def payment_days(text: str) -> tuple[int, ...]:
+    """ "7,1" -> (7, 1): the days before a payment date, largest first."""
+    days = {int(part) for part in (p.strip() for p in text.split(",")) if part}
+    return tuple(sorted(days, reverse=True))
 
 
 def known_variables() -> list[str]:
@@ -261,6 +289,13 @@ def _check(source: str, key: str, value: object) -> None:
                 ipaddress.ip_network(part, strict=False)
             except ValueError:
                 raise SettingsError(f"{source}: {part!r} no es una red CIDR") from None
+    elif key == "reminder_payment_days":
+        try:
+            days = payment_days(str(value))
+        except ValueError:
+            days = ()
+        if not days or not all(1 <= d <= 366 for d in days):
+            raise SettingsError(f"{source}={value!r}: días separados por comas, de 1 a 366")
     elif key == "log_format":
         if value not in ("", "json", "text"):
             raise SettingsError(f"{source}={value!r}: use json o text")

@@ -48,6 +48,9 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "LookupSerial": (SUPPORT,),
     "StartPasswordReset": (SUPPORT,),
     "ListAuditEvents": (SUPPORT,),
+    "CreateWebhookEndpoint": (BILLING, SUPPORT),
+    "ListWebhookEndpoints": (BILLING, SUPPORT),
+    "DeleteWebhookEndpoint": (BILLING, SUPPORT),
 }
 
 ADMIN_SERVICE = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name

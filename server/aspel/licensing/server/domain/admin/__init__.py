@@ -19,6 +19,7 @@ from .accounts import AccountAdmin
 from .billing import BillingAdmin
 from .catalog import CatalogAdmin
 from .support import SupportAdmin
+from .webhooks import WebhookAdmin
 
 
 @dataclass
@@ -30,10 +31,16 @@ class AdminServices:
     catalog: CatalogAdmin
     billing: BillingAdmin
     support: SupportAdmin
+    webhooks: WebhookAdmin
 
 
 def build_admin_services(
-    store: Store, calendar: BusinessCalendar, hasher: PasswordHasher, resets: PasswordResetService
+    store: Store,
+    calendar: BusinessCalendar,
+    hasher: PasswordHasher,
+    resets: PasswordResetService,
+    *,
+    allow_loopback_http_webhooks: bool = False,
 ) -> AdminServices:
     return AdminServices(
         keys=ServiceKeyService(store, calendar),
@@ -41,4 +48,5 @@ def build_admin_services(
         catalog=CatalogAdmin(store, calendar),
         billing=BillingAdmin(store, calendar),
         support=SupportAdmin(store, calendar),
+        webhooks=WebhookAdmin(store, calendar, allow_loopback_http=allow_loopback_http_webhooks),
     )
