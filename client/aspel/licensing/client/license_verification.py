@@ -195,6 +195,10 @@ class TrustedTime:
         except FileNotFoundError:
             return {}
         document = json.loads(raw)
+        if isinstance(document, dict) and set(document) == {"latest_server_time"}:
+            # The unsigned file of earlier versions: as good as none (anyone
+            # could have written it), replaced by the next save.
+            return {}
         if not isinstance(document, dict) or document.get("format") != self.FORMAT:
             raise ValueError("format")
         records = document.get("installations")
