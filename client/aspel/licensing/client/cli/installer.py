@@ -627,6 +627,9 @@ def _verify(
             version=version,
             machine_fingerprint=fingerprint,
             trusted_time=trusted_time,
+            # A read-only licence (an overdue serial past its grace) is still
+            # the server's answer: it is saved, and `verify` says what it allows.
+            allow_read_only=True,
         )
     except LicenseVerificationError as exc:
         raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None
