@@ -186,9 +186,7 @@ def test_the_latest_server_time_is_remembered_across_runs(
     # Next start: the clock was turned back to when the first licence was valid.
     back = clock.now() - dt.timedelta(days=9)
     check(first, pinned, back)  # without the remembered time this would pass
-    reason = reason_of(
-        lambda: check(first, pinned, back, trusted_time=TrustedTime(state, key=key))
-    )
+    reason = reason_of(lambda: check(first, pinned, back, trusted_time=TrustedTime(state, key=key)))
     assert reason == lv.CLOCK_SET_BACK
 
 
