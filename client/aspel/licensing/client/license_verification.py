@@ -261,12 +261,17 @@ class TrustedTime:
             raise _clock_set_back(high)
 
     def observe(
-        self, server_time: dt.datetime, now: dt.datetime | None = None, *, cap: dt.datetime
+        self,
+        server_time: dt.datetime,
+        now: dt.datetime | None = None,
+        *,
+        cap: dt.datetime | None = None,
     ) -> None:
-        """Raises the mark to `server_time` and to `now` (at most `cap`)."""
+        """Raises the mark to `server_time` and to `now` (at most `cap`: the
+        verifier passes the licence's grace end)."""
         with self._lock:
             latest = max(filter(None, (self._latest, server_time)))
-            local = min(now, cap) if now is not None else None
+            local = None if now is None else min(now, cap) if cap is not None else now
             high = max(filter(None, (self._high_water, local, latest)))
             if (latest, high) == (self._latest, self._high_water):
                 return
