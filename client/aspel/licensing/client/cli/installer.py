@@ -23,6 +23,7 @@ import datetime as dt
 import os
 import pathlib
 import socket
+import textwrap
 from typing import Any
 
 from aspel.licensing.v1 import activation_pb2
@@ -176,13 +177,14 @@ def add_commands(subparsers: Any) -> None:
     verify = subparsers.add_parser(
         "verify",
         help="verifica un archivo de licencia sin conexión",
-        description=(
+        # Wrapped here: the raw formatter keeps the epilog's lines as written.
+        description=textwrap.fill(
             "Verifica sin conexión un archivo de licencia: primero la firma, con las llaves "
             "públicas fijadas (--pinned-keys), luego el sistema, la versión, el equipo y la "
             "vigencia, que da el estado: licencia vigente, periodo de gracia (con los días "
             "que quedan) o modo consulta (solo lectura: abrir e imprimir, nunca modificar). "
             "Detecta si la fecha del equipo se atrasó más de --clock-tolerance horas "
-            "respecto de la última fecha vista (la recuerda en LICENCIA.time, firmado con la "
+            "respecto de la última fecha vista (la recuerda en LICENCIA.time, archivo firmado con la "
             f"llave de la instalación LICENCIA.key, o en el archivo de ${TRUSTED_TIME_ENV})."
         ),
         epilog=(
