@@ -184,8 +184,9 @@ def add_commands(subparsers: Any) -> None:
             "vigencia, que da el estado: licencia vigente, periodo de gracia (con los días "
             "que quedan) o modo consulta (solo lectura: abrir e imprimir, nunca modificar). "
             "Detecta si la fecha del equipo se atrasó más de --clock-tolerance horas "
-            "respecto de la última fecha vista (la recuerda en LICENCIA.time, archivo firmado con la "
-            f"llave de la instalación LICENCIA.key, o en el archivo de ${TRUSTED_TIME_ENV})."
+            "respecto de la última fecha vista (la recuerda en LICENCIA.time, archivo "
+            "firmado con la llave de la instalación LICENCIA.key, o en el archivo de "
+            f"${TRUSTED_TIME_ENV})."
         ),
         epilog=(
             "códigos de salida de verify:\n"
