@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import datetime as dt
 import errno
 import hashlib
 import logging
@@ -33,11 +34,12 @@ from aspel.licensing.v1 import (
     licensing_service_pb2_grpc,
 )
 
-from .domain.activation import ActivationService
+from .domain.activation import ActivationPolicy, ActivationService
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
+from .domain.licence_policy import GracePolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
@@ -123,6 +125,12 @@ def build_services(
             calendar,
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
+            ActivationPolicy(
+                grace=GracePolicy(
+                    subscription_grace=dt.timedelta(days=settings.subscription_grace_days),
+                    perpetual_grace=dt.timedelta(days=settings.perpetual_grace_days),
+                )
+            ),
         ),
         admin=build_admin_services(
             store,

@@ -56,6 +56,11 @@ class Settings:
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     #: The licence signing keys (JSON, mode 0600); see `aspel-licensing-server keys`.
     signing_key_file: str = DEFAULT_SIGNING_KEY_FILE
+    #: Days of grace after a licence's expiry while the product cannot reach the
+    #: server, by modality; a subscription's is also its grace after an unpaid
+    #: payment date (domain/licence_policy.py). Then read-only.
+    subscription_grace_days: int = 7
+    perpetual_grace_days: int = 30
     #: TLS: the server's certificate chain and private key, PEM files.
     #: Both set: the server listens with TLS instead of plain text.
     tls_cert_file: str | None = None
@@ -197,6 +202,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "webhook_read_timeout_seconds": (0.1, 300),
     "reminders_interval_seconds": (1, 7 * 86_400),
     "reminder_idle_installation_days": (1, 3650),
+    "subscription_grace_days": (0, 90),
+    "perpetual_grace_days": (0, 365),
 }
 
 

@@ -117,6 +117,11 @@ def encode_certificate(claims: LicenseClaims) -> bytes:
         issue_time=timestamp(claims.issue_time),
         expire_time=timestamp(claims.expire_time),
         retire_date=date(claims.retire_date),
+        grace_end_time=(
+            timestamp(claims.grace_end_time) if claims.grace_end_time is not None else None
+        ),
+        read_only_access=claims.read_only_access,
+        payment_overdue=claims.payment_overdue,
     )
     return certificate.SerializeToString(deterministic=True)
 
