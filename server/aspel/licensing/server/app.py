@@ -33,18 +33,20 @@ from aspel.licensing.v1 import (
     licensing_service_pb2_grpc,
 )
 
-from .domain.activation import ActivationService
+from .domain.activation import ActivationPolicy, ActivationService
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
+from .domain.installations import InstallationService
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .metrics import ServerMetrics
-from .settings import Settings
+from .reclaim import ReclaimThread
+from .settings import Settings, seat_policy
 from .signals import stop_on_signals
 from .store import migrate
 from .store.database import Store
@@ -111,6 +113,8 @@ def build_services(
         ),
     )
     resets = PasswordResetService(store, calendar, hasher)
+    seats = seat_policy(settings)
+    installations = InstallationService(store, calendar, seats)
     return Services(
         store=store,
         calendar=calendar,
@@ -122,8 +126,9 @@ def build_services(
             calendar,
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
+            ActivationPolicy(seat_policy=seats),
         ),
-        admin=build_admin_services(store, calendar, hasher, resets),
+        admin=build_admin_services(store, calendar, hasher, resets, installations),
         page_tokens=PageTokens(page_token_key),
     )
 
@@ -172,7 +177,11 @@ def create_server(
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
         LicensingServicer(
-            services.auth, services.portal, services.password_reset, services.page_tokens
+            services.auth,
+            services.portal,
+            services.password_reset,
+            services.page_tokens,
+            services.admin.installations,
         ),
         server,
     )
@@ -267,6 +276,11 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     internal = create_internal_server(settings, services, reuse_port=reuse_port)
     # Built before serving, so a bad --smtp-url stops the start, not the first email.
     mailer = new_mailer(settings, services) if settings.mail_worker else None
+    reclaimer = (
+        ReclaimThread(services.admin.installations, settings.seat_reclaim_interval_seconds)
+        if settings.seat_reclaim_interval_seconds > 0
+        else None
+    )
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
@@ -277,6 +291,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     stopping = stop_on_signals(log, "draining in-flight calls")
     if mailer is not None:
         mailer.start()
+    if reclaimer is not None:
+        reclaimer.start()
     stopping.wait()
     # First, so load balancers send new calls elsewhere while these drain.
     for reporter in services.health:
@@ -288,6 +304,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         event.wait()
     for reporter in services.health:
         reporter.stop()
+    if reclaimer is not None:
+        reclaimer.stop(settings.shutdown_grace_seconds)
     if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
         log.warning("mailer still sending; its message is delivered again after restart")
     if metrics_http is not None:

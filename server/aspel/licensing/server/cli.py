@@ -1,4 +1,5 @@
-"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, keys, service-keys."""
+"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, keys, service-keys,
+outbox, reclaim-seats."""
 
 from __future__ import annotations
 
@@ -135,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _switch(seed, "--if-empty", "succeed quietly when the database already has accounts")
     add_key_commands(commands, after)
+    commands.add_parser(
+        "reclaim-seats",
+        help="release the activations silent since their licence expired "
+        f"(env {ENV_PREFIX}SEAT_RECLAIM_AFTER_DAYS; default 30 days); prints how many",
+        parents=[after],
+    )
     _add_service_key_commands(commands, after)
     _add_outbox_commands(commands, after)
     return parser
@@ -455,7 +462,30 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0 if args.if_empty else 1
     if args.command == "service-keys":
         return run_service_keys(settings, args)
+    if args.command == "reclaim-seats":
+        return _reclaim_seats(settings)
     raise AssertionError(args.command)
+
+
+def _reclaim_seats(settings: Settings) -> int:
+    """Safe beside running servers and other runs: each activation is reclaimed once."""
+    from .domain.clock import BusinessCalendar, SystemClock
+    from .domain.installations import InstallationService
+    from .settings import seat_policy
+    from .store.database import Store
+    from .store.migrate import pending
+
+    store = Store.from_url(settings.database_url)
+    try:
+        if pending(store.database):
+            print("the database needs `aspel-licensing-server migrate` first", file=sys.stderr)
+            return 2
+        calendar = BusinessCalendar(SystemClock(), settings.business_timezone)
+        reclaimed = InstallationService(store, calendar, seat_policy(settings)).reclaim()
+        print(f"reclaimed {reclaimed} seats")
+        return 0
+    finally:
+        store.close()
 
 
 # --- outbox: the operator's view of FAILED mail ------------------------------

@@ -87,10 +87,28 @@ def _password_changed(payload: Mapping[str, Any], ctx: RenderContext) -> dict[st
     return _strings(payload, ("username", "razon_social", "change_time_text"))
 
 
+def _installation_released(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    return _strings(
+        payload,
+        (
+            "username",
+            "razon_social",
+            "product_name",
+            "serial_number",
+            "hostname",
+            "activation_id",
+            "cause_text",
+            "release_time_text",
+            "seat_free_text",
+        ),
+    )
+
+
 KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] = {
     "upgrade_notification": _upgrade_notification,
     "password_reset": _password_reset,
     "password_changed": _password_changed,
+    "installation_released": _installation_released,
 }
 
 #: Payload fields that are secrets: erased from the row once it is SENT or FAILED.
