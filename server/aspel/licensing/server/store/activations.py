@@ -34,8 +34,8 @@ _ACTIVE = PreparedSelect(
 def _raised_to(bound: dt.datetime) -> peewee.Node:
     """The column's new value: `bound`, unless it already holds a later one."""
     column = Activation.license_expire_time
-    value = column.db_value(bound)
-    return peewee.Case(None, [((column.is_null()) | (column < value), value)], column)
+    value = peewee.Value(bound, converter=column.db_value)
+    return peewee.Case(None, [((column.is_null()) | (column < bound), value)], column)
 
 
 class ActivationRepository:
