@@ -307,10 +307,10 @@ def release_lines(activation: activation_pb2.Activation, transfers_remaining: in
         )
     else:
         lines.append("Su lugar ya está libre: puedes activar el sistema en otro equipo.")
-    transfers = (
-        "transferencia inmediata" if transfers_remaining == 1 else "transferencias inmediatas"
-    )
-    lines.append(f"Te quedan {transfers_remaining} {transfers} este año.")
+    if transfers_remaining == 1:
+        lines.append("Te queda 1 transferencia inmediata este año.")
+    else:
+        lines.append(f"Te quedan {transfers_remaining} transferencias inmediatas este año.")
     return lines
 
 
