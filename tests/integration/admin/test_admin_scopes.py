@@ -61,6 +61,27 @@ def _suspended(world: World) -> str:
     return world.sae_serial
 
 
+def _released(world: World) -> admin_pb.AdminServiceReleaseActivationRequest:
+    """A request to release an installation of demo's SAE (activated here)."""
+    with world.services.store.connection():
+        row = Subscription.get(Subscription.serial_number == world.sae_serial)
+        activated = world.services.activation.activate(
+            serial_number=world.sae_serial,
+            razon_social_text=row.account.razon_social,
+            product_code=row.product_code,
+            version=row.version,
+            machine_fingerprint="scope-test-machine",
+            hostname="",
+            key=None,
+            peer=None,
+        )
+    return admin_pb.AdminServiceReleaseActivationRequest(
+        serial_number=world.sae_serial,
+        activation_id=activated.activation.activation_id,
+        reason="equipo robado",
+    )
+
+
 # method -> a request that succeeds with the demo data (preparing it if needed).
 REQUESTS: dict[str, Callable[[World], Any]] = {
     "CreateAccount": lambda w: admin_pb.CreateAccountRequest(
@@ -103,6 +124,7 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
     "LookupSerial": lambda w: admin_pb.LookupSerialRequest(serial_number=w.sae_serial),
     "StartPasswordReset": lambda w: admin_pb.StartPasswordResetRequest(username="demo"),
     "ListAuditEvents": lambda w: admin_pb.ListAuditEventsRequest(),
+    "ReleaseActivation": _released,
 }
 
 ALLOWED = [(m, s) for m, scopes in sorted(SCOPES.items()) for s in scopes]

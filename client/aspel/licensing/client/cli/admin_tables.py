@@ -16,6 +16,7 @@ from .common import (
     format_table,
     state_label,
 )
+from .common import activation_table as activation_table  # the tables of this CLI, in one place
 
 MODALITIES = {
     subscription_pb2.MODALITY_SUBSCRIPTION: "Suscripción",
