@@ -44,9 +44,12 @@ def test_reclaim_seats_prints_how_many_and_reclaims_each_once(database_url: str)
 
     first = run("aspel-licensing-server", "reclaim-seats", "--database", database_url)
     second = run("aspel-licensing-server", "reclaim-seats", "--database", database_url)
+    # The flag wins over the environment.
     longer = run(
         "aspel-licensing-server",
         "reclaim-seats",
+        "--seat-reclaim-after-days",
+        "20",
         "--database",
         database_url,
         env={"ASPEL_LICENSING_SEAT_RECLAIM_AFTER_DAYS": "60"},
@@ -54,7 +57,7 @@ def test_reclaim_seats_prints_how_many_and_reclaims_each_once(database_url: str)
 
     assert (first.returncode, first.stdout) == (0, "reclaimed 1 seats\n"), first.stderr
     assert second.stdout == "reclaimed 0 seats\n"
-    assert longer.stdout == "reclaimed 0 seats\n"
+    assert longer.stdout == "reclaimed 1 seats\n"  # the one 29 days silent
     store = Store.from_url(database_url)
     with store.read():
         reclaimed = [

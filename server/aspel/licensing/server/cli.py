@@ -87,6 +87,32 @@ def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
     return options
 
 
+def _seat_options(parser: argparse.ArgumentParser, *, interval: bool) -> None:
+    """The seat rule's settings (domain/seats.py), on the commands that apply it."""
+    parser.add_argument(
+        "--seat-transfers-per-year",
+        type=int,
+        metavar="N",
+        help="releases per serial per rolling year that free a seat at once "
+        f"(env {ENV_PREFIX}SEAT_TRANSFERS_PER_YEAR; default 2)",
+    )
+    parser.add_argument(
+        "--seat-reclaim-after-days",
+        type=int,
+        metavar="DAYS",
+        help="days after its licence expired without a validation at which an activation "
+        f"is released (env {ENV_PREFIX}SEAT_RECLAIM_AFTER_DAYS; default 30)",
+    )
+    if interval:
+        parser.add_argument(
+            "--seat-reclaim-interval-seconds",
+            type=float,
+            metavar="SECONDS",
+            help="how often a thread reclaims seats; 0: never "
+            f"(env {ENV_PREFIX}SEAT_RECLAIM_INTERVAL_SECONDS; default 3600)",
+        )
+
+
 def _switch(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
     """An on/off option: False unless given."""
     parser.add_argument(flag, action="store_true", help=help)
@@ -113,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"server processes sharing the port (env {ENV_PREFIX}WORKERS; default 1)",
     )
+    _seat_options(serve, interval=True)
     _switch(
         serve,
         "--no-mailer",
@@ -136,12 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _switch(seed, "--if-empty", "succeed quietly when the database already has accounts")
     add_key_commands(commands, after)
-    commands.add_parser(
+    reclaim = commands.add_parser(
         "reclaim-seats",
-        help="release the activations silent since their licence expired "
-        f"(env {ENV_PREFIX}SEAT_RECLAIM_AFTER_DAYS; default 30 days); prints how many",
+        help="release the activations silent since their licence expired; prints how many",
         parents=[after],
     )
+    _seat_options(reclaim, interval=False)
     _add_service_key_commands(commands, after)
     _add_outbox_commands(commands, after)
     return parser
@@ -398,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
             log_level=args.log_level,
             log_format=args.log_format,
             workers=getattr(args, "workers", None),
+            seat_transfers_per_year=getattr(args, "seat_transfers_per_year", None),
+            seat_reclaim_after_days=getattr(args, "seat_reclaim_after_days", None),
+            seat_reclaim_interval_seconds=getattr(args, "seat_reclaim_interval_seconds", None),
         )
     except SettingsError as exc:
         print(f"aspel-licensing-server: {exc}", file=sys.stderr)
