@@ -39,7 +39,7 @@ def test_reclaim_seats_prints_how_many_and_reclaims_each_once(database_url: str)
     with store.connection():
         seed_demo(store, BusinessCalendar(SystemClock()), PasswordHasher(FAST_ARGON2))
     silent = _activation(store, "silent0000000001", licence_expired_days_ago=31)
-    _activation(store, "recent0000000001", licence_expired_days_ago=29)
+    recent = _activation(store, "recent0000000001", licence_expired_days_ago=29)
     store.close()
 
     first = run("aspel-licensing-server", "reclaim-seats", "--database", database_url)
@@ -66,7 +66,7 @@ def test_reclaim_seats_prints_how_many_and_reclaims_each_once(database_url: str)
         ]
         released = Activation.get(Activation.public_id == silent)
     store.close()
-    assert reclaimed == [silent]
+    assert reclaimed == [silent, recent]
     assert (released.release_kind, released.seat_freed_time) == (
         "RECLAIMED",
         released.deactivate_time,
