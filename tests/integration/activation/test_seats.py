@@ -506,3 +506,24 @@ def test_concurrent_releases_and_activations_never_exceed_the_seats(
     seats = held_seats(server, sae.row_id)
     assert len(seats) == len(set(seats)) <= 3
     assert len(seats) == 1 + outcomes.count("activated")
+
+
+def test_the_released_machine_itself_may_activate_again_at_once(
+    server: RunningServer, stub: Any, sae: DemoSerial, portal_user: Portal
+) -> None:
+    """Its pending seat guards against a copy on another machine; the old
+    licence runs on this machine only, so its own new activation takes it."""
+    for machine in ("machine-a", "machine-b"):
+        activation = activate(stub, sae, machine)
+        portal_user.release(sae.serial_number, activation.activation_id)
+    third = activate(stub, sae, "machine-c")
+    assert portal_user.release(sae.serial_number, third.activation_id).activation.state == PENDING
+
+    assert failure(lambda: activate(stub, sae, "machine-d")).reason == "ACTIVATION_LIMIT_REACHED"
+    again = activate(stub, sae, "machine-c")
+
+    assert again.activation_id != third.activation_id
+    assert again.state == ACTIVE
+    assert len(held_seats(server, sae.row_id)) == 1
+    shown = {a.activation_id: a.state for a in portal_user.list(sae.serial_number).activations}
+    assert shown[third.activation_id] == RELEASED

@@ -258,7 +258,7 @@ class ActivationService:
         version: str,
         now: dt.datetime,
     ) -> Activation:
-        taken = seats.held_seats(tx, row.id, now)
+        taken = seats.held_seats(tx, row.id, now, machine_fingerprint)
         # The limit is a count of held seats (active and RELEASE_PENDING), not
         # a set of free seat numbers: after ChangeSeats lowers the seats,
         # machines may still hold numbers above the new limit while a lower
@@ -297,7 +297,7 @@ class ActivationService:
         if row is None:  # pragma: no cover - activations are never deleted
             raise errors.ActivationNotFound(serials.display(serial_number))
         return ActivationResult(
-            activation_view(row, serial_number),
+            activation_view(row, serial_number, self.calendar.now()),
             SignedLicenseView(
                 certificate=base64.b64decode(result["certificate"]),
                 signature=base64.b64decode(result["signature"]),

@@ -136,13 +136,21 @@ def transfers_left(
     return max(0, policy.transfers_per_year - used)
 
 
-def held_seats(tx: UnitOfWork, subscription_id: int, now: dt.datetime) -> set[int]:
-    """The seat numbers in use (ACTIVE + RELEASE_PENDING not yet expired).
+def held_seats(
+    tx: UnitOfWork, subscription_id: int, now: dt.datetime, machine_fingerprint: str | None = None
+) -> set[int]:
+    """The seat numbers in use (ACTIVE + RELEASE_PENDING not yet expired),
+    for a new activation of `machine_fingerprint`.
 
     First writes down the pending seats the clock has freed, so the count and
-    the partial unique index on held seats agree. Call it holding the serial's row.
+    the partial unique index on held seats agree. A pending seat of the very
+    machine that activates again is freed too: its old licence runs on that
+    machine only, so it cannot run beside another one. Call it holding the
+    serial's row.
     """
     tx.activations.free_expired_seats(subscription_id, now)
+    if machine_fingerprint is not None:
+        tx.activations.free_pending_seats_of_machine(subscription_id, machine_fingerprint, now)
     return tx.activations.seats_in_use(subscription_id)
 
 

@@ -106,6 +106,21 @@ class ActivationRepository:
             .execute()
         )
 
+    def free_pending_seats_of_machine(
+        self, subscription_id: int, machine_fingerprint: str, now: dt.datetime
+    ) -> int:
+        """Frees, as of now, the seats still held by released activations of this machine."""
+        return int(
+            Activation.update(seat_freed_time=now)
+            .where(
+                (Activation.subscription == subscription_id)
+                & (Activation.machine_fingerprint == machine_fingerprint)
+                & Activation.deactivate_time.is_null(False)
+                & Activation.seat_freed_time.is_null()
+            )
+            .execute()
+        )
+
     def next_seat_free_time(self, subscription_id: int) -> dt.datetime | None:
         """When the first seat still held by a released activation frees."""
         row = (
