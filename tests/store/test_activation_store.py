@@ -22,9 +22,12 @@ def test_the_migrated_table_has_the_models_columns_and_guards(services: Services
     indexes = {i.name: i for i in database.get_indexes("activation")}
 
     assert columns == {f.column_name for f in Activation._meta.sorted_fields}
-    for name in ("activation_active_machine", "activation_active_seat"):
+    for name, held in (
+        ("activation_active_machine", "deactivate_time"),
+        ("activation_held_seat", "seat_freed_time"),
+    ):
         assert indexes[name].unique
-        assert "WHERE" in indexes[name].sql and "deactivate_time" in indexes[name].sql
+        assert "WHERE" in indexes[name].sql and held in indexes[name].sql
 
 
 def create(tx: UnitOfWork, subscription_id: int, machine: str, seat: int) -> Activation:
@@ -37,6 +40,7 @@ def create(tx: UnitOfWork, subscription_id: int, machine: str, seat: int) -> Act
         version="7.0",
         seat=seat,
         now=NOW,
+        license_expire_bound=NOW + dt.timedelta(days=30),
     )
 
 
@@ -64,6 +68,59 @@ def test_a_deactivated_activation_frees_its_seat_and_machine(
 ) -> None:
     with demo.store.write() as tx:
         first = create(tx, subscription_id, "machine-a", 1)
-        tx.activations.deactivate(first.id, NOW)
+        tx.activations.release(first.id, NOW, kind="TRANSFER", seat_freed=NOW)
         create(tx, subscription_id, "machine-a", 1)
         assert tx.activations.count_active(subscription_id) == 1
+
+
+def test_a_pending_release_keeps_its_seat_number_until_its_licence_expires(
+    demo: Services, subscription_id: int
+) -> None:
+    """The partial unique index covers RELEASE_PENDING seats: the database
+    itself refuses a new holder of a seat that still counts."""
+    with demo.store.write() as tx:
+        first = create(tx, subscription_id, "machine-a", 1)
+        tx.activations.release(first.id, NOW, kind="PENDING", seat_freed=None)
+    with pytest.raises(ConcurrentModification), demo.store.write() as tx:
+        create(tx, subscription_id, "machine-b", 1)
+    expiry = NOW + dt.timedelta(days=30)
+    with demo.store.write() as tx:
+        # Not yet: one second before the licence's expiry the seat still counts.
+        assert tx.activations.free_expired_seats(subscription_id, expiry - dt.timedelta(0, 1)) == 0
+        assert tx.activations.seats_in_use(subscription_id) == {1}
+        assert tx.activations.free_expired_seats(subscription_id, expiry) == 1
+        assert tx.activations.seats_in_use(subscription_id) == set()
+        create(tx, subscription_id, "machine-b", 1)
+    assert Activation.get_by_id(first.id).seat_freed_time == expiry
+
+
+def test_the_licence_bound_is_only_ever_raised(demo: Services, subscription_id: int) -> None:
+    later = NOW + dt.timedelta(days=40)
+    with demo.store.write() as tx:
+        first = create(tx, subscription_id, "machine-a", 1)
+        tx.activations.extend_license_bound(first.id, later)
+        tx.activations.record_validation(
+            first.id, NOW, older_than=NOW + dt.timedelta(1), license_expire_bound=NOW
+        )
+        tx.activations.extend_license_bound(first.id, NOW + dt.timedelta(days=1))
+    row = Activation.get_by_id(first.id)
+    assert row.license_expire_time == later
+    assert row.last_validate_time == NOW
+
+
+def test_a_reclaim_happens_once_and_not_after_a_validation(
+    demo: Services, subscription_id: int
+) -> None:
+    cutoff = NOW + dt.timedelta(days=60)
+    with demo.store.write() as tx:
+        silent = create(tx, subscription_id, "machine-a", 1)
+        validated = create(tx, subscription_id, "machine-b", 2)
+        tx.activations.extend_license_bound(validated.id, cutoff + dt.timedelta(hours=1))
+        found = tx.activations.reclaim_candidates(cutoff, 10)
+        assert [a.id for a in found] == [silent.id]
+        assert tx.activations.reclaim(silent.id, NOW, kind="RECLAIMED", expired_before=cutoff)
+        assert not tx.activations.reclaim(silent.id, NOW, kind="RECLAIMED", expired_before=cutoff)
+        assert not tx.activations.reclaim(
+            validated.id, NOW, kind="RECLAIMED", expired_before=cutoff
+        )
+        assert tx.activations.reclaim_candidates(cutoff, 10) == []

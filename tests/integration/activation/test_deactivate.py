@@ -20,6 +20,7 @@ from .conftest import (
     active_activations,
     audit_kinds,
     failure,
+    update_subscription,
 )
 
 
@@ -47,7 +48,16 @@ def test_deactivating_frees_the_seat_for_another_machine(
     assert active_activations(server, sae.row_id) == 0
     moved = stub.ActivateInstallation(activate_request(sae, machine_fingerprint=OTHER_MACHINE))
     assert moved.activation.activation_id != first.activation_id
-    assert ("activation.deactivated", {"activation_id": first.activation_id}) in audit_kinds(server)
+    deactivated = [d for k, d in audit_kinds(server) if k == "activation.deactivated"]
+    # The first deactivation of the year frees the seat at once: a transfer.
+    assert deactivated == [
+        {
+            "activation_id": first.activation_id,
+            "release_kind": "TRANSFER",
+            "seat_free_time": clock.now().isoformat(),
+            "transfers_remaining": "1",
+        }
+    ]
 
 
 def test_a_deactivated_installation_no_longer_validates(stub: Any, sae: DemoSerial) -> None:
@@ -115,8 +125,10 @@ def test_deactivating_twice_is_not_found_but_a_retry_with_the_request_id_is_the_
 
 
 def test_deactivations_are_rate_limited_per_serial(
-    stub: Any, sae: DemoSerial, clock: FixedClock
+    server: Any, stub: Any, sae: DemoSerial, clock: FixedClock
 ) -> None:
+    # Seats enough that the third release, past the transfers, still leaves one.
+    update_subscription(server, sae.row_id, installations_allowed=5)
     for n in range(3):
         activation = stub.ActivateInstallation(
             activate_request(sae, machine_fingerprint=f"machine-{n}")

@@ -20,6 +20,7 @@ from aspel.licensing.server import cli as server_cli
 from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.settings import Settings
+from aspel.licensing.server.store.models import Activation
 from tests.conftest import RunningServer
 
 from .conftest import DemoSerial, upgrade
@@ -197,6 +198,31 @@ def test_deactivate_frees_the_machine_and_the_licence_stops_validating(
     assert result.code == 0, result.err
     assert "desactivado" in result.out
     assert again.code == 69 and "ACTIVATION_NOT_FOUND" in again.err  # 64 + NOT_FOUND
+
+
+def test_deactivate_says_when_a_seat_that_still_counts_frees(
+    run: Run, licence: str, server: Any, sae: DemoSerial
+) -> None:
+    # The serial's transfers of the year are used up: the seat holds.
+    with server.services.store.write():
+        for n in range(2):
+            Activation.create(
+                public_id=f"act_{n:016d}",
+                subscription=sae.row_id,
+                machine_fingerprint=f"old-{n}",
+                product_code="SAE",
+                version="7.0",
+                seat=90 + n,
+                create_time=server.services.calendar.now(),
+                deactivate_time=server.services.calendar.now(),
+                seat_freed_time=server.services.calendar.now(),
+                release_kind="TRANSFER",
+            )
+
+    result = run("deactivate", licence, "--fingerprint", FINGERPRINT)
+
+    assert result.code == 0, result.err
+    assert "quedará libre para otro equipo el" in result.out
 
 
 def test_a_wrong_razon_social_is_reported_with_its_reason(

@@ -14,6 +14,8 @@ from typing import Any
 import grpc
 import pytest
 
+from aspel.licensing.server.domain.clock import FixedClock
+from aspel.licensing.server.store.models import Activation
 from aspel.licensing.v1 import activation_service_pb2, admin_service_pb2
 
 from ..admin.conftest import Admin, make_keys
@@ -67,7 +69,7 @@ def test_freeing_seat_one_after_lowering_the_seats_does_not_let_a_machine_in(
 
 
 def test_parallel_activations_after_lowering_the_seats_never_exceed_the_limit(
-    server: Any, stub: Any, admin: Admin, sae: DemoSerial
+    server: Any, stub: Any, admin: Admin, sae: DemoSerial, clock: FixedClock
 ) -> None:
     # Five live on five seats; the seats drop to three and seats 1-3 are freed:
     # two machines still hold seats 4 and 5, so only one more may get in.
@@ -77,6 +79,12 @@ def test_parallel_activations_after_lowering_the_seats_never_exceed_the_limit(
     for n in range(3):
         _deactivate(stub, sae, ids[n], f"machine-{n}")
     assert active_activations(server, sae.row_id) == 2
+    # The third release came after the year's two transfers: its seat counts
+    # until its licence expires. From then on seats 1-3 are all free.
+    with server.services.store.connection():
+        pending = Activation.get(Activation.public_id == ids[2])
+    assert pending.seat_freed_time is None
+    clock.set(pending.license_expire_time)
 
     start = threading.Barrier(20)
     outcomes: list[str] = []

@@ -17,8 +17,9 @@ from ...support.queries import counting_queries
 
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
 # find the serial, its line, its successors' serials, the releases, its
-# account, its latest audit events, its latest activations.
-LOOKUP_QUERIES = 7
+# account, its latest audit events, its latest activations, the seats held
+# and the transfers used.
+LOOKUP_QUERIES = 9
 
 
 def _line_of(services: Services, length: int) -> list[str]:

@@ -72,6 +72,27 @@ def _endpoint(world: World) -> str:
         ).endpoint.endpoint_id
 
 
+def _released(world: World) -> admin_pb.AdminServiceReleaseActivationRequest:
+    """A request to release an installation of demo's SAE (activated here)."""
+    with world.services.store.connection():
+        row = Subscription.get(Subscription.serial_number == world.sae_serial)
+        activated = world.services.activation.activate(
+            serial_number=world.sae_serial,
+            razon_social_text=row.account.razon_social,
+            product_code=row.product_code,
+            version=row.version,
+            machine_fingerprint="scope-test-machine",
+            hostname="",
+            key=None,
+            peer=None,
+        )
+    return admin_pb.AdminServiceReleaseActivationRequest(
+        serial_number=world.sae_serial,
+        activation_id=activated.activation.activation_id,
+        reason="equipo robado",
+    )
+
+
 # method -> a request that succeeds with the demo data (preparing it if needed).
 REQUESTS: dict[str, Callable[[World], Any]] = {
     "CreateAccount": lambda w: admin_pb.CreateAccountRequest(
@@ -121,6 +142,7 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
     "DeleteWebhookEndpoint": lambda w: admin_pb.DeleteWebhookEndpointRequest(
         endpoint_id=_endpoint(w)
     ),
+    "ReleaseActivation": _released,
 }
 #: Methods whose success is an empty message.
 EMPTY_ANSWERS = {"ListAuditEvents", "DeleteWebhookEndpoint"}

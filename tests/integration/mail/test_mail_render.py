@@ -66,6 +66,18 @@ UPGRADE_AVAILABLE = {
     "serial_number": "AAAAA-BBBBB-CCCCC",
     "download_url": "https://www.aspel.com.mx/descargas",
 }
+RELEASED = {
+    "username": "demo",
+    "razon_social": "Comercializadora Demo, S.A. de C.V.",
+    "product_name": "Aspel SAE",
+    "serial_number": "AAAAA-BBBBB-CCCCC",
+    "hostname": "<b>CAJA-01</b>",
+    "activation_id": "act_0123456789abcdef",
+    "cause_text": "Liberaste desde el portal Mi cuenta Aspel la instalación de este equipo:",
+    "release_time_text": "12:00 del 23 de noviembre de 2026",
+    "seat_free_text": "Quedará libre a las 12:00 del 20 de diciembre de 2026.",
+    "seat_free_time": "2026-12-20T18:00:00+00:00",
+}
 PAYLOADS = {
     "upgrade_notification": UPGRADE,
     "password_reset": RESET,
@@ -73,6 +85,7 @@ PAYLOADS = {
     "reminder_payment_due": PAYMENT_DUE,
     "reminder_idle_installation": IDLE_INSTALLATION,
     "reminder_upgrade_available": UPGRADE_AVAILABLE,
+    "installation_released": RELEASED,
 }
 
 
@@ -116,6 +129,16 @@ def test_changed_email_says_when_and_what_if_not_you() -> None:
     assert "12:00 del 23 de noviembre de 2026" in rendered.text
     assert "No fuiste tú" in rendered.text
     assert "Soporte Aspel" in rendered.html
+
+
+def test_the_release_email_names_the_machine_and_when_its_seat_is_free() -> None:
+    rendered = render("installation_released", RELEASED, CTX)
+    assert "CAJA-01" in rendered.subject or "AAAAA-BBBBB-CCCCC" in rendered.subject
+    for part in (rendered.text, rendered.html):
+        assert "act_0123456789abcdef" in part
+        assert "12:00 del 20 de diciembre de 2026" in part
+    assert "&lt;b&gt;CAJA-01&lt;/b&gt;" in rendered.html
+    assert "<b>CAJA-01</b>" in rendered.text
 
 
 def test_html_values_are_escaped_and_text_keeps_them_verbatim() -> None:

@@ -297,6 +297,25 @@ class AdminClient(BaseClient):
         )
         return response
 
+    def release_activation(
+        self,
+        serial_number: str,
+        activation_id: str,
+        *,
+        reason: str,
+        request_id: str | None = None,
+    ) -> pb.AdminServiceReleaseActivationResponse:
+        """Releases an installation for a customer (scope support); the reason
+        goes into the audit event. Same seat rule as the portal's release."""
+        response: pb.AdminServiceReleaseActivationResponse = self._mutate(
+            self._stub.ReleaseActivation,
+            pb.AdminServiceReleaseActivationRequest(
+                serial_number=serial_number, activation_id=activation_id, reason=reason
+            ),
+            request_id,
+        )
+        return response
+
     def list_audit_events_page(
         self,
         *,

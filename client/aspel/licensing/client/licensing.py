@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aspel.licensing.v1 import activation_pb2, subscription_pb2, upgrade_terms_pb2
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
-from aspel.licensing.v1 import subscription_pb2, upgrade_terms_pb2
 
 from .base import BaseClient, follow_pages
 
@@ -110,6 +110,47 @@ class LicensingClient(BaseClient):
         response: pb.AcceptUpgradeResponse = self._mutate(
             self._stub.AcceptUpgrade,
             pb.AcceptUpgradeRequest(serial_number=serial_number, terms_id=terms_id),
+            request_id,
+        )
+        return response
+
+    # --- installations ------------------------------------------------------------
+
+    def list_activations_page(
+        self, serial_number: str, page_size: int = 0, page_token: str = ""
+    ) -> pb.ListActivationsResponse:
+        """One page of a serial's installations, oldest first, released ones included."""
+        response: pb.ListActivationsResponse = self._call(
+            self._stub.ListActivations,
+            pb.ListActivationsRequest(
+                serial_number=serial_number, page_size=page_size, page_token=page_token
+            ),
+        )
+        return response
+
+    def list_activations(
+        self, serial_number: str, page_size: int = 0
+    ) -> Iterator[activation_pb2.Activation]:
+        """Every installation of one of the caller's serials, fetching pages as it
+        goes (NotFoundError SERIAL_NOT_FOUND for a serial of another account)."""
+        return follow_pages(
+            lambda token: self.list_activations_page(serial_number, page_size, token),
+            lambda page: page.activations,
+        )
+
+    def release_activation(
+        self, serial_number: str, activation_id: str, request_id: str | None = None
+    ) -> pb.ReleaseActivationResponse:
+        """Releases an installation (a dead or stolen machine); its seat is free
+        at once or at `activation.seat_free_time` (state RELEASE_PENDING).
+
+        Always carries a request_id (a new UUID unless given), so it is retried
+        on UNAVAILABLE and ABORTED without a second email. Raises NotFoundError
+        (SERIAL_NOT_FOUND, ACTIVATION_NOT_FOUND), InvalidArgumentError.
+        """
+        response: pb.ReleaseActivationResponse = self._mutate(
+            self._stub.ReleaseActivation,
+            pb.ReleaseActivationRequest(serial_number=serial_number, activation_id=activation_id),
             request_id,
         )
         return response

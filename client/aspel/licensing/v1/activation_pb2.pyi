@@ -10,17 +10,28 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ActivationState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACTIVATION_STATE_UNSPECIFIED: _ClassVar[ActivationState]
+    ACTIVATION_STATE_ACTIVE: _ClassVar[ActivationState]
+    ACTIVATION_STATE_RELEASE_PENDING: _ClassVar[ActivationState]
+    ACTIVATION_STATE_RELEASED: _ClassVar[ActivationState]
+
 class SigningKeyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SIGNING_KEY_STATE_UNSPECIFIED: _ClassVar[SigningKeyState]
     SIGNING_KEY_STATE_ACTIVE: _ClassVar[SigningKeyState]
     SIGNING_KEY_STATE_RETIRED: _ClassVar[SigningKeyState]
+ACTIVATION_STATE_UNSPECIFIED: ActivationState
+ACTIVATION_STATE_ACTIVE: ActivationState
+ACTIVATION_STATE_RELEASE_PENDING: ActivationState
+ACTIVATION_STATE_RELEASED: ActivationState
 SIGNING_KEY_STATE_UNSPECIFIED: SigningKeyState
 SIGNING_KEY_STATE_ACTIVE: SigningKeyState
 SIGNING_KEY_STATE_RETIRED: SigningKeyState
 
 class Activation(_message.Message):
-    __slots__ = ("activation_id", "serial_number", "machine_fingerprint", "create_time", "hostname", "product_code", "version", "deactivate_time")
+    __slots__ = ("activation_id", "serial_number", "machine_fingerprint", "create_time", "hostname", "product_code", "version", "deactivate_time", "state", "last_validate_time", "license_expire_time", "release_time", "seat_free_time")
     ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +40,11 @@ class Activation(_message.Message):
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     DEACTIVATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LAST_VALIDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SEAT_FREE_TIME_FIELD_NUMBER: _ClassVar[int]
     activation_id: str
     serial_number: str
     machine_fingerprint: str
@@ -37,7 +53,12 @@ class Activation(_message.Message):
     product_code: str
     version: str
     deactivate_time: _timestamp_pb2.Timestamp
-    def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    state: ActivationState
+    last_validate_time: _timestamp_pb2.Timestamp
+    license_expire_time: _timestamp_pb2.Timestamp
+    release_time: _timestamp_pb2.Timestamp
+    seat_free_time: _timestamp_pb2.Timestamp
+    def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[ActivationState, str]] = ..., last_validate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seat_free_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LicenseCertificate(_message.Message):
     __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date", "grace_end_time", "read_only_access", "payment_overdue")

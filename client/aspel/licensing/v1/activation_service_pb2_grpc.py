@@ -135,7 +135,11 @@ class ActivationServiceServicer:
         suspended; the metadata `successor_serial_number` names the serial
         that replaced it, when there is one.
         - RESOURCE_EXHAUSTED, reason ACTIVATION_LIMIT_REACHED: every installation
-        the subscription allows is in use; deactivate one first.
+        the subscription allows is in use (released installations whose
+        licence is still valid count, RELEASE_PENDING); deactivate one first or
+        release one from the portal. The metadata `next_free_time` (RFC 3339)
+        says when the next pending seat frees by itself; absent when none is
+        pending.
         - ABORTED, reason CONCURRENT_MODIFICATION: a concurrent activation won;
         retry with the same request_id.
         """
@@ -166,8 +170,11 @@ class ActivationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeactivateInstallation(self, request, context):
-        """Deactivates an installation and frees its seat, so the product can be
-        activated on another machine. Deactivations are limited per serial.
+        """Deactivates an installation, so the product can be activated on another
+        machine. Deactivations are limited per serial. The seat is free at once
+        when the installation's latest licence has expired or the serial has an
+        immediate transfer left in the rolling year; otherwise it stays counted
+        (the activation's state RELEASE_PENDING) until that licence expires.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a field is missing, too long

@@ -237,7 +237,7 @@ class LookupSerialRequest(_message.Message):
     def __init__(self, serial_number: _Optional[str] = ...) -> None: ...
 
 class LookupSerialResponse(_message.Message):
-    __slots__ = ("subscription", "account", "predecessors", "successors", "recent_events", "accepted_terms_id", "activations")
+    __slots__ = ("subscription", "account", "predecessors", "successors", "recent_events", "accepted_terms_id", "activations", "seats_in_use", "transfers_remaining")
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     PREDECESSORS_FIELD_NUMBER: _ClassVar[int]
@@ -245,6 +245,8 @@ class LookupSerialResponse(_message.Message):
     RECENT_EVENTS_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_TERMS_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
+    SEATS_IN_USE_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERS_REMAINING_FIELD_NUMBER: _ClassVar[int]
     subscription: _subscription_pb2.Subscription
     account: _account_pb2.Account
     predecessors: _containers.RepeatedCompositeFieldContainer[_subscription_pb2.Subscription]
@@ -252,7 +254,9 @@ class LookupSerialResponse(_message.Message):
     recent_events: _containers.RepeatedCompositeFieldContainer[_audit_event_pb2.AuditEvent]
     accepted_terms_id: str
     activations: _containers.RepeatedCompositeFieldContainer[_activation_pb2.Activation]
-    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., predecessors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., successors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., recent_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., accepted_terms_id: _Optional[str] = ..., activations: _Optional[_Iterable[_Union[_activation_pb2.Activation, _Mapping]]] = ...) -> None: ...
+    seats_in_use: int
+    transfers_remaining: int
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., predecessors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., successors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., recent_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., accepted_terms_id: _Optional[str] = ..., activations: _Optional[_Iterable[_Union[_activation_pb2.Activation, _Mapping]]] = ..., seats_in_use: _Optional[int] = ..., transfers_remaining: _Optional[int] = ...) -> None: ...
 
 class StartPasswordResetRequest(_message.Message):
     __slots__ = ("account_id", "username", "request_id")
@@ -359,3 +363,23 @@ class DeleteWebhookEndpointRequest(_message.Message):
 class DeleteWebhookEndpointResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class AdminServiceReleaseActivationRequest(_message.Message):
+    __slots__ = ("serial_number", "activation_id", "reason", "request_id")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    activation_id: str
+    reason: str
+    request_id: str
+    def __init__(self, serial_number: _Optional[str] = ..., activation_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class AdminServiceReleaseActivationResponse(_message.Message):
+    __slots__ = ("activation", "transfers_remaining")
+    ACTIVATION_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERS_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    activation: _activation_pb2.Activation
+    transfers_remaining: int
+    def __init__(self, activation: _Optional[_Union[_activation_pb2.Activation, _Mapping]] = ..., transfers_remaining: _Optional[int] = ...) -> None: ...

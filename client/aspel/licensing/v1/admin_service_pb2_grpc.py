@@ -159,6 +159,11 @@ class AdminServiceStub:
                 request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointRequest.SerializeToString,
                 response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointResponse.FromString,
                 _registered_method=True)
+        self.ReleaseActivation = channel.unary_unary(
+                '/aspel.licensing.v1.AdminService/ReleaseActivation',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -530,6 +535,30 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReleaseActivation(self, request, context):
+        """Releases an installation of any serial, for a customer who asked support
+        (a dead or stolen machine). The same rule as the portal's
+        LicensingService.ReleaseActivation: the seat is free at once when the
+        latest licence has expired or a transfer of the rolling year is left,
+        otherwise it stays counted until that licence expires. The reason goes
+        into the audit event; the account is emailed. Scope: support.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial, missing or
+        too long activation_id or reason, or a request_id that is not a UUID.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
+        - NOT_FOUND, reason SERIAL_NOT_FOUND.
+        - NOT_FOUND, reason ACTIVATION_NOT_FOUND: the serial has no installation
+        with that activation_id.
+        - ABORTED, reason CONCURRENT_MODIFICATION: a conflicting change won; retry
+        with the same request_id.
+        - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
+        - PERMISSION_DENIED, reason SCOPE_MISSING.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -617,6 +646,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DeleteWebhookEndpoint,
                     request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointRequest.FromString,
                     response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointResponse.SerializeToString,
+            ),
+            'ReleaseActivation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseActivation,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1118,6 +1152,33 @@ class AdminService:
             '/aspel.licensing.v1.AdminService/DeleteWebhookEndpoint',
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointRequest.SerializeToString,
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseActivation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.AdminService/ReleaseActivation',
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,6 +1,7 @@
 import datetime
 
 from aspel.licensing.v1 import account_pb2 as _account_pb2
+from aspel.licensing.v1 import activation_pb2 as _activation_pb2
 from aspel.licensing.v1 import subscription_pb2 as _subscription_pb2
 from aspel.licensing.v1 import upgrade_terms_pb2 as _upgrade_terms_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -121,3 +122,39 @@ class ResetPasswordRequest(_message.Message):
 class ResetPasswordResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ListActivationsRequest(_message.Message):
+    __slots__ = ("serial_number", "page_size", "page_token")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    page_size: int
+    page_token: str
+    def __init__(self, serial_number: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListActivationsResponse(_message.Message):
+    __slots__ = ("activations", "next_page_token")
+    ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    activations: _containers.RepeatedCompositeFieldContainer[_activation_pb2.Activation]
+    next_page_token: str
+    def __init__(self, activations: _Optional[_Iterable[_Union[_activation_pb2.Activation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ReleaseActivationRequest(_message.Message):
+    __slots__ = ("serial_number", "activation_id", "request_id")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    activation_id: str
+    request_id: str
+    def __init__(self, serial_number: _Optional[str] = ..., activation_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseActivationResponse(_message.Message):
+    __slots__ = ("activation", "transfers_remaining")
+    ACTIVATION_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERS_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    activation: _activation_pb2.Activation
+    transfers_remaining: int
+    def __init__(self, activation: _Optional[_Union[_activation_pb2.Activation, _Mapping]] = ..., transfers_remaining: _Optional[int] = ...) -> None: ...

@@ -99,6 +99,16 @@ class LicensingServiceStub:
                 request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordRequest.SerializeToString,
                 response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordResponse.FromString,
                 _registered_method=True)
+        self.ListActivations = channel.unary_unary(
+                '/aspel.licensing.v1.LicensingService/ListActivations',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ListActivationsRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ListActivationsResponse.FromString,
+                _registered_method=True)
+        self.ReleaseActivation = channel.unary_unary(
+                '/aspel.licensing.v1.LicensingService/ReleaseActivation',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationResponse.FromString,
+                _registered_method=True)
 
 
 class LicensingServiceServicer:
@@ -273,6 +283,50 @@ class LicensingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListActivations(self, request, context):
+        """Lists the installations of one of the caller's serials, oldest first,
+        the released ones included, paginated: which hold a seat, which were
+        released but still count (RELEASE_PENDING) and until when.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial number or
+        negative page size.
+        - INVALID_ARGUMENT, reason INVALID_PAGE_TOKEN: a token not from this list.
+        - UNAUTHENTICATED, reason SESSION_INVALID.
+        - NOT_FOUND, reason SERIAL_NOT_FOUND: no such serial in the caller's
+        account (another account's serial is answered the same way).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseActivation(self, request, context):
+        """Releases an installation from the portal: the machine may be dead,
+        formatted or stolen, so nothing is asked of it. The installation stops
+        validating at once. Its seat is free at once when its latest licence has
+        expired or while the serial has immediate transfers left in the rolling
+        year; otherwise it stays counted (RELEASE_PENDING) until that licence
+        expires. An email tells the account which machine was released and when
+        its seat is free. Releasing an installation already released answers it
+        as it is and sends nothing.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial number,
+        missing or too long activation_id, or a request_id that is not a UUID.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED: the request_id was already
+        used for a different request.
+        - UNAUTHENTICATED, reason SESSION_INVALID.
+        - NOT_FOUND, reason SERIAL_NOT_FOUND: no such serial in the caller's
+        account (another account's serial is answered the same way).
+        - NOT_FOUND, reason ACTIVATION_NOT_FOUND: the serial has no installation
+        with that activation_id.
+        - ABORTED, reason CONCURRENT_MODIFICATION: a conflicting change won; retry
+        with the same request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LicensingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -315,6 +369,16 @@ def add_LicensingServiceServicer_to_server(servicer, server):
                     servicer.ResetPassword,
                     request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordRequest.FromString,
                     response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordResponse.SerializeToString,
+            ),
+            'ListActivations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActivations,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ListActivationsRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ListActivationsResponse.SerializeToString,
+            ),
+            'ReleaseActivation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseActivation,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -558,6 +622,60 @@ class LicensingService:
             '/aspel.licensing.v1.LicensingService/ResetPassword',
             aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordRequest.SerializeToString,
             aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ResetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListActivations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.LicensingService/ListActivations',
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ListActivationsRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ListActivationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseActivation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.LicensingService/ReleaseActivation',
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationResponse.FromString,
             options,
             channel_credentials,
             insecure,

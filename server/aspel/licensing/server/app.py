@@ -39,6 +39,7 @@ from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
+from .domain.installations import InstallationService
 from .domain.licence_policy import GracePolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
@@ -46,8 +47,9 @@ from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .metrics import ServerMetrics
+from .reclaim import ReclaimThread
 from .reminders import RemindersThread, build_reminders
-from .settings import Settings
+from .settings import Settings, seat_policy
 from .signals import stop_on_signals
 from .store import migrate
 from .store.database import Store
@@ -114,6 +116,8 @@ def build_services(
         ),
     )
     resets = PasswordResetService(store, calendar, hasher)
+    seats = seat_policy(settings)
+    installations = InstallationService(store, calendar, seats)
     return Services(
         store=store,
         calendar=calendar,
@@ -129,7 +133,8 @@ def build_services(
                 grace=GracePolicy(
                     subscription_grace=dt.timedelta(days=settings.subscription_grace_days),
                     perpetual_grace=dt.timedelta(days=settings.perpetual_grace_days),
-                )
+                ),
+                seat_policy=seats,
             ),
         ),
         admin=build_admin_services(
@@ -137,6 +142,7 @@ def build_services(
             calendar,
             hasher,
             resets,
+            installations,
             allow_loopback_http_webhooks=settings.webhook_allow_loopback_http,
         ),
         page_tokens=PageTokens(page_token_key),
@@ -187,7 +193,11 @@ def create_server(
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
         LicensingServicer(
-            services.auth, services.portal, services.password_reset, services.page_tokens
+            services.auth,
+            services.portal,
+            services.password_reset,
+            services.page_tokens,
+            services.admin.installations,
         ),
         server,
     )
@@ -290,6 +300,11 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         if settings.reminders
         else None
     )
+    reclaimer = (
+        ReclaimThread(services.admin.installations, settings.seat_reclaim_interval_seconds)
+        if settings.seat_reclaim_interval_seconds > 0
+        else None
+    )
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
@@ -302,6 +317,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         mailer.start()
     if reminders is not None:
         reminders.start()
+    if reclaimer is not None:
+        reclaimer.start()
     stopping.wait()
     # First, so load balancers send new calls elsewhere while these drain.
     for reporter in services.health:
@@ -315,6 +332,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         reporter.stop()
     if reminders is not None and not reminders.stop(settings.shutdown_grace_seconds):
         log.warning("reminders still running; what they did not queue is queued by the next run")
+    if reclaimer is not None:
+        reclaimer.stop(settings.shutdown_grace_seconds)
     if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
         log.warning("mailer still sending; its message is delivered again after restart")
     if metrics_http is not None:

@@ -1,4 +1,5 @@
-"""`aspel-licensing-server`: serve, mailer, reminders, migrate, seed-demo, keys, service-keys."""
+"""`aspel-licensing-server`: serve, mailer, reminders, migrate, seed-demo, keys,
+service-keys, outbox, reclaim-seats."""
 
 from __future__ import annotations
 
@@ -86,6 +87,32 @@ def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
     return options
 
 
+def _seat_options(parser: argparse.ArgumentParser, *, interval: bool) -> None:
+    """The seat rule's settings (domain/seats.py), on the commands that apply it."""
+    parser.add_argument(
+        "--seat-transfers-per-year",
+        type=int,
+        metavar="N",
+        help="releases per serial per rolling year that free a seat at once "
+        f"(env {ENV_PREFIX}SEAT_TRANSFERS_PER_YEAR; default 2)",
+    )
+    parser.add_argument(
+        "--seat-reclaim-after-days",
+        type=int,
+        metavar="DAYS",
+        help="days after its licence expired without a validation at which an activation "
+        f"is released (env {ENV_PREFIX}SEAT_RECLAIM_AFTER_DAYS; default 30)",
+    )
+    if interval:
+        parser.add_argument(
+            "--seat-reclaim-interval-seconds",
+            type=float,
+            metavar="SECONDS",
+            help="how often a thread reclaims seats; 0: never "
+            f"(env {ENV_PREFIX}SEAT_RECLAIM_INTERVAL_SECONDS; default 3600)",
+        )
+
+
 def _switch(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
     """An on/off option: False unless given."""
     parser.add_argument(flag, action="store_true", help=help)
@@ -112,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"server processes sharing the port (env {ENV_PREFIX}WORKERS; default 1)",
     )
+    _seat_options(serve, interval=True)
     _switch(
         serve,
         "--no-reminders",
@@ -147,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _switch(seed, "--if-empty", "succeed quietly when the database already has accounts")
     add_key_commands(commands, after)
+    reclaim = commands.add_parser(
+        "reclaim-seats",
+        help="release the activations silent since their licence expired; prints how many",
+        parents=[after],
+    )
+    _seat_options(reclaim, interval=False)
     _add_service_key_commands(commands, after)
     _add_outbox_commands(commands, after)
     return parser
@@ -404,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
             log_level=args.log_level,
             log_format=args.log_format,
             workers=getattr(args, "workers", None),
+            seat_transfers_per_year=getattr(args, "seat_transfers_per_year", None),
+            seat_reclaim_after_days=getattr(args, "seat_reclaim_after_days", None),
+            seat_reclaim_interval_seconds=getattr(args, "seat_reclaim_interval_seconds", None),
         )
     except SettingsError as exc:
         print(f"aspel-licensing-server: {exc}", file=sys.stderr)
@@ -470,7 +507,30 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0 if args.if_empty else 1
     if args.command == "service-keys":
         return run_service_keys(settings, args)
+    if args.command == "reclaim-seats":
+        return _reclaim_seats(settings)
     raise AssertionError(args.command)
+
+
+def _reclaim_seats(settings: Settings) -> int:
+    """Safe beside running servers and other runs: each activation is reclaimed once."""
+    from .domain.clock import BusinessCalendar, SystemClock
+    from .domain.installations import InstallationService
+    from .settings import seat_policy
+    from .store.database import Store
+    from .store.migrate import pending
+
+    store = Store.from_url(settings.database_url)
+    try:
+        if pending(store.database):
+            print("the database needs `aspel-licensing-server migrate` first", file=sys.stderr)
+            return 2
+        calendar = BusinessCalendar(SystemClock(), settings.business_timezone)
+        reclaimed = InstallationService(store, calendar, seat_policy(settings)).reclaim()
+        print(f"reclaimed {reclaimed} seats")
+        return 0
+    finally:
+        store.close()
 
 
 # --- outbox: the operator's view of FAILED mail ------------------------------

@@ -495,18 +495,35 @@ class ActivationLimitReached(LicensingError):
 
     template = (
         "El número de serie {serial_number} permite {seats} y ya están en uso. Desactiva "
-        "el sistema en el equipo que ya no usarás y vuelve a intentar la activación."
+        "el sistema en el equipo que ya no usarás, o libera una instalación desde el portal "
+        "Mi cuenta Aspel, y vuelve a intentar la activación.{next_free}"
     )
-    metadata_keys = ("serial_number", "installations_allowed")
+    #: next_free_time (RFC 3339): when the next seat released but still counted
+    #: frees by itself; absent when none is pending.
+    metadata_keys = ("serial_number", "installations_allowed", "next_free_time")
 
-    def __init__(self, serial_number: str, installations_allowed: int) -> None:
+    def __init__(
+        self,
+        serial_number: str,
+        installations_allowed: int,
+        next_free_time: dt.datetime | None = None,
+        next_free_text: str | None = None,
+    ) -> None:
         seats = (
             "una instalación"
             if installations_allowed == 1
             else f"{installations_allowed} instalaciones"
         )
         super().__init__(
-            serial_number=serial_number, installations_allowed=installations_allowed, seats=seats
+            serial_number=serial_number,
+            installations_allowed=installations_allowed,
+            seats=seats,
+            next_free_time=_iso(next_free_time) if next_free_time is not None else None,
+            next_free=(
+                f" La siguiente instalación liberada queda disponible a las {next_free_text}."
+                if next_free_text
+                else ""
+            ),
         )
 
 

@@ -3,6 +3,7 @@ then these defaults."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import ipaddress
 import os
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from .domain.credentials import Argon2Parameters
+from .domain.seats import SeatPolicy
 
 ENV_PREFIX = "ASPEL_LICENSING_"
 DEFAULT_DATABASE_URL = "sqlite:///var/aspel-licensing.db"
@@ -111,6 +113,16 @@ class Settings:
     reminder_payment_days: str = "7,1"
     #: Days without a validation after which an installation's owner is told.
     reminder_idle_installation_days: int = 30
+    # --- seats (domain/seats.py) ------------------------------------------------
+    #: Releases per serial per rolling year that free the seat at once while
+    #: the machine's licence is still valid (0: none; each waits for it).
+    seat_transfers_per_year: int = 2
+    #: Days after its latest licence expired without a validation at which an
+    #: activation is released automatically and its seat reclaimed.
+    seat_reclaim_after_days: int = 30
+    #: Seconds between two reclaim runs by a thread of `serve` (0: none; run
+    #: `aspel-licensing-server reclaim-seats` from a timer instead).
+    seat_reclaim_interval_seconds: float = 3600.0
 
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
@@ -159,6 +171,14 @@ class Settings:
         return shown
 
 
+def seat_policy(settings: Settings) -> SeatPolicy:
+    """The seat rule's numbers these settings give (domain/seats.py)."""
+    return SeatPolicy(
+        transfers_per_year=settings.seat_transfers_per_year,
+        reclaim_after=dt.timedelta(days=settings.seat_reclaim_after_days),
+    )
+
+
 class SettingsError(ValueError):
     """A setting that cannot be used; the message is one line naming it."""
 
@@ -204,6 +224,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "reminder_idle_installation_days": (1, 3650),
     "subscription_grace_days": (0, 90),
     "perpetual_grace_days": (0, 365),
+    "seat_transfers_per_year": (0, 1000),
+    "seat_reclaim_after_days": (1, 3650),
+    "seat_reclaim_interval_seconds": (0, 7 * 86_400),
 }
 
 

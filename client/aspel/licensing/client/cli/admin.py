@@ -33,7 +33,6 @@ from .admin_tables import (
     MODALITY_CHOICES,
     PERIOD_CHOICES,
     account_lines,
-    activation_table,
     event_lines,
     serial_table,
     subscription_lines,
@@ -45,9 +44,11 @@ from .common import (
     SERVER_ENV,
     CliError,
     Context,
+    activation_table,
     add_json_flag,
     format_date,
     format_local_time,
+    release_lines,
 )
 from .json_output import message_to_json, write_json
 from .program import Program, run
@@ -311,6 +312,15 @@ def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def run_release(args: argparse.Namespace, ctx: Context) -> int:
+    with admin_client(ctx) as client:
+        released = client.release_activation(
+            args.serial, args.activation_id, reason=args.reason, request_id=args.request_id
+        )
+    ctx.print(*release_lines(released.activation, released.transfers_remaining))
+    return 0
+
+
 def run_events(args: argparse.Namespace, ctx: Context) -> int:
     zone = dt.datetime.now().astimezone().tzinfo
 
@@ -563,6 +573,16 @@ def add_commands(commands: Any) -> None:
     )
     p.add_argument("serial", metavar="NO_SERIE")
     add_json_flag(p)
+
+    p = _command(
+        commands,
+        "release",
+        "libera una instalación de un cliente (support)",
+        run_release,
+    )
+    p.add_argument("serial", metavar="NO_SERIE")
+    p.add_argument("activation_id", metavar="ID_ACTIVACION")
+    p.add_argument("--reason", required=True, help="motivo, para la bitácora")
 
     p = _command(
         commands,

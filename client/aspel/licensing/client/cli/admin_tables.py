@@ -5,12 +5,18 @@ serials, installations and events (each within `common.TABLE_WIDTH`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from aspel.licensing.v1 import account_pb2, activation_pb2, audit_event_pb2, subscription_pb2
+from aspel.licensing.v1 import account_pb2, audit_event_pb2, subscription_pb2
 
 from ..convert import time_of
-from .common import NO_VALUE, format_date, format_local_time, format_table, state_label
+from .common import (
+    NO_VALUE,
+    format_date,
+    format_local_time,
+    format_table,
+    state_label,
+)
+from .common import activation_table as activation_table  # the tables of this CLI, in one place
 
 MODALITIES = {
     subscription_pb2.MODALITY_SUBSCRIPTION: "Suscripción",
@@ -49,6 +55,8 @@ EVENT_LABELS = {
     "activation.created": "Instalación activada",
     "activation.refused": "Activación rechazada",
     "activation.deactivated": "Instalación desactivada",
+    "activation.released": "Instalación liberada",
+    "activation.reclaimed": "Instalación liberada por inactividad",
     "validation.refused": "Validación rechazada",
     "password_reset.requested": "Cliente pidió restablecer contraseña",
     "password.reset": "Contraseña cambiada por el cliente",
@@ -141,31 +149,6 @@ def account_lines(account: account_pb2.Account) -> list[str]:
 def _pairs(rows: Sequence[tuple[str, str]]) -> list[str]:
     width = max(len(label) for label, _ in rows)
     return [f"{label.ljust(width)}  {value}" for label, value in rows]
-
-
-def activation_table(activations: Sequence[activation_pb2.Activation]) -> list[str]:
-    if not activations:
-        return ["(sin instalaciones activadas)"]
-
-    def when(value: Any) -> str:
-        instant = time_of(value)
-        return format_local_time(instant) if instant else NO_VALUE
-
-    return format_table(
-        ("Equipo", "Huella", "Versión", "Activada", "Desactivada", "Id"),
-        [
-            (
-                a.hostname or NO_VALUE,
-                a.machine_fingerprint[:16],
-                f"{a.product_code} {a.version}",
-                when(a.create_time),
-                when(a.deactivate_time),
-                a.activation_id,
-            )
-            for a in activations
-        ],
-        keep={5},
-    )
 
 
 def serial_table(subscriptions: Sequence[subscription_pb2.Subscription]) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import grpc
 from google.type import date_pb2
 
-from aspel.licensing.v1 import subscription_pb2
+from aspel.licensing.v1 import activation_pb2, subscription_pb2
 
 from ..base import user_agent
 from ..errors import FieldViolation, LicensingError
@@ -276,9 +276,71 @@ SUBSCRIPTION_STATES = {
 }
 
 
+#: What every command calls an installation's state (its seat).
+ACTIVATION_STATES = {
+    activation_pb2.ACTIVATION_STATE_ACTIVE: "Activa",
+    activation_pb2.ACTIVATION_STATE_RELEASE_PENDING: "Liberada (lugar ocupado)",
+    activation_pb2.ACTIVATION_STATE_RELEASED: "Liberada",
+}
+
+
 def state_label(state: subscription_pb2.SubscriptionState) -> str:
     """The es-MX name of a subscription state; a dash for one this client does not know."""
     return SUBSCRIPTION_STATES.get(state, NO_VALUE)
+
+
+def activation_state_label(state: activation_pb2.ActivationState) -> str:
+    """The es-MX name of an installation's state; a dash for one this client does not know."""
+    return ACTIVATION_STATES.get(state, NO_VALUE)
+
+
+def release_lines(activation: activation_pb2.Activation, transfers_remaining: int) -> list[str]:
+    """What a release says: whether the seat is free now or when it will be."""
+    from ..convert import time_of
+
+    host = activation.hostname or activation.activation_id
+    lines = [f"Se liberó la instalación de {host} ({activation.activation_id})."]
+    free = time_of(activation.seat_free_time)
+    if activation.state == activation_pb2.ACTIVATION_STATE_RELEASE_PENDING and free:
+        lines.append(
+            "Su licencia sigue vigente: el lugar queda ocupado hasta el "
+            f"{format_local_time(free)} (hora de este equipo)."
+        )
+    else:
+        lines.append("Su lugar ya está libre: puedes activar el sistema en otro equipo.")
+    if transfers_remaining == 1:
+        lines.append("Te queda 1 transferencia inmediata este año.")
+    else:
+        lines.append(f"Te quedan {transfers_remaining} transferencias inmediatas este año.")
+    return lines
+
+
+def activation_table(activations: Sequence[activation_pb2.Activation]) -> list[str]:
+    """A serial's installations: which hold a seat, and when a released one's seat frees."""
+    if not activations:
+        return ["(sin instalaciones activadas)"]
+    from ..convert import time_of
+
+    def when(value: Any) -> str:
+        instant = time_of(value)
+        return format_local_time(instant) if instant else NO_VALUE
+
+    return format_table(
+        ("Equipo", "Estado", "Versión", "Activada", "Última validación", "Lugar libre", "Id"),
+        [
+            (
+                a.hostname or NO_VALUE,
+                activation_state_label(a.state),
+                f"{a.product_code} {a.version}",
+                when(a.create_time),
+                when(a.last_validate_time),
+                when(a.seat_free_time),
+                a.activation_id,
+            )
+            for a in activations
+        ],
+        keep={6},
+    )
 
 
 def format_date(value: date_pb2.Date | dt.date | None) -> str:

@@ -36,7 +36,7 @@ from ..activation import (
     save_license,
     unverified_certificate,
 )
-from ..convert import date_of
+from ..convert import date_of, time_of
 from ..installation_key import InstallationKey, key_path_for
 from ..license_armor import ARMORED, BINARY, JSON, armor, form_of
 from ..license_verification import (
@@ -364,10 +364,17 @@ def run_deactivate(args: argparse.Namespace, ctx: Context) -> int:
         activation = client.deactivate_installation(
             certificate.serial_number, certificate.activation_id, fingerprint
         )
+    free = time_of(activation.seat_free_time)
+    if activation.state == activation_pb2.ACTIVATION_STATE_RELEASE_PENDING and free:
+        # The seat holds while this licence could still run (domain/seats.py).
+        seat = (
+            f"quedará libre para otro equipo el {format_local_time(free)}, cuando vence su licencia"
+        )
+    else:
+        seat = "quedó libre para otro equipo"
     ctx.out.write(
         f"Equipo desactivado: la instalación {activation.activation_id} del número de serie "
-        f"{activation.serial_number} quedó libre para otro equipo. La licencia {path} ya no "
-        "es válida.\n"
+        f"{activation.serial_number} {seat}. La licencia {path} ya no es válida.\n"
     )
     return 0
 

@@ -1,4 +1,5 @@
-"""The portal commands: login, subscriptions, terms, upgrade, logout.
+"""The portal commands: login, subscriptions, terms, upgrade, installations,
+release, logout.
 
 The flow of "Mi cuenta Aspel": log in, see the systems in subscription, read
 the terms of a new version, accept them and get the new serial number.
@@ -11,8 +12,8 @@ import getpass
 import textwrap
 from typing import Any
 
+from aspel.licensing.v1 import activation_pb2, upgrade_terms_pb2
 from aspel.licensing.v1 import subscription_pb2 as sub_pb
-from aspel.licensing.v1 import upgrade_terms_pb2
 
 from ..convert import time_of
 from ..errors import LicensingError
@@ -28,11 +29,13 @@ from .common import (
     PROGRAM,
     CliError,
     Context,
+    activation_table,
     add_json_flag,
     describe_error,
     format_date,
     format_local_time,
     format_table,
+    release_lines,
     state_label,
 )
 from .json_output import message_to_json, write_json
@@ -117,6 +120,35 @@ def add_commands(subparsers: Any) -> None:
         help="acepta los términos sin preguntar (para scripts); los términos se muestran igual",
     )
     upgrade.set_defaults(handler=run_upgrade)
+
+    installations = subparsers.add_parser(
+        "installations",
+        help="muestra las instalaciones de un número de serie",
+        description=(
+            "Muestra los equipos donde se activó un número de serie: cuáles ocupan un lugar, "
+            "cuáles se liberaron y, si su licencia sigue vigente, hasta cuándo ocupan el suyo."
+        ),
+    )
+    installations.add_argument("serial", metavar="NO_SERIE", help="el número de serie")
+    add_json_flag(installations)
+    installations.set_defaults(handler=run_installations)
+
+    release = subparsers.add_parser(
+        "release",
+        help="libera la instalación de un equipo que ya no usarás",
+        description=(
+            "Libera una instalación (un equipo descompuesto, formateado o robado) para activar "
+            "el sistema en otro. Si la licencia de ese equipo sigue vigente y ya usaste las "
+            "transferencias inmediatas del año, su lugar queda ocupado hasta que venza."
+        ),
+    )
+    release.add_argument("serial", metavar="NO_SERIE", help="el número de serie")
+    release.add_argument(
+        "activation_id",
+        metavar="ID_ACTIVACION",
+        help="la instalación, como la muestra installations",
+    )
+    release.set_defaults(handler=run_release)
 
     logout = subparsers.add_parser(
         "logout",
@@ -247,6 +279,29 @@ def run_subscriptions(args: argparse.Namespace, ctx: Context) -> int:
             f"\nPara leer los términos de la versión nueva: {PROGRAM} terms NO_SERIE\n"
             f"Para aceptarlos y obtener el número de serie nuevo: {PROGRAM} upgrade NO_SERIE\n"
         )
+    return 0
+
+
+def run_installations(args: argparse.Namespace, ctx: Context) -> int:
+    session = ctx.require_session()
+    with ctx.licensing_client(session) as client:
+        activations = list(client.list_activations(args.serial))
+    if args.json:
+        write_json(ctx.out, {"activations": [message_to_json(a) for a in activations]})
+        return 0
+    for line in activation_table(activations):
+        ctx.out.write(line + "\n")
+    if any(a.state == activation_pb2.ACTIVATION_STATE_ACTIVE for a in activations):
+        ctx.out.write(f"\nPara liberar una: {PROGRAM} release NO_SERIE ID_ACTIVACION\n")
+    return 0
+
+
+def run_release(args: argparse.Namespace, ctx: Context) -> int:
+    session = ctx.require_session()
+    with ctx.licensing_client(session) as client:
+        released = client.release_activation(args.serial, args.activation_id)
+    for line in release_lines(released.activation, released.transfers_remaining):
+        ctx.out.write(line + "\n")
     return 0
 
 

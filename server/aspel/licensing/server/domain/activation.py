@@ -6,7 +6,7 @@ An installer has no session: the serial number is what it holds, and the
 razón social registered in the account is what it must know. A serial is
 usable while ACTIVE, and while SUPERSEDED up to and including its retire
 date. Each subscription has `installations_allowed` seats; an activation holds
-one until it is deactivated.
+one while active, and after its release until its seat is free (domain/seats.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .. import errors
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from ..store.unit_of_work import UnitOfWork
-from . import razon_social, serials
+from . import razon_social, seats, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
 from .idempotency import RequestKey, Result, once
@@ -50,6 +50,8 @@ class ActivationPolicy:
     validation_record_interval: dt.timedelta = dt.timedelta(hours=1)
     #: The grace after a licence's expiry, and an overdue subscription's.
     grace: GracePolicy = field(default_factory=GracePolicy)
+    #: Transfers, reclaim (domain/seats.py).
+    seat_policy: seats.SeatPolicy = field(default_factory=seats.SeatPolicy)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class ActivationView:
     version: str
     create_time: dt.datetime
     deactivate_time: dt.datetime | None
+    #: The seat's lifecycle (state, licence expiry, release), when asked for.
+    seat: seats.SeatView | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,10 @@ CertificateEncoder = Callable[[LicenseClaims], bytes]
 USABLE_STATES = (ACTIVE, OVERDUE, SUPERSEDED)
 
 
-def activation_view(row: Activation, serial_number: str) -> ActivationView:
+def activation_view(
+    row: Activation, serial_number: str, now: dt.datetime | None = None
+) -> ActivationView:
+    """The view of a row; with `now`, its seat's state as of then too."""
     return ActivationView(
         activation_id=row.public_id,
         serial_number=serial_number,
@@ -128,6 +135,7 @@ def activation_view(row: Activation, serial_number: str) -> ActivationView:
         version=row.version,
         create_time=row.create_time,
         deactivate_time=row.deactivate_time,
+        seat=seats.seat_view(row, now) if now is not None else None,
     )
 
 
@@ -231,7 +239,10 @@ class ActivationService:
                     )
                     created = {**detail, "activation_id": activation.public_id}
                     _record(tx, "activation.created", row, machine_fingerprint, peer, created, now)
-                # else: the same machine again (a retry or a reinstall): same seat.
+                else:
+                    # The same machine again (a retry or a reinstall): same
+                    # seat, and a new licence the bound must cover.
+                    tx.activations.extend_license_bound(activation.id, self.license_bound(now))
                 signed = self._issue(row, activation, state, now)
                 return {
                     "activation_id": activation.public_id,
@@ -260,13 +271,18 @@ class ActivationService:
         version: str,
         now: dt.datetime,
     ) -> Activation:
-        taken = tx.activations.seats_in_use(row.id)
-        # The limit is a count of live activations, not a set of free seat
-        # numbers: after ChangeSeats lowers the seats, machines may still hold
-        # numbers above the new limit while a lower one is free.
+        taken = seats.held_seats(tx, row.id, now, machine_fingerprint)
+        # The limit is a count of held seats (active and RELEASE_PENDING), not
+        # a set of free seat numbers: after ChangeSeats lowers the seats,
+        # machines may still hold numbers above the new limit while a lower
+        # one is free.
         if len(taken) >= row.installations_allowed:
+            free = seats.next_free_time(tx, row.id)
             raise errors.ActivationLimitReached(
-                serials.display(row.serial_number), row.installations_allowed
+                serials.display(row.serial_number),
+                row.installations_allowed,
+                next_free_time=free,
+                next_free_text=time_of_day(self.calendar.local(free)) if free else None,
             )
         # The lowest free number; with fewer than installations_allowed taken
         # it is at most installations_allowed. The caller holds the serial's
@@ -283,6 +299,7 @@ class ActivationService:
             version=version,
             seat=seat,
             now=now,
+            license_expire_bound=self.license_bound(now),
         )
 
     def _activation_result(
@@ -293,7 +310,7 @@ class ActivationService:
         if row is None:  # pragma: no cover - activations are never deleted
             raise errors.ActivationNotFound(serials.display(serial_number))
         return ActivationResult(
-            activation_view(row, serial_number),
+            activation_view(row, serial_number, self.calendar.now()),
             SignedLicenseView(
                 certificate=base64.b64decode(result["certificate"]),
                 signature=base64.b64decode(result["signature"]),
@@ -341,7 +358,10 @@ class ActivationService:
                 # One conditional UPDATE of its own: of concurrent validations
                 # at most one writes, and none holds a transaction open.
                 tx.activations.record_validation(
-                    activation.id, now, older_than=now - self.policy.validation_record_interval
+                    activation.id,
+                    now,
+                    older_than=now - self.policy.validation_record_interval,
+                    license_expire_bound=self.license_bound(now),
                 )
             signed = self._issue(row, activation, state, now)
         superseded = state == SUPERSEDED
@@ -394,8 +414,18 @@ class ActivationService:
                         time_of_day(self.calendar.local(retry_time)),
                         now,
                     )
-                done = tx.activations.deactivate(activation.id, now)
-                _record(tx, "activation.deactivated", row, machine_fingerprint, peer, detail, now)
+                # The product's own release: no proof yet, so a transfer if one
+                # is left, else its seat holds until its licence expires.
+                done, decision = seats.release_seat(
+                    tx,
+                    row,
+                    activation,
+                    proof=seats.ReleaseProof.NONE,
+                    now=now,
+                    policy=self.policy.seat_policy,
+                )
+                released = {**detail, **seats.release_detail(decision)}
+                _record(tx, "activation.deactivated", row, machine_fingerprint, peer, released, now)
                 return {"activation_id": done.public_id}
 
             with self.store.write() as tx:
@@ -403,7 +433,7 @@ class ActivationService:
                 done = tx.activations.find_by_public_id(result["activation_id"])
                 if done is None:  # pragma: no cover - activations are never deleted
                     raise errors.ActivationNotFound(serials.display(serial_number))
-                return activation_view(done, serial_number)
+                return activation_view(done, serial_number, now)
 
         # Outside the retries: a refusal is audited once, not once per attempt.
         with self._audit_refusal(
@@ -448,6 +478,33 @@ class ActivationService:
         ]
         usable.sort(key=lambda r: current_state(r, today) != ACTIVE)
         return serials.display(usable[0].serial_number) if usable else None
+
+    def license_bound(self, now: dt.datetime) -> dt.datetime:
+        """What an activation records as its licence expiry when a licence is
+        issued at `now`: never earlier than the expire_time of any licence
+        handed out for it until the next recorded validation.
+
+        Safe because every licence issued at t expires by t +
+        max_license_validity (expire_time cuts it, never extends it), and a
+        validation that records nothing runs less than
+        validation_record_interval after the last recorded one (or it would
+        record): so every licence issued before the next record expires
+        before this bound. The stored value is only ever raised (a shorter
+        policy later cannot lower it below older licences), and the payment
+        and retire cuts are left out on purpose: billing may move them later.
+
+        The grace is part of it: a licence keeps full use offline until its
+        grace_end_time (licence_policy.py), so a copy of the old `.lic` could
+        run that long beside the new machine. The longer grace of the two
+        modalities, so a change of modality never shortens it.
+        """
+        grace = self.policy.grace
+        return (
+            now
+            + self.policy.max_license_validity
+            + self.policy.validation_record_interval
+            + max(grace.subscription_grace, grace.perpetual_grace)
+        )
 
     def end_of_day(self, day: dt.date) -> dt.datetime:
         """The first instant after `day` in the business time zone."""

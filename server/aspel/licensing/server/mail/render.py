@@ -135,6 +135,23 @@ def _reminder_upgrade_available(payload: Mapping[str, Any], ctx: RenderContext) 
     return values
 
 
+def _installation_released(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    return _strings(
+        payload,
+        (
+            "username",
+            "razon_social",
+            "product_name",
+            "serial_number",
+            "hostname",
+            "activation_id",
+            "cause_text",
+            "release_time_text",
+            "seat_free_text",
+        ),
+    )
+
+
 KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] = {
     "upgrade_notification": _upgrade_notification,
     "password_reset": _password_reset,
@@ -142,6 +159,7 @@ KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] =
     "reminder_payment_due": _reminder_payment_due,
     "reminder_idle_installation": _reminder_idle_installation,
     "reminder_upgrade_available": _reminder_upgrade_available,
+    "installation_released": _installation_released,
 }
 
 #: Payload fields that are secrets: erased from the row once it is SENT or FAILED.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee
+
 from ..errors import ConcurrentModification
 from .models import Activation, Subscription
 from .prepared import PreparedSelect, with_its_account
@@ -27,6 +29,13 @@ _ACTIVE = PreparedSelect(
         .limit(1)
     )
 )
+
+
+def _raised_to(bound: dt.datetime) -> peewee.Node:
+    """The column's new value: `bound`, unless it already holds a later one."""
+    column = Activation.license_expire_time
+    value = peewee.Value(bound, converter=column.db_value)
+    return peewee.Case(None, [((column.is_null()) | (column < bound), value)], column)
 
 
 class ActivationRepository:
@@ -67,15 +76,175 @@ class ActivationRepository:
             & Activation.deactivate_time.is_null()
         )
 
+    def find_by_id(self, activation_id: int) -> Activation | None:
+        return Activation.get_or_none(Activation.id == activation_id)
+
     def find_by_public_id(self, public_id: str) -> Activation | None:
         return Activation.get_or_none(Activation.public_id == public_id)
 
     def seats_in_use(self, subscription_id: int) -> set[int]:
-        """The seat numbers held by the subscription's active activations."""
+        """The seat numbers not freed: active activations and released ones
+        whose seat still counts (see `free_expired_seats`)."""
         rows = Activation.select(Activation.seat).where(
-            (Activation.subscription == subscription_id) & Activation.deactivate_time.is_null()
+            (Activation.subscription == subscription_id) & Activation.seat_freed_time.is_null()
         )
         return {row.seat for row in rows}
+
+    def free_expired_seats(self, subscription_id: int, now: dt.datetime) -> int:
+        """Frees the seats of released activations whose licence has expired
+        (their RELEASE_PENDING is over), as of that expiry. The state was
+        already RELEASED by the clock; this writes it down so the partial
+        unique index on held seats agrees with the count."""
+        return int(
+            Activation.update(seat_freed_time=Activation.license_expire_time)
+            .where(
+                (Activation.subscription == subscription_id)
+                & Activation.deactivate_time.is_null(False)
+                & Activation.seat_freed_time.is_null()
+                & (Activation.license_expire_time <= now)
+            )
+            .execute()
+        )
+
+    def free_pending_seats_of_machine(
+        self, subscription_id: int, machine_fingerprint: str, now: dt.datetime
+    ) -> int:
+        """Frees, as of now, the seats still held by released activations of this machine."""
+        return int(
+            Activation.update(seat_freed_time=now)
+            .where(
+                (Activation.subscription == subscription_id)
+                & (Activation.machine_fingerprint == machine_fingerprint)
+                & Activation.deactivate_time.is_null(False)
+                & Activation.seat_freed_time.is_null()
+            )
+            .execute()
+        )
+
+    def next_seat_free_time(self, subscription_id: int) -> dt.datetime | None:
+        """When the first seat still held by a released activation frees."""
+        row = (
+            Activation.select(Activation.license_expire_time)
+            .where(
+                (Activation.subscription == subscription_id)
+                & Activation.deactivate_time.is_null(False)
+                & Activation.seat_freed_time.is_null()
+            )
+            .order_by(Activation.license_expire_time)
+            .first()
+        )
+        return row.license_expire_time if row is not None else None
+
+    def transfers_since(self, subscription_id: int, since: dt.datetime, kind: str) -> int:
+        """Releases of the serial of `kind` (immediate transfers) since `since`."""
+        return int(
+            Activation.select()
+            .where(
+                (Activation.subscription == subscription_id)
+                & (Activation.release_kind == kind)
+                & (Activation.deactivate_time > since)
+            )
+            .count()
+        )
+
+    def release(
+        self, activation_id: int, now: dt.datetime, *, kind: str, seat_freed: dt.datetime | None
+    ) -> Activation:
+        """Ends an active activation: `seat_freed` set frees its seat now,
+        None keeps it counted until its licence expires. Conditional: of two
+        concurrent releases one wins, the other is CONCURRENT_MODIFICATION."""
+        return self._end(
+            activation_id,
+            now,
+            kind=kind,
+            seat_freed=seat_freed,
+            still=Activation.deactivate_time.is_null(),
+        )
+
+    def reclaim(
+        self, activation_id: int, now: dt.datetime, *, kind: str, expired_before: dt.datetime
+    ) -> bool:
+        """Releases (seat freed) an activation that is still active and whose
+        licence expired before `expired_before`; False when it no longer is
+        (validated meanwhile, or reclaimed by another process)."""
+        try:
+            self._end(
+                activation_id,
+                now,
+                kind=kind,
+                seat_freed=now,
+                still=Activation.deactivate_time.is_null()
+                & (Activation.license_expire_time < expired_before),
+            )
+        except ConcurrentModification:
+            return False
+        return True
+
+    def _end(
+        self,
+        activation_id: int,
+        now: dt.datetime,
+        *,
+        kind: str,
+        seat_freed: dt.datetime | None,
+        still: peewee.Expression,
+    ) -> Activation:
+        updated = (
+            Activation.update(deactivate_time=now, release_kind=kind, seat_freed_time=seat_freed)
+            .where((Activation.id == activation_id) & still)
+            .execute()
+        )
+        if updated != 1:
+            raise ConcurrentModification()
+        return Activation.get_by_id(activation_id)
+
+    def reclaim_candidates(self, expired_before: dt.datetime, limit: int) -> list[Activation]:
+        """Active activations whose licence expired before `expired_before`, oldest first."""
+        return list(
+            Activation.select()
+            .where(
+                Activation.deactivate_time.is_null()
+                & (Activation.license_expire_time < expired_before)
+            )
+            .order_by(Activation.id)
+            .limit(limit)
+        )
+
+    def page_of_subscription(
+        self, subscription_id: int, after_id: int, limit: int
+    ) -> list[Activation]:
+        """A serial's activations, released ones included, oldest first, by id."""
+        return list(
+            Activation.select()
+            .where((Activation.subscription == subscription_id) & (Activation.id > after_id))
+            .order_by(Activation.id)
+            .limit(limit)
+        )
+
+    def find_of_subscription(self, subscription_id: int, public_id: str) -> Activation | None:
+        """The serial's activation with that id, released or not."""
+        return Activation.get_or_none(
+            (Activation.subscription == subscription_id) & (Activation.public_id == public_id)
+        )
+
+    def extend_license_bound(self, activation_id: int, bound: dt.datetime) -> None:
+        """Raises the recorded licence expiry bound to `bound` (never lowers it)."""
+        Activation.update(license_expire_time=_raised_to(bound)).where(
+            Activation.id == activation_id
+        ).execute()
+
+    def count_seats_held(self, subscription_id: int, now: dt.datetime) -> int:
+        """Seats in use as of `now`: active, or released with a licence still
+        valid (whether or not `free_expired_seats` has written it down yet)."""
+        return int(
+            Activation.select()
+            .where(
+                (Activation.subscription == subscription_id)
+                & Activation.seat_freed_time.is_null()
+                & (Activation.deactivate_time.is_null() | (Activation.license_expire_time > now))
+            )
+            .count()
+        )
 
     def count_active(self, subscription_id: int) -> int:
         return int(
@@ -97,6 +266,7 @@ class ActivationRepository:
         version: str,
         seat: int,
         now: dt.datetime,
+        license_expire_bound: dt.datetime,
     ) -> Activation:
         """Inserts an active activation. A concurrent one that took the same machine
         or seat (the partial unique indexes) ends in CONCURRENT_MODIFICATION."""
@@ -112,29 +282,28 @@ class ActivationRepository:
             seat=seat,
             create_time=now,
             last_validate_time=now,
+            license_expire_time=license_expire_bound,
         )
 
     def record_validation(
-        self, activation_id: int, now: dt.datetime, *, older_than: dt.datetime
+        self,
+        activation_id: int,
+        now: dt.datetime,
+        *,
+        older_than: dt.datetime,
+        license_expire_bound: dt.datetime,
     ) -> None:
-        """Records a validation unless one since `older_than` is already recorded."""
-        Activation.update(last_validate_time=now).where(
+        """Records a validation unless one since `older_than` is already
+        recorded, raising the licence expiry bound with it (never lowering it)."""
+        Activation.update(
+            last_validate_time=now, license_expire_time=_raised_to(license_expire_bound)
+        ).where(
             (Activation.id == activation_id)
             & (
                 Activation.last_validate_time.is_null()
                 | (Activation.last_validate_time < older_than)
             )
         ).execute()
-
-    def deactivate(self, activation_id: int, now: dt.datetime) -> Activation:
-        updated = (
-            Activation.update(deactivate_time=now)
-            .where((Activation.id == activation_id) & Activation.deactivate_time.is_null())
-            .execute()
-        )
-        if updated != 1:
-            raise ConcurrentModification()
-        return Activation.get_by_id(activation_id)
 
     def latest_of_subscription(self, subscription_id: int, limit: int) -> list[Activation]:
         """A serial's activations, deactivated ones included, newest first."""

@@ -195,6 +195,12 @@ class Activation(BaseModel):
     create_time = UtcDateTimeField()
     last_validate_time = UtcDateTimeField(null=True)
     deactivate_time = UtcDateTimeField(null=True)
+    # Migration 0007 (domain/seats.py): an upper bound of the expire_time of
+    # every licence handed out for it; how it was released; when its seat
+    # stopped counting (null while active or RELEASE_PENDING).
+    license_expire_time = UtcDateTimeField(null=True)
+    release_kind = peewee.CharField(null=True)
+    seat_freed_time = UtcDateTimeField(null=True)
 
     subscription_id: int
 
@@ -203,17 +209,19 @@ class Activation(BaseModel):
 
 
 # The database's own guard for "one seat per machine" and "no more seats than
-# allowed": each pair is unique among the active rows of a subscription.
-for _name, _column in (
-    ("activation_active_machine", Activation.machine_fingerprint),
-    ("activation_active_seat", Activation.seat),
+# allowed": a machine is unique among the active rows of a subscription, a
+# seat number among the rows that still hold their seat (active, or released
+# while their licence is valid: RELEASE_PENDING; migration 0007).
+for _name, _column, _held in (
+    ("activation_active_machine", Activation.machine_fingerprint, Activation.deactivate_time),
+    ("activation_held_seat", Activation.seat, Activation.seat_freed_time),
 ):
     Activation.add_index(
         Activation.index(
             Activation.subscription,
             _column,
             unique=True,
-            where=Activation.deactivate_time.is_null(),
+            where=_held.is_null(),
             name=_name,
         )
     )

@@ -314,6 +314,26 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             recent_events=[convert.audit_event(e) for e in found.recent_events],
             accepted_terms_id=found.accepted_terms_id or "",
             activations=[convert.activation(a) for a in found.activations],
+            seats_in_use=found.seats_in_use,
+            transfers_remaining=found.transfers_remaining,
+        )
+
+    def ReleaseActivation(
+        self, request: pb.AdminServiceReleaseActivationRequest, context: grpc.ServicerContext
+    ) -> pb.AdminServiceReleaseActivationResponse:
+        actor = current_actor()
+        check = Violations()
+        serial = check.serial("serial_number", request.serial_number)
+        activation_id = check.activation_id("activation_id", request.activation_id)
+        reason = check.text("reason", request.reason, REASON_MAX_LENGTH)
+        key = check.request_key(request)
+        check.raise_if_any()
+        result = self.admin.installations.release_by_support(
+            actor, serial, activation_id, reason, key
+        )
+        return pb.AdminServiceReleaseActivationResponse(
+            activation=convert.activation(result.activation),
+            transfers_remaining=result.transfers_remaining,
         )
 
     def StartPasswordReset(

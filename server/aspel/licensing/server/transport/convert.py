@@ -26,7 +26,7 @@ from aspel.licensing.v1 import (
     upgrade_terms_template_pb2,
 )
 
-from ..domain import serials
+from ..domain import seats, serials
 from ..domain.activation import ActivationView, LicenseClaims, SignedLicenseView
 from ..domain.admin.catalog import ReleaseView, TermsTemplateView
 from ..domain.admin.support import AuditEventView
@@ -144,7 +144,24 @@ def activation(view: ActivationView) -> activation_pb2.Activation:
     )
     if view.deactivate_time is not None:
         message.deactivate_time.CopyFrom(timestamp(view.deactivate_time))
+    if view.seat is not None:
+        _seat(message, view.seat)
     return message
+
+
+ACTIVATION_STATES = {
+    seats.ACTIVE: activation_pb2.ACTIVATION_STATE_ACTIVE,
+    seats.RELEASE_PENDING: activation_pb2.ACTIVATION_STATE_RELEASE_PENDING,
+    seats.RELEASED: activation_pb2.ACTIVATION_STATE_RELEASED,
+}
+
+
+def _seat(message: activation_pb2.Activation, view: seats.SeatView) -> None:
+    message.state = ACTIVATION_STATES[view.state]
+    for name in ("last_validate_time", "license_expire_time", "release_time", "seat_free_time"):
+        instant = getattr(view, name)
+        if instant is not None:
+            getattr(message, name).CopyFrom(timestamp(instant))
 
 
 def signing_key(view: PublicKeyView) -> activation_pb2.SigningKey:

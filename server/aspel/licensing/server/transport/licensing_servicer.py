@@ -9,10 +9,11 @@ from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 
 from .. import request_context
 from ..domain.auth import AuthService, Caller
+from ..domain.installations import InstallationService
 from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
-from .pagination import SUBSCRIPTIONS, PageTokens
+from .pagination import ACTIVATIONS, SUBSCRIPTIONS, PageTokens
 from .peers import client_peer
 from .validation import Violations, bearer_token, serial_only
 
@@ -24,11 +25,13 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         portal: PortalService,
         password_reset: PasswordResetService,
         page_tokens: PageTokens,
+        installations: InstallationService,
     ) -> None:
         self.auth = auth
         self.portal = portal
         self.password_reset = password_reset
         self.page_tokens = page_tokens
+        self.installations = installations
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         caller = self.auth.resolve_session(bearer_token(context))
@@ -139,3 +142,39 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             client_peer(context),
         )
         return pb.ResetPasswordResponse()
+
+    # --- installations -------------------------------------------------------------
+
+    def ListActivations(
+        self, request: pb.ListActivationsRequest, context: grpc.ServicerContext
+    ) -> pb.ListActivationsResponse:
+        caller = self._caller(context)
+        check = Violations()
+        serial = check.serial("serial_number", request.serial_number)
+        page_size = check.page_size("page_size", request.page_size, ACTIVATIONS)
+        check.raise_if_any()
+        # A token is bound to the account and the serial it was issued for.
+        filters = (caller.account_db_id, serial)
+        after_id = self.page_tokens.decode(ACTIVATIONS, filters, request.page_token)
+        page = self.installations.list_activations(caller, serial, page_size, after_id)
+        return pb.ListActivationsResponse(
+            activations=[convert.activation(v) for v in page.activations],
+            next_page_token=self.page_tokens.encode(ACTIVATIONS, filters, page.next_after_id),
+        )
+
+    def ReleaseActivation(
+        self, request: pb.ReleaseActivationRequest, context: grpc.ServicerContext
+    ) -> pb.ReleaseActivationResponse:
+        caller = self._caller(context)
+        check = Violations()
+        serial = check.serial("serial_number", request.serial_number)
+        activation_id = check.activation_id("activation_id", request.activation_id)
+        key = check.request_key(request)
+        check.raise_if_any()
+        result = self.installations.release_by_customer(
+            caller, serial, activation_id, key, client_peer(context)
+        )
+        return pb.ReleaseActivationResponse(
+            activation=convert.activation(result.activation),
+            transfers_remaining=result.transfers_remaining,
+        )

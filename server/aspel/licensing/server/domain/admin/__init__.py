@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from ...store.database import Store
 from ..clock import BusinessCalendar
 from ..credentials import PasswordHasher
+from ..installations import InstallationService
 from ..password_reset import PasswordResetService
+from ..seats import SeatPolicy
 from ..service_keys import ServiceKeyService
 from .accounts import AccountAdmin
 from .billing import BillingAdmin
@@ -32,6 +34,8 @@ class AdminServices:
     billing: BillingAdmin
     support: SupportAdmin
     webhooks: WebhookAdmin
+    #: Releasing installations (support), the same rule as the portal's.
+    installations: InstallationService
 
 
 def build_admin_services(
@@ -39,14 +43,18 @@ def build_admin_services(
     calendar: BusinessCalendar,
     hasher: PasswordHasher,
     resets: PasswordResetService,
+    installations: InstallationService | None = None,
     *,
     allow_loopback_http_webhooks: bool = False,
 ) -> AdminServices:
+    installations = installations or InstallationService(store, calendar)
+    seat_policy: SeatPolicy = installations.policy
     return AdminServices(
         keys=ServiceKeyService(store, calendar),
         accounts=AccountAdmin(store, calendar, hasher, resets),
         catalog=CatalogAdmin(store, calendar),
         billing=BillingAdmin(store, calendar),
-        support=SupportAdmin(store, calendar),
+        support=SupportAdmin(store, calendar, seat_policy),
         webhooks=WebhookAdmin(store, calendar, allow_loopback_http=allow_loopback_http_webhooks),
+        installations=installations,
     )

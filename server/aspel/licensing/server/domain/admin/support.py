@@ -8,6 +8,7 @@ from typing import Any
 
 from ...store.database import Store
 from ...store.models import AuditEvent
+from .. import seats
 from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
@@ -40,6 +41,9 @@ class SerialLookup:
     recent_events: list[AuditEventView]
     accepted_terms_id: str | None
     activations: list[ActivationView]
+    #: ACTIVE + RELEASE_PENDING (not yet expired) now.
+    seats_in_use: int = 0
+    transfers_remaining: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,18 @@ def event_view(row: AuditEvent) -> AuditEventView:
 
 
 class SupportAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
+    def __init__(
+        self,
+        store: Store,
+        calendar: BusinessCalendar,
+        seat_policy: seats.SeatPolicy | None = None,
+    ) -> None:
         self.store = store
         self.calendar = calendar
+        self.seat_policy = seat_policy or seats.SeatPolicy()
 
     def lookup_serial(self, serial_number: str) -> SerialLookup:
+        now = self.calendar.now()
         with self.store.read() as tx:
             row = find_serial(tx, serial_number)
             # The whole line in one query (LookupSerial pins the count in its tests).
@@ -95,9 +106,11 @@ class SupportAdmin:
                 ],
                 accepted_terms_id=row.accepted_terms_id,
                 activations=[
-                    activation_view(a, row.serial_number)
+                    activation_view(a, row.serial_number, now)
                     for a in tx.activations.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
                 ],
+                seats_in_use=tx.activations.count_seats_held(row.id, now),
+                transfers_remaining=seats.transfers_left(tx, row.id, now, self.seat_policy),
             )
 
     def list_audit_events(self, where: AuditFilter, size: int, after_id: int) -> AuditPage:
