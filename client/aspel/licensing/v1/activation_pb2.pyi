@@ -2,10 +2,11 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import date_pb2 as _date_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -20,7 +21,7 @@ SIGNING_KEY_STATE_ACTIVE: SigningKeyState
 SIGNING_KEY_STATE_RETIRED: SigningKeyState
 
 class Activation(_message.Message):
-    __slots__ = ("activation_id", "serial_number", "machine_fingerprint", "create_time", "hostname", "product_code", "version", "deactivate_time")
+    __slots__ = ("activation_id", "serial_number", "machine_fingerprint", "create_time", "hostname", "product_code", "version", "deactivate_time", "machine_components", "installation_public_key")
     ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +30,8 @@ class Activation(_message.Message):
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     DEACTIVATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
     activation_id: str
     serial_number: str
     machine_fingerprint: str
@@ -37,10 +40,12 @@ class Activation(_message.Message):
     product_code: str
     version: str
     deactivate_time: _timestamp_pb2.Timestamp
-    def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    machine_components: _containers.RepeatedCompositeFieldContainer[MachineComponent]
+    installation_public_key: bytes
+    def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., machine_components: _Optional[_Iterable[_Union[MachineComponent, _Mapping]]] = ..., installation_public_key: _Optional[bytes] = ...) -> None: ...
 
 class LicenseCertificate(_message.Message):
-    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date")
+    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date", "installation_public_key")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +56,7 @@ class LicenseCertificate(_message.Message):
     ISSUE_TIME_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     RETIRE_DATE_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
     version: str
@@ -61,7 +67,8 @@ class LicenseCertificate(_message.Message):
     issue_time: _timestamp_pb2.Timestamp
     expire_time: _timestamp_pb2.Timestamp
     retire_date: _date_pb2.Date
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+    installation_public_key: bytes
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installation_public_key: _Optional[bytes] = ...) -> None: ...
 
 class SignedLicense(_message.Message):
     __slots__ = ("certificate", "signature", "key_id")
@@ -84,3 +91,33 @@ class SigningKey(_message.Message):
     state: SigningKeyState
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[bytes] = ..., state: _Optional[_Union[SigningKeyState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MachineComponent(_message.Message):
+    __slots__ = ("kind", "digest")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    digest: str
+    def __init__(self, kind: _Optional[str] = ..., digest: _Optional[str] = ...) -> None: ...
+
+class DeactivationReceipt(_message.Message):
+    __slots__ = ("activation_id", "serial_number", "sign_time", "signature")
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SIGN_TIME_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    activation_id: str
+    serial_number: str
+    sign_time: _timestamp_pb2.Timestamp
+    signature: bytes
+    def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., sign_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class ClonedActivations(_message.Message):
+    __slots__ = ("activation_id", "other_activation_id", "shared_kinds")
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    OTHER_ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARED_KINDS_FIELD_NUMBER: _ClassVar[int]
+    activation_id: str
+    other_activation_id: str
+    shared_kinds: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, activation_id: _Optional[str] = ..., other_activation_id: _Optional[str] = ..., shared_kinds: _Optional[_Iterable[str]] = ...) -> None: ...

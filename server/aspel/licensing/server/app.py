@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import datetime as dt
 import errno
 import hashlib
 import logging
@@ -33,11 +34,12 @@ from aspel.licensing.v1 import (
     licensing_service_pb2_grpc,
 )
 
-from .domain.activation import ActivationService
+from .domain.activation import ActivationPolicy, ActivationService
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
+from .domain.machine_match import MatchPolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
@@ -123,6 +125,7 @@ def build_services(
             calendar,
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
+            activation_policy(settings),
         ),
         admin=build_admin_services(
             store,
@@ -130,8 +133,17 @@ def build_services(
             hasher,
             resets,
             allow_loopback_http_webhooks=settings.webhook_allow_loopback_http,
+            match_policy=activation_policy(settings).match,
         ),
         page_tokens=PageTokens(page_token_key),
+    )
+
+
+def activation_policy(settings: Settings) -> ActivationPolicy:
+    """The seat rules the settings choose (machine matching, receipts)."""
+    return ActivationPolicy(
+        match=MatchPolicy(min_matching=settings.machine_match_components),
+        receipt_window=dt.timedelta(seconds=settings.deactivation_receipt_window_seconds),
     )
 
 

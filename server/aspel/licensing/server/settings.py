@@ -107,6 +107,13 @@ class Settings:
     #: Days without a validation after which an installation's owner is told.
     reminder_idle_installation_days: int = 30
 
+    # --- machine identity --------------------------------------------------------
+    #: Machine components (of machine_id, system_uuid, system_disk, network_mac)
+    #: that must match for a new fingerprint to be a known machine reinstalled.
+    machine_match_components: int = 2
+    #: How far a deactivation receipt's signing time may be from the server's clock.
+    deactivation_receipt_window_seconds: float = 600.0
+
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
     metrics_listen: str = ""
@@ -197,6 +204,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "webhook_read_timeout_seconds": (0.1, 300),
     "reminders_interval_seconds": (1, 7 * 86_400),
     "reminder_idle_installation_days": (1, 3650),
+    "machine_match_components": (1, 4),
+    "deactivation_receipt_window_seconds": (1, 86_400),
 }
 
 

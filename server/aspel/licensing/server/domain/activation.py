@@ -15,16 +15,17 @@ import base64
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import errors
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from ..store.unit_of_work import UnitOfWork
-from . import razon_social, serials
+from . import machine_match, razon_social, receipts, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
 from .idempotency import RequestKey, Result, once
+from .machine_match import Components, MatchPolicy
 from .products import product_name
 from .signing import KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
@@ -47,6 +48,10 @@ class ActivationPolicy:
     #: is the hottest call; writing on each one would queue every installer
     #: behind the database's write lock for a timestamp nobody needs exact.
     validation_record_interval: dt.timedelta = dt.timedelta(hours=1)
+    #: When two machines are one (machine_match.py).
+    match: MatchPolicy = field(default_factory=MatchPolicy)
+    #: How far a deactivation receipt's sign_time may be from the server's clock.
+    receipt_window: dt.timedelta = receipts.DEFAULT_WINDOW
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class LicenseClaims:
     issue_time: dt.datetime
     expire_time: dt.datetime
     retire_date: dt.date | None
+    installation_public_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ class ActivationView:
     version: str
     create_time: dt.datetime
     deactivate_time: dt.datetime | None
+    machine_components: dict[str, str] | None = None
+    installation_public_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,8 @@ def activation_view(row: Activation, serial_number: str) -> ActivationView:
         version=row.version,
         create_time=row.create_time,
         deactivate_time=row.deactivate_time,
+        machine_components=row.machine_components,
+        installation_public_key=machine_match.public_key_of(row),
     )
 
 
@@ -176,6 +186,8 @@ class ActivationService:
         hostname: str,
         key: RequestKey | None,
         peer: str | None,
+        machine_components: Components | None = None,
+        installation_public_key: bytes | None = None,
     ) -> ActivationResult:
         """Activates (or finds the activation of) this machine and issues a licence.
 
@@ -212,13 +224,25 @@ class ActivationService:
                 if state not in USABLE_STATES:
                     raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
                 activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
+                identity = machine_match.Identity(
+                    machine_fingerprint, machine_components, installation_public_key, hostname
+                )
+                if activation is None:
+                    # A new fingerprint may still be a known machine, reinstalled.
+                    activation = machine_match.rebind(
+                        tx, row, identity, self.policy.match, peer=peer, now=now
+                    )
                 if activation is None:
                     activation = self._take_seat(
                         tx, row, machine_fingerprint, hostname, product_code, version, now
                     )
+                    activation = machine_match.remember(tx, activation, identity)
                     created = {**detail, "activation_id": activation.public_id}
                     _record(tx, "activation.created", row, machine_fingerprint, peer, created, now)
-                # else: the same machine again (a retry or a reinstall): same seat.
+                else:
+                    # The same machine again (a retry, a reinstall): same seat,
+                    # with what it sends now.
+                    activation = machine_match.remember(tx, activation, identity)
                 signed = self._issue(row, activation, state, now)
                 return {
                     "activation_id": activation.public_id,
@@ -297,11 +321,24 @@ class ActivationService:
         activation_id: str,
         machine_fingerprint: str,
         peer: str | None,
+        machine_components: Components | None = None,
     ) -> ValidationResult:
         detail = {"activation_id": activation_id}
         with self._audit_refusal(
             "validation.refused", serial_number, machine_fingerprint, peer, detail
         ):
+            if machine_components:
+                # May rebind the activation to this fingerprint (a reinstall);
+                # writes only when what the machine sends changed.
+                machine_match.refresh_on_validation(
+                    self.store,
+                    serial_number,
+                    activation_id,
+                    machine_match.Identity(machine_fingerprint, machine_components),
+                    self.policy.match,
+                    peer=peer,
+                    now=self.calendar.now(),
+                )
             return self._validate(serial_number, activation_id, machine_fingerprint)
 
     def _validate(
@@ -349,6 +386,7 @@ class ActivationService:
         machine_fingerprint: str,
         key: RequestKey | None,
         peer: str | None,
+        receipt: receipts.Receipt | None = None,
     ) -> ActivationView:
         detail = {"activation_id": activation_id}
 
@@ -360,6 +398,20 @@ class ActivationService:
                 row = self._subscription(tx, serial_number)
                 tx.subscriptions.lock(row.id)
                 activation = self._activation(tx, row, activation_id, machine_fingerprint)
+                # The proof of this release: a receipt signed by the installation
+                # key frees the seat at once (the seat rules read `proof`).
+                proof = "none"
+                if receipt is not None:
+                    receipts.check(
+                        receipt,
+                        activation_id=activation.public_id,
+                        serial_number=row.serial_number,
+                        public_key=machine_match.public_key_of(activation),
+                        now=now,
+                        window=self.policy.receipt_window,
+                        shown_serial=serials.display(serial_number),
+                    )
+                    proof = "receipt"
                 key = f"deactivate:{serial_number}"
                 window = self.policy.deactivation_window
                 if not tx.rate_limits.hit(
@@ -373,7 +425,8 @@ class ActivationService:
                         now,
                     )
                 done = tx.activations.deactivate(activation.id, now)
-                _record(tx, "activation.deactivated", row, machine_fingerprint, peer, detail, now)
+                released = {**detail, "proof": proof} if receipt is not None else detail
+                _record(tx, "activation.deactivated", row, machine_fingerprint, peer, released, now)
                 return {"activation_id": done.public_id}
 
             with self.store.write() as tx:
@@ -460,6 +513,7 @@ class ActivationService:
             issue_time=now,
             expire_time=self.expire_time(row, state, now),
             retire_date=row.retire_date if state == SUPERSEDED else None,
+            installation_public_key=machine_match.public_key_of(activation),
         )
         certificate = self.encode_certificate(claims)
         signature = self.keys.current().sign(certificate)

@@ -195,6 +195,11 @@ class Activation(BaseModel):
     create_time = UtcDateTimeField()
     last_validate_time = UtcDateTimeField(null=True)
     deactivate_time = UtcDateTimeField(null=True)
+    # kind -> digest, as the installer last sent them; null: it sends none.
+    machine_components = JsonField(null=True)
+    # The installation's raw Ed25519 public key (32 bytes) in hex, the same
+    # text on both engines; null: it sent none.
+    installation_public_key = peewee.CharField(null=True)
 
     subscription_id: int
 

@@ -314,6 +314,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             recent_events=[convert.audit_event(e) for e in found.recent_events],
             accepted_terms_id=found.accepted_terms_id or "",
             activations=[convert.activation(a) for a in found.activations],
+            cloned_activations=convert.cloned_activations(found.cloned_activations),
         )
 
     def StartPasswordReset(

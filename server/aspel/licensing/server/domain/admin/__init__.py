@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ...store.database import Store
 from ..clock import BusinessCalendar
 from ..credentials import PasswordHasher
+from ..machine_match import MatchPolicy
 from ..password_reset import PasswordResetService
 from ..service_keys import ServiceKeyService
 from .accounts import AccountAdmin
@@ -41,12 +42,13 @@ def build_admin_services(
     resets: PasswordResetService,
     *,
     allow_loopback_http_webhooks: bool = False,
+    match_policy: MatchPolicy | None = None,
 ) -> AdminServices:
     return AdminServices(
         keys=ServiceKeyService(store, calendar),
         accounts=AccountAdmin(store, calendar, hasher, resets),
         catalog=CatalogAdmin(store, calendar),
         billing=BillingAdmin(store, calendar),
-        support=SupportAdmin(store, calendar),
+        support=SupportAdmin(store, calendar, match_policy),
         webhooks=WebhookAdmin(store, calendar, allow_loopback_http=allow_loopback_http_webhooks),
     )

@@ -11,6 +11,7 @@ from ...store.models import AuditEvent
 from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
+from ..machine_match import MatchPolicy, clone_pairs_of
 from ..paging import one_page
 from ..subscriptions import SubscriptionView, views_of
 from .billing import find_serial
@@ -40,6 +41,9 @@ class SerialLookup:
     recent_events: list[AuditEventView]
     accepted_terms_id: str | None
     activations: list[ActivationView]
+    #: (older, newer, shared kinds): active installations that look like one
+    #: machine (a cloned disk image), among the activations shown.
+    cloned_activations: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,12 @@ def event_view(row: AuditEvent) -> AuditEventView:
 
 
 class SupportAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
+    def __init__(
+        self, store: Store, calendar: BusinessCalendar, match_policy: MatchPolicy | None = None
+    ) -> None:
         self.store = store
         self.calendar = calendar
+        self.match_policy = match_policy or MatchPolicy()
 
     def lookup_serial(self, serial_number: str) -> SerialLookup:
         with self.store.read() as tx:
@@ -84,6 +91,7 @@ class SupportAdmin:
             place = next(i for i, r in enumerate(line) if r.id == row.id)
             before, after = line[:place], line[place + 1 :]
             views = views_of(tx, [*before, row, *after], self.calendar.today())
+            installations = tx.activations.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
             return SerialLookup(
                 subscription=views[len(before)],
                 account=account_view(row.account),
@@ -94,10 +102,8 @@ class SupportAdmin:
                     for e in tx.audit.latest_for_serial(row.serial_number, RECENT_EVENTS)
                 ],
                 accepted_terms_id=row.accepted_terms_id,
-                activations=[
-                    activation_view(a, row.serial_number)
-                    for a in tx.activations.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
-                ],
+                activations=[activation_view(a, row.serial_number) for a in installations],
+                cloned_activations=clone_pairs_of(installations, self.match_policy),
             )
 
     def list_audit_events(self, where: AuditFilter, size: int, after_id: int) -> AuditPage:
