@@ -295,7 +295,7 @@ def test_a_pasted_armored_licence_is_the_same_licence(
     ticket = tmp_path / "ticket.lic"
     pasted = "\r\n".join("   " + line for line in armored.out.splitlines())
     ticket.write_text(f"Hola, adjunto mi licencia:\r\n{pasted}\r\nGracias.\r\n", "utf-8")
-    assert verify(run, str(ticket), keys_file).code == 0
+    assert verify(run, str(ticket), keys_file, "--installation-key", licence + ".key").code == 0
     assert run("inspect", str(ticket), "--json").code == 0
 
 

@@ -36,6 +36,7 @@ from google.protobuf.message import DecodeError
 
 from aspel.licensing.v1 import activation_pb2
 
+from .installation_key import InstallationKey
 from .license_armor import LicenseFormError, license_bytes
 
 #: How far the local clock may lag the server's before it counts as set back.
@@ -60,6 +61,10 @@ VERSION_MISMATCH = "VERSION_MISMATCH"
 FINGERPRINT_MISMATCH = "FINGERPRINT_MISMATCH"
 CLOCK_SET_BACK = "CLOCK_SET_BACK"
 LICENSE_EXPIRED = "LICENSE_EXPIRED"
+#: The licence names an installation key and the key file beside it is missing
+#: (a licence copied without its key) or holds another key.
+INSTALLATION_KEY_MISSING = "INSTALLATION_KEY_MISSING"
+INSTALLATION_KEY_MISMATCH = "INSTALLATION_KEY_MISMATCH"
 
 
 def key_id_of(public_key: bytes) -> str:
@@ -196,6 +201,35 @@ class VerifiedLicense:
     expire_time: dt.datetime
     retire_date: dt.date | None
     key_id: str
+    #: The installation's public key the licence names (empty: none).
+    installation_public_key: bytes = b""
+
+
+def check_installation_key(
+    certificate: activation_pb2.LicenseCertificate, key_file: str | os.PathLike[str]
+) -> None:
+    """When the licence names an installation key, the private key in `key_file`
+    must be its pair. Raises LicenseVerificationError (INSTALLATION_KEY_MISSING,
+    INSTALLATION_KEY_MISMATCH); a licence without a key passes."""
+    expected = bytes(certificate.installation_public_key)
+    if not expected:
+        return
+    try:
+        local = InstallationKey.load(key_file).public_key_bytes()
+    except FileNotFoundError:
+        raise LicenseVerificationError(
+            INSTALLATION_KEY_MISSING,
+            "Falta la llave de esta instalación junto a la licencia: la licencia se copió de "
+            "otro equipo o la llave se borró. Activa el sistema de nuevo en este equipo.",
+        ) from None
+    except (OSError, ValueError):
+        local = b""
+    if local != expected:
+        raise LicenseVerificationError(
+            INSTALLATION_KEY_MISMATCH,
+            "La llave junto a la licencia no es la de esta instalación. Activa el sistema de "
+            "nuevo en este equipo.",
+        )
 
 
 def parse_signed_license(data: bytes) -> activation_pb2.SignedLicense:
@@ -243,8 +277,13 @@ def verify_license(
     machine_fingerprint: str,
     now: dt.datetime | None = None,
     trusted_time: TrustedTime | None = None,
+    installation_key_file: str | os.PathLike[str] | None = None,
 ) -> VerifiedLicense:
     """Checks a licence for this product, version and machine at `now`.
+
+    With `installation_key_file` (`installation_key.key_path_for(licence)`), a
+    licence that names an installation key also needs that key's private half
+    there (`check_installation_key`), checked right after the machine.
 
     Raises LicenseVerificationError with the first failed check. On success,
     records the certificate's issue_time in `trusted_time`.
@@ -278,6 +317,8 @@ def verify_license(
             FINGERPRINT_MISMATCH,
             "La licencia es de otro equipo. Activa el sistema en este equipo.",
         )
+    if installation_key_file is not None:
+        check_installation_key(certificate, installation_key_file)
     # 3. The validity window, with a clock that may have been set back.
     now = now or dt.datetime.now(dt.UTC)
     issue_time = certificate.issue_time.ToDatetime(tzinfo=dt.UTC)
@@ -309,4 +350,5 @@ def verify_license(
         expire_time=expire_time,
         retire_date=dt.date(retire.year, retire.month, retire.day) if retire else None,
         key_id=signed.key_id,
+        installation_public_key=bytes(certificate.installation_public_key),
     )
