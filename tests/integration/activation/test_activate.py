@@ -389,4 +389,6 @@ def test_activate_request_message_is_the_documented_one() -> None:
         "machine_fingerprint",
         "hostname",
         "request_id",
+        "machine_components",
+        "installation_public_key",
     ]

@@ -118,3 +118,47 @@ def test_the_machine_fingerprint_is_stable_and_hides_the_machine_id() -> None:
     assert fingerprint != machine_fingerprint(machine_id + "0")
     assert machine_id not in fingerprint and len(fingerprint) <= 128
     assert machine_fingerprint() == machine_fingerprint()
+
+
+def test_the_client_sends_components_and_its_key_and_proves_its_deactivation(
+    client: ActivationClient, sae: DemoSerial, clock: FixedClock, tmp_path: pathlib.Path
+) -> None:
+    from aspel.licensing.client.activation import unverified_certificate
+    from aspel.licensing.client.installation_key import InstallationKey, key_path_for
+    from aspel.licensing.client.machine_identity import digest_components
+
+    raw = {"machine_id": "g1", "system_uuid": "u1", "system_disk": "d1", "network_mac": "m1"}
+    key = InstallationKey.load_or_create(key_path_for(tmp_path / "sae.lic"))
+    assert key_path_for(tmp_path / "sae.lic").stat().st_mode & 0o777 == 0o600
+    first = client.activate_installation(
+        sae.serial_number,
+        sae.razon_social,
+        "SAE",
+        "7.0",
+        MACHINE,
+        machine_components=digest_components(raw, sae.serial_number),
+        installation_public_key=key.public_key_bytes(),
+    )
+    assert unverified_certificate(first.signed_license).installation_public_key == (
+        key.public_key_bytes()
+    )
+    # Reinstalled: a new MachineGuid, so a new fingerprint; the rest is the same.
+    reinstalled = digest_components({**raw, "machine_id": "g2"}, sae.serial_number)
+    fresh = client.validate_license(
+        sae.serial_number,
+        first.activation.activation_id,
+        OTHER_MACHINE,
+        machine_components=reinstalled,
+    )
+    assert unverified_certificate(fresh.signed_license).machine_fingerprint == OTHER_MACHINE
+
+    done = client.deactivate_installation(
+        sae.serial_number,
+        first.activation.activation_id,
+        OTHER_MACHINE,
+        installation_key=key,
+        sign_time=clock.now(),
+    )
+    assert done.HasField("deactivate_time")
+    # The seat is free at once.
+    client.activate_installation(sae.serial_number, sae.razon_social, "SAE", "7.0", "fp-next")

@@ -321,7 +321,7 @@ def test_a_pasted_armored_licence_is_the_same_licence(
     ticket = tmp_path / "ticket.lic"
     pasted = "\r\n".join("   " + line for line in armored.out.splitlines())
     ticket.write_text(f"Hola, adjunto mi licencia:\r\n{pasted}\r\nGracias.\r\n", "utf-8")
-    assert verify(run, str(ticket), keys_file).code == 0
+    assert verify(run, str(ticket), keys_file, "--installation-key", licence + ".key").code == 0
     assert run("inspect", str(ticket), "--json").code == 0
 
 
@@ -452,3 +452,130 @@ def test_activating_an_unknown_serial_exits_69(run: Run, tmp_path: pathlib.Path)
     )
     assert result.code == 69  # 64 + NOT_FOUND
     assert "SERIAL_NOT_FOUND" in result.err
+
+
+# --- machine identity and proven deactivation ---------------------------------------
+
+RAW = {
+    "machine_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "system_uuid": "4c4c4544-0042-3510-8052-b4c04f4e4a32",
+    "system_disk": "S4EWNX0N123456",
+    "network_mac": "3c:52:82:aa:bb:cc",
+}
+
+
+def _stored(server: RunningServer, activation_id: str) -> Any:
+    from aspel.licensing.server.store.models import Activation
+
+    with server.services.store.connection():
+        return Activation.get(Activation.public_id == activation_id)
+
+
+def _certificate(path: str) -> Any:
+    from aspel.licensing.client.activation import read_license_file, unverified_certificate
+    from aspel.licensing.client.license_verification import parse_signed_license
+
+    return unverified_certificate(parse_signed_license(read_license_file(path)))
+
+
+def test_activate_creates_a_private_installation_key_and_sends_it(
+    run: Run, licence: str, server: RunningServer
+) -> None:
+    from aspel.licensing.client.installation_key import InstallationKey
+
+    key_file = pathlib.Path(licence + ".key")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    public = InstallationKey.load(key_file).public_key_bytes()
+    certificate = _certificate(licence)
+    assert bytes(certificate.installation_public_key) == public
+    assert _stored(server, certificate.activation_id).installation_public_key == public.hex()
+
+
+def test_without_a_fingerprint_the_machine_components_are_sent(
+    run: Run, sae: DemoSerial, tmp_path: pathlib.Path, server: RunningServer, monkeypatch: Any
+) -> None:
+    from aspel.licensing.client import machine_identity
+
+    monkeypatch.setattr(machine_identity, "read_raw_components", lambda: dict(RAW))
+    path = str(tmp_path / "here.lic")
+    activated = run(
+        "activate",
+        sae.serial_number,
+        "--razon-social",
+        sae.razon_social,
+        "--product",
+        "SAE",
+        "--version",
+        "7.0",
+        "--output",
+        path,
+    )
+    assert activated.code == 0, activated.err
+    expected = {
+        c.kind: c.digest for c in machine_identity.digest_components(RAW, sae.serial_number)
+    }
+    row = _stored(server, _certificate(path).activation_id)
+    assert row.machine_components == expected and len(expected) == 4
+    # Validation sends them too: a new disk is recorded.
+    monkeypatch.setattr(
+        machine_identity, "read_raw_components", lambda: {**RAW, "system_disk": "NEW-DISK"}
+    )
+    assert run("validate", path).code == 0
+    assert (
+        _stored(server, row.public_id).machine_components["system_disk"] != expected["system_disk"]
+    )
+
+
+def test_deactivate_signs_a_receipt_and_the_seat_is_free_at_once(
+    run: Run, licence: str, sae: DemoSerial, server: RunningServer, tmp_path: pathlib.Path
+) -> None:
+    from aspel.licensing.server.store.models import AuditEvent
+
+    result = run("deactivate", licence, "--fingerprint", FINGERPRINT)
+
+    assert result.code == 0, result.err
+    assert "comprobó con la llave" in result.out
+    with server.services.store.connection():
+        kinds = [(e.kind, e.detail) for e in AuditEvent.select().order_by(AuditEvent.id)]
+    assert kinds[-1][0] == "activation.deactivated" and kinds[-1][1]["proof"] == "receipt"
+    moved = run(
+        "activate",
+        sae.serial_number,
+        "--razon-social",
+        sae.razon_social,
+        "--product",
+        "SAE",
+        "--version",
+        "7.0",
+        "--fingerprint",
+        "m1-another-machine",
+        "--output",
+        str(tmp_path / "other.lic"),
+    )
+    assert moved.code == 0, moved.err
+
+
+def test_a_licence_copied_without_its_key_is_reported(
+    run: Run, licence: str, keys_file: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    from aspel.licensing.client.installation_key import InstallationKey
+
+    elsewhere = tmp_path / "copia"
+    elsewhere.mkdir()
+    copy = elsewhere / "sae.lic"
+    copy.write_bytes(pathlib.Path(licence).read_bytes())
+
+    missing = verify(run, str(copy), keys_file)
+    assert missing.code == 1 and "INSTALLATION_KEY_MISSING" in missing.err
+    shown = run("inspect", str(copy), "--json")
+    assert json.loads(shown.out)["installation_key"] == "missing"
+
+    InstallationKey.generate().save(str(copy) + ".key")
+    wrong = verify(run, str(copy), keys_file)
+    assert wrong.code == 1 and "INSTALLATION_KEY_MISMATCH" in wrong.err
+    assert json.loads(run("inspect", str(copy), "--json").out)["installation_key"] == "mismatch"
+    # The original, with its key beside it, verifies; inspect says so.
+    assert verify(run, licence, keys_file).code == 0
+    inspected = json.loads(run("inspect", licence, "--json").out)
+    assert inspected["installation_key"] == "present"
+    assert len(inspected["installation_public_key"]) == 64

@@ -56,6 +56,8 @@ def _one_line_refusal(result: subprocess.CompletedProcess[str], *names: str) -> 
         ("ASPEL_LICENSING_TRUSTED_PROXIES", "10.0.0.0/8,nope"),
         ("ASPEL_LICENSING_BUSINESS_TIMEZONE", "America/Atlantis"),
         ("ASPEL_LICENSING_LOG_LEVEL", "LOUD"),
+        ("ASPEL_LICENSING_MACHINE_MATCH_COMPONENTS", "5"),
+        ("ASPEL_LICENSING_DEACTIVATION_RECEIPT_WINDOW_SECONDS", "0"),
     ],
 )
 def test_a_bad_setting_is_refused_in_one_line_naming_it(name: str, value: str) -> None:

@@ -19,6 +19,7 @@ before trusting it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import pathlib
@@ -26,14 +27,16 @@ import socket
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from aspel.licensing.v1 import activation_pb2
 from aspel.licensing.v1 import activation_service_pb2 as pb
 from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 
 from .base import BaseClient, follow_pages
+from .installation_key import InstallationKey
 from .license_armor import BINARY, encode
+from .machine_identity import MachineComponent, canonical_salt
 
 _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 _FINGERPRINT_CONTEXT = b"aspel-licensing machine fingerprint v1\0"
@@ -54,6 +57,8 @@ class ActivationClient(BaseClient):
         *,
         hostname: str = "",
         request_id: str | None = None,
+        machine_components: Sequence[MachineComponent] = (),
+        installation_public_key: bytes = b"",
     ) -> pb.ActivateInstallationResponse:
         """Activates this machine (or gets its existing activation) and a licence.
 
@@ -61,6 +66,11 @@ class ActivationClient(BaseClient):
         (RAZON_SOCIAL_MISMATCH), FailedPreconditionError (VERSION_MISMATCH,
         SERIAL_NOT_ACTIVE), ResourceExhaustedError (ACTIVATION_LIMIT_REACHED),
         InvalidArgumentError.
+
+        `machine_components` (`machine_identity.collect_components(serial)`) let
+        a reinstalled machine find its activation under a new fingerprint;
+        `installation_public_key` (`InstallationKey.public_key_bytes()`) goes
+        into the licence and later proves deactivations.
         """
         request = pb.ActivateInstallationRequest(
             serial_number=serial_number,
@@ -69,6 +79,8 @@ class ActivationClient(BaseClient):
             version=version,
             machine_fingerprint=machine_fingerprint,
             hostname=hostname,
+            machine_components=_components(machine_components),
+            installation_public_key=installation_public_key,
         )
         response: pb.ActivateInstallationResponse = self._mutate(
             self._stub.ActivateInstallation, request, request_id, authenticated=False
@@ -76,9 +88,15 @@ class ActivationClient(BaseClient):
         return response
 
     def validate_license(
-        self, serial_number: str, activation_id: str, machine_fingerprint: str
+        self,
+        serial_number: str,
+        activation_id: str,
+        machine_fingerprint: str,
+        *,
+        machine_components: Sequence[MachineComponent] = (),
     ) -> pb.ValidateLicenseResponse:
-        """The serial's state and a fresh licence.
+        """The serial's state and a fresh licence (for a new fingerprint when
+        the machine was reinstalled and enough `machine_components` match).
 
         Raises NotFoundError (SERIAL_NOT_FOUND, ACTIVATION_NOT_FOUND),
         FailedPreconditionError (SERIAL_RETIRED, SERIAL_NOT_ACTIVE).
@@ -87,6 +105,7 @@ class ActivationClient(BaseClient):
             serial_number=serial_number,
             activation_id=activation_id,
             machine_fingerprint=machine_fingerprint,
+            machine_components=_components(machine_components),
         )
         response: pb.ValidateLicenseResponse = self._call(
             self._stub.ValidateLicense, request, authenticated=False, idempotent=True
@@ -100,17 +119,28 @@ class ActivationClient(BaseClient):
         machine_fingerprint: str,
         *,
         request_id: str | None = None,
+        installation_key: InstallationKey | None = None,
+        sign_time: dt.datetime | None = None,
     ) -> activation_pb2.Activation:
         """Frees this machine's seat; returns the activation as deactivated.
 
+        With `installation_key` (the key whose public half the licence
+        carries) the request carries a signed receipt, and the seat is free
+        at once. `sign_time` (default now) is for tests.
+
         Raises NotFoundError (SERIAL_NOT_FOUND, ACTIVATION_NOT_FOUND),
-        ResourceExhaustedError (DEACTIVATION_RATE_LIMITED; `metadata["retry_time"]`).
+        ResourceExhaustedError (DEACTIVATION_RATE_LIMITED; `metadata["retry_time"]`),
+        PermissionDeniedError (INVALID_DEACTIVATION_RECEIPT; `metadata["problem"]`).
         """
         request = pb.DeactivateInstallationRequest(
             serial_number=serial_number,
             activation_id=activation_id,
             machine_fingerprint=machine_fingerprint,
         )
+        if installation_key is not None:
+            request.deactivation_receipt.CopyFrom(
+                deactivation_receipt(installation_key, activation_id, serial_number, sign_time)
+            )
         response: pb.DeactivateInstallationResponse = self._mutate(
             self._stub.DeactivateInstallation, request, request_id, authenticated=False
         )
@@ -132,6 +162,41 @@ class ActivationClient(BaseClient):
             return page
 
         return follow_pages(fetch, lambda page: page.signing_keys)
+
+
+def _components(components: Sequence[MachineComponent]) -> list[activation_pb2.MachineComponent]:
+    return [activation_pb2.MachineComponent(kind=c.kind, digest=c.digest) for c in components]
+
+
+#: The purpose of a deactivation receipt's signature (`installation_key.signed_payload`).
+RECEIPT_PURPOSE = "deactivation-receipt"
+
+
+def receipt_message(activation_id: str, serial_number: str, sign_time: dt.datetime) -> bytes:
+    """The canonical bytes a deactivation receipt signs (see DeactivationReceipt
+    in activation.proto): "v1", the activation id, the serial in upper case
+    without dashes and the signing instant in whole seconds, joined by NUL."""
+    seconds = int(sign_time.timestamp())
+    return b"\0".join(
+        (b"v1", activation_id.encode(), canonical_salt(serial_number).encode(), b"%d" % seconds)
+    )
+
+
+def deactivation_receipt(
+    key: InstallationKey,
+    activation_id: str,
+    serial_number: str,
+    sign_time: dt.datetime | None = None,
+) -> activation_pb2.DeactivationReceipt:
+    """This installation's signed proof that it asks to be deactivated."""
+    when = (sign_time or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    receipt = activation_pb2.DeactivationReceipt(
+        activation_id=activation_id,
+        serial_number=serial_number,
+        signature=key.sign(RECEIPT_PURPOSE, receipt_message(activation_id, serial_number, when)),
+    )
+    receipt.sign_time.FromDatetime(when)
+    return receipt
 
 
 # --- this machine ------------------------------------------------------------------
@@ -200,9 +265,12 @@ def unverified_certificate(
 
 
 __all__ = [
+    "RECEIPT_PURPOSE",
     "ActivationClient",
+    "deactivation_receipt",
     "machine_fingerprint",
     "read_license_file",
+    "receipt_message",
     "save_license",
     "unverified_certificate",
 ]

@@ -74,6 +74,10 @@ FINGERPRINT_MISMATCH = "FINGERPRINT_MISMATCH"
 CLOCK_SET_BACK = "CLOCK_SET_BACK"
 TRUSTED_TIME_TAMPERED = "TRUSTED_TIME_TAMPERED"
 LICENSE_EXPIRED = "LICENSE_EXPIRED"
+#: The licence names an installation key and the key file beside it is missing
+#: (a licence copied without its key) or holds another key.
+INSTALLATION_KEY_MISSING = "INSTALLATION_KEY_MISSING"
+INSTALLATION_KEY_MISMATCH = "INSTALLATION_KEY_MISMATCH"
 
 # What a licence allows now (LicenseStatus.state).
 #: Full use, within the validity window.
@@ -364,9 +368,39 @@ class VerifiedLicense:
     #: In GRACE, the days left (a part of a day counts as a day).
     grace_days_left: int | None = None
 
+    #: The installation's public key the licence names (empty: none).
+    installation_public_key: bytes = b""
+
     @property
     def can_write(self) -> bool:
         return self.state in (FULL, GRACE)
+
+
+def check_installation_key(
+    certificate: activation_pb2.LicenseCertificate, key_file: str | os.PathLike[str]
+) -> None:
+    """When the licence names an installation key, the private key in `key_file`
+    must be its pair. Raises LicenseVerificationError (INSTALLATION_KEY_MISSING,
+    INSTALLATION_KEY_MISMATCH); a licence without a key passes."""
+    expected = bytes(certificate.installation_public_key)
+    if not expected:
+        return
+    try:
+        local = InstallationKey.load(key_file).public_key_bytes()
+    except FileNotFoundError:
+        raise LicenseVerificationError(
+            INSTALLATION_KEY_MISSING,
+            "Falta la llave de esta instalación junto a la licencia: la licencia se copió de "
+            "otro equipo o la llave se borró. Activa el sistema de nuevo en este equipo.",
+        ) from None
+    except (OSError, ValueError):
+        local = b""
+    if local != expected:
+        raise LicenseVerificationError(
+            INSTALLATION_KEY_MISMATCH,
+            "La llave junto a la licencia no es la de esta instalación. Activa el sistema de "
+            "nuevo en este equipo.",
+        )
 
 
 def parse_signed_license(data: bytes) -> activation_pb2.SignedLicense:
@@ -439,6 +473,7 @@ def license_status(
     machine_fingerprint: str,
     now: dt.datetime | None = None,
     trusted_time: TrustedTime | None = None,
+    installation_key_file: str | os.PathLike[str] | None = None,
 ) -> LicenseStatus:
     """What the licence allows on this machine at `now`: FULL, GRACE (with the
     days left), READ_ONLY, or REFUSED with the reason. Never raises
@@ -454,6 +489,7 @@ def license_status(
             now=now,
             trusted_time=trusted_time,
             allow_read_only=True,
+            installation_key_file=installation_key_file,
         )
     except LicenseVerificationError as exc:
         return LicenseStatus(REFUSED, exc.message_es, reason=exc.reason)
@@ -501,8 +537,13 @@ def verify_license(
     now: dt.datetime | None = None,
     trusted_time: TrustedTime | None = None,
     allow_read_only: bool = False,
+    installation_key_file: str | os.PathLike[str] | None = None,
 ) -> VerifiedLicense:
     """Checks a licence for this product, version and machine at `now`.
+
+    With `installation_key_file` (`installation_key.key_path_for(licence)`), a
+    licence that names an installation key also needs that key's private half
+    there (`check_installation_key`), checked right after the machine.
 
     Raises LicenseVerificationError with the first failed check. A licence in
     its grace verifies (with `state` GRACE); one past its grace verifies as
@@ -540,6 +581,8 @@ def verify_license(
             FINGERPRINT_MISMATCH,
             "La licencia es de otro equipo. Activa el sistema en este equipo.",
         )
+    if installation_key_file is not None:
+        check_installation_key(certificate, installation_key_file)
     # 3. The validity window, with a clock that may have been set back: first
     # against the latest time seen here, then against the server's signature.
     now = now or dt.datetime.now(dt.UTC)
@@ -588,4 +631,5 @@ def verify_license(
         payment_overdue=certificate.payment_overdue,
         state=state,
         grace_days_left=days_left,
+        installation_public_key=bytes(certificate.installation_public_key),
     )

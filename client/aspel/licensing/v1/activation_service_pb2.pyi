@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ActivateInstallationRequest(_message.Message):
-    __slots__ = ("serial_number", "razon_social", "product_code", "version", "machine_fingerprint", "hostname", "request_id")
+    __slots__ = ("serial_number", "razon_social", "product_code", "version", "machine_fingerprint", "hostname", "request_id", "machine_components", "installation_public_key")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     RAZON_SOCIAL_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,8 @@ class ActivateInstallationRequest(_message.Message):
     MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     razon_social: str
     product_code: str
@@ -28,7 +30,9 @@ class ActivateInstallationRequest(_message.Message):
     machine_fingerprint: str
     hostname: str
     request_id: str
-    def __init__(self, serial_number: _Optional[str] = ..., razon_social: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., hostname: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    machine_components: _containers.RepeatedCompositeFieldContainer[_activation_pb2.MachineComponent]
+    installation_public_key: bytes
+    def __init__(self, serial_number: _Optional[str] = ..., razon_social: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., hostname: _Optional[str] = ..., request_id: _Optional[str] = ..., machine_components: _Optional[_Iterable[_Union[_activation_pb2.MachineComponent, _Mapping]]] = ..., installation_public_key: _Optional[bytes] = ...) -> None: ...
 
 class ActivateInstallationResponse(_message.Message):
     __slots__ = ("activation", "signed_license")
@@ -39,14 +43,16 @@ class ActivateInstallationResponse(_message.Message):
     def __init__(self, activation: _Optional[_Union[_activation_pb2.Activation, _Mapping]] = ..., signed_license: _Optional[_Union[_activation_pb2.SignedLicense, _Mapping]] = ...) -> None: ...
 
 class ValidateLicenseRequest(_message.Message):
-    __slots__ = ("serial_number", "activation_id", "machine_fingerprint")
+    __slots__ = ("serial_number", "activation_id", "machine_fingerprint", "machine_components")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     activation_id: str
     machine_fingerprint: str
-    def __init__(self, serial_number: _Optional[str] = ..., activation_id: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ...) -> None: ...
+    machine_components: _containers.RepeatedCompositeFieldContainer[_activation_pb2.MachineComponent]
+    def __init__(self, serial_number: _Optional[str] = ..., activation_id: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., machine_components: _Optional[_Iterable[_Union[_activation_pb2.MachineComponent, _Mapping]]] = ...) -> None: ...
 
 class ValidateLicenseResponse(_message.Message):
     __slots__ = ("state", "retire_date", "signed_license", "successor_serial_number", "grace_end_time", "read_only", "message")
@@ -67,16 +73,18 @@ class ValidateLicenseResponse(_message.Message):
     def __init__(self, state: _Optional[_Union[_subscription_pb2.SubscriptionState, str]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., signed_license: _Optional[_Union[_activation_pb2.SignedLicense, _Mapping]] = ..., successor_serial_number: _Optional[str] = ..., grace_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_only: _Optional[bool] = ..., message: _Optional[str] = ...) -> None: ...
 
 class DeactivateInstallationRequest(_message.Message):
-    __slots__ = ("serial_number", "activation_id", "machine_fingerprint", "request_id")
+    __slots__ = ("serial_number", "activation_id", "machine_fingerprint", "request_id", "deactivation_receipt")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DEACTIVATION_RECEIPT_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     activation_id: str
     machine_fingerprint: str
     request_id: str
-    def __init__(self, serial_number: _Optional[str] = ..., activation_id: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    deactivation_receipt: _activation_pb2.DeactivationReceipt
+    def __init__(self, serial_number: _Optional[str] = ..., activation_id: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., request_id: _Optional[str] = ..., deactivation_receipt: _Optional[_Union[_activation_pb2.DeactivationReceipt, _Mapping]] = ...) -> None: ...
 
 class DeactivateInstallationResponse(_message.Message):
     __slots__ = ("activation",)

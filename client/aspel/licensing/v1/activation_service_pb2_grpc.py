@@ -187,6 +187,12 @@ class ActivationServiceServicer:
         - RESOURCE_EXHAUSTED, reason DEACTIVATION_RATE_LIMITED: too many
         deactivations of this serial lately; a `google.rpc.RetryInfo` and the
         metadata `retry_time` say when to try again.
+        - PERMISSION_DENIED, reason INVALID_DEACTIVATION_RECEIPT: the
+        deactivation_receipt does not prove anything: its signature is not the
+        installation's, it names another activation or serial, its sign_time is
+        outside the accepted window, or the activation has no installation key.
+        The metadata `problem` says which (`signature`, `activation`, `serial`,
+        `stale`, `no_key`). Nothing was deactivated; the refusal is audited.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

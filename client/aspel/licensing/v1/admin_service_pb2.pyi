@@ -237,7 +237,7 @@ class LookupSerialRequest(_message.Message):
     def __init__(self, serial_number: _Optional[str] = ...) -> None: ...
 
 class LookupSerialResponse(_message.Message):
-    __slots__ = ("subscription", "account", "predecessors", "successors", "recent_events", "accepted_terms_id", "activations", "seats_in_use", "transfers_remaining")
+    __slots__ = ("subscription", "account", "predecessors", "successors", "recent_events", "accepted_terms_id", "activations", "seats_in_use", "transfers_remaining", "cloned_activations")
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     PREDECESSORS_FIELD_NUMBER: _ClassVar[int]
@@ -247,6 +247,7 @@ class LookupSerialResponse(_message.Message):
     ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
     SEATS_IN_USE_FIELD_NUMBER: _ClassVar[int]
     TRANSFERS_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    CLONED_ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
     subscription: _subscription_pb2.Subscription
     account: _account_pb2.Account
     predecessors: _containers.RepeatedCompositeFieldContainer[_subscription_pb2.Subscription]
@@ -256,7 +257,8 @@ class LookupSerialResponse(_message.Message):
     activations: _containers.RepeatedCompositeFieldContainer[_activation_pb2.Activation]
     seats_in_use: int
     transfers_remaining: int
-    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., predecessors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., successors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., recent_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., accepted_terms_id: _Optional[str] = ..., activations: _Optional[_Iterable[_Union[_activation_pb2.Activation, _Mapping]]] = ..., seats_in_use: _Optional[int] = ..., transfers_remaining: _Optional[int] = ...) -> None: ...
+    cloned_activations: _containers.RepeatedCompositeFieldContainer[_activation_pb2.ClonedActivations]
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., predecessors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., successors: _Optional[_Iterable[_Union[_subscription_pb2.Subscription, _Mapping]]] = ..., recent_events: _Optional[_Iterable[_Union[_audit_event_pb2.AuditEvent, _Mapping]]] = ..., accepted_terms_id: _Optional[str] = ..., activations: _Optional[_Iterable[_Union[_activation_pb2.Activation, _Mapping]]] = ..., seats_in_use: _Optional[int] = ..., transfers_remaining: _Optional[int] = ..., cloned_activations: _Optional[_Iterable[_Union[_activation_pb2.ClonedActivations, _Mapping]]] = ...) -> None: ...
 
 class StartPasswordResetRequest(_message.Message):
     __slots__ = ("account_id", "username", "request_id")

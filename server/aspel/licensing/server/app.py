@@ -41,6 +41,7 @@ from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
 from .domain.installations import InstallationService
 from .domain.licence_policy import GracePolicy
+from .domain.machine_match import MatchPolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
@@ -116,8 +117,8 @@ def build_services(
         ),
     )
     resets = PasswordResetService(store, calendar, hasher)
-    seats = seat_policy(settings)
-    installations = InstallationService(store, calendar, seats)
+    policy = activation_policy(settings)
+    installations = InstallationService(store, calendar, policy.seat_policy)
     return Services(
         store=store,
         calendar=calendar,
@@ -129,13 +130,7 @@ def build_services(
             calendar,
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
-            ActivationPolicy(
-                grace=GracePolicy(
-                    subscription_grace=dt.timedelta(days=settings.subscription_grace_days),
-                    perpetual_grace=dt.timedelta(days=settings.perpetual_grace_days),
-                ),
-                seat_policy=seats,
-            ),
+            policy,
         ),
         admin=build_admin_services(
             store,
@@ -144,8 +139,23 @@ def build_services(
             resets,
             installations,
             allow_loopback_http_webhooks=settings.webhook_allow_loopback_http,
+            match_policy=policy.match,
         ),
         page_tokens=PageTokens(page_token_key),
+    )
+
+
+def activation_policy(settings: Settings) -> ActivationPolicy:
+    """The licence and seat rules the settings choose: grace, transfers and
+    reclaim, machine matching, receipts."""
+    return ActivationPolicy(
+        grace=GracePolicy(
+            subscription_grace=dt.timedelta(days=settings.subscription_grace_days),
+            perpetual_grace=dt.timedelta(days=settings.perpetual_grace_days),
+        ),
+        seat_policy=seat_policy(settings),
+        match=MatchPolicy(min_matching=settings.machine_match_components),
+        receipt_window=dt.timedelta(seconds=settings.deactivation_receipt_window_seconds),
     )
 
 

@@ -564,6 +564,24 @@ class DeactivationRateLimited(LicensingError):
         )
 
 
+class InvalidDeactivationReceipt(LicensingError):
+    """A deactivation receipt that proves nothing. `problem` names the check
+    that failed: signature, activation, serial, stale or no_key."""
+
+    code = Code.PERMISSION_DENIED
+    reason = "INVALID_DEACTIVATION_RECEIPT"
+    developer_message = "The deactivation receipt is not a valid proof from this installation."
+    template = (
+        "El comprobante de desactivación del número de serie {serial_number} no es válido "
+        "para esta instalación. Revisa que la fecha y hora del equipo sean correctas, o "
+        "desactiva sin comprobante."
+    )
+    metadata_keys = ("serial_number", "problem")
+
+    def __init__(self, serial_number: str, problem: str) -> None:
+        super().__init__(serial_number=serial_number, problem=problem)
+
+
 # --- password recovery (RequestPasswordReset, ResetPassword) -------------------
 
 

@@ -124,6 +124,13 @@ class Settings:
     #: `aspel-licensing-server reclaim-seats` from a timer instead).
     seat_reclaim_interval_seconds: float = 3600.0
 
+    # --- machine identity --------------------------------------------------------
+    #: Machine components (of machine_id, system_uuid, system_disk, network_mac)
+    #: that must match for a new fingerprint to be a known machine reinstalled.
+    machine_match_components: int = 2
+    #: How far a deactivation receipt's signing time may be from the server's clock.
+    deactivation_receipt_window_seconds: float = 600.0
+
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
     metrics_listen: str = ""
@@ -227,6 +234,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "seat_transfers_per_year": (0, 1000),
     "seat_reclaim_after_days": (1, 3650),
     "seat_reclaim_interval_seconds": (0, 7 * 86_400),
+    "machine_match_components": (1, 4),
+    "deactivation_receipt_window_seconds": (1, 86_400),
 }
 
 

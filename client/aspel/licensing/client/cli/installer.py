@@ -43,6 +43,8 @@ from ..license_verification import (
     DEFAULT_SET_BACK_TOLERANCE,
     FULL,
     GRACE,
+    INSTALLATION_KEY_MISMATCH,
+    INSTALLATION_KEY_MISSING,
     READ_ONLY,
     REFUSED,
     SIGNATURE_INVALID,
@@ -51,11 +53,13 @@ from ..license_verification import (
     PinnedKeys,
     TrustedTime,
     VerifiedLicense,
+    check_installation_key,
     license_status,
     parse_signed_license,
     verify_license,
     verify_signature,
 )
+from ..machine_identity import MachineComponent, canonical_salt, collect_components
 from .common import (
     DEFAULT_SERVER,
     EXIT_FAILURE,
@@ -208,6 +212,12 @@ def add_commands(subparsers: Any) -> None:
         help="cuánto puede atrasarse el reloj respecto de la última fecha vista (por omisión, 24)",
     )
     _add_fingerprint(verify)
+    verify.add_argument(
+        "--installation-key",
+        metavar="ARCHIVO",
+        help="la llave de la instalación (por omisión LICENCIA.key, junto a la licencia); si "
+        "la licencia nombra una, debe estar ahí y ser la suya",
+    )
     _add_pinned_keys(verify, required=True)
     add_json_flag(verify)
     verify.set_defaults(handler=run_verify)
@@ -252,8 +262,31 @@ def _add_fingerprint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fingerprint",
         metavar="HUELLA",
-        help="la huella del equipo; por omisión se calcula del identificador de este equipo",
+        help="la huella del equipo; por omisión se calcula del identificador de este equipo "
+        "(con --fingerprint no se envían los componentes de este equipo)",
     )
+
+
+def _components(args: argparse.Namespace, serial_number: str) -> list[MachineComponent]:
+    """This machine's component digests for the serial; none when --fingerprint
+    names another identity (this machine's components would contradict it)."""
+    return [] if args.fingerprint else collect_components(serial_number)
+
+
+def _display_serial(serial_number: str) -> str:
+    canonical = canonical_salt(serial_number)
+    return "-".join(canonical[i : i + 5] for i in range(0, len(canonical), 5))
+
+
+def _installation_key(path: pathlib.Path, *, create: bool) -> InstallationKey | None:
+    """The installation key at `path` (created when `create` and missing);
+    None when there is none to use."""
+    try:
+        return InstallationKey.load_or_create(path) if create else InstallationKey.load(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise CliError(f"No se pudo leer la llave de la instalación {path} ({exc}).") from None
 
 
 def _add_pinned_keys(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -275,6 +308,11 @@ def run_activate(args: argparse.Namespace, ctx: Context) -> int:
     fingerprint = args.fingerprint or machine_fingerprint()
     pinned = _pinned_keys(args.pinned_keys, required=False)
     server = ctx.server()
+    output = pathlib.Path(args.output or f"{_display_serial(args.serial_number)}.lic")
+    # Made before the call (its public half goes in it), kept beside the licence, 0600.
+    key_file = key_path_for(output)
+    key = _installation_key(key_file, create=True)
+    assert key is not None
     with ActivationClient(server, **ctx.client_options()) as client:
         response = client.activate_installation(
             args.serial_number,
@@ -283,6 +321,8 @@ def run_activate(args: argparse.Namespace, ctx: Context) -> int:
             args.version,
             fingerprint,
             hostname=args.hostname if args.hostname is not None else socket.gethostname(),
+            machine_components=_components(args, args.serial_number),
+            installation_public_key=key.public_key_bytes(),
         )
     activation = response.activation
     if pinned is not None:
@@ -292,8 +332,8 @@ def run_activate(args: argparse.Namespace, ctx: Context) -> int:
             activation.product_code,
             activation.version,
             fingerprint,
+            installation_key_file=key_file,
         )
-    output = pathlib.Path(args.output or f"{activation.serial_number}.lic")
     save_license(output, response.signed_license, form=ARMORED if args.armor else BINARY)
     remember_server(output, server)
     certificate = unverified_certificate(response.signed_license)
@@ -320,7 +360,10 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
     server = license_server(path, ctx)
     with ActivationClient(server, **ctx.client_options()) as client:
         response = client.validate_license(
-            certificate.serial_number, certificate.activation_id, fingerprint
+            certificate.serial_number,
+            certificate.activation_id,
+            fingerprint,
+            machine_components=_components(args, certificate.serial_number),
         )
     if pinned is not None:
         _verify(
@@ -329,6 +372,7 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
             certificate.product_code,
             certificate.version,
             fingerprint,
+            installation_key_file=key_path_for(path),
         )
     save_license(path, response.signed_license, form=form)
     fresh = unverified_certificate(response.signed_license)
@@ -360,9 +404,16 @@ def run_deactivate(args: argparse.Namespace, ctx: Context) -> int:
     path = pathlib.Path(args.license_file)
     certificate = unverified_certificate(_load(path))
     fingerprint = args.fingerprint or machine_fingerprint()
+    # A receipt only from the key the licence names: any other would be refused.
+    key = _installation_key(key_path_for(path), create=False)
+    if key is not None and key.public_key_bytes() != certificate.installation_public_key:
+        key = None
     with ActivationClient(license_server(path, ctx), **ctx.client_options()) as client:
         activation = client.deactivate_installation(
-            certificate.serial_number, certificate.activation_id, fingerprint
+            certificate.serial_number,
+            certificate.activation_id,
+            fingerprint,
+            installation_key=key,
         )
     free = time_of(activation.seat_free_time)
     if activation.state == activation_pb2.ACTIVATION_STATE_RELEASE_PENDING and free:
@@ -376,6 +427,8 @@ def run_deactivate(args: argparse.Namespace, ctx: Context) -> int:
         f"Equipo desactivado: la instalación {activation.activation_id} del número de serie "
         f"{activation.serial_number} {seat}. La licencia {path} ya no es válida.\n"
     )
+    if key is not None:
+        ctx.out.write("La desactivación se comprobó con la llave de esta instalación.\n")
     return 0
 
 
@@ -392,6 +445,7 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
         version=args.version,
         machine_fingerprint=fingerprint,
         trusted_time=trusted_time_for(path, args.clock_tolerance),
+        installation_key_file=args.installation_key or key_path_for(path),
     )
     verified = status.license
     if status.state == REFUSED or verified is None:
@@ -468,7 +522,32 @@ def _verified_json(verified: VerifiedLicense) -> dict[str, Any]:
         "grace_end_time": instant(verified.grace_end_time),
         "read_only_access": verified.read_only_access,
         "payment_overdue": verified.payment_overdue,
+        "installation_public_key": verified.installation_public_key.hex() or None,
     }
+
+
+def _installation_key_status(
+    certificate: activation_pb2.LicenseCertificate, licence: pathlib.Path
+) -> str:
+    """none (the licence names no key), present (its key is beside it),
+    missing or mismatch."""
+    if not certificate.installation_public_key:
+        return "none"
+    try:
+        check_installation_key(certificate, key_path_for(licence))
+    except LicenseVerificationError as exc:
+        return {INSTALLATION_KEY_MISSING: "missing", INSTALLATION_KEY_MISMATCH: "mismatch"}[
+            exc.reason
+        ]
+    return "present"
+
+
+_KEY_STATUS_TEXT = {
+    "none": "la licencia no nombra ninguna",
+    "present": "la de esta instalación está junto a la licencia",
+    "missing": "FALTA junto a la licencia (¿se copió de otro equipo?)",
+    "mismatch": "la que está junto a la licencia NO es la de esta instalación",
+}
 
 
 def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
@@ -484,6 +563,7 @@ def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
     retire = date_of(certificate.retire_date) if certificate.HasField("retire_date") else None
     this_machine = certificate.machine_fingerprint == machine_fingerprint()
     server = remembered_server(path)
+    key_status = _installation_key_status(certificate, path)
     code = EXIT_FAILURE if signature == "invalid" else 0
     if args.json:
         write_json(
@@ -506,6 +586,8 @@ def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
                 "key_id": signed.key_id,
                 "signature": signature,
                 "server": server,
+                "installation_public_key": bytes(certificate.installation_public_key).hex() or None,
+                "installation_key": key_status,
             },
         )
         return code
@@ -527,6 +609,7 @@ def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
         f"  Firmada con:    {signed.key_id}",
         f"  Firma:          {signature_text}",
         f"  Servidor:       {server or NO_VALUE}",
+        f"  Llave de instalación: {_KEY_STATUS_TEXT[key_status]}",
     ]
     ctx.out.write("\n".join(lines) + "\n")
     return code
@@ -628,6 +711,7 @@ def _verify(
     fingerprint: str,
     *,
     trusted_time: TrustedTime | None = None,
+    installation_key_file: pathlib.Path | None = None,
 ) -> VerifiedLicense:
     try:
         return verify_license(
@@ -640,6 +724,7 @@ def _verify(
             # A read-only licence (an overdue serial past its grace) is still
             # the server's answer: it is saved, and `verify` says what it allows.
             allow_read_only=True,
+            installation_key_file=installation_key_file,
         )
     except LicenseVerificationError as exc:
         raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None

@@ -21,11 +21,12 @@ from .. import errors
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from ..store.unit_of_work import UnitOfWork
-from . import razon_social, seats, serials
+from . import machine_match, razon_social, receipts, seats, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
 from .idempotency import RequestKey, Result, once
 from .licence_policy import GracePolicy, LicenceTerms, licence_terms, overdue_message
+from .machine_match import Components, MatchPolicy
 from .products import product_name
 from .signing import KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
@@ -52,6 +53,10 @@ class ActivationPolicy:
     grace: GracePolicy = field(default_factory=GracePolicy)
     #: Transfers, reclaim (domain/seats.py).
     seat_policy: seats.SeatPolicy = field(default_factory=seats.SeatPolicy)
+    #: When two machines are one (machine_match.py).
+    match: MatchPolicy = field(default_factory=MatchPolicy)
+    #: How far a deactivation receipt's sign_time may be from the server's clock.
+    receipt_window: dt.timedelta = receipts.DEFAULT_WINDOW
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class LicenseClaims:
     grace_end_time: dt.datetime | None = None
     read_only_access: bool = False
     payment_overdue: bool = False
+    installation_public_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ class ActivationView:
     deactivate_time: dt.datetime | None
     #: The seat's lifecycle (state, licence expiry, release), when asked for.
     seat: seats.SeatView | None = None
+    machine_components: dict[str, str] | None = None
+    installation_public_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,8 @@ def activation_view(
         create_time=row.create_time,
         deactivate_time=row.deactivate_time,
         seat=seats.seat_view(row, now) if now is not None else None,
+        machine_components=row.machine_components,
+        installation_public_key=machine_match.public_key_of(row),
     )
 
 
@@ -197,6 +207,8 @@ class ActivationService:
         hostname: str,
         key: RequestKey | None,
         peer: str | None,
+        machine_components: Components | None = None,
+        installation_public_key: bytes | None = None,
     ) -> ActivationResult:
         """Activates (or finds the activation of) this machine and issues a licence.
 
@@ -233,15 +245,25 @@ class ActivationService:
                 if state not in USABLE_STATES:
                     raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
                 activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
+                identity = machine_match.Identity(
+                    machine_fingerprint, machine_components, installation_public_key, hostname
+                )
+                if activation is None:
+                    # A new fingerprint may still be a known machine, reinstalled.
+                    activation = machine_match.rebind(
+                        tx, row, identity, self.policy.match, peer=peer, now=now
+                    )
                 if activation is None:
                     activation = self._take_seat(
                         tx, row, machine_fingerprint, hostname, product_code, version, now
                     )
+                    activation = machine_match.remember(tx, activation, identity)
                     created = {**detail, "activation_id": activation.public_id}
                     _record(tx, "activation.created", row, machine_fingerprint, peer, created, now)
                 else:
-                    # The same machine again (a retry or a reinstall): same
-                    # seat, and a new licence the bound must cover.
+                    # The same machine again (a retry, a reinstall): same seat,
+                    # with what it sends now, and a new licence the bound must cover.
+                    activation = machine_match.remember(tx, activation, identity)
                     tx.activations.extend_license_bound(activation.id, self.license_bound(now))
                 signed = self._issue(row, activation, state, now)
                 return {
@@ -327,11 +349,24 @@ class ActivationService:
         activation_id: str,
         machine_fingerprint: str,
         peer: str | None,
+        machine_components: Components | None = None,
     ) -> ValidationResult:
         detail = {"activation_id": activation_id}
         with self._audit_refusal(
             "validation.refused", serial_number, machine_fingerprint, peer, detail
         ):
+            if machine_components:
+                # May rebind the activation to this fingerprint (a reinstall);
+                # writes only when what the machine sends changed.
+                machine_match.refresh_on_validation(
+                    self.store,
+                    serial_number,
+                    activation_id,
+                    machine_match.Identity(machine_fingerprint, machine_components),
+                    self.policy.match,
+                    peer=peer,
+                    now=self.calendar.now(),
+                )
             return self._validate(serial_number, activation_id, machine_fingerprint)
 
     def _validate(
@@ -391,6 +426,7 @@ class ActivationService:
         machine_fingerprint: str,
         key: RequestKey | None,
         peer: str | None,
+        receipt: receipts.Receipt | None = None,
     ) -> ActivationView:
         detail = {"activation_id": activation_id}
 
@@ -402,6 +438,20 @@ class ActivationService:
                 row = self._subscription(tx, serial_number)
                 tx.subscriptions.lock(row.id)
                 activation = self._activation(tx, row, activation_id, machine_fingerprint)
+                # The proof of this release: a receipt signed by the installation
+                # key frees the seat at once (seats.decide_release reads it).
+                proof = seats.ReleaseProof.NONE
+                if receipt is not None:
+                    receipts.check(
+                        receipt,
+                        activation_id=activation.public_id,
+                        serial_number=row.serial_number,
+                        public_key=machine_match.public_key_of(activation),
+                        now=now,
+                        window=self.policy.receipt_window,
+                        shown_serial=serials.display(serial_number),
+                    )
+                    proof = seats.ReleaseProof.RECEIPT
                 key = f"deactivate:{serial_number}"
                 window = self.policy.deactivation_window
                 if not tx.rate_limits.hit(
@@ -414,17 +464,20 @@ class ActivationService:
                         time_of_day(self.calendar.local(retry_time)),
                         now,
                     )
-                # The product's own release: no proof yet, so a transfer if one
-                # is left, else its seat holds until its licence expires.
+                # The product's own release: a receipt proves the licence is
+                # gone (free at once); without one, a transfer if one is left,
+                # else its seat holds until its licence expires.
                 done, decision = seats.release_seat(
                     tx,
                     row,
                     activation,
-                    proof=seats.ReleaseProof.NONE,
+                    proof=proof,
                     now=now,
                     policy=self.policy.seat_policy,
                 )
                 released = {**detail, **seats.release_detail(decision)}
+                if receipt is not None:
+                    released["proof"] = "receipt"
                 _record(tx, "activation.deactivated", row, machine_fingerprint, peer, released, now)
                 return {"activation_id": done.public_id}
 
@@ -565,6 +618,7 @@ class ActivationService:
             grace_end_time=terms.grace_end_time,
             read_only_access=terms.read_only_access,
             payment_overdue=terms.payment_overdue,
+            installation_public_key=machine_match.public_key_of(activation),
         )
         certificate = self.encode_certificate(claims)
         signature = self.keys.current().sign(certificate)

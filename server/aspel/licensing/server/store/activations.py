@@ -7,6 +7,7 @@ checks that stand in for a login (the razón social) are the domain's.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import peewee
 
@@ -267,6 +268,8 @@ class ActivationRepository:
         seat: int,
         now: dt.datetime,
         license_expire_bound: dt.datetime,
+        machine_components: dict[str, str] | None = None,
+        installation_public_key: bytes | None = None,
     ) -> Activation:
         """Inserts an active activation. A concurrent one that took the same machine
         or seat (the partial unique indexes) ends in CONCURRENT_MODIFICATION."""
@@ -283,7 +286,63 @@ class ActivationRepository:
             create_time=now,
             last_validate_time=now,
             license_expire_time=license_expire_bound,
+            machine_components=machine_components,
+            installation_public_key=(
+                installation_public_key.hex() if installation_public_key else None
+            ),
         )
+
+    def active_of_subscription(self, subscription_id: int) -> list[Activation]:
+        """The subscription's active activations, oldest first (a few: one per seat)."""
+        return list(
+            Activation.select()
+            .where(
+                (Activation.subscription == subscription_id) & Activation.deactivate_time.is_null()
+            )
+            .order_by(Activation.id)
+        )
+
+    def find_active_by_public_id(self, subscription_id: int, public_id: str) -> Activation | None:
+        """The active activation with that id, whatever its machine."""
+        return Activation.get_or_none(
+            (Activation.subscription == subscription_id)
+            & (Activation.public_id == public_id)
+            & Activation.deactivate_time.is_null()
+        )
+
+    def update_identity(
+        self,
+        activation_id: int,
+        *,
+        machine_fingerprint: str | None = None,
+        machine_components: dict[str, str] | None = None,
+        installation_public_key: bytes | None = None,
+        hostname: str | None = None,
+    ) -> Activation:
+        """Sets what identifies an active activation's machine (the arguments
+        given); a concurrent deactivation, or another activation that took the
+        fingerprint (the partial unique index), is CONCURRENT_MODIFICATION."""
+        changes: dict[Any, Any] = {}
+        if machine_fingerprint is not None:
+            changes[Activation.machine_fingerprint] = machine_fingerprint
+        if machine_components is not None:
+            changes[Activation.machine_components] = machine_components
+        if installation_public_key is not None:
+            changes[Activation.installation_public_key] = installation_public_key.hex()
+        if hostname is not None:
+            changes[Activation.hostname] = hostname
+        if changes:
+            try:
+                updated = (
+                    Activation.update(changes)
+                    .where((Activation.id == activation_id) & Activation.deactivate_time.is_null())
+                    .execute()
+                )
+            except peewee.IntegrityError as error:
+                raise ConcurrentModification() from error
+            if updated != 1:
+                raise ConcurrentModification()
+        return Activation.get_by_id(activation_id)
 
     def record_validation(
         self,

@@ -201,6 +201,11 @@ class Activation(BaseModel):
     license_expire_time = UtcDateTimeField(null=True)
     release_kind = peewee.CharField(null=True)
     seat_freed_time = UtcDateTimeField(null=True)
+    # kind -> digest, as the installer last sent them; null: it sends none.
+    machine_components = JsonField(null=True)
+    # The installation's raw Ed25519 public key (32 bytes) in hex, the same
+    # text on both engines; null: it sent none.
+    installation_public_key = peewee.CharField(null=True)
 
     subscription_id: int
 

@@ -44,6 +44,10 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
         version = check.version("version", request.version)
         fingerprint = check.fingerprint("machine_fingerprint", request.machine_fingerprint)
         hostname = check.optional("hostname", request.hostname, HOSTNAME_MAX_LENGTH)
+        components = check.machine_components("machine_components", request.machine_components)
+        public_key = check.installation_public_key(
+            "installation_public_key", request.installation_public_key
+        )
         key = check.request_key(request)
         check.raise_if_any()
         result = self.activations.activate(
@@ -55,6 +59,8 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             hostname=hostname,
             key=key,
             peer=client_peer(context),
+            machine_components=components or None,
+            installation_public_key=public_key,
         )
         return pb.ActivateInstallationResponse(
             activation=convert.activation(result.activation),
@@ -66,12 +72,14 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
     ) -> pb.ValidateLicenseResponse:
         check = Violations()
         serial, activation_id, fingerprint = _installation(check, request)
+        components = check.machine_components("machine_components", request.machine_components)
         check.raise_if_any()
         result = self.activations.validate(
             serial_number=serial,
             activation_id=activation_id,
             machine_fingerprint=fingerprint,
             peer=client_peer(context),
+            machine_components=components or None,
         )
         return pb.ValidateLicenseResponse(
             state=f"SUBSCRIPTION_STATE_{result.state}",
@@ -90,6 +98,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
     ) -> pb.DeactivateInstallationResponse:
         check = Violations()
         serial, activation_id, fingerprint = _installation(check, request)
+        receipt = check.deactivation_receipt("deactivation_receipt", request)
         key = check.request_key(request)
         check.raise_if_any()
         view = self.activations.deactivate(
@@ -98,6 +107,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             machine_fingerprint=fingerprint,
             key=key,
             peer=client_peer(context),
+            receipt=receipt,
         )
         return pb.DeactivateInstallationResponse(activation=convert.activation(view))
 

@@ -316,6 +316,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             activations=[convert.activation(a) for a in found.activations],
             seats_in_use=found.seats_in_use,
             transfers_remaining=found.transfers_remaining,
+            cloned_activations=convert.cloned_activations(found.cloned_activations),
         )
 
     def ReleaseActivation(

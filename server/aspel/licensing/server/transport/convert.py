@@ -32,6 +32,7 @@ from ..domain.admin.catalog import ReleaseView, TermsTemplateView
 from ..domain.admin.support import AuditEventView
 from ..domain.admin.webhooks import EndpointView
 from ..domain.auth import AccountView
+from ..domain.machine_match import KNOWN_KINDS
 from ..domain.signing import PublicKeyView
 from ..domain.subscriptions import SubscriptionView
 from ..domain.upgrade_terms import TermsView
@@ -122,6 +123,7 @@ def encode_certificate(claims: LicenseClaims) -> bytes:
         ),
         read_only_access=claims.read_only_access,
         payment_overdue=claims.payment_overdue,
+        installation_public_key=claims.installation_public_key or b"",
     )
     return certificate.SerializeToString(deterministic=True)
 
@@ -144,6 +146,8 @@ def activation(view: ActivationView) -> activation_pb2.Activation:
     )
     if view.deactivate_time is not None:
         message.deactivate_time.CopyFrom(timestamp(view.deactivate_time))
+    message.machine_components.extend(machine_components(view.machine_components))
+    message.installation_public_key = view.installation_public_key or b""
     if view.seat is not None:
         _seat(message, view.seat)
     return message
@@ -162,6 +166,32 @@ def _seat(message: activation_pb2.Activation, view: seats.SeatView) -> None:
         instant = getattr(view, name)
         if instant is not None:
             getattr(message, name).CopyFrom(timestamp(instant))
+
+
+def machine_components(
+    components: dict[str, str] | None,
+) -> list[activation_pb2.MachineComponent]:
+    """Known kinds first, in their order, then any others by name."""
+    given = components or {}
+
+    def order(kind: str) -> tuple[int, str]:
+        return (KNOWN_KINDS.index(kind), "") if kind in KNOWN_KINDS else (len(KNOWN_KINDS), kind)
+
+    return [
+        activation_pb2.MachineComponent(kind=kind, digest=given[kind])
+        for kind in sorted(given, key=order)
+    ]
+
+
+def cloned_activations(
+    pairs: list[tuple[str, str, list[str]]],
+) -> list[activation_pb2.ClonedActivations]:
+    return [
+        activation_pb2.ClonedActivations(
+            activation_id=first, other_activation_id=second, shared_kinds=shared
+        )
+        for first, second, shared in pairs
+    ]
 
 
 def signing_key(view: PublicKeyView) -> activation_pb2.SigningKey:

@@ -14,6 +14,7 @@ import re
 import urllib.parse
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import grpc
 from google.protobuf import descriptor, message, timestamp_pb2
@@ -22,7 +23,9 @@ from google.type import date_pb2
 
 from ..domain import serials
 from ..domain.idempotency import RequestKey
+from ..domain.machine_match import MAX_COMPONENTS
 from ..domain.products import PRODUCT_NAMES, is_valid_version
+from ..domain.receipts import Receipt
 from ..domain.upgrade_terms import DOWNLOAD_URL_MAX_LENGTH, VERSION_MAX_LENGTH
 from ..errors import InvalidArgument
 from .pagination import Listing
@@ -48,6 +51,10 @@ WEBHOOK_URL_MAX_LENGTH = 2048
 EVENT_TYPES_MAX = 50
 EVENT_TYPE = re.compile(r"^[a-z0-9_.]{1,64}$")
 WEBHOOK_ENDPOINT_ID = re.compile(r"^whe_[0-9a-f]{20}$")
+COMPONENT_KIND = re.compile(r"[a-z0-9_]{1,32}")
+COMPONENT_DIGEST = re.compile(r"[0-9a-f]{64}")
+INSTALLATION_PUBLIC_KEY_BYTES = 32
+RECEIPT_SIGNATURE_BYTES = 64
 
 
 def _is_loopback(host: str) -> bool:
@@ -231,6 +238,68 @@ class Violations:
         elif not ACTIVATION_ID.fullmatch(value):
             self.add(field, "El identificador de la activación no es válido.")
         return value
+
+    def machine_components(self, field: str, values: Sequence[Any]) -> dict[str, str]:
+        """kind -> digest of repeated MachineComponent: at most MAX_COMPONENTS,
+        each kind once, kinds lower-case names, digests 64 lower-case hex."""
+        if len(values) > MAX_COMPONENTS:
+            self.add(field, f"Indica como máximo {MAX_COMPONENTS} componentes del equipo.")
+            return {}
+        components: dict[str, str] = {}
+        for i, item in enumerate(values):
+            kind, digest = item.kind, item.digest
+            if not COMPONENT_KIND.fullmatch(kind):
+                self.add(
+                    f"{field}[{i}].kind",
+                    "El tipo de componente se escribe en minúsculas, dígitos y _ "
+                    "(hasta 32 caracteres), por ejemplo system_disk.",
+                )
+            elif kind in components:
+                self.add(f"{field}[{i}].kind", "Cada tipo de componente se indica una sola vez.")
+            if not COMPONENT_DIGEST.fullmatch(digest):
+                self.add(
+                    f"{field}[{i}].digest",
+                    "El resumen del componente son 64 caracteres hexadecimales en minúsculas "
+                    "(SHA-256).",
+                )
+            components[kind] = digest
+        return components
+
+    def installation_public_key(self, field: str, value: bytes) -> bytes | None:
+        """An optional raw Ed25519 public key: empty or exactly 32 bytes."""
+        if not value:
+            return None
+        if len(value) != INSTALLATION_PUBLIC_KEY_BYTES:
+            self.add(
+                field,
+                f"La llave pública de la instalación son {INSTALLATION_PUBLIC_KEY_BYTES} bytes "
+                "(Ed25519).",
+            )
+            return None
+        return bytes(value)
+
+    def deactivation_receipt(self, field: str, request: message.Message) -> Receipt | None:
+        """The optional DeactivationReceipt of a request; None when unset."""
+        if not request.HasField(field):
+            return None
+        receipt: Any = getattr(request, field)
+        activation_id = self.activation_id(f"{field}.activation_id", receipt.activation_id)
+        serial = self.serial(f"{field}.serial_number", receipt.serial_number)
+        sign_time = None
+        if not receipt.HasField("sign_time"):
+            self.add(f"{field}.sign_time", "Falta la fecha y hora de firma del comprobante.")
+        elif receipt.sign_time.nanos != 0:
+            self.add(f"{field}.sign_time", "La hora de firma va en segundos enteros.")
+        else:
+            sign_time = self.timestamp(f"{field}.sign_time", receipt.sign_time)
+        if len(receipt.signature) != RECEIPT_SIGNATURE_BYTES:
+            self.add(
+                f"{field}.signature",
+                f"La firma del comprobante son {RECEIPT_SIGNATURE_BYTES} bytes (Ed25519).",
+            )
+        if self.items or sign_time is None:
+            return None
+        return Receipt(activation_id, serial, sign_time, bytes(receipt.signature))
 
     def account_key(self, request: message.Message) -> tuple[str | None, str | None]:
         """(account_id, username) from a request's `account_key` oneof: exactly one is set."""

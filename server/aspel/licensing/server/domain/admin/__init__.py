@@ -14,6 +14,7 @@ from ...store.database import Store
 from ..clock import BusinessCalendar
 from ..credentials import PasswordHasher
 from ..installations import InstallationService
+from ..machine_match import MatchPolicy
 from ..password_reset import PasswordResetService
 from ..seats import SeatPolicy
 from ..service_keys import ServiceKeyService
@@ -46,6 +47,7 @@ def build_admin_services(
     installations: InstallationService | None = None,
     *,
     allow_loopback_http_webhooks: bool = False,
+    match_policy: MatchPolicy | None = None,
 ) -> AdminServices:
     installations = installations or InstallationService(store, calendar)
     seat_policy: SeatPolicy = installations.policy
@@ -54,7 +56,7 @@ def build_admin_services(
         accounts=AccountAdmin(store, calendar, hasher, resets),
         catalog=CatalogAdmin(store, calendar),
         billing=BillingAdmin(store, calendar),
-        support=SupportAdmin(store, calendar, seat_policy),
+        support=SupportAdmin(store, calendar, seat_policy, match_policy),
         webhooks=WebhookAdmin(store, calendar, allow_loopback_http=allow_loopback_http_webhooks),
         installations=installations,
     )

@@ -12,6 +12,7 @@ from .. import seats
 from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
+from ..machine_match import MatchPolicy, clone_pairs_of
 from ..paging import one_page
 from ..subscriptions import SubscriptionView, views_of
 from .billing import find_serial
@@ -44,6 +45,9 @@ class SerialLookup:
     #: ACTIVE + RELEASE_PENDING (not yet expired) now.
     seats_in_use: int = 0
     transfers_remaining: int = 0
+    #: (older, newer, shared kinds): active installations that look like one
+    #: machine (a cloned disk image), among the activations shown.
+    cloned_activations: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,12 @@ class SupportAdmin:
         store: Store,
         calendar: BusinessCalendar,
         seat_policy: seats.SeatPolicy | None = None,
+        match_policy: MatchPolicy | None = None,
     ) -> None:
         self.store = store
         self.calendar = calendar
         self.seat_policy = seat_policy or seats.SeatPolicy()
+        self.match_policy = match_policy or MatchPolicy()
 
     def lookup_serial(self, serial_number: str) -> SerialLookup:
         now = self.calendar.now()
@@ -95,6 +101,7 @@ class SupportAdmin:
             place = next(i for i, r in enumerate(line) if r.id == row.id)
             before, after = line[:place], line[place + 1 :]
             views = views_of(tx, [*before, row, *after], self.calendar.today())
+            installations = tx.activations.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
             return SerialLookup(
                 subscription=views[len(before)],
                 account=account_view(row.account),
@@ -105,12 +112,10 @@ class SupportAdmin:
                     for e in tx.audit.latest_for_serial(row.serial_number, RECENT_EVENTS)
                 ],
                 accepted_terms_id=row.accepted_terms_id,
-                activations=[
-                    activation_view(a, row.serial_number, now)
-                    for a in tx.activations.latest_of_subscription(row.id, ACTIVATIONS_SHOWN)
-                ],
+                activations=[activation_view(a, row.serial_number, now) for a in installations],
                 seats_in_use=tx.activations.count_seats_held(row.id, now),
                 transfers_remaining=seats.transfers_left(tx, row.id, now, self.seat_policy),
+                cloned_activations=clone_pairs_of(installations, self.match_policy),
             )
 
     def list_audit_events(self, where: AuditFilter, size: int, after_id: int) -> AuditPage:
