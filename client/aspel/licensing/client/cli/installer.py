@@ -100,12 +100,18 @@ def trusted_time_path(licence: pathlib.Path) -> pathlib.Path:
 
 
 def trusted_time_for(
-    licence: pathlib.Path, tolerance: dt.timedelta = DEFAULT_SET_BACK_TOLERANCE
-) -> TrustedTime:
+    licence: pathlib.Path,
+    tolerance: dt.timedelta = DEFAULT_SET_BACK_TOLERANCE,
+    *,
+    create_key: bool = True,
+) -> TrustedTime | None:
     """The licence's trusted time, signed with its installation key (created
-    when missing, beside the licence)."""
+    when missing, beside the licence, unless `create_key` is False: then None
+    for a missing key)."""
     key_path = key_path_for(licence)
     try:
+        if not create_key and not key_path.exists():
+            return None
         key = InstallationKey.load_or_create(key_path)
     except (OSError, ValueError) as exc:
         raise CliError(
@@ -379,7 +385,9 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
     if pinned is not None:
         # The server vouched for the time: the high-water mark starts again
         # from its clock (a clock that ran ahead, or a damaged file, is cured).
-        trusted_time_for(path).reset(fresh.issue_time.ToDatetime(tzinfo=dt.UTC))
+        trusted = trusted_time_for(path)
+        if trusted is not None:  # always, with create_key
+            trusted.reset(fresh.issue_time.ToDatetime(tzinfo=dt.UTC))
     if ctx.explicit_server:
         # The licence now comes from this server: the next validation goes there too.
         remember_server(path, server)
@@ -444,7 +452,13 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
         product_code=args.product,
         version=args.version,
         machine_fingerprint=fingerprint,
-        trusted_time=trusted_time_for(path, args.clock_tolerance),
+        # A licence that names its installation key never gets a new one
+        # here: beside a copied licence that would hide the missing key.
+        trusted_time=trusted_time_for(
+            path,
+            args.clock_tolerance,
+            create_key=not unverified_certificate(signed).installation_public_key,
+        ),
         installation_key_file=args.installation_key or key_path_for(path),
     )
     verified = status.license
