@@ -290,7 +290,11 @@ def test_calls_answer_database_unavailable_while_postgres_is_down_then_ok_again(
     with caplog.at_level(logging.INFO):
         caller.start()
         try:
-            time.sleep(0.2)
+            # Calls are in flight before the halt: wait for the first answers
+            # rather than a fixed pause, which a loaded machine can outlast.
+            deadline = time.monotonic() + BOUND
+            while len(answers) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
             halt_started = len(answers)
             outage.halt(mode)
             down = [a for _ in range(5) for a in client.calls()]
