@@ -115,7 +115,7 @@ def build_services(
         store=store,
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
-        portal=PortalService(store, calendar),
+        portal=PortalService(store, calendar, settings.purchase_url),
         password_reset=resets,
         activation=ActivationService(
             store,
@@ -123,7 +123,7 @@ def build_services(
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
         ),
-        admin=build_admin_services(store, calendar, hasher, resets),
+        admin=build_admin_services(store, calendar, hasher, resets, settings.purchase_url),
         page_tokens=PageTokens(page_token_key),
     )
 

@@ -71,6 +71,24 @@ def _upgrade_notification(payload: Mapping[str, Any], ctx: RenderContext) -> dic
         ),
     )
     values["download_url"] = _safe_url(values["download_url"])
+    # What was done or bought, and how long the old serial works, are written
+    # by the change that issued the serial (domain/succession.py); rows queued
+    # before those fields existed were free upgrades, said as they were then.
+    values["what_happened"] = str(
+        payload.get("what_happened")
+        or (
+            f"Aceptaste los términos y condiciones para actualizar tu {values['product_name']} "
+            f"de la versión {values['from_version']} a la versión {values['to_version']}."
+        )
+    )
+    values["retire_text"] = str(
+        payload.get("retire_text")
+        or (
+            f"Podrás seguir usando {values['product_name']} {values['from_version']} solamente "
+            f"hasta el {values['retire_date_text']}. Después de esa fecha quedará inactivo y "
+            f"solo podrás usar la versión {values['to_version']}."
+        )
+    )
     return values
 
 

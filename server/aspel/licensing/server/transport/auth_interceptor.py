@@ -48,6 +48,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "LookupSerial": (SUPPORT,),
     "StartPasswordReset": (SUPPORT,),
     "ListAuditEvents": (SUPPORT,),
+    "IssueUpgrade": (BILLING,),
 }
 
 ADMIN_SERVICE = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name

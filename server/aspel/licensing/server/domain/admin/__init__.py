@@ -14,11 +14,13 @@ from ...store.database import Store
 from ..clock import BusinessCalendar
 from ..credentials import PasswordHasher
 from ..password_reset import PasswordResetService
+from ..products import DEFAULT_PURCHASE_URL
 from ..service_keys import ServiceKeyService
 from .accounts import AccountAdmin
 from .billing import BillingAdmin
 from .catalog import CatalogAdmin
 from .support import SupportAdmin
+from .upgrades import UpgradeAdmin
 
 
 @dataclass
@@ -30,10 +32,17 @@ class AdminServices:
     catalog: CatalogAdmin
     billing: BillingAdmin
     support: SupportAdmin
+    upgrades: UpgradeAdmin
+    #: Where what is not free is bought (ASPEL_LICENSING_PURCHASE_URL).
+    purchase_url: str = DEFAULT_PURCHASE_URL
 
 
 def build_admin_services(
-    store: Store, calendar: BusinessCalendar, hasher: PasswordHasher, resets: PasswordResetService
+    store: Store,
+    calendar: BusinessCalendar,
+    hasher: PasswordHasher,
+    resets: PasswordResetService,
+    purchase_url: str = DEFAULT_PURCHASE_URL,
 ) -> AdminServices:
     return AdminServices(
         keys=ServiceKeyService(store, calendar),
@@ -41,4 +50,6 @@ def build_admin_services(
         catalog=CatalogAdmin(store, calendar),
         billing=BillingAdmin(store, calendar),
         support=SupportAdmin(store, calendar),
+        upgrades=UpgradeAdmin(store, calendar),
+        purchase_url=purchase_url,
     )
