@@ -30,8 +30,8 @@ DEFAULT_INTRODUCTION = (
 DEFAULT_CLAUSES: tuple[str, ...] = (
     "A partir de que te entreguemos el número de serie electrónico de la nueva versión "
     "($product_name $to_version), tendrás que dejar de utilizar la versión anterior de tu "
-    "sistema ($from_version), por lo que si consideras que aún no estás listo para suspender "
-    "el uso de tu actual versión entonces no continúes con este proceso.",
+    "sistema ($product_name $from_version), por lo que si consideras que aún no estás listo "
+    "para suspender el uso de tu actual versión entonces no continúes con este proceso.",
     "Al aceptar actualizarte a la nueva versión se generará un nuevo número de serie "
     "electrónico correspondiente a la versión $to_version, que reemplaza al número de serie "
     "$serial_number.",

@@ -11,12 +11,15 @@ from __future__ import annotations
 import html
 import pathlib
 import string
+import textwrap
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 TEMPLATES = pathlib.Path(__file__).with_name("templates")
+#: The columns of the plain-text bodies, as their templates are written.
+TEXT_WIDTH = 80
 
 
 class RenderError(Exception):
@@ -81,6 +84,9 @@ def _upgrade_notification(payload: Mapping[str, Any], ctx: RenderContext) -> dic
             f"de la versión {values['from_version']} a la versión {values['to_version']}."
         )
     )
+    # Sentences of any length, wrapped as the rest of the text (a bullet's
+    # lines indented); in the HTML a line break is only a space.
+    values["what_happened"] = textwrap.fill(values["what_happened"], TEXT_WIDTH)
     values["retire_text"] = str(
         payload.get("retire_text")
         or (
@@ -88,6 +94,9 @@ def _upgrade_notification(payload: Mapping[str, Any], ctx: RenderContext) -> dic
             f"hasta el {values['retire_date_text']}. Después de esa fecha quedará inactivo y "
             f"solo podrás usar la versión {values['to_version']}."
         )
+    )
+    values["retire_text"] = textwrap.fill(
+        values["retire_text"], TEXT_WIDTH - 2, subsequent_indent="  "
     )
     return values
 

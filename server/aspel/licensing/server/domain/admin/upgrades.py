@@ -140,9 +140,6 @@ class UpgradeAdmin:
                 )
             to_version = order.to_version or old.version
             name = product_name(old.product_code)
-            release = tx.catalog.find_release(old.product_code, to_version)
-            if release is None:
-                raise errors.ReleaseNotPublished(name, to_version)
             violations = []
             if order.kind == PURCHASED_UPGRADE and version_key(to_version) <= version_key(
                 old.version
@@ -173,6 +170,9 @@ class UpgradeAdmin:
                     )
             if violations:
                 raise errors.InvalidArgument(field_violations=violations)
+            release = tx.catalog.find_release(old.product_code, to_version)
+            if release is None:
+                raise errors.ReleaseNotPublished(name, to_version)
             if order.overlap == OVERLAP_NONE:
                 retire_date = no_overlap_retire_date(today)
             elif order.overlap == OVERLAP_UNTIL_DATE and order.overlap_end_date is not None:
