@@ -66,3 +66,15 @@ def test_the_plan_column_agrees_with_the_rpc_for_every_serial(
     by_serial = {s["serial_number"]: s for s in as_json["subscriptions"]}
     for s in rows:
         assert by_serial[s.serial_number]["plan_status"] == sub_pb.PlanStatus.Name(s.plan_status)
+
+
+def test_terms_print_the_introduction_before_the_clauses(
+    logged_in: Run,  # noqa: F811
+    server: RunningServer,
+) -> None:
+    sae = next(s for s in _rpc_rows(server) if s.product_code == "SAE")
+    result = logged_in("terms", sae.serial_number)
+    assert result.code == 0, result.err
+    text = " ".join(result.out.split())
+    assert "Ya está disponible una nueva versión para tu sistema en renta, Aspel SAE 8.0" in text
+    assert text.index("solo debes considerar los siguientes aspectos:") < text.index("1. ")
