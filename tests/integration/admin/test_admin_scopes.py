@@ -103,6 +103,13 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
     "LookupSerial": lambda w: admin_pb.LookupSerialRequest(serial_number=w.sae_serial),
     "StartPasswordReset": lambda w: admin_pb.StartPasswordResetRequest(username="demo"),
     "ListAuditEvents": lambda w: admin_pb.ListAuditEventsRequest(),
+    "IssueUpgrade": lambda w: admin_pb.IssueUpgradeRequest(
+        serial_number=w.sae_serial,
+        kind=admin_pb.UPGRADE_KIND_PURCHASED_UPGRADE,
+        to_version="8.0",
+        new_modality=subscription_pb2.MODALITY_PERPETUAL_LICENSE,
+        order_reference="PED-1",
+    ),
 }
 
 ALLOWED = [(m, s) for m, scopes in sorted(SCOPES.items()) for s in scopes]
