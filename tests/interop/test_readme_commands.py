@@ -198,6 +198,11 @@ NOT_RUN = {
         "listens on addresses that are not this machine's; test_reflection_ports.py runs the same"
     ),
     "make lint-proto": "the targets of `make test` itself",
+    "aspel-licensing-admin webhooks create https://crm.aspel.internal/eventos --event payment. "
+    "--event subscription.": (
+        "posts to a host of Aspel's network; test_admin_webhooks.py runs the same commands "
+        "against a local receiver"
+    ),
     'make bench BENCH_ARGS="--subscriptions 1000,1000000 --workers 1,2 --duration 4 '
     '--output-dir bench/results"': "minutes of load; tests/bench runs a short bench",
 }

@@ -12,10 +12,12 @@ import datetime as dt
 import pathlib
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from aspel.licensing.server import cli as server_cli
+from aspel.licensing.server.domain import events
 from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.settings import Settings
 from tests.conftest import RunningServer
@@ -28,6 +30,7 @@ MAKE_RUN_ADDRESS = "127.0.0.1:50051"
 RUFF = pathlib.Path(sys.executable).parent / "ruff"
 PORTAL = "from aspel.licensing.client import LicensingClient"
 INSTALLER = "from aspel.licensing.client.activation import"
+WEBHOOK_RECEIVER = "import hashlib"
 
 
 def snippets() -> list[str]:
@@ -61,11 +64,32 @@ def real_time(clock: FixedClock) -> None:
 
 def test_every_python_snippet_is_one_this_suite_runs() -> None:
     firsts = sorted(s.splitlines()[0] for s in snippets())
-    assert len(firsts) == 2
+    assert len(firsts) == 3
     assert firsts[0].startswith(PORTAL) and firsts[1].startswith(INSTALLER)
+    assert firsts[2] == WEBHOOK_RECEIVER
 
 
-@pytest.mark.parametrize("index", range(2))
+def test_the_webhook_verification_snippet_accepts_the_servers_signature_only() -> None:
+    """The README's receiver code against the server's own signing (domain/events.py)."""
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet(WEBHOOK_RECEIVER), "README.md", "exec"), namespace)  # noqa: S102
+    verify = namespace["verify"]
+    secret, body, timestamp = "whsec_abc", '{"id":"evt_1","type":"payment.recorded"}', 1_800_000_000
+    headers = {
+        events.TIMESTAMP_HEADER: str(timestamp),
+        events.SIGNATURE_HEADER: events.signature(secret, timestamp, body),
+    }
+    assert verify(secret, headers, body.encode(), now=timestamp + 10)["id"] == "evt_1"
+    for bad in (
+        lambda: verify("whsec_other", headers, body.encode(), now=timestamp),
+        lambda: verify(secret, headers, body.encode() + b" ", now=timestamp),
+        lambda: verify(secret, headers, body.encode(), now=timestamp + 301),
+    ):
+        with pytest.raises(ValueError):
+            bad()
+
+
+@pytest.mark.parametrize("index", range(3))
 def test_a_snippet_uses_only_names_it_defines_or_imports(
     index: int, tmp_path: pathlib.Path
 ) -> None:
@@ -115,6 +139,7 @@ def test_the_activation_snippet_activates_and_verifies_a_licence(
     )
 
     assert result.returncode == 0, result.stderr
+    assert "FULL Licencia vigente." in result.stdout
     assert f"{sae.serial_number} válida hasta" in result.stdout
     assert active_activations(server, sae.row_id) == 1
     assert (tmp_path / "trusted-time.json").exists()

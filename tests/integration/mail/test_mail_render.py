@@ -40,7 +40,40 @@ CHANGED = {
     "change_time": "2026-11-23T18:00:00+00:00",
     "change_time_text": "12:00 del 23 de noviembre de 2026",
 }
-PAYLOADS = {"upgrade_notification": UPGRADE, "password_reset": RESET, "password_changed": CHANGED}
+CUSTOMER = {"username": "demo", "razon_social": "Comercializadora Demo, S.A. de C.V."}
+PAYMENT_DUE = {
+    **CUSTOMER,
+    "product_name": "Aspel SAE",
+    "version": "8.0",
+    "serial_number": "AAAAA-BBBBB-CCCCC",
+    "due_text": "en 7 días",
+    "due_date_text": "30 de noviembre de 2026",
+}
+IDLE_INSTALLATION = {
+    **CUSTOMER,
+    "product_name": "Aspel SAE",
+    "version": "8.0",
+    "serial_number": "AAAAA-BBBBB-CCCCC",
+    "hostname": "CAJA-01",
+    "last_seen_text": "12:00 del 23 de octubre de 2026",
+    "idle_days": "30",
+}
+UPGRADE_AVAILABLE = {
+    **CUSTOMER,
+    "product_name": "Aspel SAE",
+    "from_version": "8.0",
+    "to_version": "9.0",
+    "serial_number": "AAAAA-BBBBB-CCCCC",
+    "download_url": "https://www.aspel.com.mx/descargas",
+}
+PAYLOADS = {
+    "upgrade_notification": UPGRADE,
+    "password_reset": RESET,
+    "password_changed": CHANGED,
+    "reminder_payment_due": PAYMENT_DUE,
+    "reminder_idle_installation": IDLE_INSTALLATION,
+    "reminder_upgrade_available": UPGRADE_AVAILABLE,
+}
 
 
 def test_every_kind_has_a_sample_here() -> None:

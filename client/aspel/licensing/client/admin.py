@@ -350,6 +350,52 @@ class AdminClient(BaseClient):
             lambda page: page.audit_events,
         )
 
+    # --- events: webhook endpoints (billing or support) ------------------------------
+
+    def create_webhook_endpoint(
+        self,
+        url: str,
+        *,
+        event_types: Sequence[str] = (),
+        description: str = "",
+        request_id: str | None = None,
+    ) -> pb.CreateWebhookEndpointResponse:
+        """Registers an endpoint; the response's `signing_secret` is shown only
+        here (and to a retry with the same request_id): keep it."""
+        response: pb.CreateWebhookEndpointResponse = self._mutate(
+            self._stub.CreateWebhookEndpoint,
+            pb.CreateWebhookEndpointRequest(
+                url=url, event_types=list(event_types), description=description
+            ),
+            request_id,
+        )
+        return response
+
+    def list_webhook_endpoints_page(
+        self, *, page_size: int = 0, page_token: str = ""
+    ) -> pb.ListWebhookEndpointsResponse:
+        response: pb.ListWebhookEndpointsResponse = self._call(
+            self._stub.ListWebhookEndpoints,
+            pb.ListWebhookEndpointsRequest(page_size=page_size, page_token=page_token),
+        )
+        return response
+
+    def list_webhook_endpoints(self) -> Iterator[pb.WebhookEndpoint]:
+        """Every endpoint still receiving events, oldest first (never a secret)."""
+        return follow_pages(
+            lambda token: self.list_webhook_endpoints_page(page_token=token),
+            lambda page: page.endpoints,
+        )
+
+    def delete_webhook_endpoint(self, endpoint_id: str, *, request_id: str | None = None) -> None:
+        """Stops deliveries to it; NotFoundError WEBHOOK_ENDPOINT_NOT_FOUND when
+        there is no such endpoint still receiving."""
+        self._mutate(
+            self._stub.DeleteWebhookEndpoint,
+            pb.DeleteWebhookEndpointRequest(endpoint_id=endpoint_id),
+            request_id,
+        )
+
     # --- upgrades sold by billing -----------------------------------------------------
 
     def issue_upgrade(

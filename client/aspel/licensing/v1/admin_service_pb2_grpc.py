@@ -144,6 +144,21 @@ class AdminServiceStub:
                 request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListAuditEventsRequest.SerializeToString,
                 response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListAuditEventsResponse.FromString,
                 _registered_method=True)
+        self.CreateWebhookEndpoint = channel.unary_unary(
+                '/aspel.licensing.v1.AdminService/CreateWebhookEndpoint',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.CreateWebhookEndpointRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.CreateWebhookEndpointResponse.FromString,
+                _registered_method=True)
+        self.ListWebhookEndpoints = channel.unary_unary(
+                '/aspel.licensing.v1.AdminService/ListWebhookEndpoints',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListWebhookEndpointsRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListWebhookEndpointsResponse.FromString,
+                _registered_method=True)
+        self.DeleteWebhookEndpoint = channel.unary_unary(
+                '/aspel.licensing.v1.AdminService/DeleteWebhookEndpoint',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointResponse.FromString,
+                _registered_method=True)
         self.IssueUpgrade = channel.unary_unary(
                 '/aspel.licensing.v1.AdminService/IssueUpgrade',
                 request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeRequest.SerializeToString,
@@ -342,7 +357,8 @@ class AdminServiceServicer:
         payment is never counted twice. A payment_reference counts once too,
         whoever records it and with whatever request_id: recording the same
         reference for the same serial again changes nothing and answers as the
-        first time did. Scope: billing.
+        first time did. An OVERDUE serial whose payment covers the overdue
+        period is ACTIVE again, with full licences. Scope: billing.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial, or a
@@ -374,7 +390,8 @@ class AdminServiceServicer:
         - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
         - NOT_FOUND, reason SERIAL_NOT_FOUND.
         - FAILED_PRECONDITION, reason INVALID_STATE_TRANSITION: only an ACTIVE
-        serial can be suspended; the metadata `state` says what it is.
+        or OVERDUE serial can be suspended; the metadata `state` says what it
+        is.
         - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
         - PERMISSION_DENIED, reason SCOPE_MISSING.
         """
@@ -461,6 +478,62 @@ class AdminServiceServicer:
         malformed serial, or an end time before the start time.
         - INVALID_ARGUMENT, reason INVALID_PAGE_TOKEN: a token not from this
         list, or used with different filters.
+        - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
+        - PERMISSION_DENIED, reason SCOPE_MISSING.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateWebhookEndpoint(self, request, context):
+        """Registers an HTTPS endpoint that receives every audited change (or the
+        types listed) as a signed JSON POST, delivered at least once from the
+        outbox; the README's "Events" section gives the payload, the headers and
+        how to verify the signature. Answers the endpoint's signing secret: only
+        here (and to a retry with the same request_id), never again, so store it
+        on receipt. Scope: billing or support.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a URL that is not https
+        (http only to a loopback address where the server allows it), holds a
+        user or password or a fragment, or is longer than 2048 characters; an
+        event type that is not like "payment.recorded" or "payment."; more
+        than 50 types; a description longer than 200 characters.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
+        - FAILED_PRECONDITION, reason WEBHOOK_ENDPOINT_LIMIT: the deployment has
+        20 endpoints already; the metadata `max_endpoints` says how many.
+        - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
+        - PERMISSION_DENIED, reason SCOPE_MISSING.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhookEndpoints(self, request, context):
+        """Lists the endpoints still receiving events, oldest first, paginated;
+        never their secrets. Scope: billing or support.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: negative page size.
+        - INVALID_ARGUMENT, reason INVALID_PAGE_TOKEN: a token not from this list.
+        - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
+        - PERMISSION_DENIED, reason SCOPE_MISSING.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebhookEndpoint(self, request, context):
+        """Stops deliveries to an endpoint at once: events already queued for it
+        are not sent. Its row stays for the audit log.
+        Scope: billing or support.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a missing or malformed id.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
+        - NOT_FOUND, reason WEBHOOK_ENDPOINT_NOT_FOUND: no endpoint with that id
+        still receiving (never created, deleted, or disabled after answering
+        410 Gone); the metadata `endpoint_id` repeats it.
         - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
         - PERMISSION_DENIED, reason SCOPE_MISSING.
         """
@@ -580,6 +653,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ListAuditEvents,
                     request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListAuditEventsRequest.FromString,
                     response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'CreateWebhookEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebhookEndpoint,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.CreateWebhookEndpointRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.CreateWebhookEndpointResponse.SerializeToString,
+            ),
+            'ListWebhookEndpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhookEndpoints,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListWebhookEndpointsRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListWebhookEndpointsResponse.SerializeToString,
+            ),
+            'DeleteWebhookEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhookEndpoint,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointResponse.SerializeToString,
             ),
             'IssueUpgrade': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueUpgrade,
@@ -1005,6 +1093,87 @@ class AdminService:
             '/aspel.licensing.v1.AdminService/ListAuditEvents',
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListAuditEventsRequest.SerializeToString,
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWebhookEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.AdminService/CreateWebhookEndpoint',
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.CreateWebhookEndpointRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.CreateWebhookEndpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhookEndpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.AdminService/ListWebhookEndpoints',
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListWebhookEndpointsRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ListWebhookEndpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhookEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.AdminService/DeleteWebhookEndpoint',
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.DeleteWebhookEndpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -189,7 +189,7 @@ class LicensingServiceServicer:
         - UNAUTHENTICATED, reason SESSION_INVALID.
         - NOT_FOUND, reason SERIAL_NOT_FOUND.
         - FAILED_PRECONDITION, reason SERIAL_NOT_ACTIVE: the serial is superseded,
-        inactive or suspended.
+        inactive, suspended or overdue (a payment is due first).
         - FAILED_PRECONDITION, reason UPGRADE_REQUIRES_PURCHASE: the new version
         is bought, not free (a perpetual licence, or a version no release
         upgrades from for free); the metadata `available_version` names it and

@@ -27,6 +27,7 @@ class SubscriptionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUBSCRIPTION_STATE_SUPERSEDED: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_INACTIVE: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_SUSPENDED: _ClassVar[SubscriptionState]
+    SUBSCRIPTION_STATE_OVERDUE: _ClassVar[SubscriptionState]
 
 class PlanStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -47,6 +48,7 @@ SUBSCRIPTION_STATE_ACTIVE: SubscriptionState
 SUBSCRIPTION_STATE_SUPERSEDED: SubscriptionState
 SUBSCRIPTION_STATE_INACTIVE: SubscriptionState
 SUBSCRIPTION_STATE_SUSPENDED: SubscriptionState
+SUBSCRIPTION_STATE_OVERDUE: SubscriptionState
 PLAN_STATUS_UNSPECIFIED: PlanStatus
 PLAN_STATUS_UP_TO_DATE: PlanStatus
 PLAN_STATUS_UPGRADE_AVAILABLE: PlanStatus

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import datetime as dt
 import errno
 import hashlib
 import logging
@@ -33,17 +34,19 @@ from aspel.licensing.v1 import (
     licensing_service_pb2_grpc,
 )
 
-from .domain.activation import ActivationService
+from .domain.activation import ActivationPolicy, ActivationService
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
+from .domain.licence_policy import GracePolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .metrics import ServerMetrics
+from .reminders import RemindersThread, build_reminders
 from .settings import Settings
 from .signals import stop_on_signals
 from .store import migrate
@@ -122,8 +125,21 @@ def build_services(
             calendar,
             KeyRingSource(pathlib.Path(settings.signing_key_file)),
             encode_certificate,
+            ActivationPolicy(
+                grace=GracePolicy(
+                    subscription_grace=dt.timedelta(days=settings.subscription_grace_days),
+                    perpetual_grace=dt.timedelta(days=settings.perpetual_grace_days),
+                )
+            ),
         ),
-        admin=build_admin_services(store, calendar, hasher, resets, settings.purchase_url),
+        admin=build_admin_services(
+            store,
+            calendar,
+            hasher,
+            resets,
+            settings.purchase_url,
+            allow_loopback_http_webhooks=settings.webhook_allow_loopback_http,
+        ),
         page_tokens=PageTokens(page_token_key),
     )
 
@@ -267,6 +283,14 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     internal = create_internal_server(settings, services, reuse_port=reuse_port)
     # Built before serving, so a bad --smtp-url stops the start, not the first email.
     mailer = new_mailer(settings, services) if settings.mail_worker else None
+    reminders = (
+        RemindersThread(
+            build_reminders(settings, services.store, services.calendar),
+            settings.reminders_interval_seconds,
+        )
+        if settings.reminders
+        else None
+    )
     server.start()
     host = settings.listen.rsplit(":", 1)[0]
     log.info("aspel-licensing listening on %s:%d", host, port)
@@ -277,6 +301,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     stopping = stop_on_signals(log, "draining in-flight calls")
     if mailer is not None:
         mailer.start()
+    if reminders is not None:
+        reminders.start()
     stopping.wait()
     # First, so load balancers send new calls elsewhere while these drain.
     for reporter in services.health:
@@ -288,6 +314,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         event.wait()
     for reporter in services.health:
         reporter.stop()
+    if reminders is not None and not reminders.stop(settings.shutdown_grace_seconds):
+        log.warning("reminders still running; what they did not queue is queued by the next run")
     if mailer is not None and not mailer.stop(settings.shutdown_grace_seconds):
         log.warning("mailer still sending; its message is delivered again after restart")
     if metrics_http is not None:

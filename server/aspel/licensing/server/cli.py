@@ -1,4 +1,4 @@
-"""`aspel-licensing-server`: serve, mailer, migrate, seed-demo, keys, service-keys."""
+"""`aspel-licensing-server`: serve, mailer, reminders, migrate, seed-demo, keys, service-keys."""
 
 from __future__ import annotations
 
@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _switch(
         serve,
+        "--no-reminders",
+        f"do not send reminders from here (cron runs `reminders`; env {ENV_PREFIX}REMINDERS=0)",
+    )
+    _switch(
+        serve,
         "--no-mailer",
         f"do not deliver email here (a separate `mailer` does; env {ENV_PREFIX}MAIL_WORKER=0)",
     )
@@ -132,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="deliver queued email until SIGTERM (for deployments that run it apart from serve)",
         parents=[after],
     )
+    reminders = commands.add_parser(
+        "reminders",
+        help="queue the customer reminders due now, each once (payments, idle installations, "
+        "upgrades); for cron when serve runs with --no-reminders",
+        parents=[after],
+    )
+    _switch(reminders, "--dry-run", "only list the reminders that would be queued")
     commands.add_parser(
         "migrate", help="create or bring the database schema up to date", parents=[after]
     )
@@ -396,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             listen=args.listen,
             smtp_url=args.smtp_url,
             mail_worker=False if getattr(args, "no_mailer", False) else None,
+            reminders=False if getattr(args, "no_reminders", False) else None,
             signing_key_file=args.signing_key_file,
             metrics_listen=args.metrics_listen,
             purchase_url=args.purchase_url,
@@ -442,6 +455,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return serve_workers(settings, settings.workers)
     if args.command == "mailer":
         return _mailer(settings)
+    if args.command == "reminders":
+        return _reminders(settings, dry_run=args.dry_run)
     if args.command == "migrate":
         from .store.database import open_database
         from .store.migrate import migrate
@@ -549,6 +564,35 @@ def _mailer(settings: Settings) -> int:
     run_until_signalled(worker, settings.mail_poll_seconds)
     store.close()
     return 0
+
+
+def _reminders(settings: Settings, *, dry_run: bool) -> int:
+    """One run: prints a line per reminder (kind, serial, occasion), never an address."""
+    from .domain.clock import BusinessCalendar, SystemClock
+    from .reminders import build_reminders
+    from .store import migrate
+    from .store.database import Store
+
+    store = Store.from_url(settings.database_url)
+    try:
+        missing = migrate.pending(store.database)
+        if missing:
+            print(
+                f"database needs migrations {', '.join(missing)}: "
+                "run `aspel-licensing-server migrate`",
+                file=sys.stderr,
+            )
+            return 2
+        calendar = BusinessCalendar(SystemClock(), settings.business_timezone)
+        with store.connection():
+            done = build_reminders(settings, store, calendar).run(dry_run=dry_run)
+        for reminder in done:
+            print(f"{reminder.kind}\t{reminder.serial_number}\t{reminder.occasion}")
+        verb = "would queue" if dry_run else "queued"
+        print(f"{verb} {len(done)} reminder(s)", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
 
 
 if __name__ == "__main__":

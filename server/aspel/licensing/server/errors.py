@@ -395,6 +395,7 @@ _STATE_ES = {
     "SUPERSEDED": "reemplazado por una versión nueva",
     "INACTIVE": "inactivo",
     "SUSPENDED": "suspendido",
+    "OVERDUE": "con pago vencido",
 }
 
 
@@ -811,3 +812,30 @@ class ServiceKeyNotFound(LicensingError):
 
     def __init__(self, name: str) -> None:
         super().__init__(name=name)
+
+
+class WebhookEndpointNotFound(LicensingError):
+    code = Code.NOT_FOUND
+    reason = "WEBHOOK_ENDPOINT_NOT_FOUND"
+    developer_message = "No webhook endpoint with that id (or it was deleted)."
+
+    template = "No hay un destino de eventos vigente con el identificador «{endpoint_id}»."
+    metadata_keys = ("endpoint_id",)
+
+    def __init__(self, endpoint_id: str) -> None:
+        super().__init__(endpoint_id=endpoint_id)
+
+
+class WebhookEndpointLimit(LicensingError):
+    code = Code.FAILED_PRECONDITION
+    reason = "WEBHOOK_ENDPOINT_LIMIT"
+    developer_message = "The deployment already has the most webhook endpoints it allows."
+
+    template = (
+        "Ya hay {max_endpoints} destinos de eventos registrados, el máximo. "
+        "Elimina uno que ya no se use."
+    )
+    metadata_keys = ("max_endpoints",)
+
+    def __init__(self, max_endpoints: int) -> None:
+        super().__init__(max_endpoints=max_endpoints)

@@ -57,6 +57,11 @@ class Settings:
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     #: The licence signing keys (JSON, mode 0600); see `aspel-licensing-server keys`.
     signing_key_file: str = DEFAULT_SIGNING_KEY_FILE
+    #: Days of grace after a licence's expiry while the product cannot reach the
+    #: server, by modality; a subscription's is also its grace after an unpaid
+    #: payment date (domain/licence_policy.py). Then read-only.
+    subscription_grace_days: int = 7
+    perpetual_grace_days: int = 30
     #: TLS: the server's certificate chain and private key, PEM files.
     #: Both set: the server listens with TLS instead of plain text.
     tls_cert_file: str | None = None
@@ -92,6 +97,24 @@ class Settings:
     #: Where a customer buys what is not free: shown on the portal row of a
     #: serial whose newer version must be bought, and in UPGRADE_REQUIRES_PURCHASE.
     purchase_url: str = DEFAULT_PURCHASE_URL
+
+    # --- events (webhooks) and reminders -----------------------------------------
+    #: Seconds to connect to a webhook endpoint, and to wait for each read of
+    #: its answer; past either the attempt is retried with backoff.
+    webhook_connect_timeout_seconds: float = 5.0
+    webhook_read_timeout_seconds: float = 10.0
+    #: Accept http:// endpoints on a loopback address (127.0.0.0/8, ::1,
+    #: localhost): tests and a receiver on the same machine. Otherwise https only.
+    webhook_allow_loopback_http: bool = False
+    #: Send customer reminders periodically from `serve` (off when a cron job
+    #: runs `aspel-licensing-server reminders`); safe in every worker at once.
+    reminders: bool = True
+    #: Seconds between two reminder runs of `serve`.
+    reminders_interval_seconds: float = 3600.0
+    #: Days before a payment date that a reminder is sent, comma-separated.
+    reminder_payment_days: str = "7,1"
+    #: Days without a validation after which an installation's owner is told.
+    reminder_idle_installation_days: int = 30
 
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
@@ -179,7 +202,19 @@ _RANGES: dict[str, tuple[float, float]] = {
     "mail_timeout_seconds": (0.1, 3600),
     "mail_give_up_hours": (0.01, 24 * 365),
     "mail_max_attempts": (1, 10_000),
+    "webhook_connect_timeout_seconds": (0.1, 300),
+    "webhook_read_timeout_seconds": (0.1, 300),
+    "reminders_interval_seconds": (1, 7 * 86_400),
+    "reminder_idle_installation_days": (1, 3650),
+    "subscription_grace_days": (0, 90),
+    "perpetual_grace_days": (0, 365),
 }
+
+
+def payment_days(text: str) -> tuple[int, ...]:
+    """ "7,1" -> (7, 1): the days before a payment date, largest first."""
+    days = {int(part) for part in (p.strip() for p in text.split(",")) if part}
+    return tuple(sorted(days, reverse=True))
 
 
 def known_variables() -> list[str]:
@@ -271,6 +306,13 @@ def _check(source: str, key: str, value: object) -> None:
                 ipaddress.ip_network(part, strict=False)
             except ValueError:
                 raise SettingsError(f"{source}: {part!r} no es una red CIDR") from None
+    elif key == "reminder_payment_days":
+        try:
+            days = payment_days(str(value))
+        except ValueError:
+            days = ()
+        if not days or not all(1 <= d <= 366 for d in days):
+            raise SettingsError(f"{source}={value!r}: días separados por comas, de 1 a 366")
     elif key == "log_format":
         if value not in ("", "json", "text"):
             raise SettingsError(f"{source}={value!r}: use json o text")

@@ -391,6 +391,54 @@ def run_events(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def run_webhooks_create(args: argparse.Namespace, ctx: Context) -> int:
+    with admin_client(ctx) as client:
+        created = client.create_webhook_endpoint(
+            args.url,
+            event_types=args.event or (),
+            description=args.description or "",
+            request_id=args.request_id,
+        )
+    if args.json:
+        write_json(ctx.out, message_to_json(created))
+        return 0
+    ctx.print(
+        f"Destino de eventos registrado: {created.endpoint.endpoint_id}",
+        f"URL: {created.endpoint.url}",
+        "Eventos: " + (", ".join(created.endpoint.event_types) or "todos"),
+        f"Secreto de firma: {created.signing_secret}",
+        "Guárdalo ahora: no se vuelve a mostrar.",
+    )
+    return 0
+
+
+def run_webhooks_list(args: argparse.Namespace, ctx: Context) -> int:
+    with admin_client(ctx) as client:
+        endpoints = list(client.list_webhook_endpoints())
+    if args.json:
+        write_json(ctx.out, {"endpoints": [message_to_json(e) for e in endpoints]})
+        return 0
+    if not endpoints:
+        ctx.print("No hay destinos de eventos registrados.")
+        return 0
+    for e in endpoints:
+        created = time_of(e.create_time)
+        ctx.print(
+            f"{e.endpoint_id}  {e.url}",
+            "  eventos: " + (", ".join(e.event_types) or "todos"),
+            f"  {e.description or NO_VALUE}; registrado por {e.created_by} el "
+            f"{format_local_time(created) if created else NO_VALUE}",
+        )
+    return 0
+
+
+def run_webhooks_delete(args: argparse.Namespace, ctx: Context) -> int:
+    with admin_client(ctx) as client:
+        client.delete_webhook_endpoint(args.endpoint_id, request_id=args.request_id)
+    ctx.print(f"Destino de eventos {args.endpoint_id} eliminado: ya no recibirá eventos.")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------
 
 
@@ -611,6 +659,29 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--until", type=_day, metavar="AAAA-MM-DD", help="hasta ese día, incluido")
     p.add_argument("--limit", type=_positive, default=50, help="cuántos eventos (50)")
     add_json_flag(p)
+
+    webhooks = commands.add_parser(
+        "webhooks",
+        help="destinos de eventos firmados para sistemas internos (billing o support)",
+        description="Registra, lista o elimina los destinos (webhooks) que reciben cada "
+        "cambio auditado.",
+    )
+    actions = webhooks.add_subparsers(dest="webhooks_action", metavar="ACCIÓN", required=True)
+    p = _command(actions, "create", "registra un destino https", run_webhooks_create)
+    p.add_argument("url", metavar="URL")
+    p.add_argument(
+        "--event",
+        action="append",
+        metavar="TIPO",
+        help="solo este tipo de evento (p. ej. payment.recorded, o subscription. para todos "
+        "los que empiezan así); repite para varios; por omisión, todos",
+    )
+    p.add_argument("--description", help="para qué es el destino")
+    add_json_flag(p)
+    p = _command(actions, "list", "lista los destinos vigentes", run_webhooks_list, mutating=False)
+    add_json_flag(p)
+    p = _command(actions, "delete", "deja de enviar eventos a un destino", run_webhooks_delete)
+    p.add_argument("endpoint_id", metavar="ID_DESTINO")
 
 
 def build_parser() -> argparse.ArgumentParser:

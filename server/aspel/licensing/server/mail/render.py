@@ -114,10 +114,61 @@ def _password_changed(payload: Mapping[str, Any], ctx: RenderContext) -> dict[st
     return _strings(payload, ("username", "razon_social", "change_time_text"))
 
 
+def _reminder_payment_due(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    return _strings(
+        payload,
+        (
+            "username",
+            "razon_social",
+            "product_name",
+            "version",
+            "serial_number",
+            "due_text",
+            "due_date_text",
+        ),
+    )
+
+
+def _reminder_idle_installation(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    return _strings(
+        payload,
+        (
+            "username",
+            "razon_social",
+            "product_name",
+            "version",
+            "serial_number",
+            "hostname",
+            "last_seen_text",
+            "idle_days",
+        ),
+    )
+
+
+def _reminder_upgrade_available(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+    values = _strings(
+        payload,
+        (
+            "username",
+            "razon_social",
+            "product_name",
+            "from_version",
+            "to_version",
+            "serial_number",
+            "download_url",
+        ),
+    )
+    values["download_url"] = _safe_url(values["download_url"])
+    return values
+
+
 KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] = {
     "upgrade_notification": _upgrade_notification,
     "password_reset": _password_reset,
     "password_changed": _password_changed,
+    "reminder_payment_due": _reminder_payment_due,
+    "reminder_idle_installation": _reminder_idle_installation,
+    "reminder_upgrade_available": _reminder_upgrade_available,
 }
 
 #: Payload fields that are secrets: erased from the row once it is SENT or FAILED.

@@ -15,6 +15,10 @@ One message at a time:
 
 Each row's Message-ID and Date are fixed when it is queued, so when a crash
 between send and record causes a second delivery, it is the same message.
+
+Webhook rows (kind "webhook", queued with every audited change) go through
+the same claim, backoff and FAILED rules; only the send differs: an HTTP POST
+(webhooks.py) instead of SMTP, its body fixed when queued.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.clock import Clock
+from ..domain.events import WEBHOOK_KIND
 from ..errors import DatabaseUnavailable, StorageUnavailable
 from ..settings import Settings
 from ..signals import stop_on_signals
@@ -37,6 +42,7 @@ from ..store.unit_of_work import UnitOfWork
 from . import transports
 from .message import compose, envelope_address
 from .render import SECRET_PAYLOAD_KEYS, RenderContext, RenderError, render
+from .webhooks import HttpPoster, Outcome, WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,7 @@ class OutboxWorker:
         context: RenderContext,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        webhooks: WebhookSender | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -95,6 +102,7 @@ class OutboxWorker:
         self.context = context
         self.retry = retry or RetryPolicy()
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self.webhooks = webhooks or WebhookSender(store, clock, HttpPoster(5.0, 10.0))
 
     # --- one message -----------------------------------------------------------
 
@@ -120,6 +128,9 @@ class OutboxWorker:
         now = self.clock.now()
         if _expired(row.payload, now):
             self._fail(row, claim, "EXPIRED: no longer useful when it could be sent")
+            return
+        if row.kind == WEBHOOK_KIND:
+            self._deliver_webhook(row, claim)
             return
         try:
             rendered = render(row.kind, row.payload, self.context)
@@ -151,6 +162,27 @@ class OutboxWorker:
             )
         self._flush_if_erased(tx, row.payload)
         log.info("outbox %s (%s) sent, attempt %d", row.id, row.kind, row.attempts)
+
+    def _deliver_webhook(self, row: OutboxMessage, claim: dt.datetime) -> None:
+        try:
+            result = self.webhooks.send(row.payload)
+        except (DatabaseUnavailable, StorageUnavailable):
+            raise
+        except Exception as exc:  # a bug must not stop the worker
+            log.exception("outbox %s: unexpected error while posting a webhook", row.id)
+            self._retry_or_give_up(row, claim, f"unexpected {type(exc).__name__}")
+            return
+        if result.outcome is Outcome.FAILED:
+            self._fail(row, claim, result.error)
+            return
+        if result.outcome is Outcome.RETRY:
+            self._retry_or_give_up(row, claim, result.error)
+            return
+        with self.store.write() as tx:
+            tx.outbox.mark_sent(message_id=row.id, now=self.clock.now(), payload=row.payload)
+        log.info(
+            "outbox %s (webhook %s) delivered, attempt %d", row.id, row.recipient, row.attempts
+        )
 
     def _retry_or_give_up(self, row: OutboxMessage, claim: dt.datetime, error: str) -> None:
         now = self.clock.now()
@@ -244,6 +276,13 @@ def build_worker(
         mail_from=settings.mail_from,
         context=RenderContext(password_reset_url=settings.password_reset_url),
         retry=retry,
+        webhooks=WebhookSender(
+            store,
+            clock,
+            HttpPoster(
+                settings.webhook_connect_timeout_seconds, settings.webhook_read_timeout_seconds
+            ),
+        ),
     )
 
 

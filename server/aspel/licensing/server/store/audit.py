@@ -9,12 +9,18 @@ from typing import Any
 from peewee import fn
 
 from .. import request_context
+from ..domain import events
 from .models import AuditEvent
+from .outbox import OutboxRepository
 from .shapes import newest
+from .webhooks import WebhookRepository
 
 
 class AuditRepository:
-    """The append-only audit log."""
+    """The append-only audit log. Every event recorded is also queued, in the
+    same transaction, as one webhook delivery per endpoint that wants its type
+    (domain/events.py), so no audited change can reach the log without
+    reaching its subscribers, nor the other way round."""
 
     def record(
         self,
@@ -38,6 +44,35 @@ class AuditRepository:
             # The id of the RPC that wrote it, as in its request log line.
             request_id=request_context.current_request_id(),
         )
+        self._queue_webhooks(kind, now, account_public_id, serial_number, detail or {})
+
+    def _queue_webhooks(
+        self,
+        kind: str,
+        now: dt.datetime,
+        account_public_id: str | None,
+        serial_number: str | None,
+        detail: Mapping[str, Any],
+    ) -> None:
+        wanted = events.endpoints_for(
+            ((e.public_id, e.event_types) for e in WebhookRepository().active()), kind
+        )
+        if not wanted:
+            return
+        event_id = events.new_event_id()
+        body = events.event_body(
+            event_id=event_id,
+            kind=kind,
+            time=now,
+            account_id=account_public_id,
+            serial_number=serial_number,
+            detail=detail,
+        )
+        outbox = OutboxRepository()
+        for endpoint_id in wanted:
+            outbox.enqueue_webhook(
+                endpoint_id=endpoint_id, event_id=event_id, kind=kind, body=body, now=now
+            )
 
     def find_events(
         self,

@@ -275,3 +275,48 @@ class ServerSecret(BaseModel):
 
 
 ALL_MODELS.append(ServerSecret)
+
+
+# --- Events and reminders (migration 0012) -------------------------------------
+
+
+class WebhookEndpoint(BaseModel):
+    """Where billing or CRM wants audited changes delivered (store/webhooks.py).
+
+    `secret_sealed` is the signing secret AES-GCM encrypted with a server
+    secret; the plain secret is returned once, by the call that creates it. A
+    deleted (or, after 410 Gone, disabled) endpoint keeps its row for the
+    record, with `delete_time` set."""
+
+    public_id = peewee.CharField(unique=True)
+    url = peewee.TextField()
+    event_types = JsonField()  # a sorted list; empty: every type
+    description = peewee.CharField(default="")
+    secret_sealed = peewee.TextField()
+    create_time = UtcDateTimeField()
+    created_by = peewee.CharField()
+    delete_time = UtcDateTimeField(null=True)
+    #: Why it stopped: "deleted" by AdminService, or "gone" after HTTP 410.
+    disable_reason = peewee.CharField(null=True)
+
+    class Meta:
+        indexes = ((("delete_time",), False),)
+
+
+class ReminderSent(BaseModel):
+    """One customer reminder queued; the unique key makes it go at most once.
+
+    `occasion` says which occurrence: the due date and the days before it of a
+    payment, the installation and its last validation of an idle one, the
+    version of an upgrade."""
+
+    kind = peewee.CharField()
+    serial_number = peewee.CharField()
+    occasion = peewee.CharField()
+    create_time = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("kind", "serial_number", "occasion"), True),)
+
+
+ALL_MODELS.extend([WebhookEndpoint, ReminderSent])

@@ -9,6 +9,7 @@ from typing import Any
 
 import peewee
 
+from ..domain.events import WEBHOOK_KIND
 from ..domain.states import FAILED, PENDING, SENDING, SENT
 from .models import OutboxMessage
 
@@ -57,6 +58,22 @@ class OutboxRepository:
             kind=kind,
             recipient=recipient,
             payload=dict(payload),
+            next_attempt_time=now,
+            create_time=now,
+        )
+
+    def enqueue_webhook(
+        self, *, endpoint_id: str, event_id: str, kind: str, body: str, now: dt.datetime
+    ) -> OutboxMessage:
+        """Queues one event for one endpoint (the audit repository calls it, in
+        the transaction of the audited change). The body is fixed here, so
+        every attempt sends the same bytes; only the timestamp and signature
+        headers change from one attempt to the next."""
+        return OutboxMessage.create(
+            message_id=f"<{event_id}.{endpoint_id}@{MESSAGE_ID_DOMAIN}>",
+            kind=WEBHOOK_KIND,
+            recipient=endpoint_id,
+            payload={"endpoint_id": endpoint_id, "event_id": event_id, "type": kind, "body": body},
             next_attempt_time=now,
             create_time=now,
         )

@@ -15,9 +15,11 @@ from .idempotency import IdempotencyRepository
 from .outbox import OutboxRepository
 from .password_resets import PasswordResetRepository
 from .rate_limits import RateLimitRepository
+from .reminders import ReminderRepository
 from .server_secrets import ServerSecretRepository
 from .service_keys import ServiceKeyRepository
 from .subscriptions import SubscriptionRepository
+from .webhooks import WebhookRepository
 
 
 class UnitOfWork:
@@ -36,3 +38,5 @@ class UnitOfWork:
         self.server_secrets = ServerSecretRepository()
         self.service_keys = ServiceKeyRepository()
         self.subscriptions = SubscriptionRepository()
+        self.webhooks = WebhookRepository()
+        self.reminders = ReminderRepository()

@@ -28,11 +28,12 @@ from ..domain.upgrade_terms import (
 )
 from . import convert
 from .auth_interceptor import current_actor
-from .pagination import AUDIT_EVENTS, PageTokens
+from .pagination import AUDIT_EVENTS, WEBHOOK_ENDPOINTS, PageTokens
 from .request_keys import required_request_key
-from .validation import ACCOUNT_ID_MAX_LENGTH, Violations, serial_only
+from .validation import ACCOUNT_ID_MAX_LENGTH, WEBHOOK_ENDPOINT_ID, Violations, serial_only
 
 REASON_MAX_LENGTH = 500
+WEBHOOK_DESCRIPTION_MAX_LENGTH = 200
 PAYMENT_REFERENCE_MAX_LENGTH = 100
 ORDER_REFERENCE_MAX_LENGTH = 100
 UPGRADE_SOURCES_MAX = 20
@@ -381,6 +382,56 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             audit_events=[convert.audit_event(e) for e in page.events],
             next_page_token=self.page_tokens.encode(AUDIT_EVENTS, filters, page.next_after_id),
         )
+
+    # --- events: webhook endpoints ------------------------------------------------
+
+    def CreateWebhookEndpoint(
+        self, request: pb.CreateWebhookEndpointRequest, context: grpc.ServicerContext
+    ) -> pb.CreateWebhookEndpointResponse:
+        actor = current_actor()
+        webhooks = self.admin.webhooks
+        check = Violations()
+        url = check.webhook_url(
+            "url", request.url, allow_loopback_http=webhooks.allow_loopback_http
+        )
+        event_types = check.event_types("event_types", request.event_types)
+        description = check.optional(
+            "description", request.description, WEBHOOK_DESCRIPTION_MAX_LENGTH
+        )
+        key = check.request_key(request)
+        check.raise_if_any()
+        created = webhooks.create(
+            actor, url=url, event_types=event_types, description=description, key=key
+        )
+        return pb.CreateWebhookEndpointResponse(
+            endpoint=convert.webhook_endpoint(created.endpoint), signing_secret=created.secret
+        )
+
+    def ListWebhookEndpoints(
+        self, request: pb.ListWebhookEndpointsRequest, context: grpc.ServicerContext
+    ) -> pb.ListWebhookEndpointsResponse:
+        check = Violations()
+        page_size = check.page_size("page_size", request.page_size, WEBHOOK_ENDPOINTS)
+        check.raise_if_any()
+        after_id = self.page_tokens.decode(WEBHOOK_ENDPOINTS, (), request.page_token)
+        page = self.admin.webhooks.list(page_size, after_id)
+        return pb.ListWebhookEndpointsResponse(
+            endpoints=[convert.webhook_endpoint(e) for e in page.endpoints],
+            next_page_token=self.page_tokens.encode(WEBHOOK_ENDPOINTS, (), page.next_after_id),
+        )
+
+    def DeleteWebhookEndpoint(
+        self, request: pb.DeleteWebhookEndpointRequest, context: grpc.ServicerContext
+    ) -> pb.DeleteWebhookEndpointResponse:
+        actor = current_actor()
+        check = Violations()
+        endpoint_id = request.endpoint_id.strip()
+        if not WEBHOOK_ENDPOINT_ID.match(endpoint_id):
+            check.add("endpoint_id", "El identificador del destino se escribe como «whe_…».")
+        key = check.request_key(request)
+        check.raise_if_any()
+        self.admin.webhooks.delete(actor, endpoint_id, key=key)
+        return pb.DeleteWebhookEndpointResponse()
 
     # --- upgrades sold by billing ---------------------------------------------------
 

@@ -48,6 +48,9 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "LookupSerial": (SUPPORT,),
     "StartPasswordReset": (SUPPORT,),
     "ListAuditEvents": (SUPPORT,),
+    "CreateWebhookEndpoint": (BILLING, SUPPORT),
+    "ListWebhookEndpoints": (BILLING, SUPPORT),
+    "DeleteWebhookEndpoint": (BILLING, SUPPORT),
     "IssueUpgrade": (BILLING,),
 }
 

@@ -18,6 +18,7 @@ from google.type import date_pb2
 from aspel.licensing.v1 import (
     account_pb2,
     activation_pb2,
+    admin_service_pb2,
     audit_event_pb2,
     release_pb2,
     subscription_pb2,
@@ -29,6 +30,7 @@ from ..domain import serials
 from ..domain.activation import ActivationView, LicenseClaims, SignedLicenseView
 from ..domain.admin.catalog import ReleaseView, TermsTemplateView
 from ..domain.admin.support import AuditEventView
+from ..domain.admin.webhooks import EndpointView
 from ..domain.auth import AccountView
 from ..domain.signing import PublicKeyView
 from ..domain.subscriptions import UPGRADE_REQUIRES_PURCHASE, SubscriptionView
@@ -121,6 +123,11 @@ def encode_certificate(claims: LicenseClaims) -> bytes:
         issue_time=timestamp(claims.issue_time),
         expire_time=timestamp(claims.expire_time),
         retire_date=date(claims.retire_date),
+        grace_end_time=(
+            timestamp(claims.grace_end_time) if claims.grace_end_time is not None else None
+        ),
+        read_only_access=claims.read_only_access,
+        payment_overdue=claims.payment_overdue,
     )
     return certificate.SerializeToString(deterministic=True)
 
@@ -204,4 +211,15 @@ def audit_event(view: AuditEventView) -> audit_event_pb2.AuditEvent:
         account_id=view.account_id or "",
         serial_number=serials.display(view.serial_number) if view.serial_number else "",
         details=dict(_flatten(view.detail)),
+    )
+
+
+def webhook_endpoint(view: EndpointView) -> admin_service_pb2.WebhookEndpoint:
+    return admin_service_pb2.WebhookEndpoint(
+        endpoint_id=view.endpoint_id,
+        url=view.url,
+        event_types=list(view.event_types),
+        description=view.description,
+        create_time=timestamp(view.create_time),
+        created_by=view.created_by,
     )

@@ -63,6 +63,7 @@ class Listing:
 SUBSCRIPTIONS = Listing("subscriptions", default_page_size=50, max_page_size=100)
 SIGNING_KEYS = Listing("signing_keys", default_page_size=50, max_page_size=100)
 AUDIT_EVENTS = Listing("audit_events", default_page_size=50, max_page_size=500)
+WEBHOOK_ENDPOINTS = Listing("webhook_endpoints", default_page_size=50, max_page_size=100)
 
 
 def page_of(items: Sequence[T], offset: int, size: int) -> tuple[Sequence[T], int | None]:

@@ -9,9 +9,11 @@ reads (the columns and the work a hostile caller can cause).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 import urllib.parse
 import uuid
+from collections.abc import Sequence
 
 import grpc
 from google.protobuf import descriptor, message, timestamp_pb2
@@ -42,6 +44,21 @@ FINGERPRINT_MAX_LENGTH = 128
 FINGERPRINT = re.compile(rf"[!-~]{{1,{FINGERPRINT_MAX_LENGTH}}}")
 ACTIVATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ACCOUNT_ID_MAX_LENGTH = 64
+WEBHOOK_URL_MAX_LENGTH = 2048
+EVENT_TYPES_MAX = 50
+EVENT_TYPE = re.compile(r"^[a-z0-9_.]{1,64}$")
+WEBHOOK_ENDPOINT_ID = re.compile(r"^whe_[0-9a-f]{20}$")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 _MIN_SECONDS = -62_135_596_800
 _MAX_SECONDS = 253_402_300_799
@@ -139,6 +156,52 @@ class Violations:
                 "los caracteres especiales codificados (%XX).",
             )
         return url
+
+    def webhook_url(self, field: str, value: str, *, allow_loopback_http: bool) -> str:
+        """https with a host, no user or password (they would travel in every
+        log line that shows the URL) and no fragment; http only to a loopback
+        address, and only where the deployment allows it (tests, a sidecar)."""
+        url = value.strip()
+        if len(url) > WEBHOOK_URL_MAX_LENGTH:
+            self.add(field, f"El URL admite como máximo {WEBHOOK_URL_MAX_LENGTH} caracteres.")
+            return url
+        try:
+            parsed = urllib.parse.urlsplit(url) if URL_CHARACTERS.match(url) else None
+            if parsed is not None:
+                parsed.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            parsed = None
+        if parsed is None or not parsed.hostname or parsed.scheme not in ("https", "http"):
+            self.add(
+                field,
+                "Escribe un URL https completo, sin espacios y con los caracteres especiales "
+                "codificados (%XX).",
+            )
+        elif parsed.username is not None or parsed.password is not None or "@" in parsed.netloc:
+            self.add(field, "El URL no puede llevar usuario ni contraseña.")
+        elif parsed.fragment or url.endswith("#"):
+            self.add(field, "El URL no puede llevar un fragmento (#...).")
+        elif parsed.scheme == "http" and not (
+            allow_loopback_http and _is_loopback(parsed.hostname)
+        ):
+            self.add(field, "El URL debe usar https.")
+        return url
+
+    def event_types(self, field: str, values: Sequence[str]) -> list[str]:
+        """Exact audit kinds ("payment.recorded") or prefixes ending in "."."""
+        if len(values) > EVENT_TYPES_MAX:
+            self.add(field, f"Indica como máximo {EVENT_TYPES_MAX} tipos de evento.")
+            return []
+        kinds = []
+        for i, value in enumerate(values):
+            kind = value.strip()
+            if not EVENT_TYPE.match(kind):
+                self.add(
+                    f"{field}[{i}]",
+                    "El tipo de evento se escribe como «payment.recorded» o «payment.».",
+                )
+            kinds.append(kind)
+        return kinds
 
     def enum(self, field: str, enum: EnumTypeWrapper, value: int) -> str | None:
         """The value's name without the enum's prefix; None when unspecified.

@@ -21,6 +21,7 @@ from .billing import BillingAdmin
 from .catalog import CatalogAdmin
 from .support import SupportAdmin
 from .upgrades import UpgradeAdmin
+from .webhooks import WebhookAdmin
 
 
 @dataclass
@@ -32,6 +33,7 @@ class AdminServices:
     catalog: CatalogAdmin
     billing: BillingAdmin
     support: SupportAdmin
+    webhooks: WebhookAdmin
     upgrades: UpgradeAdmin
     #: Where what is not free is bought (ASPEL_LICENSING_PURCHASE_URL).
     purchase_url: str = DEFAULT_PURCHASE_URL
@@ -43,6 +45,8 @@ def build_admin_services(
     hasher: PasswordHasher,
     resets: PasswordResetService,
     purchase_url: str = DEFAULT_PURCHASE_URL,
+    *,
+    allow_loopback_http_webhooks: bool = False,
 ) -> AdminServices:
     return AdminServices(
         keys=ServiceKeyService(store, calendar),
@@ -50,6 +54,7 @@ def build_admin_services(
         catalog=CatalogAdmin(store, calendar),
         billing=BillingAdmin(store, calendar),
         support=SupportAdmin(store, calendar),
+        webhooks=WebhookAdmin(store, calendar, allow_loopback_http=allow_loopback_http_webhooks),
         upgrades=UpgradeAdmin(store, calendar),
         purchase_url=purchase_url,
     )
