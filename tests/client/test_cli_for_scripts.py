@@ -141,6 +141,7 @@ def _longest_subscriptions() -> list[sub_pb.Subscription]:
     active.CopyFrom(superseded)
     active.state = sub_pb.SUBSCRIPTION_STATE_ACTIVE
     active.upgrade_available = True
+    active.plan_status = sub_pb.PLAN_STATUS_UPGRADE_AVAILABLE
     active.available_version = "10.0"
     active.next_payment_date.CopyFrom(superseded.activation_date)
     return [superseded, active]

@@ -7,8 +7,10 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
-from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
+from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES, PLACEHOLDERS
 from aspel.licensing.server.store.models import UpgradeTermsText
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
 from aspel.licensing.v1 import licensing_service_pb2, licensing_service_pb2_grpc
@@ -110,6 +112,55 @@ def test_terms_with_a_placeholder_no_serial_can_fill_are_refused(admin: Admin) -
     )
     assert refused.reason == "INVALID_ARGUMENT"
     assert refused.fields == {"clauses[1]", "title"}
+
+
+@pytest.mark.parametrize(
+    ("field", "fields"),
+    [
+        ("clauses[0]", {"clauses": ["Tu ${product_name versión."]}),
+        ("clauses[0]", {"clauses": ["Vacío: ${}."]}),
+        ("introduction", {"introduction": "Ya está $producto."}),
+        ("introduction", {"introduction": "Ya está ${to_version"}),
+    ],
+)
+def test_malformed_or_unknown_placeholders_are_refused_listing_the_allowed_ones(
+    admin: Admin, field: str, fields: dict[str, Any]
+) -> None:
+    _release(admin, "7.0", [])
+    _release(admin, "8.0", ["7.0"])
+    with pytest.raises(grpc.RpcError) as caught:
+        _terms(admin, **fields)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(caught.value)
+    assert status is not None
+    bad = error_details_pb2.BadRequest()
+    next(d for d in status.details if d.Is(bad.DESCRIPTOR)).Unpack(bad)
+    [violation] = bad.field_violations
+    assert violation.field == field
+    for name in PLACEHOLDERS:
+        assert f"${name}" in violation.description
+
+
+def test_terms_with_an_introduction_show_it_to_the_customer(demo_admin: Admin, server: Any) -> None:
+    template = _terms(
+        demo_admin, ["Cláusula."], introduction="Hola, $razon_social: $product_name $to_version."
+    ).upgrade_terms_template
+    assert template.introduction == "Hola, $razon_social: $product_name $to_version."
+    portal = licensing_service_pb2_grpc.LicensingServiceStub(server.channel)
+    login = portal.Authenticate(
+        licensing_service_pb2.AuthenticateRequest(username="demo", password="demo-aspel-2026")
+    )
+    session = [("authorization", f"Bearer {login.session_token}")]
+    rows = portal.ListSubscriptions(
+        licensing_service_pb2.ListSubscriptionsRequest(), metadata=session
+    )
+    sae = next(s for s in rows.subscriptions if s.product_code == "SAE")
+    terms = portal.GetUpgradeTerms(
+        licensing_service_pb2.GetUpgradeTermsRequest(serial_number=sae.serial_number),
+        metadata=session,
+    ).upgrade_terms
+    assert terms.introduction == "Hola, Comercializadora Demo, S.A. de C.V.: Aspel SAE 8.0."
+    assert list(terms.clauses) == ["Cláusula."]
 
 
 @pytest.mark.parametrize("clauses", [[], ["  "]], ids=["none", "blank"])

@@ -319,3 +319,93 @@ def test_admin_tables_fit_100_columns_with_the_longest_values() -> None:
         assert max(len(line) for line in lines) <= 100, name
         assert any("ABCDE-12345-FGH7K" in line for line in lines) or name == "activations"
     assert any(activation.activation_id in line for line in tables["activations"])
+
+
+def test_issue_upgrade_from_the_cli_once_per_order(run: Any, tmp_path: pathlib.Path) -> None:
+    url = "https://www.aspel.com.mx/descargas"
+    assert run("publish-release", "COI", "9.0", "--url", url)[0] == 0
+    assert run("publish-release", "COI", "10.0", "--url", url, "--from", "9.0")[0] == 0
+    intro = tmp_path / "clausulas.txt"
+    intro.write_text("Primera.\n\nSegunda.", encoding="utf-8")
+    code, _, err = run(
+        "publish-terms",
+        "COI",
+        "10.0",
+        "--title",
+        "Términos",
+        "--clauses-file",
+        str(intro),
+        "--introduction",
+        "Ya está $product_name ${to_version",
+    )
+    assert code == 67 and "INVALID_ARGUMENT" in err
+    code, out, _ = run(
+        "create-account",
+        "contadores",
+        "--email",
+        "contadores@example.com",
+        "--razon-social",
+        "Contadores Unidos, S.C.",
+    )
+    account_id = _value(out, "Cuenta").split("(")[1].rstrip(")")
+    code, out, _ = run(
+        "create-subscription", account_id, "COI", "9.0", "--users", "1", "--modality", "licencia"
+    )
+    serial = _value(out, "Número de serie")
+    assert _value(out, "Versión disponible") == "10.0 (se adquiere por separado)"
+
+    order = ("--order", "PED-9", "--kind", "purchased", "--to-version", "10.0")
+    code, out, err = run("issue-upgrade", serial, *order, "--modality", "licencia")
+    assert code == 0, err
+    new_serial = _value(out, "Número de serie")
+    assert _value(out, "Sistema") == "Aspel COI 10.0"
+    assert f"reemplaza a {serial}" in out
+    # The same order again: the same serial, nothing new.
+    code, out, _ = run("issue-upgrade", serial, *order, "--modality", "licencia")
+    assert (code, _value(out, "Número de serie")) == (0, new_serial)
+    # The same order with other fields: refused, exit 64 + ALREADY_EXISTS (6).
+    code, _, err = run(
+        "issue-upgrade", serial, *order, "--modality", "suscripcion", "--billing-period", "anual"
+    )
+    assert code == 70 and "ORDER_REFERENCE_REUSED" in err
+    # Bad usage never reaches the server.
+    code, _, err = run("issue-upgrade", serial, *order, "--modality", "licencia", "--overlap", "x")
+    assert code == 2
+    code, out, _ = run("lookup", serial, key="support-desk")
+    assert new_serial in out and "Actualización comprada" in out
+
+
+def test_issue_upgrade_a_modality_change_with_an_overlap_date(run: Any) -> None:
+    url = "https://www.aspel.com.mx/descargas"
+    assert run("publish-release", "NOI", "11.0", "--url", url)[0] == 0
+    code, out, _ = run(
+        "create-account",
+        "nomina",
+        "--email",
+        "nomina@example.com",
+        "--razon-social",
+        "Nómina Fácil, S.A.",
+    )
+    account_id = _value(out, "Cuenta").split("(")[1].rstrip(")")
+    code, out, _ = run(
+        "create-subscription", account_id, "NOI", "11.0", "--users", "1", "--modality", "licencia"
+    )
+    serial = _value(out, "Número de serie")
+    code, out, err = run(
+        "issue-upgrade",
+        serial,
+        "--kind",
+        "modality",
+        "--modality",
+        "suscripcion",
+        "--billing-period",
+        "mensual",
+        "--order",
+        "PED-10",
+        "--overlap",
+        "2026-12-31",
+    )
+    assert code == 0, err
+    assert "se puede usar hasta el 31/12/2026" in out
+    assert _value(out, "Modalidad") == "Suscripción mensual"
+    assert _value(out, "Sistema") == "Aspel NOI 11.0"

@@ -143,6 +143,13 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
         endpoint_id=_endpoint(w)
     ),
     "ReleaseActivation": _released,
+    "IssueUpgrade": lambda w: admin_pb.IssueUpgradeRequest(
+        serial_number=w.sae_serial,
+        kind=admin_pb.UPGRADE_KIND_PURCHASED_UPGRADE,
+        to_version="8.0",
+        new_modality=subscription_pb2.MODALITY_PERPETUAL_LICENSE,
+        order_reference="PED-1",
+    ),
 }
 #: Methods whose success is an empty message.
 EMPTY_ANSWERS = {"ListAuditEvents", "DeleteWebhookEndpoint"}

@@ -180,9 +180,11 @@ class AdminClient(BaseClient):
         title: str,
         clauses: Sequence[str],
         *,
+        introduction: str = "",
         request_id: str | None = None,
     ) -> pb.PublishUpgradeTermsResponse:
-        """Puts new terms in force for a release (every serial gets a new terms_id)."""
+        """Puts new terms in force for a release (every serial gets a new terms_id).
+        An empty `introduction` shows the default one."""
         response: pb.PublishUpgradeTermsResponse = self._mutate(
             self._stub.PublishUpgradeTerms,
             pb.PublishUpgradeTermsRequest(
@@ -190,6 +192,7 @@ class AdminClient(BaseClient):
                 to_version=to_version,
                 title=title,
                 clauses=list(clauses),
+                introduction=introduction,
             ),
             request_id,
         )
@@ -411,6 +414,48 @@ class AdminClient(BaseClient):
             pb.DeleteWebhookEndpointRequest(endpoint_id=endpoint_id),
             request_id,
         )
+
+    # --- upgrades sold by billing -----------------------------------------------------
+
+    def issue_upgrade(
+        self,
+        serial_number: str,
+        *,
+        kind: pb.UpgradeKind,
+        new_modality: subscription_pb2.Modality,
+        order_reference: str,
+        to_version: str = "",
+        billing_period: subscription_pb2.BillingPeriod = NO_BILLING_PERIOD,
+        overlap: pb.UpgradeOverlap = pb.UPGRADE_OVERLAP_NEXT_VALIDATION,
+        overlap_end_date: dt.date | None = None,
+        request_id: str | None = None,
+    ) -> pb.IssueUpgradeResponse:
+        """Issues the successor of a serial billing sold (a bought version or a
+        change of modality). The same `order_reference` again returns the same
+        successor; with other fields it raises AlreadyExistsError
+        (ORDER_REFERENCE_REUSED). A superseded serial raises
+        FailedPreconditionError (SERIAL_NOT_ACTIVE) naming its successor."""
+        request = pb.IssueUpgradeRequest(
+            serial_number=serial_number,
+            to_version=to_version,
+            kind=kind,
+            new_modality=new_modality,
+            billing_period=billing_period,
+            order_reference=order_reference,
+            overlap=overlap,
+        )
+        if overlap_end_date is not None:
+            request.overlap_end_date.CopyFrom(
+                date_pb2.Date(
+                    year=overlap_end_date.year,
+                    month=overlap_end_date.month,
+                    day=overlap_end_date.day,
+                )
+            )
+        response: pb.IssueUpgradeResponse = self._mutate(
+            self._stub.IssueUpgrade, request, request_id
+        )
+        return response
 
 
 __all__ = ["ADMIN_KEY_ENV", "AdminClient"]

@@ -9,12 +9,33 @@ from aspel.licensing.v1 import upgrade_terms_template_pb2 as _upgrade_terms_temp
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import date_pb2 as _date_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class UpgradeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UPGRADE_KIND_UNSPECIFIED: _ClassVar[UpgradeKind]
+    UPGRADE_KIND_PURCHASED_UPGRADE: _ClassVar[UpgradeKind]
+    UPGRADE_KIND_MODALITY_CHANGE: _ClassVar[UpgradeKind]
+
+class UpgradeOverlap(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UPGRADE_OVERLAP_UNSPECIFIED: _ClassVar[UpgradeOverlap]
+    UPGRADE_OVERLAP_NONE: _ClassVar[UpgradeOverlap]
+    UPGRADE_OVERLAP_UNTIL_DATE: _ClassVar[UpgradeOverlap]
+    UPGRADE_OVERLAP_NEXT_VALIDATION: _ClassVar[UpgradeOverlap]
+UPGRADE_KIND_UNSPECIFIED: UpgradeKind
+UPGRADE_KIND_PURCHASED_UPGRADE: UpgradeKind
+UPGRADE_KIND_MODALITY_CHANGE: UpgradeKind
+UPGRADE_OVERLAP_UNSPECIFIED: UpgradeOverlap
+UPGRADE_OVERLAP_NONE: UpgradeOverlap
+UPGRADE_OVERLAP_UNTIL_DATE: UpgradeOverlap
+UPGRADE_OVERLAP_NEXT_VALIDATION: UpgradeOverlap
 
 class CreateAccountRequest(_message.Message):
     __slots__ = ("username", "email", "razon_social", "initial_password", "request_id")
@@ -115,18 +136,20 @@ class PublishReleaseResponse(_message.Message):
     def __init__(self, release: _Optional[_Union[_release_pb2.Release, _Mapping]] = ...) -> None: ...
 
 class PublishUpgradeTermsRequest(_message.Message):
-    __slots__ = ("product_code", "to_version", "title", "clauses", "request_id")
+    __slots__ = ("product_code", "to_version", "title", "clauses", "request_id", "introduction")
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     TO_VERSION_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     CLAUSES_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    INTRODUCTION_FIELD_NUMBER: _ClassVar[int]
     product_code: str
     to_version: str
     title: str
     clauses: _containers.RepeatedScalarFieldContainer[str]
     request_id: str
-    def __init__(self, product_code: _Optional[str] = ..., to_version: _Optional[str] = ..., title: _Optional[str] = ..., clauses: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    introduction: str
+    def __init__(self, product_code: _Optional[str] = ..., to_version: _Optional[str] = ..., title: _Optional[str] = ..., clauses: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., introduction: _Optional[str] = ...) -> None: ...
 
 class PublishUpgradeTermsResponse(_message.Message):
     __slots__ = ("upgrade_terms_template",)
@@ -385,3 +408,33 @@ class AdminServiceReleaseActivationResponse(_message.Message):
     activation: _activation_pb2.Activation
     transfers_remaining: int
     def __init__(self, activation: _Optional[_Union[_activation_pb2.Activation, _Mapping]] = ..., transfers_remaining: _Optional[int] = ...) -> None: ...
+
+class IssueUpgradeRequest(_message.Message):
+    __slots__ = ("serial_number", "to_version", "kind", "new_modality", "billing_period", "order_reference", "overlap", "overlap_end_date", "request_id")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NEW_MODALITY_FIELD_NUMBER: _ClassVar[int]
+    BILLING_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    ORDER_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    OVERLAP_FIELD_NUMBER: _ClassVar[int]
+    OVERLAP_END_DATE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    to_version: str
+    kind: UpgradeKind
+    new_modality: _subscription_pb2.Modality
+    billing_period: _subscription_pb2.BillingPeriod
+    order_reference: str
+    overlap: UpgradeOverlap
+    overlap_end_date: _date_pb2.Date
+    request_id: str
+    def __init__(self, serial_number: _Optional[str] = ..., to_version: _Optional[str] = ..., kind: _Optional[_Union[UpgradeKind, str]] = ..., new_modality: _Optional[_Union[_subscription_pb2.Modality, str]] = ..., billing_period: _Optional[_Union[_subscription_pb2.BillingPeriod, str]] = ..., order_reference: _Optional[str] = ..., overlap: _Optional[_Union[UpgradeOverlap, str]] = ..., overlap_end_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class IssueUpgradeResponse(_message.Message):
+    __slots__ = ("subscription", "previous_subscription")
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    previous_subscription: _subscription_pb2.Subscription
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., previous_subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ...) -> None: ...

@@ -164,6 +164,11 @@ class AdminServiceStub:
                 request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationRequest.SerializeToString,
                 response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationResponse.FromString,
                 _registered_method=True)
+        self.IssueUpgrade = channel.unary_unary(
+                '/aspel.licensing.v1.AdminService/IssueUpgrade',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -304,11 +309,17 @@ class AdminServiceServicer:
         a customer who read the old text must read the new one before
         AcceptUpgrade. Earlier texts stay on record. Scope: catalog.
 
+        The title, the introduction and each clause may use the placeholders
+        $product_name, $from_version, $to_version, $serial_number, $retire_date,
+        $billing_period, $download_url and $razon_social (or ${name}); `$$` is a
+        literal dollar sign.
+
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: no title, no clauses, a
-        title over 200 characters, more than 50 clauses, a clause over 4,000
-        characters, or a placeholder no serial can fill (named in the
-        BadRequest).
+        title over 200 characters, an introduction over 4,000, more than 50
+        clauses, a clause over 4,000 characters, or a placeholder no serial can
+        fill or an unclosed `${` (the BadRequest names the field, the
+        placeholder and the allowed placeholders).
         - INVALID_ARGUMENT, reason TERMS_TOO_LARGE: the title and clauses, with
         every placeholder at its longest value (a razón social of 254
         characters, a download URL of 255), could render to more than
@@ -559,6 +570,46 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueUpgrade(self, request, context):
+        """Issues the successor of a serial that billing sold: a newer version bought
+        (PURCHASED_UPGRADE, what a perpetual licence needs) or a change of
+        modality (MODALITY_CHANGE, for example perpetual to subscription, with
+        the same or a newer version). It goes through the same step as
+        AcceptUpgrade: the new serial names the old one as its predecessor, the
+        old one is SUPERSEDED with the retire date the overlap gives, the account
+        gets the upgrade email saying what was bought, and the audit log records
+        it (kind `subscription.upgrade_purchased` or
+        `subscription.modality_changed`). Users and installations carry over; a
+        subscription's first payment is one billing period after today. An
+        order_reference issues one successor: the same order again returns it
+        again, with no second email. Scope: billing.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a malformed serial, a
+        missing kind, modality or order_reference, a billing period for a
+        perpetual licence or none for a subscription, an overlap_end_date
+        missing for UPGRADE_OVERLAP_UNTIL_DATE, given with another overlap, or
+        outside today to 366 days from today; for PURCHASED_UPGRADE a
+        to_version not newer than the serial's, for MODALITY_CHANGE the
+        serial's own modality or an older version (the BadRequest names each).
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
+        - ALREADY_EXISTS, reason ORDER_REFERENCE_REUSED: that order_reference
+        already issued an upgrade with other fields; the metadata
+        `serial_number` and `successor_serial_number` name it.
+        - NOT_FOUND, reason SERIAL_NOT_FOUND.
+        - FAILED_PRECONDITION, reason SERIAL_NOT_ACTIVE: the serial is
+        suspended, or already superseded or inactive; the metadata
+        `successor_serial_number` names its successor.
+        - FAILED_PRECONDITION, reason ACCOUNT_NOT_ACTIVE: the account is disabled.
+        - FAILED_PRECONDITION, reason RELEASE_NOT_PUBLISHED: to_version is not in
+        the catalog for the serial's product.
+        - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
+        - PERMISSION_DENIED, reason SCOPE_MISSING.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -651,6 +702,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ReleaseActivation,
                     request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationRequest.FromString,
                     response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationResponse.SerializeToString,
+            ),
+            'IssueUpgrade': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueUpgrade,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1179,6 +1235,33 @@ class AdminService:
             '/aspel.licensing.v1.AdminService/ReleaseActivation',
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationRequest.SerializeToString,
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceReleaseActivationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueUpgrade(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.AdminService/IssueUpgrade',
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -200,8 +200,10 @@ class LicensingServiceServicer:
         - NOT_FOUND, reason SERIAL_NOT_FOUND.
         - FAILED_PRECONDITION, reason SERIAL_NOT_ACTIVE: the serial is superseded,
         inactive, suspended or overdue (a payment is due first).
-        - FAILED_PRECONDITION, reason UPGRADE_REQUIRES_PURCHASE: a perpetual
-        licence; the new version is bought, not free.
+        - FAILED_PRECONDITION, reason UPGRADE_REQUIRES_PURCHASE: the new version
+        is bought, not free (a perpetual licence, or a version no release
+        upgrades from for free); the metadata `available_version` names it and
+        `purchase_url` says where to buy it (also in the text).
         - FAILED_PRECONDITION, reason NO_UPGRADE_AVAILABLE: already the latest version.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

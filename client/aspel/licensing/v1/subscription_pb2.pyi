@@ -28,6 +28,14 @@ class SubscriptionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUBSCRIPTION_STATE_INACTIVE: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_SUSPENDED: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_OVERDUE: _ClassVar[SubscriptionState]
+
+class PlanStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PLAN_STATUS_UNSPECIFIED: _ClassVar[PlanStatus]
+    PLAN_STATUS_UP_TO_DATE: _ClassVar[PlanStatus]
+    PLAN_STATUS_UPGRADE_AVAILABLE: _ClassVar[PlanStatus]
+    PLAN_STATUS_UPGRADE_REQUIRES_PURCHASE: _ClassVar[PlanStatus]
+    PLAN_STATUS_NOT_APPLICABLE: _ClassVar[PlanStatus]
 MODALITY_UNSPECIFIED: Modality
 MODALITY_SUBSCRIPTION: Modality
 MODALITY_PERPETUAL_LICENSE: Modality
@@ -41,9 +49,14 @@ SUBSCRIPTION_STATE_SUPERSEDED: SubscriptionState
 SUBSCRIPTION_STATE_INACTIVE: SubscriptionState
 SUBSCRIPTION_STATE_SUSPENDED: SubscriptionState
 SUBSCRIPTION_STATE_OVERDUE: SubscriptionState
+PLAN_STATUS_UNSPECIFIED: PlanStatus
+PLAN_STATUS_UP_TO_DATE: PlanStatus
+PLAN_STATUS_UPGRADE_AVAILABLE: PlanStatus
+PLAN_STATUS_UPGRADE_REQUIRES_PURCHASE: PlanStatus
+PLAN_STATUS_NOT_APPLICABLE: PlanStatus
 
 class Subscription(_message.Message):
-    __slots__ = ("serial_number", "product_code", "product_name", "version", "users", "activation_date", "next_payment_date", "modality", "billing_period", "state", "upgrade_available", "available_version", "successor_serial_number", "predecessor_serial_number", "retire_date", "installations_allowed")
+    __slots__ = ("serial_number", "product_code", "product_name", "version", "users", "activation_date", "next_payment_date", "modality", "billing_period", "state", "upgrade_available", "available_version", "successor_serial_number", "predecessor_serial_number", "retire_date", "installations_allowed", "purchase_url", "plan_status")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +73,8 @@ class Subscription(_message.Message):
     PREDECESSOR_SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     RETIRE_DATE_FIELD_NUMBER: _ClassVar[int]
     INSTALLATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    PURCHASE_URL_FIELD_NUMBER: _ClassVar[int]
+    PLAN_STATUS_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
     product_name: str
@@ -76,4 +91,6 @@ class Subscription(_message.Message):
     predecessor_serial_number: str
     retire_date: _date_pb2.Date
     installations_allowed: int
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., product_name: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., modality: _Optional[_Union[Modality, str]] = ..., billing_period: _Optional[_Union[BillingPeriod, str]] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., upgrade_available: _Optional[bool] = ..., available_version: _Optional[str] = ..., successor_serial_number: _Optional[str] = ..., predecessor_serial_number: _Optional[str] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installations_allowed: _Optional[int] = ...) -> None: ...
+    purchase_url: str
+    plan_status: PlanStatus
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., product_name: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., modality: _Optional[_Union[Modality, str]] = ..., billing_period: _Optional[_Union[BillingPeriod, str]] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., upgrade_available: _Optional[bool] = ..., available_version: _Optional[str] = ..., successor_serial_number: _Optional[str] = ..., predecessor_serial_number: _Optional[str] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installations_allowed: _Optional[int] = ..., purchase_url: _Optional[str] = ..., plan_status: _Optional[_Union[PlanStatus, str]] = ...) -> None: ...

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&aspel/licensing/v1/upgrade_terms.proto\x12\x12\x61spel.licensing.v1\"\xbd\x01\n\x0cUpgradeTerms\x12\x10\n\x08terms_id\x18\x01 \x01(\t\x12\x15\n\rserial_number\x18\x02 \x01(\t\x12\x14\n\x0cproduct_code\x18\x03 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x04 \x01(\t\x12\x12\n\nto_version\x18\x05 \x01(\t\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x63lauses\x18\x07 \x03(\t\x12\x0e\n\x06locale\x18\x08 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\t \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&aspel/licensing/v1/upgrade_terms.proto\x12\x12\x61spel.licensing.v1\"\xd3\x01\n\x0cUpgradeTerms\x12\x10\n\x08terms_id\x18\x01 \x01(\t\x12\x15\n\rserial_number\x18\x02 \x01(\t\x12\x14\n\x0cproduct_code\x18\x03 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x04 \x01(\t\x12\x12\n\nto_version\x18\x05 \x01(\t\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x63lauses\x18\x07 \x03(\t\x12\x0e\n\x06locale\x18\x08 \x01(\t\x12\x14\n\x0c\x64ownload_url\x18\t \x01(\t\x12\x14\n\x0cintroduction\x18\n \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,5 +32,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.upgrade_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_UPGRADETERMS']._serialized_start=63
-  _globals['_UPGRADETERMS']._serialized_end=252
+  _globals['_UPGRADETERMS']._serialized_end=274
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class UpgradeTerms(_message.Message):
-    __slots__ = ("terms_id", "serial_number", "product_code", "from_version", "to_version", "title", "clauses", "locale", "download_url")
+    __slots__ = ("terms_id", "serial_number", "product_code", "from_version", "to_version", "title", "clauses", "locale", "download_url", "introduction")
     TERMS_ID_FIELD_NUMBER: _ClassVar[int]
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -17,6 +17,7 @@ class UpgradeTerms(_message.Message):
     CLAUSES_FIELD_NUMBER: _ClassVar[int]
     LOCALE_FIELD_NUMBER: _ClassVar[int]
     DOWNLOAD_URL_FIELD_NUMBER: _ClassVar[int]
+    INTRODUCTION_FIELD_NUMBER: _ClassVar[int]
     terms_id: str
     serial_number: str
     product_code: str
@@ -26,4 +27,5 @@ class UpgradeTerms(_message.Message):
     clauses: _containers.RepeatedScalarFieldContainer[str]
     locale: str
     download_url: str
-    def __init__(self, terms_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., from_version: _Optional[str] = ..., to_version: _Optional[str] = ..., title: _Optional[str] = ..., clauses: _Optional[_Iterable[str]] = ..., locale: _Optional[str] = ..., download_url: _Optional[str] = ...) -> None: ...
+    introduction: str
+    def __init__(self, terms_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., from_version: _Optional[str] = ..., to_version: _Optional[str] = ..., title: _Optional[str] = ..., clauses: _Optional[_Iterable[str]] = ..., locale: _Optional[str] = ..., download_url: _Optional[str] = ..., introduction: _Optional[str] = ...) -> None: ...

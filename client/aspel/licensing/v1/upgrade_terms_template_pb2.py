@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/aspel/licensing/v1/upgrade_terms_template.proto\x12\x12\x61spel.licensing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x01\n\x14UpgradeTermsTemplate\x12\x13\n\x0btemplate_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x12\n\nto_version\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0f\n\x07\x63lauses\x18\x05 \x03(\t\x12\x0e\n\x06locale\x18\x06 \x01(\t\x12\x30\n\x0cpublish_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/aspel/licensing/v1/upgrade_terms_template.proto\x12\x12\x61spel.licensing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\x01\n\x14UpgradeTermsTemplate\x12\x13\n\x0btemplate_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x12\n\nto_version\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0f\n\x07\x63lauses\x18\x05 \x03(\t\x12\x0e\n\x06locale\x18\x06 \x01(\t\x12\x30\n\x0cpublish_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cintroduction\x18\x08 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.upgrade_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_UPGRADETERMSTEMPLATE']._serialized_start=105
-  _globals['_UPGRADETERMSTEMPLATE']._serialized_end=288
+  _globals['_UPGRADETERMSTEMPLATE']._serialized_end=310
 # @@protoc_insertion_point(module_scope)

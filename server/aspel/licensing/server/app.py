@@ -123,7 +123,7 @@ def build_services(
         store=store,
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
-        portal=PortalService(store, calendar),
+        portal=PortalService(store, calendar, settings.purchase_url),
         password_reset=resets,
         activation=ActivationService(
             store,
@@ -138,6 +138,7 @@ def build_services(
             hasher,
             resets,
             installations,
+            purchase_url=settings.purchase_url,
             allow_loopback_http_webhooks=settings.webhook_allow_loopback_http,
             match_policy=policy.match,
         ),

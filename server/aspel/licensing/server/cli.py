@@ -14,6 +14,7 @@ from . import __version__
 from .settings import (
     DEFAULT_DATABASE_URL,
     DEFAULT_LISTEN,
+    DEFAULT_PURCHASE_URL,
     DEFAULT_SIGNING_KEY_FILE,
     DEFAULT_SMTP_URL,
     ENV_PREFIX,
@@ -57,6 +58,15 @@ def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
         help=(
             f"where email goes: smtp://user:pass@host:587, smtps://user:pass@host:465 or "
             f"file:var/mail (env {ENV_PREFIX}SMTP_URL; default {DEFAULT_SMTP_URL})"
+        ),
+    )
+    options.add_argument(
+        "--purchase-url",
+        metavar="URL",
+        default=default,
+        help=(
+            f"where a new version of a perpetual licence is bought (env {ENV_PREFIX}PURCHASE_URL;"
+            f" default {DEFAULT_PURCHASE_URL})"
         ),
     )
     options.add_argument(
@@ -435,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
             reminders=False if getattr(args, "no_reminders", False) else None,
             signing_key_file=args.signing_key_file,
             metrics_listen=args.metrics_listen,
+            purchase_url=args.purchase_url,
             log_level=args.log_level,
             log_format=args.log_format,
             workers=getattr(args, "workers", None),

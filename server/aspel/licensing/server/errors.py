@@ -294,14 +294,19 @@ class UpgradeRequiresPurchase(LicensingError):
     developer_message = "A perpetual licence is upgraded by purchase, not for free."
 
     template = (
-        "Tu {product_name} es una licencia de pago único: la versión {available_version} se "
-        "adquiere por separado. Consulta precios con tu distribuidor Aspel o en aspel.com."
+        "Tu {product_name} no se actualiza sin costo: la versión {available_version} se "
+        "adquiere por separado. Cómprala en {purchase_url} o con tu distribuidor Aspel."
     )
-    metadata_keys = ("serial_number", "available_version")
+    metadata_keys = ("serial_number", "available_version", "purchase_url")
 
-    def __init__(self, serial_number: str, product_name: str, to_version: str) -> None:
+    def __init__(
+        self, serial_number: str, product_name: str, to_version: str, purchase_url: str
+    ) -> None:
         super().__init__(
-            serial_number=serial_number, product_name=product_name, available_version=to_version
+            serial_number=serial_number,
+            product_name=product_name,
+            available_version=to_version,
+            purchase_url=purchase_url,
         )
 
 
@@ -788,6 +793,30 @@ class PaymentReferenceReused(LicensingError):
 
     def __init__(self, payment_reference: str, serial_number: str) -> None:
         super().__init__(payment_reference=payment_reference, serial_number=serial_number)
+
+
+class OrderReferenceReused(LicensingError):
+    """An order reference names one upgrade of one serial, whoever sends it."""
+
+    code = Code.ALREADY_EXISTS
+    reason = "ORDER_REFERENCE_REUSED"
+    developer_message = "That order reference already issued a different upgrade."
+
+    template = (
+        "El pedido «{order_reference}» ya emitió el número de serie {successor_serial_number} "
+        "(a partir de {serial_number}) con otros datos. Un pedido corresponde a una sola "
+        "actualización: revisa el pedido o sus datos."
+    )
+    metadata_keys = ("order_reference", "serial_number", "successor_serial_number")
+
+    def __init__(
+        self, order_reference: str, serial_number: str, successor_serial_number: str
+    ) -> None:
+        super().__init__(
+            order_reference=order_reference,
+            serial_number=serial_number,
+            successor_serial_number=successor_serial_number,
+        )
 
 
 class ServiceKeyExists(LicensingError):

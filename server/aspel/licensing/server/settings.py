@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from .domain.credentials import Argon2Parameters
+from .domain.products import DEFAULT_PURCHASE_URL
 from .domain.seats import SeatPolicy
 
 ENV_PREFIX = "ASPEL_LICENSING_"
@@ -95,6 +96,9 @@ class Settings:
     #: The page of the portal that takes a reset token; the email links to
     #: <this>?token=<token>.
     password_reset_url: str = DEFAULT_RESET_PAGE_URL
+    #: Where a customer buys what is not free: shown on the portal row of a
+    #: serial whose newer version must be bought, and in UPGRADE_REQUIRES_PURCHASE.
+    purchase_url: str = DEFAULT_PURCHASE_URL
 
     # --- events (webhooks) and reminders -----------------------------------------
     #: Seconds to connect to a webhook endpoint, and to wait for each read of
@@ -308,6 +312,12 @@ def _check(source: str, key: str, value: object) -> None:
             raise SettingsError(
                 f"{source}: esquema {scheme or '(ninguno)'!r} no admitido (smtp, smtps o file)"
             )
+    elif key == "purchase_url":
+        parts = urllib.parse.urlsplit(str(value))
+        if parts.scheme != "https" or not parts.netloc or not str(value).isprintable():
+            raise SettingsError(f"{source}={value!r}: debe ser una URL https://")
+        if len(str(value)) > 255:
+            raise SettingsError(f"{source}: admite como máximo 255 caracteres")
     elif key == "password_reset_url":
         parts = urllib.parse.urlsplit(str(value))
         if parts.scheme not in ("http", "https") or not parts.netloc:

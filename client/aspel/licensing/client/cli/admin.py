@@ -25,7 +25,7 @@ import sys
 import uuid
 from typing import Any
 
-from aspel.licensing.v1 import subscription_pb2
+from aspel.licensing.v1 import admin_service_pb2, subscription_pb2
 
 from ..admin import ADMIN_KEY_ENV, AdminClient
 from ..convert import time_of
@@ -218,7 +218,12 @@ def run_publish_terms(args: argparse.Namespace, ctx: Context) -> int:
     clauses = _read_clauses(args.clauses_file, ctx)
     with admin_client(ctx) as client:
         template = client.publish_upgrade_terms(
-            args.product.upper(), args.version, args.title, clauses, request_id=args.request_id
+            args.product.upper(),
+            args.version,
+            args.title,
+            clauses,
+            introduction=args.introduction or "",
+            request_id=args.request_id,
         ).upgrade_terms_template
     ctx.print(
         f"Términos publicados para {template.product_code} {template.to_version} "
@@ -246,6 +251,54 @@ def run_create_subscription(args: argparse.Namespace, ctx: Context) -> int:
             request_id=args.request_id,
         )
     ctx.print("Número de serie emitido.", *subscription_lines(subscription))
+    return 0
+
+
+UPGRADE_KINDS = {
+    "purchased": admin_service_pb2.UPGRADE_KIND_PURCHASED_UPGRADE,
+    "modality": admin_service_pb2.UPGRADE_KIND_MODALITY_CHANGE,
+}
+
+
+def _overlap(text: str) -> tuple[int, dt.date | None]:
+    """--overlap: none, next-validation, or the old serial's last day (AAAA-MM-DD)."""
+    if text == "none":
+        return admin_service_pb2.UPGRADE_OVERLAP_NONE, None
+    if text == "next-validation":
+        return admin_service_pb2.UPGRADE_OVERLAP_NEXT_VALIDATION, None
+    try:
+        return admin_service_pb2.UPGRADE_OVERLAP_UNTIL_DATE, dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"usa none, next-validation o una fecha AAAA-MM-DD: {text!r}"
+        ) from None
+
+
+def run_issue_upgrade(args: argparse.Namespace, ctx: Context) -> int:
+    overlap, until = args.overlap
+    period = (
+        PERIOD_CHOICES[args.billing_period]
+        if args.billing_period
+        else subscription_pb2.BILLING_PERIOD_UNSPECIFIED
+    )
+    with admin_client(ctx) as client:
+        issued = client.issue_upgrade(
+            args.serial,
+            kind=UPGRADE_KINDS[args.kind],
+            new_modality=MODALITY_CHOICES[args.modality],
+            to_version=args.to_version or "",
+            billing_period=period,
+            order_reference=args.order,
+            overlap=overlap,
+            overlap_end_date=until,
+            request_id=args.request_id,
+        )
+    old = issued.previous_subscription
+    ctx.print(
+        f"Número de serie emitido; reemplaza a {old.serial_number} "
+        f"(se puede usar hasta el {format_date(old.retire_date)}).",
+        *subscription_lines(issued.subscription),
+    )
     return 0
 
 
@@ -522,6 +575,10 @@ def add_commands(commands: Any) -> None:
         metavar="ARCHIVO",
         help="cláusulas separadas por una línea en blanco (- para la entrada estándar)",
     )
+    p.add_argument(
+        "--introduction",
+        help="párrafo entre el título y las cláusulas (sin él, el de Aspel)",
+    )
 
     p = _command(
         commands,
@@ -537,6 +594,30 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--period", choices=list(PERIOD_CHOICES), help="periodicidad de la suscripción")
     p.add_argument("--installations", type=_positive, help="instalaciones permitidas (1)")
     p.add_argument("--activation-date", type=_day, metavar="AAAA-MM-DD")
+
+    p = _command(
+        commands,
+        "issue-upgrade",
+        "emite el número de serie de una actualización vendida o un cambio de modalidad (billing)",
+        run_issue_upgrade,
+    )
+    p.add_argument("serial", metavar="NO_SERIE")
+    p.add_argument("--kind", choices=list(UPGRADE_KINDS), required=True)
+    p.add_argument("--to-version", metavar="VERSION", help="versión nueva (modality: la misma)")
+    p.add_argument("--modality", choices=sorted(MODALITY_CHOICES), required=True)
+    p.add_argument(
+        "--billing-period", choices=list(PERIOD_CHOICES), help="periodicidad de la suscripción"
+    )
+    p.add_argument(
+        "--order", required=True, help="pedido; el mismo pedido emite un solo número de serie"
+    )
+    p.add_argument(
+        "--overlap",
+        type=_overlap,
+        default=(admin_service_pb2.UPGRADE_OVERLAP_NEXT_VALIDATION, None),
+        metavar="none|next-validation|AAAA-MM-DD",
+        help="hasta cuándo sirve el número de serie anterior (next-validation)",
+    )
 
     p = _command(commands, "record-payment", "registra un pago (billing)", run_record_payment)
     p.add_argument("serial", metavar="NO_SERIE")

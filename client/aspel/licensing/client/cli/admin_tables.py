@@ -47,6 +47,8 @@ EVENT_LABELS = {
     "subscription.suspended": "Suspendido",
     "subscription.reinstated": "Reactivado",
     "subscription.seats_changed": "Usuarios o instalaciones cambiados",
+    "subscription.upgrade_purchased": "Actualización comprada",
+    "subscription.modality_changed": "Cambio de modalidad",
     "payment.recorded": "Pago registrado",
     "release.published": "Versión publicada",
     "upgrade_terms.published": "Términos publicados",
@@ -127,7 +129,11 @@ def subscription_lines(subscription: subscription_pb2.Subscription) -> list[str]
         ("Próximo pago", format_date(subscription.next_payment_date)),
     ]
     if subscription.available_version:
-        free = "sin costo" if subscription.upgrade_available else "se adquiere por separado"
+        free = (
+            "sin costo"
+            if subscription.plan_status == subscription_pb2.PLAN_STATUS_UPGRADE_AVAILABLE
+            else "se adquiere por separado"
+        )
         rows.append(("Versión disponible", f"{subscription.available_version} ({free})"))
     return _pairs(rows)
 

@@ -324,14 +324,16 @@ def subscription_row(s: sub_pb.Subscription) -> list[str]:
 
 
 def _plan_updated(s: sub_pb.Subscription) -> str:
-    """The portal's "Plan actualizado": yes, or which version is waiting."""
-    if s.state != sub_pb.SUBSCRIPTION_STATE_ACTIVE:
-        return NO_VALUE
-    if s.upgrade_available:
+    """The portal's "Plan actualizado", read from the server's one rule
+    (`plan_status`): yes, or which version is waiting and whether it is free."""
+    status = s.plan_status
+    if status == sub_pb.PLAN_STATUS_UP_TO_DATE:
+        return "Sí"
+    if status == sub_pb.PLAN_STATUS_UPGRADE_AVAILABLE:
         return f"No: {s.available_version} disponible"
-    if s.available_version:
+    if status == sub_pb.PLAN_STATUS_UPGRADE_REQUIRES_PURCHASE:
         return f"No: {s.available_version} con costo"
-    return "Sí"
+    return NO_VALUE
 
 
 def _note(s: sub_pb.Subscription) -> str:
@@ -348,14 +350,15 @@ def _note(s: sub_pb.Subscription) -> str:
         )
     if s.state == sub_pb.SUBSCRIPTION_STATE_INACTIVE and s.successor_serial_number:
         return f"* {s.serial_number} ya no se puede usar; usa {s.successor_serial_number}."
-    if (
-        s.state == sub_pb.SUBSCRIPTION_STATE_ACTIVE
-        and s.available_version
-        and not s.upgrade_available
-    ):
+    if s.plan_status == sub_pb.PLAN_STATUS_UPGRADE_REQUIRES_PURCHASE:
+        where = f" Cómprala en {s.purchase_url}" if s.purchase_url else ""
+        perpetual = (
+            f" ({s.serial_number} es una licencia de pago único)"
+            if s.modality == sub_pb.MODALITY_PERPETUAL_LICENSE
+            else ""
+        )
         return (
-            f"* {s.product_name} {s.available_version} se adquiere por separado: "
-            f"{s.serial_number} es una licencia de pago único."
+            f"* {s.product_name} {s.available_version} se adquiere por separado{perpetual}.{where}"
         )
     return ""
 
@@ -380,6 +383,8 @@ def _print_terms(terms: upgrade_terms_pb2.UpgradeTerms, ctx: Context) -> None:
         f"{terms.product_code} {terms.from_version} → {terms.to_version}, "
         f"número de serie {terms.serial_number}\n\n"
     )
+    if terms.introduction:
+        ctx.out.write(textwrap.fill(terms.introduction, WRAP) + "\n\n")
     for number, clause in enumerate(terms.clauses, start=1):
         prefix = f"{number}. "
         text = textwrap.fill(

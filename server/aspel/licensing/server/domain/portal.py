@@ -8,21 +8,26 @@ from dataclasses import dataclass
 
 from .. import errors
 from ..store.database import Store, retry_on_conflict
-from ..store.models import Account, Subscription
+from ..store.models import Subscription
 from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .auth import Caller, user_actor
 from .clock import BusinessCalendar
-from .emails import email_account
 from .idempotency import RequestKey, Result, once
 from .paging import one_page
-from .products import product_name
-from .spanish import long_date
-from .states import ACTIVE, PERPETUAL_LICENSE
-from .subscriptions import SubscriptionView, current_state, newest_upgrade, views_of
+from .products import DEFAULT_PURCHASE_URL, product_name
+from .states import ACTIVE
+from .subscriptions import (
+    UPGRADE_AVAILABLE,
+    UPGRADE_REQUIRES_PURCHASE,
+    SubscriptionView,
+    current_state,
+    newest_upgrade,
+    plan_offer,
+    views_of,
+)
+from .succession import Succession, issue_successor, next_validation_retire_date
 from .upgrade_terms import TermsView, render
-
-UPGRADE_EMAIL_KIND = "upgrade_notification"
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,13 @@ class UpgradeResult:
 
 
 class PortalService:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
+    def __init__(
+        self, store: Store, calendar: BusinessCalendar, purchase_url: str = DEFAULT_PURCHASE_URL
+    ) -> None:
         self.store = store
         self.calendar = calendar
+        #: Where what is not free is bought (ASPEL_LICENSING_PURCHASE_URL).
+        self.purchase_url = purchase_url
 
     # --- reading -------------------------------------------------------------
 
@@ -101,54 +110,34 @@ class PortalService:
         now: dt.datetime,
         peer: str | None,
     ) -> Subscription:
+        """A subscriber's free upgrade: same modality and billing period, the
+        same next payment, the old serial usable until its next validation."""
         today = self.calendar.today()
-        retire_date = old.next_payment_date or today
-        new_serial = serials.generate_unused(tx.subscriptions.serial_exists)
-        new = tx.subscriptions.create_subscription(
-            serial_number=new_serial,
-            account_id=caller.account_db_id,
-            product_code=old.product_code,
-            version=terms.to_version,
-            users=old.users,
-            installations_allowed=old.installations_allowed,
-            modality=old.modality,
-            billing_period=old.billing_period,
-            activation_date=today,
-            next_payment_date=old.next_payment_date,
-            predecessor_id=old.id,
-            accepted_terms_id=terms.terms_id,
-            now=now,
+        name = product_name(old.product_code)
+        return issue_successor(
+            tx,
+            old,
+            Succession(
+                to_version=terms.to_version,
+                modality=old.modality,
+                billing_period=old.billing_period,
+                next_payment_date=old.next_payment_date,
+                retire_date=next_validation_retire_date(old, today),
+                download_url=terms.download_url,
+                what_happened=(
+                    f"Aceptaste los términos y condiciones para actualizar tu {name} de la "
+                    f"versión {old.version} a la versión {terms.to_version}, sin costo "
+                    "adicional por tu suscripción."
+                ),
+                audit_kind="subscription.upgraded",
+                actor=user_actor(caller.username),
+                peer=peer,
+                accepted_terms_id=terms.terms_id,
+                audit_detail={"terms_id": terms.terms_id},
+            ),
+            today,
+            now,
         )
-        tx.subscriptions.supersede(old.id, retire_date)
-        account: Account = old.account
-        upgrade = {
-            "product_code": old.product_code,
-            "product_name": product_name(old.product_code),
-            "from_version": old.version,
-            "to_version": terms.to_version,
-            "old_serial_number": serials.display(old.serial_number),
-            "new_serial_number": serials.display(new_serial),
-            "retire_date": retire_date.isoformat(),
-            "retire_date_text": long_date(retire_date),
-            "download_url": terms.download_url,
-        }
-        email_account(tx, UPGRADE_EMAIL_KIND, account, upgrade, now)
-        tx.audit.record(
-            kind="subscription.upgraded",
-            actor=user_actor(caller.username),
-            peer=peer,
-            account_public_id=caller.account_id,
-            serial_number=old.serial_number,
-            detail={
-                "from_version": old.version,
-                "to_version": terms.to_version,
-                "new_serial_number": new_serial,
-                "terms_id": terms.terms_id,
-                "retire_date": retire_date.isoformat(),
-            },
-            now=now,
-        )
-        return new
 
     # --- helpers -------------------------------------------------------------
 
@@ -168,18 +157,21 @@ class PortalService:
             raise errors.SerialNotActive(
                 shown, state, serials.display(successor) if successor else None
             )
-        release = newest_upgrade(row, tx.catalog.releases_of([row.product_code]))
+        releases = tx.catalog.releases_of([row.product_code])
+        offer = plan_offer(row, state, releases, has_successor=False)
+        name = product_name(row.product_code)
+        if offer.status == UPGRADE_REQUIRES_PURCHASE:
+            raise errors.UpgradeRequiresPurchase(
+                shown, name, offer.version or "", self.purchase_url
+            )
+        release = newest_upgrade(row, releases) if offer.status == UPGRADE_AVAILABLE else None
         text = (
             tx.catalog.current_terms(row.product_code, release.version)
             if release is not None
             else None
         )
         if release is None or text is None:
-            raise errors.NoUpgradeAvailable(shown, product_name(row.product_code), row.version)
-        if row.modality == PERPETUAL_LICENSE:
-            raise errors.UpgradeRequiresPurchase(
-                shown, product_name(row.product_code), release.version
-            )
+            raise errors.NoUpgradeAvailable(shown, name, row.version)
         return render(row, row.account, release, text)
 
     def _result_of(self, tx: UnitOfWork, subscription_id: int, previous_id: int) -> UpgradeResult:

@@ -13,6 +13,10 @@ PRODUCT_NAMES: dict[str, str] = {
     "ADM": "Aspel ADM",
 }
 
+#: Aspel's online store: where what is not free (a perpetual licence's new
+#: version) is bought; ASPEL_LICENSING_PURCHASE_URL replaces it.
+DEFAULT_PURCHASE_URL = "https://www.aspel.com.mx/tienda"
+
 
 def product_name(code: str) -> str:
     return PRODUCT_NAMES.get(code, f"Aspel {code}")

@@ -30,6 +30,8 @@ class SubscriptionView:
     predecessor_serial_number: str | None
     retire_date: dt.date | None
     installations_allowed: int
+    #: The portal's "Plan actualizado", decided once by `plan_offer`.
+    plan_status: str
 
 
 def current_state(row: Subscription, today: dt.date) -> str:
@@ -63,6 +65,58 @@ def newest_upgrade(row: Subscription, releases: Sequence[Release]) -> Release | 
     return max(candidates, key=lambda r: version_key(r.version), default=None)
 
 
+# What `plan_offer` can say of a serial (the proto's PlanStatus names them).
+UP_TO_DATE = "UP_TO_DATE"
+UPGRADE_AVAILABLE = "UPGRADE_AVAILABLE"
+UPGRADE_REQUIRES_PURCHASE = "UPGRADE_REQUIRES_PURCHASE"
+NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+@dataclass(frozen=True)
+class PlanOffer:
+    """Whether a serial's plan is up to date ("Plan actualizado") and, when
+    not, the version waiting for it and whether it is free or bought."""
+
+    status: str
+    version: str | None
+
+
+def newest_release_after(row: Subscription, releases: Sequence[Release]) -> Release | None:
+    """The newest release of the serial's product above its version, free or not."""
+    newer = [
+        r
+        for r in releases
+        if r.product_code == row.product_code and version_key(r.version) > version_key(row.version)
+    ]
+    return max(newer, key=lambda r: version_key(r.version), default=None)
+
+
+def plan_offer(
+    row: Subscription, state: str, releases: Sequence[Release], has_successor: bool
+) -> PlanOffer:
+    """The one rule of "Plan actualizado", behind Subscription.plan_status,
+    upgrade_available and available_version, GetUpgradeTerms' refusals and
+    the CLI's column. A subscriber moves for free to the newest release that
+    lists its version; anyone else (a perpetual licence, or a subscriber
+    whose version no release lists) buys the newest release. Only a serial
+    with neither is up to date. A serial already replaced, or not ACTIVE,
+    has no plan to update (NOT_APPLICABLE), though a suspended one still
+    names the version it could move to."""
+    if has_successor:
+        return PlanOffer(NOT_APPLICABLE, None)
+    free = newest_upgrade(row, releases) if row.modality == SUBSCRIPTION else None
+    bought = newest_release_after(row, releases)
+    target = free or bought
+    version = target.version if target is not None else None
+    if state != ACTIVE:
+        return PlanOffer(NOT_APPLICABLE, version)
+    if free is not None:
+        return PlanOffer(UPGRADE_AVAILABLE, version)
+    if bought is not None:
+        return PlanOffer(UPGRADE_REQUIRES_PURCHASE, version)
+    return PlanOffer(UP_TO_DATE, None)
+
+
 def to_view(
     row: Subscription,
     today: dt.date,
@@ -70,7 +124,7 @@ def to_view(
     successor_serial: str | None,
 ) -> SubscriptionView:
     state = current_state(row, today)
-    target = newest_upgrade(row, releases) if successor_serial is None else None
+    offer = plan_offer(row, state, releases, successor_serial is not None)
     predecessor = getattr(row, "predecessor_row", None)
     return SubscriptionView(
         serial_number=row.serial_number,
@@ -83,12 +137,13 @@ def to_view(
         modality=row.modality,
         billing_period=row.billing_period,
         state=state,
-        upgrade_available=(target is not None and state == ACTIVE and row.modality == SUBSCRIPTION),
-        available_version=target.version if target is not None else None,
+        upgrade_available=offer.status == UPGRADE_AVAILABLE,
+        available_version=offer.version,
         successor_serial_number=successor_serial,
         predecessor_serial_number=predecessor.serial_number if predecessor else None,
         retire_date=row.retire_date,
         installations_allowed=row.installations_allowed,
+        plan_status=offer.status,
     )
 
 

@@ -17,25 +17,39 @@ from .spanish import BILLING_PERIODS_ES, long_date
 
 DEFAULT_TITLE = "Actualiza la versión de tu sistema"
 
-# The conditions of Aspel's portal, in its own order, filled in per serial.
+#: The paragraph above the clauses, as Aspel's portal writes it ("Ya está
+#: disponible una nueva versión para tu sistema en renta, ..."), with the
+#: product and version filled in per serial.
+DEFAULT_INTRODUCTION = (
+    "Ya está disponible una nueva versión para tu sistema en renta, $product_name "
+    "$to_version, puedes obtenerla sin costo adicional en este momento, solo debes "
+    "considerar los siguientes aspectos:"
+)
+
+# The conditions of Aspel's portal, in its own order and words, filled in per serial.
 DEFAULT_CLAUSES: tuple[str, ...] = (
-    "Ya está disponible $product_name $to_version para tu sistema en renta y puedes obtenerla "
-    "sin costo adicional. A partir de que te entreguemos el número de serie electrónico de la "
-    "versión $to_version, tendrás que dejar de utilizar $product_name $from_version; si aún no "
-    "estás listo para suspender el uso de tu versión actual, no continúes con este proceso.",
-    "Al aceptar se generará un nuevo número de serie electrónico para $product_name "
-    "$to_version, que reemplaza al número de serie $serial_number.",
-    "Para facilitar la transición podrás utilizar $product_name $from_version solamente hasta "
-    "el vencimiento de tu siguiente validación, el $retire_date. Después de esa fecha la "
-    "versión $from_version quedará inactiva y solo podrás utilizar la versión $to_version.",
-    "El número de serie de la versión $to_version tendrá la misma periodicidad de renta que el "
-    "de la versión anterior: $billing_period.",
-    "Para instalar $product_name $to_version descárgalo de nuestro centro de descargas: "
-    "$download_url",
-    "Para activar la nueva versión, en el asistente de activación deberás indicar como razón "
-    "social la que registraste en tu cuenta Aspel: «$razon_social». Si necesitas que tus "
-    "reportes o recibos se emitan con otra razón social, podrás modificarla en el sistema "
-    "después de activarlo.",
+    "A partir de que te entreguemos el número de serie electrónico de la nueva versión "
+    "($product_name $to_version), tendrás que dejar de utilizar la versión anterior de tu "
+    "sistema ($product_name $from_version), por lo que si consideras que aún no estás listo "
+    "para suspender el uso de tu actual versión entonces no continúes con este proceso.",
+    "Al aceptar actualizarte a la nueva versión se generará un nuevo número de serie "
+    "electrónico correspondiente a la versión $to_version, que reemplaza al número de serie "
+    "$serial_number.",
+    "Para facilitar la transición entre ambas versiones (anterior-actual) podrás utilizar la "
+    "versión anterior solamente hasta el vencimiento de tu siguiente validación, el "
+    "$retire_date; una vez que se cumpla este plazo la versión anterior de tu sistema quedará "
+    "«Inactiva». Esto significa que podrás utilizar ambas versiones solo durante un tiempo, a "
+    "bien de que puedas trasladar la información de una versión a otra, pero una vez que "
+    "venza la última validación de la versión anterior, el sistema se inactivará y a partir "
+    "de ese momento solo podrás utilizar la nueva versión.",
+    "El número de serie electrónico de la nueva versión tendrá la misma periodicidad de renta "
+    "que el de la versión anterior: $billing_period.",
+    "Para instalar la nueva versión del sistema, es necesario que la descargues en nuestro "
+    "centro de descarga: $download_url",
+    "Para activar la nueva versión de tu sistema, en el Asistente de activación deberás "
+    "indicar como razón social aquella que registraste en aspel.com («$razon_social»); si "
+    "requieres que tus reportes o recibos se emitan con una razón social diferente podrás "
+    "modificar dicha razón social en el sistema después de que lo hayas activado.",
 )
 
 PLACEHOLDERS = frozenset(
@@ -106,6 +120,7 @@ class TermsView:
     clauses: tuple[str, ...]
     locale: str
     download_url: str
+    introduction: str
 
 
 def unknown_placeholders(clauses: Sequence[str]) -> set[str]:
@@ -115,6 +130,33 @@ def unknown_placeholders(clauses: Sequence[str]) -> set[str]:
         for _, named, braced, _ in string.Template.pattern.findall(clause):
             found.add(named or braced)
     return found - PLACEHOLDERS - {""}
+
+
+def placeholder_problems(text: str) -> list[str]:
+    """What is wrong with the placeholders of one text, in es-MX, each naming
+    the allowed ones; empty when every one can be filled.
+
+    `$name` and `${name}` are placeholders and `$$` a literal dollar sign; a
+    `$` followed by a space or a digit ("$ 1,500", "$1,500") is kept as
+    written, as string.Template's safe_substitute does. What looks meant as
+    a placeholder but can never be filled is refused: an unknown name, and a
+    `${` that does not close on a name (`${product_name`, `${}`, `${1}`).
+    """
+    problems: list[str] = []
+    unknown = unknown_placeholders([text])
+    if unknown:
+        problems.append("marcadores desconocidos: " + ", ".join(f"${n}" for n in sorted(unknown)))
+    for match in string.Template.pattern.finditer(text):
+        if match.group("invalid") is not None and text.startswith("${", match.start()):
+            problems.append(
+                f"llave sin cerrar o vacía en la posición {match.start() + 1} "
+                "(escribe ${nombre} o $$ para un signo de pesos)"
+            )
+            break
+    if problems:
+        allowed = ", ".join(f"${n}" for n in sorted(PLACEHOLDERS))
+        problems[-1] += f". Marcadores permitidos: {allowed}."
+    return problems
 
 
 def worst_case_bytes(text: str) -> int:
@@ -128,9 +170,15 @@ def worst_case_bytes(text: str) -> int:
     return size
 
 
-def terms_worst_case_bytes(title: str, clauses: Sequence[str]) -> int:
-    """The most bytes the rendered title and clauses can take together."""
-    return worst_case_bytes(title) + sum(worst_case_bytes(clause) for clause in clauses)
+def terms_worst_case_bytes(
+    title: str, clauses: Sequence[str], introduction: str | None = None
+) -> int:
+    """The most bytes the rendered title, introduction and clauses can take together."""
+    return (
+        worst_case_bytes(title)
+        + worst_case_bytes(DEFAULT_INTRODUCTION if introduction is None else introduction)
+        + sum(worst_case_bytes(clause) for clause in clauses)
+    )
 
 
 def render(
@@ -154,11 +202,24 @@ def render(
     }
     clauses = tuple(string.Template(c).safe_substitute(values) for c in text.clauses)
     title = string.Template(text.title).safe_substitute(values)
+    # Texts published without an introduction (or before there was one) get
+    # the portal's own.
+    introduction = string.Template(text.introduction or DEFAULT_INTRODUCTION).safe_substitute(
+        values
+    )
     # The id is a digest of everything shown, so any change of text, version or
     # date yields a new id and an acceptance of the old text is refused.
     digest = hashlib.sha256(
         json.dumps(
-            [subscription.serial_number, text.id, release.version, title, clauses, text.locale],
+            [
+                subscription.serial_number,
+                text.id,
+                release.version,
+                title,
+                clauses,
+                text.locale,
+                introduction,
+            ],
             ensure_ascii=False,
         ).encode()
     ).hexdigest()
@@ -172,4 +233,5 @@ def render(
         clauses=clauses,
         locale=text.locale,
         download_url=release.download_url,
+        introduction=introduction,
     )

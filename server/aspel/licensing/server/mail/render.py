@@ -11,12 +11,15 @@ from __future__ import annotations
 import html
 import pathlib
 import string
+import textwrap
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 TEMPLATES = pathlib.Path(__file__).with_name("templates")
+#: The columns of the plain-text bodies, as their templates are written.
+TEXT_WIDTH = 80
 
 
 class RenderError(Exception):
@@ -71,6 +74,30 @@ def _upgrade_notification(payload: Mapping[str, Any], ctx: RenderContext) -> dic
         ),
     )
     values["download_url"] = _safe_url(values["download_url"])
+    # What was done or bought, and how long the old serial works, are written
+    # by the change that issued the serial (domain/succession.py); rows queued
+    # before those fields existed were free upgrades, said as they were then.
+    values["what_happened"] = str(
+        payload.get("what_happened")
+        or (
+            f"Aceptaste los términos y condiciones para actualizar tu {values['product_name']} "
+            f"de la versión {values['from_version']} a la versión {values['to_version']}."
+        )
+    )
+    # Sentences of any length, wrapped as the rest of the text (a bullet's
+    # lines indented); in the HTML a line break is only a space.
+    values["what_happened"] = textwrap.fill(values["what_happened"], TEXT_WIDTH)
+    values["retire_text"] = str(
+        payload.get("retire_text")
+        or (
+            f"Podrás seguir usando {values['product_name']} {values['from_version']} solamente "
+            f"hasta el {values['retire_date_text']}. Después de esa fecha quedará inactivo y "
+            f"solo podrás usar la versión {values['to_version']}."
+        )
+    )
+    values["retire_text"] = textwrap.fill(
+        values["retire_text"], TEXT_WIDTH - 2, subsequent_indent="  "
+    )
     return values
 
 

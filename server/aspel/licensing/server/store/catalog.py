@@ -61,12 +61,14 @@ class CatalogRepository:
         clauses: Sequence[str],
         now: dt.datetime,
         locale: str = "es-MX",
+        introduction: str | None = None,
     ) -> UpgradeTermsText:
         return UpgradeTermsText.create(
             product_code=product_code,
             to_version=to_version,
             title=title,
             clauses=list(clauses),
+            introduction=introduction,
             locale=locale,
             publish_time=now,
         )

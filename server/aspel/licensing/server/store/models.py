@@ -72,6 +72,9 @@ class UpgradeTermsText(BaseModel):
     clauses = JsonField()
     locale = peewee.CharField(default="es-MX")
     publish_time = UtcDateTimeField()
+    #: The paragraph between the title and the clauses, a template like them;
+    #: null: the default one (domain/upgrade_terms.py). Migration 0011.
+    introduction = peewee.TextField(null=True)
 
     class Meta:
         indexes = ((("product_code", "to_version", "publish_time"), False),)

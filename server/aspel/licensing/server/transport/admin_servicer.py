@@ -18,6 +18,7 @@ from aspel.licensing.v1 import subscription_pb2
 
 from ..domain.admin import AdminServices
 from ..domain.admin.support import AuditFilter
+from ..domain.admin.upgrades import OVERLAP_NEXT_VALIDATION, UpgradeOrder
 from ..domain.idempotency import RequestKey
 from ..domain.upgrade_terms import (
     CLAUSE_MAX_LENGTH,
@@ -34,6 +35,7 @@ from .validation import ACCOUNT_ID_MAX_LENGTH, WEBHOOK_ENDPOINT_ID, Violations, 
 REASON_MAX_LENGTH = 500
 WEBHOOK_DESCRIPTION_MAX_LENGTH = 200
 PAYMENT_REFERENCE_MAX_LENGTH = 100
+ORDER_REFERENCE_MAX_LENGTH = 100
 UPGRADE_SOURCES_MAX = 20
 KIND = re.compile(r"^[a-z0-9_.]{1,64}$")
 
@@ -102,7 +104,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         details = self.admin.accounts.get_account(account_id, username)
         return pb.GetAccountResponse(
             account=convert.account(details.account),
-            subscriptions=[convert.subscription(v) for v in details.subscriptions],
+            subscriptions=[
+                convert.subscription(v, self.admin.purchase_url) for v in details.subscriptions
+            ],
             subscription_count=details.subscription_count,
             lock_expire_time=(
                 convert.timestamp(details.lock_expire_time) if details.lock_expire_time else None
@@ -193,6 +197,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         clauses = [
             check.text(f"clauses[{i}]", c, CLAUSE_MAX_LENGTH) for i, c in enumerate(request.clauses)
         ]
+        introduction = check.optional("introduction", request.introduction, CLAUSE_MAX_LENGTH)
         key = check.request_key(request)
         check.raise_if_any()
         view = self.admin.catalog.publish_upgrade_terms(
@@ -201,6 +206,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             to_version=to_version,
             title=title,
             clauses=clauses,
+            introduction=introduction or None,
             key=key,
         )
         return pb.PublishUpgradeTermsResponse(upgrade_terms_template=convert.terms_template(view))
@@ -239,7 +245,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             activation_date=activation,
             key=key,
         )
-        return pb.CreateSubscriptionResponse(subscription=convert.subscription(view))
+        return pb.CreateSubscriptionResponse(
+            subscription=convert.subscription(view, self.admin.purchase_url)
+        )
 
     def RecordPayment(
         self, request: pb.RecordPaymentRequest, context: grpc.ServicerContext
@@ -263,7 +271,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             payment_reference=payment_reference,
         )
         return pb.RecordPaymentResponse(
-            subscription=convert.subscription(result.subscription),
+            subscription=convert.subscription(result.subscription, self.admin.purchase_url),
             previous_next_payment_date=convert.date(result.previous_next_payment_date),
         )
 
@@ -272,14 +280,18 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     ) -> pb.SuspendSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
         view = self.admin.billing.suspend(current_actor(), serial, reason=reason, key=key)
-        return pb.SuspendSubscriptionResponse(subscription=convert.subscription(view))
+        return pb.SuspendSubscriptionResponse(
+            subscription=convert.subscription(view, self.admin.purchase_url)
+        )
 
     def ReinstateSubscription(
         self, request: pb.ReinstateSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.ReinstateSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
         view = self.admin.billing.reinstate(current_actor(), serial, reason=reason, key=key)
-        return pb.ReinstateSubscriptionResponse(subscription=convert.subscription(view))
+        return pb.ReinstateSubscriptionResponse(
+            subscription=convert.subscription(view, self.admin.purchase_url)
+        )
 
     def ChangeSeats(
         self, request: pb.ChangeSeatsRequest, context: grpc.ServicerContext
@@ -298,7 +310,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             ),
             key=key,
         )
-        return pb.ChangeSeatsResponse(subscription=convert.subscription(view))
+        return pb.ChangeSeatsResponse(
+            subscription=convert.subscription(view, self.admin.purchase_url)
+        )
 
     # --- support -----------------------------------------------------------------
 
@@ -307,10 +321,12 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     ) -> pb.LookupSerialResponse:
         found = self.admin.support.lookup_serial(serial_only(request.serial_number))
         return pb.LookupSerialResponse(
-            subscription=convert.subscription(found.subscription),
+            subscription=convert.subscription(found.subscription, self.admin.purchase_url),
             account=convert.account(found.account),
-            predecessors=[convert.subscription(v) for v in found.predecessors],
-            successors=[convert.subscription(v) for v in found.successors],
+            predecessors=[
+                convert.subscription(v, self.admin.purchase_url) for v in found.predecessors
+            ],
+            successors=[convert.subscription(v, self.admin.purchase_url) for v in found.successors],
             recent_events=[convert.audit_event(e) for e in found.recent_events],
             accepted_terms_id=found.accepted_terms_id or "",
             activations=[convert.activation(a) for a in found.activations],
@@ -437,3 +453,56 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check.raise_if_any()
         self.admin.webhooks.delete(actor, endpoint_id, key=key)
         return pb.DeleteWebhookEndpointResponse()
+
+    # --- upgrades sold by billing ---------------------------------------------------
+
+    def IssueUpgrade(
+        self, request: pb.IssueUpgradeRequest, context: grpc.ServicerContext
+    ) -> pb.IssueUpgradeResponse:
+        actor = current_actor()
+        check = Violations()
+        serial = check.serial("serial_number", request.serial_number)
+        to_version = (
+            check.version("to_version", request.to_version) if request.to_version.strip() else ""
+        )
+        kind = check.enum("kind", pb.UpgradeKind, request.kind)
+        if kind is None:
+            check.add("kind", "Indica qué se vendió: PURCHASED_UPGRADE o MODALITY_CHANGE.")
+        modality = check.enum("new_modality", subscription_pb2.Modality, request.new_modality)
+        if modality is None:
+            check.add("new_modality", "Indica la modalidad: suscripción o licencia de pago único.")
+        period = check.enum(
+            "billing_period", subscription_pb2.BillingPeriod, request.billing_period
+        )
+        order_reference = check.text(
+            "order_reference", request.order_reference, ORDER_REFERENCE_MAX_LENGTH
+        )
+        overlap = (
+            check.enum("overlap", pb.UpgradeOverlap, request.overlap) or OVERLAP_NEXT_VALIDATION
+        )
+        end_date = check.date(
+            "overlap_end_date",
+            request.overlap_end_date if request.HasField("overlap_end_date") else None,
+        )
+        key = check.request_key(request)
+        check.raise_if_any()
+        issued = self.admin.upgrades.issue_upgrade(
+            actor,
+            UpgradeOrder(
+                serial_number=serial,
+                kind=kind or "",
+                to_version=to_version,
+                modality=modality or "",
+                billing_period=period,
+                order_reference=order_reference,
+                overlap=overlap,
+                overlap_end_date=end_date,
+            ),
+            key=key,
+        )
+        return pb.IssueUpgradeResponse(
+            subscription=convert.subscription(issued.subscription, self.admin.purchase_url),
+            previous_subscription=convert.subscription(
+                issued.previous_subscription, self.admin.purchase_url
+            ),
+        )

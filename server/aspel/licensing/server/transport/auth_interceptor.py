@@ -52,6 +52,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "ListWebhookEndpoints": (BILLING, SUPPORT),
     "DeleteWebhookEndpoint": (BILLING, SUPPORT),
     "ReleaseActivation": (SUPPORT,),
+    "IssueUpgrade": (BILLING,),
 }
 
 ADMIN_SERVICE = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name

@@ -34,7 +34,7 @@ from ..domain.admin.webhooks import EndpointView
 from ..domain.auth import AccountView
 from ..domain.machine_match import KNOWN_KINDS
 from ..domain.signing import PublicKeyView
-from ..domain.subscriptions import SubscriptionView
+from ..domain.subscriptions import UPGRADE_REQUIRES_PURCHASE, SubscriptionView
 from ..domain.upgrade_terms import TermsView
 
 
@@ -67,7 +67,10 @@ def _serial(canonical: str | None) -> str:
     return serials.display(canonical) if canonical else ""
 
 
-def subscription(view: SubscriptionView) -> subscription_pb2.Subscription:
+def subscription(view: SubscriptionView, purchase_url: str) -> subscription_pb2.Subscription:
+    """`purchase_url` (ASPEL_LICENSING_PURCHASE_URL) is shown only where the
+    plan's next version is bought."""
+    bought = view.plan_status == UPGRADE_REQUIRES_PURCHASE
     return subscription_pb2.Subscription(
         serial_number=_serial(view.serial_number),
         product_code=view.product_code,
@@ -85,6 +88,8 @@ def subscription(view: SubscriptionView) -> subscription_pb2.Subscription:
         predecessor_serial_number=_serial(view.predecessor_serial_number),
         retire_date=date(view.retire_date),
         installations_allowed=view.installations_allowed,
+        purchase_url=purchase_url if bought else "",
+        plan_status=f"PLAN_STATUS_{view.plan_status}",
     )
 
 
@@ -99,6 +104,7 @@ def upgrade_terms(view: TermsView) -> upgrade_terms_pb2.UpgradeTerms:
         clauses=list(view.clauses),
         locale=view.locale,
         download_url=view.download_url,
+        introduction=view.introduction,
     )
 
 
@@ -226,6 +232,7 @@ def terms_template(view: TermsTemplateView) -> upgrade_terms_template_pb2.Upgrad
         clauses=list(view.clauses),
         locale=view.locale,
         publish_time=timestamp(view.publish_time),
+        introduction=view.introduction,
     )
 
 

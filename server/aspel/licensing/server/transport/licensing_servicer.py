@@ -71,7 +71,9 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         after_id = self.page_tokens.decode(SUBSCRIPTIONS, filters, request.page_token)
         page = self.portal.list_subscriptions(caller, page_size, after_id)
         return pb.ListSubscriptionsResponse(
-            subscriptions=[convert.subscription(v) for v in page.subscriptions],
+            subscriptions=[
+                convert.subscription(v, self.portal.purchase_url) for v in page.subscriptions
+            ],
             next_page_token=self.page_tokens.encode(SUBSCRIPTIONS, filters, page.next_after_id),
         )
 
@@ -80,7 +82,9 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
     ) -> pb.GetSubscriptionResponse:
         caller = self._caller(context)  # a session first: never validate for strangers
         view = self.portal.get_subscription(caller, serial_only(request.serial_number))
-        return pb.GetSubscriptionResponse(subscription=convert.subscription(view))
+        return pb.GetSubscriptionResponse(
+            subscription=convert.subscription(view, self.portal.purchase_url)
+        )
 
     def GetUpgradeTerms(
         self, request: pb.GetUpgradeTermsRequest, context: grpc.ServicerContext
@@ -106,8 +110,10 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             client_peer(context),
         )
         return pb.AcceptUpgradeResponse(
-            subscription=convert.subscription(result.subscription),
-            previous_subscription=convert.subscription(result.previous_subscription),
+            subscription=convert.subscription(result.subscription, self.portal.purchase_url),
+            previous_subscription=convert.subscription(
+                result.previous_subscription, self.portal.purchase_url
+            ),
         )
 
     # --- password recovery -------------------------------------------------------

@@ -16,12 +16,14 @@ from ..credentials import PasswordHasher
 from ..installations import InstallationService
 from ..machine_match import MatchPolicy
 from ..password_reset import PasswordResetService
+from ..products import DEFAULT_PURCHASE_URL
 from ..seats import SeatPolicy
 from ..service_keys import ServiceKeyService
 from .accounts import AccountAdmin
 from .billing import BillingAdmin
 from .catalog import CatalogAdmin
 from .support import SupportAdmin
+from .upgrades import UpgradeAdmin
 from .webhooks import WebhookAdmin
 
 
@@ -37,6 +39,9 @@ class AdminServices:
     webhooks: WebhookAdmin
     #: Releasing installations (support), the same rule as the portal's.
     installations: InstallationService
+    upgrades: UpgradeAdmin
+    #: Where what is not free is bought (ASPEL_LICENSING_PURCHASE_URL).
+    purchase_url: str = DEFAULT_PURCHASE_URL
 
 
 def build_admin_services(
@@ -45,6 +50,7 @@ def build_admin_services(
     hasher: PasswordHasher,
     resets: PasswordResetService,
     installations: InstallationService | None = None,
+    purchase_url: str = DEFAULT_PURCHASE_URL,
     *,
     allow_loopback_http_webhooks: bool = False,
     match_policy: MatchPolicy | None = None,
@@ -59,4 +65,6 @@ def build_admin_services(
         support=SupportAdmin(store, calendar, seat_policy, match_policy),
         webhooks=WebhookAdmin(store, calendar, allow_loopback_http=allow_loopback_http_webhooks),
         installations=installations,
+        upgrades=UpgradeAdmin(store, calendar),
+        purchase_url=purchase_url,
     )

@@ -18,8 +18,8 @@ from ..upgrade_terms import (
     DOWNLOAD_URL_MAX_LENGTH,
     RAZON_SOCIAL_MAX_LENGTH,
     TERMS_MAX_BYTES,
+    placeholder_problems,
     terms_worst_case_bytes,
-    unknown_placeholders,
 )
 from .common import record
 
@@ -45,6 +45,8 @@ class TermsTemplateView:
     clauses: tuple[str, ...]
     locale: str
     publish_time: dt.datetime
+    #: "" when published without one (the default introduction is shown).
+    introduction: str
 
 
 def release_view(row: Release) -> ReleaseView:
@@ -71,6 +73,7 @@ def template_view(row: UpgradeTermsText) -> TermsTemplateView:
         clauses=tuple(row.clauses),
         locale=row.locale,
         publish_time=row.publish_time,
+        introduction=row.introduction or "",
     )
 
 
@@ -145,23 +148,21 @@ class CatalogAdmin:
         title: str,
         clauses: Sequence[str],
         key: RequestKey | None,
+        introduction: str | None = None,
     ) -> TermsTemplateView:
+        texts = [("title", title), *((f"clauses[{i}]", c) for i, c in enumerate(clauses))]
+        if introduction is not None:
+            texts.insert(1, ("introduction", introduction))
         violations = [
-            (field, "Marcadores desconocidos: " + ", ".join(f"${n}" for n in sorted(names)) + ".")
-            for field, names in [
-                ("title", unknown_placeholders([title])),
-                *(
-                    (f"clauses[{i}]", unknown_placeholders([clause]))
-                    for i, clause in enumerate(clauses)
-                ),
-            ]
-            if names
+            (field, problem[0].upper() + problem[1:])
+            for field, text in texts
+            for problem in placeholder_problems(text)
         ]
         if violations:
             raise errors.InvalidArgument(field_violations=violations)
         # Every GetUpgradeTerms of the release renders these for one serial: refuse
         # now what could ever render past the budget, rather than block the upgrade.
-        worst_case = terms_worst_case_bytes(title, clauses)
+        worst_case = terms_worst_case_bytes(title, clauses, introduction)
         if worst_case > TERMS_MAX_BYTES:
             raise errors.TermsTooLarge(
                 worst_case,
@@ -179,6 +180,7 @@ class CatalogAdmin:
                 to_version=to_version,
                 title=title,
                 clauses=clauses,
+                introduction=introduction,
                 locale=TERMS_LOCALE,
                 now=now,
             )
@@ -192,6 +194,7 @@ class CatalogAdmin:
                     "to_version": to_version,
                     "template_id": template_id_of(row.id),
                     "clause_count": len(clauses),
+                    "has_introduction": introduction is not None,
                 },
             )
             return {"template_row_id": row.id}
