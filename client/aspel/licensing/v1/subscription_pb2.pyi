@@ -41,7 +41,7 @@ SUBSCRIPTION_STATE_INACTIVE: SubscriptionState
 SUBSCRIPTION_STATE_SUSPENDED: SubscriptionState
 
 class Subscription(_message.Message):
-    __slots__ = ("serial_number", "product_code", "product_name", "version", "users", "activation_date", "next_payment_date", "modality", "billing_period", "state", "upgrade_available", "available_version", "successor_serial_number", "predecessor_serial_number", "retire_date", "installations_allowed")
+    __slots__ = ("serial_number", "product_code", "product_name", "version", "users", "activation_date", "next_payment_date", "modality", "billing_period", "state", "upgrade_available", "available_version", "successor_serial_number", "predecessor_serial_number", "retire_date", "installations_allowed", "imported")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,7 @@ class Subscription(_message.Message):
     PREDECESSOR_SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     RETIRE_DATE_FIELD_NUMBER: _ClassVar[int]
     INSTALLATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
     product_name: str
@@ -74,4 +75,5 @@ class Subscription(_message.Message):
     predecessor_serial_number: str
     retire_date: _date_pb2.Date
     installations_allowed: int
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., product_name: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., modality: _Optional[_Union[Modality, str]] = ..., billing_period: _Optional[_Union[BillingPeriod, str]] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., upgrade_available: _Optional[bool] = ..., available_version: _Optional[str] = ..., successor_serial_number: _Optional[str] = ..., predecessor_serial_number: _Optional[str] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installations_allowed: _Optional[int] = ...) -> None: ...
+    imported: bool
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., product_name: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., modality: _Optional[_Union[Modality, str]] = ..., billing_period: _Optional[_Union[BillingPeriod, str]] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., upgrade_available: _Optional[bool] = ..., available_version: _Optional[str] = ..., successor_serial_number: _Optional[str] = ..., predecessor_serial_number: _Optional[str] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installations_allowed: _Optional[int] = ..., imported: _Optional[bool] = ...) -> None: ...

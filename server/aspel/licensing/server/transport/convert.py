@@ -84,6 +84,7 @@ def subscription(view: SubscriptionView) -> subscription_pb2.Subscription:
         predecessor_serial_number=_serial(view.predecessor_serial_number),
         retire_date=date(view.retire_date),
         installations_allowed=view.installations_allowed,
+        imported=serials.is_legacy(view.serial_number),
     )
 
 

@@ -18,6 +18,7 @@ from ..service_keys import ServiceKeyService
 from .accounts import AccountAdmin
 from .billing import BillingAdmin
 from .catalog import CatalogAdmin
+from .imports import ImportAdmin
 from .support import SupportAdmin
 from .webhooks import WebhookAdmin
 
@@ -32,6 +33,7 @@ class AdminServices:
     billing: BillingAdmin
     support: SupportAdmin
     webhooks: WebhookAdmin
+    imports: ImportAdmin
 
 
 def build_admin_services(
@@ -49,4 +51,5 @@ def build_admin_services(
         billing=BillingAdmin(store, calendar),
         support=SupportAdmin(store, calendar),
         webhooks=WebhookAdmin(store, calendar, allow_loopback_http=allow_loopback_http_webhooks),
+        imports=ImportAdmin(store, calendar),
     )
