@@ -254,9 +254,7 @@ def test_a_native_serial_is_never_imported(admin: Admin, account_id: str) -> Non
 
 
 def test_an_unknown_account_and_a_disabled_key_scope(admin: Admin, account_id: str) -> None:
-    missing = failure(
-        lambda: admin.billing.ImportSubscription(_request("=cmd|' /C calc'!A0"))
-    )
+    missing = failure(lambda: admin.billing.ImportSubscription(_request("=cmd|' /C calc'!A0")))
     assert missing.reason == "ACCOUNT_NOT_FOUND"
     scope = failure(lambda: admin.support.ImportSubscription(_request(account_id)))
     assert scope.reason == "SCOPE_MISSING"
@@ -343,7 +341,9 @@ def test_the_csv_imports_each_row_once_and_a_re_run_imports_nothing(
             dt.date(2022, 2, 10),
             dt.date(2026, 12, 10),
         )
-        hosts = sorted(a.hostname for a in Activation.select().where(Activation.subscription == row))
+        hosts = sorted(
+            a.hostname for a in Activation.select().where(Activation.subscription == row)
+        )
         perpetual = Subscription.get(Subscription.serial_number == "AB12C")
     assert hosts == ["=cmd", "CAJA-2"]  # kept as data, never evaluated
     assert (perpetual.modality, perpetual.billing_period) == ("PERPETUAL_LICENSE", None)
@@ -395,3 +395,46 @@ def test_a_file_without_a_usable_header_imports_nothing(run_import: Any, account
     code, out, _ = run_import("serie,cuenta\nSKSNWR,x\n")
     assert code == 1
     assert out.startswith("línea 1: rechazada: el encabezado")
+
+
+# --- aspel-licensing-admin import FILE.csv -----------------------------------
+
+
+def test_the_admin_cli_imports_per_row_with_derived_request_ids(
+    admin: Admin,
+    account_id: str,
+    empty_server: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: pathlib.Path,
+) -> None:
+    from aspel.licensing.client.cli.admin import main
+
+    path = tmp_path / "series.csv"
+    path.write_bytes(
+        (
+            _rows(account_id) + "QWERTY,acc_nobody,SAE,7.0,1,SUBSCRIPTION,MONTHLY,2022-02-10,,1,\n"
+        ).encode("utf-8-sig")
+    )
+    monkeypatch.setenv("ASPEL_LICENSING_ADMIN_KEY", admin.secrets["billing-erp"])
+
+    def run(*flags: str) -> tuple[int, str]:
+        code = main(["--server", empty_server.address, "import", str(path), *flags])
+        return code, capsys.readouterr().out
+
+    code, out = run("--dry-run")
+    assert code == 1
+    assert "línea 2: SKSNWR se importaría" in out
+    assert "línea 4: rechazada" in out
+    with empty_server.services.store.connection():
+        assert Subscription.select().count() == 0
+
+    code, out = run()
+    assert "línea 2: SKSNWR importado" in out
+    assert "Importados: 2; ya importados: 0; rechazados: 1." in out
+    code, out = run()
+    assert "línea 3: AB12C ya estaba importado" in out
+    assert "Importados: 0; ya importados: 2; rechazados: 1." in out
+    with empty_server.services.store.connection():
+        assert Subscription.select().count() == 2
+        assert AuditEvent.select().where(AuditEvent.kind == "subscription.imported").count() == 2
