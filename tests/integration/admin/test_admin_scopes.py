@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.type import date_pb2
 
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
@@ -120,6 +121,16 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
     "ListWebhookEndpoints": lambda w: (_endpoint(w), admin_pb.ListWebhookEndpointsRequest())[1],
     "DeleteWebhookEndpoint": lambda w: admin_pb.DeleteWebhookEndpointRequest(
         endpoint_id=_endpoint(w)
+    ),
+    "ImportSubscription": lambda w: admin_pb.ImportSubscriptionRequest(
+        serial_number="SKSNWR",
+        account_id=w.demo_account,
+        product_code="SAE",
+        version="7.0",
+        users=1,
+        modality=subscription_pb2.MODALITY_SUBSCRIPTION,
+        billing_period=subscription_pb2.BILLING_PERIOD_MONTHLY,
+        activation_date=date_pb2.Date(year=2022, month=2, day=10),
     ),
 }
 #: Methods whose success is an empty message.
