@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 
-from aspel.licensing.v1 import admin_service_pb2, subscription_pb2
+from aspel.licensing.v1 import admin_service_pb2
 
 COLUMNS = (
     "serial_number",
@@ -273,10 +273,8 @@ def request_of(
         product_code=row.product_code,
         version=row.version,
         users=row.users,
-        modality=subscription_pb2.Modality.Value(f"MODALITY_{row.modality}"),
-        billing_period=subscription_pb2.BillingPeriod.Value(
-            f"BILLING_PERIOD_{row.billing_period or 'UNSPECIFIED'}"
-        ),
+        modality=f"MODALITY_{row.modality}",
+        billing_period=f"BILLING_PERIOD_{row.billing_period or 'UNSPECIFIED'}",
         activation_date=_date(row.activation_date),
         installations_allowed=row.installations_allowed,
         request_id=request_id,
