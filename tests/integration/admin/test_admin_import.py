@@ -317,7 +317,7 @@ def _rows(account_id: str) -> str:
         HEADER
         + f"SKSNWR,{account_id},SAE,7.0,1,SUBSCRIPTION,MONTHLY,10/02/2022,10/12/2026,2,"
         + '"=cmd|x|2022-02-11T09:30:00Z;CAJA-2|fp-2|2022-03-01"\n'
-        + f"ab-12c,{account_id},sae,7.0,3,pago único,,2021-05-04,,1,\n"
+        + f"ab-12cd,{account_id},sae,7.0,3,pago único,,2021-05-04,,1,\n"
     )
 
 
@@ -327,7 +327,7 @@ def test_the_csv_imports_each_row_once_and_a_re_run_imports_nothing(
     dry = run_import("\ufeff" + _rows(account_id), "--dry-run")
     assert dry[0] == 0
     assert "línea 2: SKSNWR se importaría" in dry[1]
-    assert "línea 3: AB12C se importaría" in dry[1]
+    assert "línea 3: AB12CD se importaría" in dry[1]
     with empty_server.services.store.connection():
         assert Subscription.select().count() == 0
 
@@ -344,7 +344,7 @@ def test_the_csv_imports_each_row_once_and_a_re_run_imports_nothing(
         hosts = sorted(
             a.hostname for a in Activation.select().where(Activation.subscription == row)
         )
-        perpetual = Subscription.get(Subscription.serial_number == "AB12C")
+        perpetual = Subscription.get(Subscription.serial_number == "AB12CD")
     assert hosts == ["=cmd", "CAJA-2"]  # kept as data, never evaluated
     assert (perpetual.modality, perpetual.billing_period) == ("PERPETUAL_LICENSE", None)
 
@@ -433,7 +433,7 @@ def test_the_admin_cli_imports_per_row_with_derived_request_ids(
     assert "línea 2: SKSNWR importado" in out
     assert "Importados: 2; ya importados: 0; rechazados: 1." in out
     code, out = run()
-    assert "línea 3: AB12C ya estaba importado" in out
+    assert "línea 3: AB12CD ya estaba importado" in out
     assert "Importados: 0; ya importados: 2; rechazados: 1." in out
     with empty_server.services.store.connection():
         assert Subscription.select().count() == 2

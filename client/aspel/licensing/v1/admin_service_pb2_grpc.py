@@ -535,7 +535,7 @@ class AdminServiceServicer:
 
     def ImportSubscription(self, request, context):
         """Brings in a serial sold by Aspel's earlier system, as printed (a legacy
-        serial: 5 to 10 letters and digits with at least one letter, for example
+        serial: 6 to 8 letters and digits with at least one letter, for example
         "SKSNWR"; case, spaces and dashes do not matter), with its dates and, when
         known, its activations. From then on every RPC that takes a serial accepts
         it, and AcceptUpgrade moves it to a native serial of the newer version.

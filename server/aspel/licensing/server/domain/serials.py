@@ -9,13 +9,14 @@ single mistyped character and every swap of two neighbours (Luhn mod 32, by
 contrast, misses the swap of 0 and the last symbol).
 
 Legacy serials, brought in by AdminService.ImportSubscription from Aspel's
-earlier system (the seed's "SKSNWR"), have their own shape: 5 to 10 letters
+earlier system (the seed's "SKSNWR"), have their own shape: 6 to 8 letters
 A-Z and digits with at least one letter, canonical in upper case without
 spaces or dashes, and printed exactly so. No legacy serial can be read as a
-native one: a native serial has 15 characters, a legacy one at most 10, and
-the lookalikes I, L and O are kept as typed (an old code "OLIVA" is not
-"011VA"). A native serial typed with a character too few or too many (14 or
-16) is neither shape, so it is refused as malformed rather than looked up.
+native one: a native serial has 15 characters, a legacy one at most 8, and
+the lookalikes I, L and O are kept as typed (an old code "OLIVAR" is not
+"011VAR"). A native serial typed with a character too few or too many (14 or
+16), or only its first one or two groups (5 or 10), is neither shape, so it is
+refused as malformed rather than looked up.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 DATA_LENGTH = 14  # 14 x log2(31) = 69.4 random bits
 LENGTH = DATA_LENGTH + 1
 GROUP = 5
-LEGACY_MIN_LENGTH, LEGACY_MAX_LENGTH = 5, 10
+LEGACY_MIN_LENGTH, LEGACY_MAX_LENGTH = 6, 8
 _LEGACY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
