@@ -98,7 +98,8 @@ def test_a_legacy_serial_keeps_its_lookalikes() -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["ABCDE", "ABCDE-12345", "ABCDEFGHI", "12345678", "SKS\x00NWR", "SKSÑWR", "SKS_NWR", ""]
+    "typed",
+    ["ABCDE", "ABCDE-12345", "ABCDEFGHI", "12345678", "SKS\x00NWR", "SKSÑWR", "SKS_NWR", ""],
 )
 def test_what_is_not_a_legacy_shape_is_not_a_serial(typed: str) -> None:
     assert serials.normalize_legacy(typed) is None

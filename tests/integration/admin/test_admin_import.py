@@ -341,9 +341,14 @@ def test_the_csv_imports_each_row_once_and_a_re_run_imports_nothing(
             dt.date(2022, 2, 10),
             dt.date(2026, 12, 10),
         )
-        hosts = sorted(
-            a.hostname for a in Activation.select().where(Activation.subscription == row)
-        )
+        known = list(Activation.select().where(Activation.subscription == row))
+        hosts = sorted(a.hostname for a in known)
+        assert sorted(a.create_time for a in known) == [
+            dt.datetime(2022, 2, 11, 9, 30, tzinfo=dt.UTC),
+            dt.datetime(2022, 3, 1, tzinfo=dt.UTC),
+        ]
+        # Seen at the import (the command's own clock), not at its activation.
+        assert all(a.last_validate_time > dt.datetime(2026, 1, 1, tzinfo=dt.UTC) for a in known)
         perpetual = Subscription.get(Subscription.serial_number == "AB12CD")
     assert hosts == ["=cmd", "CAJA-2"]  # kept as data, never evaluated
     assert (perpetual.modality, perpetual.billing_period) == ("PERPETUAL_LICENSE", None)

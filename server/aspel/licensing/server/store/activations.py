@@ -97,6 +97,7 @@ class ActivationRepository:
         version: str,
         seat: int,
         now: dt.datetime,
+        last_validate_time: dt.datetime | None = None,
     ) -> Activation:
         """Inserts an active activation. A concurrent one that took the same machine
         or seat (the partial unique indexes) ends in CONCURRENT_MODIFICATION."""
@@ -111,7 +112,7 @@ class ActivationRepository:
             version=version,
             seat=seat,
             create_time=now,
-            last_validate_time=now,
+            last_validate_time=last_validate_time or now,
         )
 
     def record_validation(

@@ -214,6 +214,10 @@ class ImportAdmin:
                     version=legacy.version,
                     seat=seat,
                     now=known.activate_time,
+                    # Seen as of the import: the earlier system's record is
+                    # all there is, and an idle-installation reminder the
+                    # day after the import would tell the customer nothing.
+                    last_validate_time=now,
                 )
             record(
                 tx,
