@@ -44,6 +44,7 @@ CHANGED: dict[str, Callable[[Any], None]] = {
     "ReinstateSubscription": lambda r: setattr(r, "reason", "otro motivo"),
     "ChangeSeats": lambda r: setattr(r, "users", 8),
     "StartPasswordReset": lambda r: setattr(r, "username", "demo2"),
+    "ImportSubscription": lambda r: setattr(r, "users", 2),
 }
 
 

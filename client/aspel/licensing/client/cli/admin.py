@@ -397,9 +397,9 @@ _ROW_CODES = ("INVALID_ARGUMENT", "ALREADY_EXISTS", "NOT_FOUND", "FAILED_PRECOND
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
-    """One ImportSubscription per row, with a request_id derived from the row,
-    so running the file again is a retry; --dry-run asks the server to check
-    each row without writing (validate_only)."""
+    """Per row, an ImportSubscription with validate_only (is it in already?
+    would it be refused?), then the import with a request_id derived from the
+    row, so a retry of it is done once; --dry-run stops after the check."""
     try:
         data = pathlib.Path(args.file).read_bytes()
     except OSError as exc:
@@ -412,9 +412,15 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
                 lines.append(f"línea {row.line}: rechazada: {row.reason}")
                 refused += 1
                 continue
-            request = legacy_import.request_of(row, validate_only=args.dry_run)
             try:
-                done = client.import_subscription(request, request_id=row.request_id)
+                # A check first, without request_id: it answers already_imported
+                # for a serial already in (a retry with the row's request_id
+                # would answer as the first run did). Then the import itself.
+                done = client.import_subscription(legacy_import.request_of(row, validate_only=True))
+                if not done.already_imported and not args.dry_run:
+                    done = client.import_subscription(
+                        legacy_import.request_of(row), request_id=row.request_id
+                    )
             except LicensingError as exc:
                 if exc.code.name not in _ROW_CODES:
                     raise

@@ -177,7 +177,6 @@ class ImportAdmin:
         data = legacy.data()
         serial = legacy.serial_number
         ran: list[bool] = []
-        ran_outer: list[bool] = []
 
         def create(tx: UnitOfWork) -> Result:
             ran.append(True)
@@ -236,7 +235,6 @@ class ImportAdmin:
             return {"serial_number": serial, "data": data}
 
         def import_once(tx: UnitOfWork) -> Result:
-            ran_outer.append(True)
             fingerprint = digest(json.dumps(data, sort_keys=True))
             result = once(
                 tx,
@@ -254,8 +252,8 @@ class ImportAdmin:
             with self.store.write() as tx:
                 result = once(tx, actor.idempotency_scope, key, now, import_once)
                 view = views_of(tx, [find_serial(tx, serial)], today)[0]
-                # A replayed request_id changed nothing this time either.
-                answer = ImportResult(view, not ran_outer or bool(result["already_imported"]))
+                # A replayed request_id answers as its first call did (AIP-155).
+                answer = ImportResult(view, bool(result["already_imported"]))
                 if dry_run:
                     raise _RolledBack(answer)
                 return answer
