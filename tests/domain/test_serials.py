@@ -81,3 +81,36 @@ def test_wrong_length_and_foreign_characters_are_refused() -> None:
     assert serials.normalize(serial[:-1] + "U") is None
     assert serials.normalize(serial[:-1] + "Z") is None
     assert serials.normalize("") is None
+
+
+# --- legacy serials (imported from Aspel's earlier system) -------------------
+
+
+@pytest.mark.parametrize("typed", ["SKSNWR", "sksnwr", " sk-sn wr ", "S-K-S-N-W-R"])
+def test_a_legacy_serial_reads_the_same_however_typed(typed: str) -> None:
+    assert serials.normalize(typed) == "SKSNWR"
+    assert serials.is_legacy("SKSNWR")
+    assert serials.display("SKSNWR") == "SKSNWR"  # as printed, not grouped
+
+
+def test_a_legacy_serial_keeps_its_lookalikes() -> None:
+    assert serials.normalize("olivar") == "OLIVAR"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ABCDE", "ABCDE-12345", "ABCDEFGHI", "12345678", "SKS\x00NWR", "SKSÑWR", "SKS_NWR", ""],
+)
+def test_what_is_not_a_legacy_shape_is_not_a_serial(typed: str) -> None:
+    assert serials.normalize_legacy(typed) is None
+    assert serials.normalize(typed) is None
+
+
+@given(data_strings)
+def test_no_native_serial_is_ever_read_as_legacy(data: str) -> None:
+    serial = data + serials._check_character(data)
+    assert serials.normalize_legacy(serial) is None
+    assert not serials.is_legacy(serials.normalize(serial) or "")
+    # One character too few or too many is malformed, never a legacy lookup.
+    assert serials.normalize(serial[:-1]) is None
+    assert serials.normalize(serial + "A") is None

@@ -203,6 +203,10 @@ NOT_RUN = {
         "posts to a host of Aspel's network; test_admin_webhooks.py runs the same commands "
         "against a local receiver"
     ),
+    "aspel-licensing-server import series.csv --dry-run": (
+        "reads a CSV of the reader's own accounts; test_admin_import.py runs both import "
+        "commands on such a file"
+    ),
     'make bench BENCH_ARGS="--subscriptions 1000,1000000 --workers 1,2 --duration 4 '
     '--output-dir bench/results"': "minutes of load; tests/bench runs a short bench",
 }

@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.type import date_pb2
 
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
@@ -149,6 +150,16 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
         to_version="8.0",
         new_modality=subscription_pb2.MODALITY_PERPETUAL_LICENSE,
         order_reference="PED-1",
+    ),
+    "ImportSubscription": lambda w: admin_pb.ImportSubscriptionRequest(
+        serial_number="SKSNWR",
+        account_id=w.demo_account,
+        product_code="SAE",
+        version="7.0",
+        users=1,
+        modality=subscription_pb2.MODALITY_SUBSCRIPTION,
+        billing_period=subscription_pb2.BILLING_PERIOD_MONTHLY,
+        activation_date=date_pb2.Date(year=2022, month=2, day=10),
     ),
 }
 #: Methods whose success is an empty message.

@@ -457,5 +457,17 @@ class AdminClient(BaseClient):
         )
         return response
 
+    def import_subscription(
+        self, request: pb.ImportSubscriptionRequest, *, request_id: str | None = None
+    ) -> pb.ImportSubscriptionResponse:
+        """Brings in a legacy serial (see `legacy_import.request_of` for a CSV
+        row). The same serial with the same data again answers
+        `already_imported`; with other data, AlreadyExistsError
+        SERIAL_ALREADY_IMPORTED."""
+        response: pb.ImportSubscriptionResponse = self._mutate(
+            self._stub.ImportSubscription, request, request_id
+        )
+        return response
+
 
 __all__ = ["ADMIN_KEY_ENV", "AdminClient"]

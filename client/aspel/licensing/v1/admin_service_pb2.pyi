@@ -438,3 +438,51 @@ class IssueUpgradeResponse(_message.Message):
     subscription: _subscription_pb2.Subscription
     previous_subscription: _subscription_pb2.Subscription
     def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., previous_subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ...) -> None: ...
+
+class ImportedActivation(_message.Message):
+    __slots__ = ("hostname", "machine_fingerprint", "activate_time")
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    hostname: str
+    machine_fingerprint: str
+    activate_time: _timestamp_pb2.Timestamp
+    def __init__(self, hostname: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ImportSubscriptionRequest(_message.Message):
+    __slots__ = ("serial_number", "account_id", "product_code", "version", "users", "modality", "billing_period", "activation_date", "next_payment_date", "installations_allowed", "activations", "request_id", "validate_only")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    MODALITY_FIELD_NUMBER: _ClassVar[int]
+    BILLING_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_DATE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAYMENT_DATE_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    account_id: str
+    product_code: str
+    version: str
+    users: int
+    modality: _subscription_pb2.Modality
+    billing_period: _subscription_pb2.BillingPeriod
+    activation_date: _date_pb2.Date
+    next_payment_date: _date_pb2.Date
+    installations_allowed: int
+    activations: _containers.RepeatedCompositeFieldContainer[ImportedActivation]
+    request_id: str
+    validate_only: bool
+    def __init__(self, serial_number: _Optional[str] = ..., account_id: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., modality: _Optional[_Union[_subscription_pb2.Modality, str]] = ..., billing_period: _Optional[_Union[_subscription_pb2.BillingPeriod, str]] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installations_allowed: _Optional[int] = ..., activations: _Optional[_Iterable[_Union[ImportedActivation, _Mapping]]] = ..., request_id: _Optional[str] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+
+class ImportSubscriptionResponse(_message.Message):
+    __slots__ = ("subscription", "already_imported")
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ALREADY_IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    subscription: _subscription_pb2.Subscription
+    already_imported: bool
+    def __init__(self, subscription: _Optional[_Union[_subscription_pb2.Subscription, _Mapping]] = ..., already_imported: _Optional[bool] = ...) -> None: ...

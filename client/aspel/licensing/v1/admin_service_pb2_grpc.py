@@ -169,6 +169,11 @@ class AdminServiceStub:
                 request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeRequest.SerializeToString,
                 response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeResponse.FromString,
                 _registered_method=True)
+        self.ImportSubscription = channel.unary_unary(
+                '/aspel.licensing.v1.AdminService/ImportSubscription',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ImportSubscriptionRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ImportSubscriptionResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -610,6 +615,38 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportSubscription(self, request, context):
+        """Brings in a serial sold by Aspel's earlier system, as printed (a legacy
+        serial: 6 to 8 letters and digits with at least one letter, for example
+        "SKSNWR"; case, spaces and dashes do not matter), with its dates and, when
+        known, its activations. From then on every RPC that takes a serial accepts
+        it, and AcceptUpgrade moves it to a native serial of the newer version.
+        Importing the same serial with the same data again changes nothing and
+        answers the same subscription (`already_imported` true), whatever the
+        request_id. Scope: billing.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a serial that is not a
+        legacy one (native serials are never imported), a missing or
+        out-of-range field, a billing period for a perpetual licence or none
+        for a subscription, an activation date in the future, a next payment
+        date before the activation date, more activations than installations,
+        or one machine twice.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
+        - ALREADY_EXISTS, reason SERIAL_ALREADY_IMPORTED: the serial is already
+        here with other data; the metadata `serial_number` names it and
+        `fields` lists what differs.
+        - NOT_FOUND, reason ACCOUNT_NOT_FOUND.
+        - FAILED_PRECONDITION, reason ACCOUNT_NOT_ACTIVE: the account is disabled.
+        - FAILED_PRECONDITION, reason RELEASE_NOT_PUBLISHED: that product version
+        is not in the catalog.
+        - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
+        - PERMISSION_DENIED, reason SCOPE_MISSING.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -707,6 +744,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.IssueUpgrade,
                     request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeRequest.FromString,
                     response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeResponse.SerializeToString,
+            ),
+            'ImportSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportSubscription,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ImportSubscriptionRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ImportSubscriptionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1262,6 +1304,33 @@ class AdminService:
             '/aspel.licensing.v1.AdminService/IssueUpgrade',
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeRequest.SerializeToString,
             aspel_dot_licensing_dot_v1_dot_admin__service__pb2.IssueUpgradeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.AdminService/ImportSubscription',
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ImportSubscriptionRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.ImportSubscriptionResponse.FromString,
             options,
             channel_credentials,
             insecure,

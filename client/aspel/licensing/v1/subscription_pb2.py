@@ -25,21 +25,21 @@ _sym_db = _symbol_database.Default()
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%aspel/licensing/v1/subscription.proto\x12\x12\x61spel.licensing.v1\x1a\x16google/type/date.proto\"\xf8\x04\n\x0cSubscription\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x14\n\x0cproduct_name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\r\n\x05users\x18\x05 \x01(\x05\x12*\n\x0f\x61\x63tivation_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12,\n\x11next_payment_date\x18\x07 \x01(\x0b\x32\x11.google.type.Date\x12.\n\x08modality\x18\x08 \x01(\x0e\x32\x1c.aspel.licensing.v1.Modality\x12\x39\n\x0e\x62illing_period\x18\t \x01(\x0e\x32!.aspel.licensing.v1.BillingPeriod\x12\x34\n\x05state\x18\n \x01(\x0e\x32%.aspel.licensing.v1.SubscriptionState\x12\x19\n\x11upgrade_available\x18\x0b \x01(\x08\x12\x19\n\x11\x61vailable_version\x18\x0c \x01(\t\x12\x1f\n\x17successor_serial_number\x18\r \x01(\t\x12!\n\x19predecessor_serial_number\x18\x0e \x01(\t\x12&\n\x0bretire_date\x18\x0f \x01(\x0b\x32\x11.google.type.Date\x12\x1d\n\x15installations_allowed\x18\x10 \x01(\x05\x12\x14\n\x0cpurchase_url\x18\x13 \x01(\t\x12\x33\n\x0bplan_status\x18\x14 \x01(\x0e\x32\x1e.aspel.licensing.v1.PlanStatus*_\n\x08Modality\x12\x18\n\x14MODALITY_UNSPECIFIED\x10\x00\x12\x19\n\x15MODALITY_SUBSCRIPTION\x10\x01\x12\x1e\n\x1aMODALITY_PERPETUAL_LICENSE\x10\x02*\x85\x01\n\rBillingPeriod\x12\x1e\n\x1a\x42ILLING_PERIOD_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42ILLING_PERIOD_MONTHLY\x10\x01\x12\x1d\n\x19\x42ILLING_PERIOD_SEMIANNUAL\x10\x02\x12\x19\n\x15\x42ILLING_PERIOD_ANNUAL\x10\x03*\xdc\x01\n\x11SubscriptionState\x12\"\n\x1eSUBSCRIPTION_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19SUBSCRIPTION_STATE_ACTIVE\x10\x01\x12!\n\x1dSUBSCRIPTION_STATE_SUPERSEDED\x10\x02\x12\x1f\n\x1bSUBSCRIPTION_STATE_INACTIVE\x10\x03\x12 \n\x1cSUBSCRIPTION_STATE_SUSPENDED\x10\x04\x12\x1e\n\x1aSUBSCRIPTION_STATE_OVERDUE\x10\x05*\xb3\x01\n\nPlanStatus\x12\x1b\n\x17PLAN_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PLAN_STATUS_UP_TO_DATE\x10\x01\x12!\n\x1dPLAN_STATUS_UPGRADE_AVAILABLE\x10\x02\x12)\n%PLAN_STATUS_UPGRADE_REQUIRES_PURCHASE\x10\x03\x12\x1e\n\x1aPLAN_STATUS_NOT_APPLICABLE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%aspel/licensing/v1/subscription.proto\x12\x12\x61spel.licensing.v1\x1a\x16google/type/date.proto\"\x8a\x05\n\x0cSubscription\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x14\n\x0cproduct_name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\r\n\x05users\x18\x05 \x01(\x05\x12*\n\x0f\x61\x63tivation_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12,\n\x11next_payment_date\x18\x07 \x01(\x0b\x32\x11.google.type.Date\x12.\n\x08modality\x18\x08 \x01(\x0e\x32\x1c.aspel.licensing.v1.Modality\x12\x39\n\x0e\x62illing_period\x18\t \x01(\x0e\x32!.aspel.licensing.v1.BillingPeriod\x12\x34\n\x05state\x18\n \x01(\x0e\x32%.aspel.licensing.v1.SubscriptionState\x12\x19\n\x11upgrade_available\x18\x0b \x01(\x08\x12\x19\n\x11\x61vailable_version\x18\x0c \x01(\t\x12\x1f\n\x17successor_serial_number\x18\r \x01(\t\x12!\n\x19predecessor_serial_number\x18\x0e \x01(\t\x12&\n\x0bretire_date\x18\x0f \x01(\x0b\x32\x11.google.type.Date\x12\x1d\n\x15installations_allowed\x18\x10 \x01(\x05\x12\x14\n\x0cpurchase_url\x18\x13 \x01(\t\x12\x33\n\x0bplan_status\x18\x14 \x01(\x0e\x32\x1e.aspel.licensing.v1.PlanStatus\x12\x10\n\x08imported\x18\x17 \x01(\x08*_\n\x08Modality\x12\x18\n\x14MODALITY_UNSPECIFIED\x10\x00\x12\x19\n\x15MODALITY_SUBSCRIPTION\x10\x01\x12\x1e\n\x1aMODALITY_PERPETUAL_LICENSE\x10\x02*\x85\x01\n\rBillingPeriod\x12\x1e\n\x1a\x42ILLING_PERIOD_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42ILLING_PERIOD_MONTHLY\x10\x01\x12\x1d\n\x19\x42ILLING_PERIOD_SEMIANNUAL\x10\x02\x12\x19\n\x15\x42ILLING_PERIOD_ANNUAL\x10\x03*\xdc\x01\n\x11SubscriptionState\x12\"\n\x1eSUBSCRIPTION_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19SUBSCRIPTION_STATE_ACTIVE\x10\x01\x12!\n\x1dSUBSCRIPTION_STATE_SUPERSEDED\x10\x02\x12\x1f\n\x1bSUBSCRIPTION_STATE_INACTIVE\x10\x03\x12 \n\x1cSUBSCRIPTION_STATE_SUSPENDED\x10\x04\x12\x1e\n\x1aSUBSCRIPTION_STATE_OVERDUE\x10\x05*\xb3\x01\n\nPlanStatus\x12\x1b\n\x17PLAN_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PLAN_STATUS_UP_TO_DATE\x10\x01\x12!\n\x1dPLAN_STATUS_UPGRADE_AVAILABLE\x10\x02\x12)\n%PLAN_STATUS_UPGRADE_REQUIRES_PURCHASE\x10\x03\x12\x1e\n\x1aPLAN_STATUS_NOT_APPLICABLE\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.subscription_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODALITY']._serialized_start=720
-  _globals['_MODALITY']._serialized_end=815
-  _globals['_BILLINGPERIOD']._serialized_start=818
-  _globals['_BILLINGPERIOD']._serialized_end=951
-  _globals['_SUBSCRIPTIONSTATE']._serialized_start=954
-  _globals['_SUBSCRIPTIONSTATE']._serialized_end=1174
-  _globals['_PLANSTATUS']._serialized_start=1177
-  _globals['_PLANSTATUS']._serialized_end=1356
+  _globals['_MODALITY']._serialized_start=738
+  _globals['_MODALITY']._serialized_end=833
+  _globals['_BILLINGPERIOD']._serialized_start=836
+  _globals['_BILLINGPERIOD']._serialized_end=969
+  _globals['_SUBSCRIPTIONSTATE']._serialized_start=972
+  _globals['_SUBSCRIPTIONSTATE']._serialized_end=1192
+  _globals['_PLANSTATUS']._serialized_start=1195
+  _globals['_PLANSTATUS']._serialized_end=1374
   _globals['_SUBSCRIPTION']._serialized_start=86
-  _globals['_SUBSCRIPTION']._serialized_end=718
+  _globals['_SUBSCRIPTION']._serialized_end=736
 # @@protoc_insertion_point(module_scope)

@@ -56,7 +56,7 @@ PLAN_STATUS_UPGRADE_REQUIRES_PURCHASE: PlanStatus
 PLAN_STATUS_NOT_APPLICABLE: PlanStatus
 
 class Subscription(_message.Message):
-    __slots__ = ("serial_number", "product_code", "product_name", "version", "users", "activation_date", "next_payment_date", "modality", "billing_period", "state", "upgrade_available", "available_version", "successor_serial_number", "predecessor_serial_number", "retire_date", "installations_allowed", "purchase_url", "plan_status")
+    __slots__ = ("serial_number", "product_code", "product_name", "version", "users", "activation_date", "next_payment_date", "modality", "billing_period", "state", "upgrade_available", "available_version", "successor_serial_number", "predecessor_serial_number", "retire_date", "installations_allowed", "purchase_url", "plan_status", "imported")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +75,7 @@ class Subscription(_message.Message):
     INSTALLATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
     PURCHASE_URL_FIELD_NUMBER: _ClassVar[int]
     PLAN_STATUS_FIELD_NUMBER: _ClassVar[int]
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
     product_name: str
@@ -93,4 +94,5 @@ class Subscription(_message.Message):
     installations_allowed: int
     purchase_url: str
     plan_status: PlanStatus
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., product_name: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., modality: _Optional[_Union[Modality, str]] = ..., billing_period: _Optional[_Union[BillingPeriod, str]] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., upgrade_available: _Optional[bool] = ..., available_version: _Optional[str] = ..., successor_serial_number: _Optional[str] = ..., predecessor_serial_number: _Optional[str] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installations_allowed: _Optional[int] = ..., purchase_url: _Optional[str] = ..., plan_status: _Optional[_Union[PlanStatus, str]] = ...) -> None: ...
+    imported: bool
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., product_name: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., activation_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., next_payment_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., modality: _Optional[_Union[Modality, str]] = ..., billing_period: _Optional[_Union[BillingPeriod, str]] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., upgrade_available: _Optional[bool] = ..., available_version: _Optional[str] = ..., successor_serial_number: _Optional[str] = ..., predecessor_serial_number: _Optional[str] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installations_allowed: _Optional[int] = ..., purchase_url: _Optional[str] = ..., plan_status: _Optional[_Union[PlanStatus, str]] = ..., imported: _Optional[bool] = ...) -> None: ...

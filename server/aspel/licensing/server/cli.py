@@ -1,5 +1,5 @@
 """`aspel-licensing-server`: serve, mailer, reminders, migrate, seed-demo, keys,
-service-keys, outbox, reclaim-seats."""
+service-keys, outbox, reclaim-seats, import."""
 
 from __future__ import annotations
 
@@ -184,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
         "seed-demo", help="load the demo accounts and catalog", parents=[after]
     )
     _switch(seed, "--if-empty", "succeed quietly when the database already has accounts")
+    importing = commands.add_parser(
+        "import",
+        help="import existing (legacy) serials from a CSV file, one transaction per row; "
+        "a re-run imports nothing twice (README: Importing existing serials)",
+        parents=[after],
+    )
+    importing.add_argument("file", metavar="FILE.csv", help="the CSV file (UTF-8, header row)")
+    _switch(importing, "--dry-run", "check every row and report, writing nothing")
     add_key_commands(commands, after)
     reclaim = commands.add_parser(
         "reclaim-seats",
@@ -520,6 +528,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return run_service_keys(settings, args)
     if args.command == "reclaim-seats":
         return _reclaim_seats(settings)
+    if args.command == "import":
+        return _import(settings, args.file, dry_run=args.dry_run)
     raise AssertionError(args.command)
 
 
@@ -653,6 +663,69 @@ def _reminders(settings: Settings, *, dry_run: bool) -> int:
         return 0
     finally:
         store.close()
+
+
+def _import(settings: Settings, path: str, *, dry_run: bool) -> int:
+    """One transaction per row: a refused row (line number and es-MX reason on
+    stdout) leaves the others imported. Each row goes through the checks of
+    AdminService.ImportSubscription. Status 0 when no row was refused, 1
+    otherwise, 2 when the file or the database cannot be used."""
+    from aspel.licensing.client.legacy_import import Refused, read_rows, request_of
+
+    from .domain.admin.imports import ImportAdmin
+    from .domain.clock import BusinessCalendar, SystemClock
+    from .domain.service_keys import Actor
+    from .errors import LicensingError
+    from .store import migrate
+    from .store.database import Store
+    from .transport.admin_servicer import legacy_subscription
+
+    with open(path, "rb") as source:
+        data = source.read()
+    store = Store.from_url(settings.database_url)
+    try:
+        missing = migrate.pending(store.database)
+        if missing:
+            print(
+                f"database needs migrations {', '.join(missing)}: "
+                "run `aspel-licensing-server migrate`",
+                file=sys.stderr,
+            )
+            return 2
+        imports = ImportAdmin(store, BusinessCalendar(SystemClock(), settings.business_timezone))
+        actor = Actor("server-import", frozenset({"billing"}), peer=f"operator:{_operator()}")
+        imported = already = refused = 0
+        with store.connection():
+            for row in read_rows(data):
+                if isinstance(row, Refused):
+                    print(f"línea {row.line}: rechazada: {row.reason}")
+                    refused += 1
+                    continue
+                try:
+                    legacy, _ = legacy_subscription(request_of(row))
+                    done = imports.import_subscription(actor, legacy, key=None, dry_run=dry_run)
+                except LicensingError as exc:
+                    print(f"línea {row.line}: rechazada: {_reason_es(exc)}")
+                    refused += 1
+                    continue
+                if done.already_imported:
+                    print(f"línea {row.line}: {legacy.serial_number} ya estaba importado")
+                    already += 1
+                else:
+                    verb = "se importaría" if dry_run else "importado"
+                    print(f"línea {row.line}: {legacy.serial_number} {verb}")
+                    imported += 1
+        verb = "would import" if dry_run else "imported"
+        print(f"{verb} {imported}, already imported {already}, refused {refused}", file=sys.stderr)
+        return 1 if refused else 0
+    finally:
+        store.close()
+
+
+def _reason_es(exc: Any) -> str:
+    """The es-MX text of an error, with its field violations when it has them."""
+    fields = "; ".join(f"{name}: {text}" for name, text in exc.field_violations)
+    return f"{exc.message_es} ({fields})" if fields else str(exc.message_es)
 
 
 if __name__ == "__main__":

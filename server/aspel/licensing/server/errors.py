@@ -819,6 +819,23 @@ class OrderReferenceReused(LicensingError):
         )
 
 
+class SerialAlreadyImported(LicensingError):
+    """A legacy serial is imported once; the same data again is not an error."""
+
+    code = Code.ALREADY_EXISTS
+    reason = "SERIAL_ALREADY_IMPORTED"
+    developer_message = "That legacy serial was already imported with other data."
+
+    template = (
+        "El número de serie {serial_number} ya se importó con otros datos ({fields}). "
+        "Revisa el renglón o corrige el número de serie con las operaciones de facturación."
+    )
+    metadata_keys = ("serial_number", "fields")
+
+    def __init__(self, serial_number: str, fields: str) -> None:
+        super().__init__(serial_number=serial_number, fields=fields)
+
+
 class ServiceKeyExists(LicensingError):
     """Only `aspel-licensing-server service-keys`; AdminService manages no keys."""
 

@@ -27,8 +27,10 @@ from typing import Any
 
 from aspel.licensing.v1 import admin_service_pb2, subscription_pb2
 
+from .. import legacy_import
 from ..admin import ADMIN_KEY_ENV, AdminClient
 from ..convert import time_of
+from ..errors import LicensingError
 from .admin_tables import (
     MODALITY_CHOICES,
     PERIOD_CHOICES,
@@ -452,6 +454,60 @@ def run_webhooks_delete(args: argparse.Namespace, ctx: Context) -> int:
 # --- parser ---------------------------------------------------------------------------
 
 
+#: The codes of a refusal of one row (the others, like a bad key or a server
+#: that does not answer, end the whole run).
+_ROW_CODES = ("INVALID_ARGUMENT", "ALREADY_EXISTS", "NOT_FOUND", "FAILED_PRECONDITION")
+
+
+def run_import(args: argparse.Namespace, ctx: Context) -> int:
+    """Per row, an ImportSubscription with validate_only (is it in already?
+    would it be refused?), then the import with a request_id derived from the
+    row, so a retry of it is done once; --dry-run stops after the check."""
+    try:
+        data = pathlib.Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"No se pudo leer {args.file}: {exc.strerror or exc}.") from None
+    imported = already = refused = 0
+    lines: list[str] = []
+    with admin_client(ctx) as client:
+        for row in legacy_import.read_rows(data):
+            if isinstance(row, legacy_import.Refused):
+                lines.append(f"línea {row.line}: rechazada: {row.reason}")
+                refused += 1
+                continue
+            try:
+                # A check first, without request_id: it answers already_imported
+                # for a serial already in (a retry with the row's request_id
+                # would answer as the first run did). Then the import itself.
+                done = client.import_subscription(legacy_import.request_of(row, validate_only=True))
+                if not done.already_imported and not args.dry_run:
+                    done = client.import_subscription(
+                        legacy_import.request_of(row), request_id=row.request_id
+                    )
+            except LicensingError as exc:
+                if exc.code.name not in _ROW_CODES:
+                    raise
+                details = "; ".join(f"{v.field}: {v.description}" for v in exc.field_violations)
+                lines.append(
+                    f"línea {row.line}: rechazada: {exc.message}"
+                    + (f" ({details})" if details else "")
+                )
+                refused += 1
+                continue
+            serial = done.subscription.serial_number
+            if done.already_imported:
+                lines.append(f"línea {row.line}: {serial} ya estaba importado")
+                already += 1
+            else:
+                verb = "se importaría" if args.dry_run else "importado"
+                lines.append(f"línea {row.line}: {serial} {verb}")
+                imported += 1
+    verb = "Se importarían" if args.dry_run else "Importados"
+    lines.append(f"{verb}: {imported}; ya importados: {already}; rechazados: {refused}.")
+    ctx.print(*lines)
+    return 1 if refused else 0
+
+
 def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -679,6 +735,20 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--until", type=_day, metavar="AAAA-MM-DD", help="hasta ese día, incluido")
     p.add_argument("--limit", type=_positive, default=50, help="cuántos eventos (50)")
     add_json_flag(p)
+
+    p = _command(
+        commands,
+        "import",
+        "importa números de serie de un sistema anterior desde un CSV (billing)",
+        run_import,
+        mutating=False,
+    )
+    p.add_argument("file", metavar="ARCHIVO.csv")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="revisa cada renglón en el servidor sin importar nada",
+    )
 
     webhooks = commands.add_parser(
         "webhooks",

@@ -7,6 +7,16 @@ position-weighted sum of the data modulo 31, a prime: since no two symbols
 differ by a multiple of 31 and the weights 1..14 are distinct, it catches every
 single mistyped character and every swap of two neighbours (Luhn mod 32, by
 contrast, misses the swap of 0 and the last symbol).
+
+Legacy serials, brought in by AdminService.ImportSubscription from Aspel's
+earlier system (the seed's "SKSNWR"), have their own shape: 6 to 8 letters
+A-Z and digits with at least one letter, canonical in upper case without
+spaces or dashes, and printed exactly so. No legacy serial can be read as a
+native one: a native serial has 15 characters, a legacy one at most 8, and
+the lookalikes I, L and O are kept as typed (an old code "OLIVAR" is not
+"011VAR"). A native serial typed with a character too few or too many (14 or
+16), or only its first one or two groups (5 or 10), is neither shape, so it is
+refused as malformed rather than looked up.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 DATA_LENGTH = 14  # 14 x log2(31) = 69.4 random bits
 LENGTH = DATA_LENGTH + 1
 GROUP = 5
+LEGACY_MIN_LENGTH, LEGACY_MAX_LENGTH = 6, 8
+_LEGACY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def _check_character(data: str) -> str:
@@ -44,9 +56,35 @@ def generate_unused(in_use: Callable[[str], bool]) -> str:
     return serial
 
 
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).replace("-", "").upper()
+
+
+def normalize_legacy(text: str) -> str | None:
+    """The canonical form of a legacy serial as typed, or None when the text
+    does not have a legacy serial's shape."""
+    cleaned = _squeezed(text)
+    if (
+        not LEGACY_MIN_LENGTH <= len(cleaned) <= LEGACY_MAX_LENGTH
+        or any(ch not in _LEGACY_CHARACTERS for ch in cleaned)
+        or cleaned.isdigit()
+    ):
+        return None
+    return cleaned
+
+
+def is_legacy(canonical: str) -> bool:
+    """True for the canonical form of a legacy (imported) serial."""
+    return len(canonical) <= LEGACY_MAX_LENGTH
+
+
 def normalize(text: str) -> str | None:
-    """The canonical form of what a person typed, or None when it is not a serial."""
-    cleaned = "".join(text.split()).replace("-", "").upper().translate(_LOOKALIKES)
+    """The canonical form of what a person typed, native or legacy, or None
+    when it is not a serial."""
+    legacy = normalize_legacy(text)
+    if legacy is not None:
+        return legacy
+    cleaned = _squeezed(text).translate(_LOOKALIKES)
     if len(cleaned) != LENGTH or any(ch not in _VALUE for ch in cleaned):
         return None
     if _check_character(cleaned[:DATA_LENGTH]) != cleaned[-1]:
@@ -55,5 +93,8 @@ def normalize(text: str) -> str | None:
 
 
 def display(canonical: str) -> str:
-    """XXXXX-XXXXX-XXXXX, the form printed on screens and emails."""
+    """XXXXX-XXXXX-XXXXX, the form printed on screens and emails; a legacy
+    serial as it was printed (its canonical form)."""
+    if is_legacy(canonical):
+        return canonical
     return "-".join(canonical[i : i + GROUP] for i in range(0, len(canonical), GROUP))

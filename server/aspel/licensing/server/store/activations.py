@@ -270,6 +270,7 @@ class ActivationRepository:
         license_expire_bound: dt.datetime,
         machine_components: dict[str, str] | None = None,
         installation_public_key: bytes | None = None,
+        last_validate_time: dt.datetime | None = None,
     ) -> Activation:
         """Inserts an active activation. A concurrent one that took the same machine
         or seat (the partial unique indexes) ends in CONCURRENT_MODIFICATION."""
@@ -284,7 +285,7 @@ class ActivationRepository:
             version=version,
             seat=seat,
             create_time=now,
-            last_validate_time=now,
+            last_validate_time=last_validate_time or now,
             license_expire_time=license_expire_bound,
             machine_components=machine_components,
             installation_public_key=(

@@ -17,6 +17,7 @@ from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 from aspel.licensing.v1 import subscription_pb2
 
 from ..domain.admin import AdminServices
+from ..domain.admin.imports import HOSTNAME_MAX_LENGTH, KnownActivation, LegacySubscription
 from ..domain.admin.support import AuditFilter
 from ..domain.admin.upgrades import OVERLAP_NEXT_VALIDATION, UpgradeOrder
 from ..domain.idempotency import RequestKey
@@ -37,6 +38,7 @@ WEBHOOK_DESCRIPTION_MAX_LENGTH = 200
 PAYMENT_REFERENCE_MAX_LENGTH = 100
 ORDER_REFERENCE_MAX_LENGTH = 100
 UPGRADE_SOURCES_MAX = 20
+IMPORTED_ACTIVATIONS_MAX = 100  # the most installations a serial allows
 KIND = re.compile(r"^[a-z0-9_.]{1,64}$")
 
 
@@ -506,3 +508,80 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
                 issued.previous_subscription, self.admin.purchase_url
             ),
         )
+
+    def ImportSubscription(
+        self, request: pb.ImportSubscriptionRequest, context: grpc.ServicerContext
+    ) -> pb.ImportSubscriptionResponse:
+        actor = current_actor()
+        legacy, key = legacy_subscription(request)
+        result = self.admin.imports.import_subscription(
+            actor, legacy, key=key, dry_run=request.validate_only
+        )
+        return pb.ImportSubscriptionResponse(
+            subscription=convert.subscription(result.subscription, self.admin.purchase_url),
+            already_imported=result.already_imported,
+        )
+
+
+def legacy_subscription(
+    request: pb.ImportSubscriptionRequest,
+) -> tuple[LegacySubscription, RequestKey | None]:
+    """The checked import of a request (also what `aspel-licensing-server
+    import` runs each CSV row through), or INVALID_ARGUMENT."""
+    check = Violations()
+    serial = check.legacy_serial("serial_number", request.serial_number)
+    account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
+    product_code = check.product("product_code", request.product_code)
+    version = check.version("version", request.version)
+    modality = check.enum("modality", subscription_pb2.Modality, request.modality)
+    if modality is None:
+        check.add("modality", "Indica la modalidad: suscripción o licencia de pago único.")
+    period = check.enum("billing_period", subscription_pb2.BillingPeriod, request.billing_period)
+    activation_date = check.date(
+        "activation_date",
+        request.activation_date if request.HasField("activation_date") else None,
+    )
+    if not request.HasField("activation_date"):
+        check.add("activation_date", "Indica la fecha de activación del número de serie.")
+    next_payment_date = check.date(
+        "next_payment_date",
+        request.next_payment_date if request.HasField("next_payment_date") else None,
+    )
+    activations = []
+    if len(request.activations) > IMPORTED_ACTIVATIONS_MAX:
+        check.add(
+            "activations",
+            f"Se importan como máximo {IMPORTED_ACTIVATIONS_MAX} activaciones por número de serie.",
+        )
+    else:
+        for index, known in enumerate(request.activations):
+            field = f"activations[{index}]"
+            hostname = check.optional(f"{field}.hostname", known.hostname, HOSTNAME_MAX_LENGTH)
+            fingerprint = check.fingerprint(
+                f"{field}.machine_fingerprint", known.machine_fingerprint
+            )
+            when = check.timestamp(
+                f"{field}.activate_time",
+                known.activate_time if known.HasField("activate_time") else None,
+            )
+            if not known.HasField("activate_time"):
+                check.add(f"{field}.activate_time", "Indica cuándo se activó el equipo.")
+            if when is not None:
+                activations.append(KnownActivation(hostname, fingerprint, when))
+    key = check.request_key(request)
+    check.raise_if_any()
+    assert activation_date is not None  # a violation otherwise
+    legacy = LegacySubscription(
+        serial_number=serial,
+        account_id=account_id,
+        product_code=product_code,
+        version=version,
+        users=request.users,
+        modality=modality or "",
+        billing_period=period,
+        activation_date=activation_date,
+        next_payment_date=next_payment_date,
+        installations_allowed=request.installations_allowed or 1,
+        activations=tuple(activations),
+    )
+    return legacy, key

@@ -53,6 +53,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "DeleteWebhookEndpoint": (BILLING, SUPPORT),
     "ReleaseActivation": (SUPPORT,),
     "IssueUpgrade": (BILLING,),
+    "ImportSubscription": (BILLING,),
 }
 
 ADMIN_SERVICE = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name

@@ -90,6 +90,7 @@ def subscription(view: SubscriptionView, purchase_url: str) -> subscription_pb2.
         installations_allowed=view.installations_allowed,
         purchase_url=purchase_url if bought else "",
         plan_status=f"PLAN_STATUS_{view.plan_status}",
+        imported=serials.is_legacy(view.serial_number),
     )
 
 

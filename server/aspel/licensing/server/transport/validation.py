@@ -108,7 +108,22 @@ class Violations:
                 field,
                 f"El número de serie no es válido: tiene {serials.LENGTH} caracteres (letras y "
                 "números), "
-                "por ejemplo ABCDE-12345-FGH7K. Revisa que esté bien escrito.",
+                "por ejemplo ABCDE-12345-FGH7K, o, si es de un sistema anterior, de "
+                f"{serials.LEGACY_MIN_LENGTH} a {serials.LEGACY_MAX_LENGTH} letras y números, "
+                "por ejemplo SKSNWR. Revisa que esté bien escrito.",
+            )
+            return ""
+        return canonical
+
+    def legacy_serial(self, field: str, value: str) -> str:
+        """A serial of Aspel's earlier system, never a native one (serials.py)."""
+        canonical = serials.normalize_legacy(value) if len(value) <= SERIAL_MAX_LENGTH else None
+        if canonical is None:
+            self.add(
+                field,
+                f"El número de serie de un sistema anterior tiene de {serials.LEGACY_MIN_LENGTH} "
+                f"a {serials.LEGACY_MAX_LENGTH} letras y números (al menos una letra), por "
+                "ejemplo SKSNWR; los números de serie de este servicio no se importan.",
             )
             return ""
         return canonical

@@ -22,6 +22,7 @@ from ..service_keys import ServiceKeyService
 from .accounts import AccountAdmin
 from .billing import BillingAdmin
 from .catalog import CatalogAdmin
+from .imports import ImportAdmin
 from .support import SupportAdmin
 from .upgrades import UpgradeAdmin
 from .webhooks import WebhookAdmin
@@ -37,6 +38,7 @@ class AdminServices:
     billing: BillingAdmin
     support: SupportAdmin
     webhooks: WebhookAdmin
+    imports: ImportAdmin
     #: Releasing installations (support), the same rule as the portal's.
     installations: InstallationService
     upgrades: UpgradeAdmin
@@ -67,4 +69,5 @@ def build_admin_services(
         installations=installations,
         upgrades=UpgradeAdmin(store, calendar),
         purchase_url=purchase_url,
+        imports=ImportAdmin(store, calendar),
     )
