@@ -2,10 +2,11 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import date_pb2 as _date_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -40,7 +41,7 @@ class Activation(_message.Message):
     def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LicenseCertificate(_message.Message):
-    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date")
+    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date", "installation_public_key", "offline_request_nonce")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +52,8 @@ class LicenseCertificate(_message.Message):
     ISSUE_TIME_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     RETIRE_DATE_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    OFFLINE_REQUEST_NONCE_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
     version: str
@@ -61,7 +64,9 @@ class LicenseCertificate(_message.Message):
     issue_time: _timestamp_pb2.Timestamp
     expire_time: _timestamp_pb2.Timestamp
     retire_date: _date_pb2.Date
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ...) -> None: ...
+    installation_public_key: bytes
+    offline_request_nonce: bytes
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installation_public_key: _Optional[bytes] = ..., offline_request_nonce: _Optional[bytes] = ...) -> None: ...
 
 class SignedLicense(_message.Message):
     __slots__ = ("certificate", "signature", "key_id")
@@ -84,3 +89,41 @@ class SigningKey(_message.Message):
     state: SigningKeyState
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[bytes] = ..., state: _Optional[_Union[SigningKeyState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OfflineMachineComponent(_message.Message):
+    __slots__ = ("kind", "digest_prefix")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    kind: int
+    digest_prefix: bytes
+    def __init__(self, kind: _Optional[int] = ..., digest_prefix: _Optional[bytes] = ...) -> None: ...
+
+class OfflineActivationRequest(_message.Message):
+    __slots__ = ("serial_number", "product_code", "version", "machine_fingerprint", "components", "installation_public_key", "nonce", "create_time_seconds", "activation_id")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    product_code: str
+    version: str
+    machine_fingerprint: str
+    components: _containers.RepeatedCompositeFieldContainer[OfflineMachineComponent]
+    installation_public_key: bytes
+    nonce: bytes
+    create_time_seconds: int
+    activation_id: str
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., components: _Optional[_Iterable[_Union[OfflineMachineComponent, _Mapping]]] = ..., installation_public_key: _Optional[bytes] = ..., nonce: _Optional[bytes] = ..., create_time_seconds: _Optional[int] = ..., activation_id: _Optional[str] = ...) -> None: ...
+
+class SignedOfflineRequest(_message.Message):
+    __slots__ = ("request", "signature")
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    request: bytes
+    signature: bytes
+    def __init__(self, request: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...

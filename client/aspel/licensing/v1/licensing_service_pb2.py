@@ -23,50 +23,55 @@ _sym_db = _symbol_database.Default()
 
 
 from aspel.licensing.v1 import account_pb2 as aspel_dot_licensing_dot_v1_dot_account__pb2
+from aspel.licensing.v1 import activation_pb2 as aspel_dot_licensing_dot_v1_dot_activation__pb2
 from aspel.licensing.v1 import subscription_pb2 as aspel_dot_licensing_dot_v1_dot_subscription__pb2
 from aspel.licensing.v1 import upgrade_terms_pb2 as aspel_dot_licensing_dot_v1_dot_upgrade__terms__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*aspel/licensing/v1/licensing_service.proto\x12\x12\x61spel.licensing.v1\x1a aspel/licensing/v1/account.proto\x1a%aspel/licensing/v1/subscription.proto\x1a&aspel/licensing/v1/upgrade_terms.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\x13\x41uthenticateRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x8c\x01\n\x14\x41uthenticateResponse\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x07\x61\x63\x63ount\x18\x03 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\"\x10\n\x0eSignOutRequest\"\x11\n\x0fSignOutResponse\"A\n\x18ListSubscriptionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"m\n\x19ListSubscriptionsResponse\x12\x37\n\rsubscriptions\x18\x01 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x16GetSubscriptionRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\"Q\n\x17GetSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"/\n\x16GetUpgradeTermsRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\"R\n\x17GetUpgradeTermsResponse\x12\x37\n\rupgrade_terms\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.UpgradeTerms\"S\n\x14\x41\x63\x63\x65ptUpgradeRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x10\n\x08terms_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x90\x01\n\x15\x41\x63\x63\x65ptUpgradeResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\x12?\n\x15previous_subscription\x18\x02 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"L\n\x1bRequestPasswordResetRequest\x12\x19\n\x11\x65mail_or_username\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1e\n\x1cRequestPasswordResetResponse\"U\n\x14ResetPasswordRequest\x12\x13\n\x0breset_token\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x17\n\x15ResetPasswordResponse2\xda\x06\n\x10LicensingService\x12\x61\n\x0c\x41uthenticate\x12\'.aspel.licensing.v1.AuthenticateRequest\x1a(.aspel.licensing.v1.AuthenticateResponse\x12R\n\x07SignOut\x12\".aspel.licensing.v1.SignOutRequest\x1a#.aspel.licensing.v1.SignOutResponse\x12p\n\x11ListSubscriptions\x12,.aspel.licensing.v1.ListSubscriptionsRequest\x1a-.aspel.licensing.v1.ListSubscriptionsResponse\x12j\n\x0fGetSubscription\x12*.aspel.licensing.v1.GetSubscriptionRequest\x1a+.aspel.licensing.v1.GetSubscriptionResponse\x12j\n\x0fGetUpgradeTerms\x12*.aspel.licensing.v1.GetUpgradeTermsRequest\x1a+.aspel.licensing.v1.GetUpgradeTermsResponse\x12\x64\n\rAcceptUpgrade\x12(.aspel.licensing.v1.AcceptUpgradeRequest\x1a).aspel.licensing.v1.AcceptUpgradeResponse\x12y\n\x14RequestPasswordReset\x12/.aspel.licensing.v1.RequestPasswordResetRequest\x1a\x30.aspel.licensing.v1.RequestPasswordResetResponse\x12\x64\n\rResetPassword\x12(.aspel.licensing.v1.ResetPasswordRequest\x1a).aspel.licensing.v1.ResetPasswordResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*aspel/licensing/v1/licensing_service.proto\x12\x12\x61spel.licensing.v1\x1a aspel/licensing/v1/account.proto\x1a#aspel/licensing/v1/activation.proto\x1a%aspel/licensing/v1/subscription.proto\x1a&aspel/licensing/v1/upgrade_terms.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\x13\x41uthenticateRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x8c\x01\n\x14\x41uthenticateResponse\x12\x15\n\rsession_token\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x07\x61\x63\x63ount\x18\x03 \x01(\x0b\x32\x1b.aspel.licensing.v1.Account\"\x10\n\x0eSignOutRequest\"\x11\n\x0fSignOutResponse\"A\n\x18ListSubscriptionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"m\n\x19ListSubscriptionsResponse\x12\x37\n\rsubscriptions\x18\x01 \x03(\x0b\x32 .aspel.licensing.v1.Subscription\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x16GetSubscriptionRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\"Q\n\x17GetSubscriptionResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"/\n\x16GetUpgradeTermsRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\"R\n\x17GetUpgradeTermsResponse\x12\x37\n\rupgrade_terms\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.UpgradeTerms\"S\n\x14\x41\x63\x63\x65ptUpgradeRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x10\n\x08terms_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x90\x01\n\x15\x41\x63\x63\x65ptUpgradeResponse\x12\x36\n\x0csubscription\x18\x01 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\x12?\n\x15previous_subscription\x18\x02 \x01(\x0b\x32 .aspel.licensing.v1.Subscription\"L\n\x1bRequestPasswordResetRequest\x12\x19\n\x11\x65mail_or_username\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1e\n\x1cRequestPasswordResetResponse\"U\n\x14ResetPasswordRequest\x12\x13\n\x0breset_token\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x17\n\x15ResetPasswordResponse\"]\n\x1bRedeemOfflineRequestRequest\x12\x14\n\x0crequest_code\x18\x01 \x01(\t\x12\x14\n\x0crazon_social\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\xbb\x01\n\x1cRedeemOfflineRequestResponse\x12\x32\n\nactivation\x18\x01 \x01(\x0b\x32\x1e.aspel.licensing.v1.Activation\x12\x39\n\x0esigned_license\x18\x02 \x01(\x0b\x32!.aspel.licensing.v1.SignedLicense\x12\x15\n\rresponse_text\x18\x03 \x01(\t\x12\x15\n\rresponse_code\x18\x04 \x01(\t2\xd5\x07\n\x10LicensingService\x12\x61\n\x0c\x41uthenticate\x12\'.aspel.licensing.v1.AuthenticateRequest\x1a(.aspel.licensing.v1.AuthenticateResponse\x12R\n\x07SignOut\x12\".aspel.licensing.v1.SignOutRequest\x1a#.aspel.licensing.v1.SignOutResponse\x12p\n\x11ListSubscriptions\x12,.aspel.licensing.v1.ListSubscriptionsRequest\x1a-.aspel.licensing.v1.ListSubscriptionsResponse\x12j\n\x0fGetSubscription\x12*.aspel.licensing.v1.GetSubscriptionRequest\x1a+.aspel.licensing.v1.GetSubscriptionResponse\x12j\n\x0fGetUpgradeTerms\x12*.aspel.licensing.v1.GetUpgradeTermsRequest\x1a+.aspel.licensing.v1.GetUpgradeTermsResponse\x12\x64\n\rAcceptUpgrade\x12(.aspel.licensing.v1.AcceptUpgradeRequest\x1a).aspel.licensing.v1.AcceptUpgradeResponse\x12y\n\x14RequestPasswordReset\x12/.aspel.licensing.v1.RequestPasswordResetRequest\x1a\x30.aspel.licensing.v1.RequestPasswordResetResponse\x12\x64\n\rResetPassword\x12(.aspel.licensing.v1.ResetPasswordRequest\x1a).aspel.licensing.v1.ResetPasswordResponse\x12y\n\x14RedeemOfflineRequest\x12/.aspel.licensing.v1.RedeemOfflineRequestRequest\x1a\x30.aspel.licensing.v1.RedeemOfflineRequestResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.licensing_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUTHENTICATEREQUEST']._serialized_start=212
-  _globals['_AUTHENTICATEREQUEST']._serialized_end=269
-  _globals['_AUTHENTICATERESPONSE']._serialized_start=272
-  _globals['_AUTHENTICATERESPONSE']._serialized_end=412
-  _globals['_SIGNOUTREQUEST']._serialized_start=414
-  _globals['_SIGNOUTREQUEST']._serialized_end=430
-  _globals['_SIGNOUTRESPONSE']._serialized_start=432
-  _globals['_SIGNOUTRESPONSE']._serialized_end=449
-  _globals['_LISTSUBSCRIPTIONSREQUEST']._serialized_start=451
-  _globals['_LISTSUBSCRIPTIONSREQUEST']._serialized_end=516
-  _globals['_LISTSUBSCRIPTIONSRESPONSE']._serialized_start=518
-  _globals['_LISTSUBSCRIPTIONSRESPONSE']._serialized_end=627
-  _globals['_GETSUBSCRIPTIONREQUEST']._serialized_start=629
-  _globals['_GETSUBSCRIPTIONREQUEST']._serialized_end=676
-  _globals['_GETSUBSCRIPTIONRESPONSE']._serialized_start=678
-  _globals['_GETSUBSCRIPTIONRESPONSE']._serialized_end=759
-  _globals['_GETUPGRADETERMSREQUEST']._serialized_start=761
-  _globals['_GETUPGRADETERMSREQUEST']._serialized_end=808
-  _globals['_GETUPGRADETERMSRESPONSE']._serialized_start=810
-  _globals['_GETUPGRADETERMSRESPONSE']._serialized_end=892
-  _globals['_ACCEPTUPGRADEREQUEST']._serialized_start=894
-  _globals['_ACCEPTUPGRADEREQUEST']._serialized_end=977
-  _globals['_ACCEPTUPGRADERESPONSE']._serialized_start=980
-  _globals['_ACCEPTUPGRADERESPONSE']._serialized_end=1124
-  _globals['_REQUESTPASSWORDRESETREQUEST']._serialized_start=1126
-  _globals['_REQUESTPASSWORDRESETREQUEST']._serialized_end=1202
-  _globals['_REQUESTPASSWORDRESETRESPONSE']._serialized_start=1204
-  _globals['_REQUESTPASSWORDRESETRESPONSE']._serialized_end=1234
-  _globals['_RESETPASSWORDREQUEST']._serialized_start=1236
-  _globals['_RESETPASSWORDREQUEST']._serialized_end=1321
-  _globals['_RESETPASSWORDRESPONSE']._serialized_start=1323
-  _globals['_RESETPASSWORDRESPONSE']._serialized_end=1346
-  _globals['_LICENSINGSERVICE']._serialized_start=1349
-  _globals['_LICENSINGSERVICE']._serialized_end=2207
+  _globals['_AUTHENTICATEREQUEST']._serialized_start=249
+  _globals['_AUTHENTICATEREQUEST']._serialized_end=306
+  _globals['_AUTHENTICATERESPONSE']._serialized_start=309
+  _globals['_AUTHENTICATERESPONSE']._serialized_end=449
+  _globals['_SIGNOUTREQUEST']._serialized_start=451
+  _globals['_SIGNOUTREQUEST']._serialized_end=467
+  _globals['_SIGNOUTRESPONSE']._serialized_start=469
+  _globals['_SIGNOUTRESPONSE']._serialized_end=486
+  _globals['_LISTSUBSCRIPTIONSREQUEST']._serialized_start=488
+  _globals['_LISTSUBSCRIPTIONSREQUEST']._serialized_end=553
+  _globals['_LISTSUBSCRIPTIONSRESPONSE']._serialized_start=555
+  _globals['_LISTSUBSCRIPTIONSRESPONSE']._serialized_end=664
+  _globals['_GETSUBSCRIPTIONREQUEST']._serialized_start=666
+  _globals['_GETSUBSCRIPTIONREQUEST']._serialized_end=713
+  _globals['_GETSUBSCRIPTIONRESPONSE']._serialized_start=715
+  _globals['_GETSUBSCRIPTIONRESPONSE']._serialized_end=796
+  _globals['_GETUPGRADETERMSREQUEST']._serialized_start=798
+  _globals['_GETUPGRADETERMSREQUEST']._serialized_end=845
+  _globals['_GETUPGRADETERMSRESPONSE']._serialized_start=847
+  _globals['_GETUPGRADETERMSRESPONSE']._serialized_end=929
+  _globals['_ACCEPTUPGRADEREQUEST']._serialized_start=931
+  _globals['_ACCEPTUPGRADEREQUEST']._serialized_end=1014
+  _globals['_ACCEPTUPGRADERESPONSE']._serialized_start=1017
+  _globals['_ACCEPTUPGRADERESPONSE']._serialized_end=1161
+  _globals['_REQUESTPASSWORDRESETREQUEST']._serialized_start=1163
+  _globals['_REQUESTPASSWORDRESETREQUEST']._serialized_end=1239
+  _globals['_REQUESTPASSWORDRESETRESPONSE']._serialized_start=1241
+  _globals['_REQUESTPASSWORDRESETRESPONSE']._serialized_end=1271
+  _globals['_RESETPASSWORDREQUEST']._serialized_start=1273
+  _globals['_RESETPASSWORDREQUEST']._serialized_end=1358
+  _globals['_RESETPASSWORDRESPONSE']._serialized_start=1360
+  _globals['_RESETPASSWORDRESPONSE']._serialized_end=1383
+  _globals['_REDEEMOFFLINEREQUESTREQUEST']._serialized_start=1385
+  _globals['_REDEEMOFFLINEREQUESTREQUEST']._serialized_end=1478
+  _globals['_REDEEMOFFLINEREQUESTRESPONSE']._serialized_start=1481
+  _globals['_REDEEMOFFLINEREQUESTRESPONSE']._serialized_end=1668
+  _globals['_LICENSINGSERVICE']._serialized_start=1671
+  _globals['_LICENSINGSERVICE']._serialized_end=2652
 # @@protoc_insertion_point(module_scope)

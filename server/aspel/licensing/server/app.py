@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import datetime as dt
 import errno
 import hashlib
 import logging
@@ -38,6 +39,7 @@ from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
+from .domain.offline import OfflineActivationService, OfflinePolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
@@ -77,6 +79,8 @@ class Services:
     portal: PortalService
     password_reset: PasswordResetService
     activation: ActivationService
+    # RedeemOfflineRequest of both LicensingService and AdminService.
+    offline: OfflineActivationService
     # AdminService: accounts, catalog, billing, support, service keys.
     admin: AdminServices
     # Page tokens of every list, with the deployment's key (read once per process).
@@ -112,17 +116,26 @@ def build_services(
         ),
     )
     resets = PasswordResetService(store, calendar, hasher)
+    activation = ActivationService(
+        store,
+        calendar,
+        KeyRingSource(pathlib.Path(settings.signing_key_file)),
+        encode_certificate,
+    )
     return Services(
         store=store,
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar),
         password_reset=resets,
-        activation=ActivationService(
-            store,
-            calendar,
-            KeyRingSource(pathlib.Path(settings.signing_key_file)),
-            encode_certificate,
+        activation=activation,
+        offline=OfflineActivationService(
+            activation,
+            OfflinePolicy(
+                max_request_age=dt.timedelta(days=settings.offline_request_max_age_days),
+                perpetual_validity=dt.timedelta(days=settings.offline_perpetual_validity_days),
+                subscription_grace=dt.timedelta(days=settings.offline_subscription_grace_days),
+            ),
         ),
         admin=build_admin_services(
             store,
@@ -179,7 +192,11 @@ def create_server(
     )
     licensing_service_pb2_grpc.add_LicensingServiceServicer_to_server(
         LicensingServicer(
-            services.auth, services.portal, services.password_reset, services.page_tokens
+            services.auth,
+            services.portal,
+            services.password_reset,
+            services.page_tokens,
+            services.offline,
         ),
         server,
     )
@@ -194,7 +211,7 @@ def create_server(
     )
     # AdminService: the API of Aspel's own staff and systems (service keys).
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(services.admin, services.page_tokens), server
+        AdminServicer(services.admin, services.page_tokens, services.offline), server
     )
     service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
     reporter = DatabaseHealth(services.store, service_names, settings.health_check_seconds)

@@ -107,6 +107,14 @@ class Settings:
     #: Days without a validation after which an installation's owner is told.
     reminder_idle_installation_days: int = 30
 
+    # --- offline activation ------------------------------------------------------
+    #: The oldest offline request RedeemOfflineRequest accepts, in days.
+    offline_request_max_age_days: int = 30
+    #: The validity of a perpetual licence redeemed offline, in days.
+    offline_perpetual_validity_days: int = 365
+    #: Days an offline subscription licence runs past its next payment date.
+    offline_subscription_grace_days: int = 7
+
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
     metrics_listen: str = ""
@@ -197,6 +205,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "webhook_read_timeout_seconds": (0.1, 300),
     "reminders_interval_seconds": (1, 7 * 86_400),
     "reminder_idle_installation_days": (1, 3650),
+    "offline_request_max_age_days": (1, 365),
+    "offline_perpetual_validity_days": (1, 3650),
+    "offline_subscription_grace_days": (0, 90),
 }
 
 

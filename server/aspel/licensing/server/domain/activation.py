@@ -63,6 +63,10 @@ class LicenseClaims:
     issue_time: dt.datetime
     expire_time: dt.datetime
     retire_date: dt.date | None
+    #: The installation's raw Ed25519 public key, when it sent one.
+    installation_public_key: bytes = b""
+    #: The nonce of the offline request the licence answers, if any.
+    offline_request_nonce: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -193,33 +197,19 @@ class ActivationService:
             today = self.calendar.today()
 
             def activate(tx: UnitOfWork) -> Result:
-                row = self._subscription(tx, serial_number)
+                row = self.subscription(tx, serial_number)
                 # Every change of one serial's seats waits here for the previous one.
                 tx.subscriptions.lock(row.id)
-                shown = serials.display(serial_number)
-                if not razon_social.matches(razon_social_text, row.account.razon_social):
-                    raise errors.RazonSocialMismatch(shown)
-                if (row.product_code, row.version) != (product_code, version):
-                    raise errors.VersionMismatch(
-                        shown,
-                        product_name(row.product_code),
-                        row.version,
-                        product_name(product_code),
-                        version,
-                        self._serial_for(tx, row.account.id, product_code, version, today),
-                    )
-                state = current_state(row, today)
-                if state not in USABLE_STATES:
-                    raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
-                activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
-                if activation is None:
-                    activation = self._take_seat(
-                        tx, row, machine_fingerprint, hostname, product_code, version, now
-                    )
+                self.check_razon_social(row, razon_social_text)
+                state = self.check_activatable(tx, row, product_code, version, today)
+                activation, new = self.seat_for_machine(
+                    tx, row, machine_fingerprint, hostname, product_code, version, now
+                )
+                if new:
                     created = {**detail, "activation_id": activation.public_id}
                     _record(tx, "activation.created", row, machine_fingerprint, peer, created, now)
                 # else: the same machine again (a retry or a reinstall): same seat.
-                signed = self._issue(row, activation, state, now)
+                signed = self.issue(row, activation, state, now)
                 return {
                     "activation_id": activation.public_id,
                     "certificate": _b64(signed.certificate),
@@ -229,13 +219,58 @@ class ActivationService:
 
             with self.store.write() as tx:
                 result = once(tx, f"serial:{serial_number}", key, now, activate)
-                return self._activation_result(tx, result, serial_number)
+                return self.activation_result(tx, result, serial_number)
 
         # Outside the retries: a refusal is audited once, not once per attempt.
-        with self._audit_refusal(
+        with self.audit_refusal(
             "activation.refused", serial_number, machine_fingerprint, peer, detail
         ):
             return attempt()
+
+    def check_razon_social(self, row: Subscription, razon_social_text: str) -> None:
+        """RAZON_SOCIAL_MISMATCH unless the text names the serial's account."""
+        if not razon_social.matches(razon_social_text, row.account.razon_social):
+            raise errors.RazonSocialMismatch(serials.display(row.serial_number))
+
+    def check_activatable(
+        self, tx: UnitOfWork, row: Subscription, product_code: str, version: str, today: dt.date
+    ) -> str:
+        """The serial's state, when this product and version may be activated
+        with it now (VERSION_MISMATCH or SERIAL_NOT_ACTIVE otherwise)."""
+        shown = serials.display(row.serial_number)
+        if (row.product_code, row.version) != (product_code, version):
+            raise errors.VersionMismatch(
+                shown,
+                product_name(row.product_code),
+                row.version,
+                product_name(product_code),
+                version,
+                self._serial_for(tx, row.account.id, product_code, version, today),
+            )
+        state = current_state(row, today)
+        if state not in USABLE_STATES:
+            raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
+        return state
+
+    def seat_for_machine(
+        self,
+        tx: UnitOfWork,
+        row: Subscription,
+        machine_fingerprint: str,
+        hostname: str,
+        product_code: str,
+        version: str,
+        now: dt.datetime,
+    ) -> tuple[Activation, bool]:
+        """The machine's live activation, or a new one on a free seat (and
+        whether it is new). The caller holds the serial's row."""
+        activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
+        if activation is not None:
+            return activation, False
+        return (
+            self._take_seat(tx, row, machine_fingerprint, hostname, product_code, version, now),
+            True,
+        )
 
     def _take_seat(
         self,
@@ -272,7 +307,7 @@ class ActivationService:
             now=now,
         )
 
-    def _activation_result(
+    def activation_result(
         self, tx: UnitOfWork, result: Result, serial_number: str
     ) -> ActivationResult:
         """The answer of an activation (done now or earlier), from what it stored."""
@@ -299,7 +334,7 @@ class ActivationService:
         peer: str | None,
     ) -> ValidationResult:
         detail = {"activation_id": activation_id}
-        with self._audit_refusal(
+        with self.audit_refusal(
             "validation.refused", serial_number, machine_fingerprint, peer, detail
         ):
             return self._validate(serial_number, activation_id, machine_fingerprint)
@@ -312,8 +347,8 @@ class ActivationService:
         now = self.calendar.now()
         today = self.calendar.today()
         with self.store.read() as tx:
-            row = self._subscription(tx, serial_number)
-            activation = self._activation(tx, row, activation_id, machine_fingerprint)
+            row = self.subscription(tx, serial_number)
+            activation = self.live_activation(tx, row, activation_id, machine_fingerprint)
             state = current_state(row, today)
             successor = self._successor_shown(tx, row) if state != ACTIVE else None
             shown = serials.display(serial_number)
@@ -330,7 +365,7 @@ class ActivationService:
                 tx.activations.record_validation(
                     activation.id, now, older_than=now - self.policy.validation_record_interval
                 )
-            signed = self._issue(row, activation, state, now)
+            signed = self.issue(row, activation, state, now)
         superseded = state == SUPERSEDED
         return ValidationResult(
             state=state,
@@ -357,9 +392,9 @@ class ActivationService:
             now = self.calendar.now()
 
             def deactivate(tx: UnitOfWork) -> Result:
-                row = self._subscription(tx, serial_number)
+                row = self.subscription(tx, serial_number)
                 tx.subscriptions.lock(row.id)
-                activation = self._activation(tx, row, activation_id, machine_fingerprint)
+                activation = self.live_activation(tx, row, activation_id, machine_fingerprint)
                 key = f"deactivate:{serial_number}"
                 window = self.policy.deactivation_window
                 if not tx.rate_limits.hit(
@@ -384,7 +419,7 @@ class ActivationService:
                 return activation_view(done, serial_number)
 
         # Outside the retries: a refusal is audited once, not once per attempt.
-        with self._audit_refusal(
+        with self.audit_refusal(
             "deactivation.refused", serial_number, machine_fingerprint, peer, detail
         ):
             return attempt()
@@ -397,13 +432,13 @@ class ActivationService:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _subscription(self, tx: UnitOfWork, serial_number: str) -> Subscription:
+    def subscription(self, tx: UnitOfWork, serial_number: str) -> Subscription:
         row = tx.activations.find_subscription(serial_number)
         if row is None:
             raise errors.SerialNotFound(serials.display(serial_number))
         return row
 
-    def _activation(
+    def live_activation(
         self, tx: UnitOfWork, row: Subscription, activation_id: str, machine_fingerprint: str
     ) -> Activation:
         activation = tx.activations.find_active(row.id, activation_id, machine_fingerprint)
@@ -446,9 +481,18 @@ class ActivationService:
             limits.append(self.end_of_day(row.retire_date))
         return min(limits)
 
-    def _issue(
-        self, row: Subscription, activation: Activation, state: str, now: dt.datetime
+    def issue(
+        self,
+        row: Subscription,
+        activation: Activation,
+        state: str,
+        now: dt.datetime,
+        *,
+        expire_time: dt.datetime | None = None,
+        installation_public_key: bytes = b"",
+        offline_request_nonce: bytes = b"",
     ) -> SignedLicenseView:
+        """A licence for the activation, signed with the current key."""
         claims = LicenseClaims(
             serial_number=row.serial_number,
             product_code=row.product_code,
@@ -458,21 +502,25 @@ class ActivationService:
             machine_fingerprint=activation.machine_fingerprint,
             activation_id=activation.public_id,
             issue_time=now,
-            expire_time=self.expire_time(row, state, now),
+            expire_time=expire_time or self.expire_time(row, state, now),
             retire_date=row.retire_date if state == SUPERSEDED else None,
+            installation_public_key=installation_public_key,
+            offline_request_nonce=offline_request_nonce,
         )
         certificate = self.encode_certificate(claims)
         signature = self.keys.current().sign(certificate)
         return SignedLicenseView(certificate, signature.signature, signature.key_id)
 
     @contextmanager
-    def _audit_refusal(
+    def audit_refusal(
         self,
         kind: str,
         serial_number: str,
         machine_fingerprint: str,
         peer: str | None,
         detail: dict[str, str],
+        *,
+        actor: str | None = None,
     ) -> Iterator[None]:
         """Records a refusal in its own transaction: the refused one rolled back."""
         try:
@@ -481,7 +529,7 @@ class ActivationService:
             with self.store.write() as tx:
                 tx.audit.record(
                     kind=kind,
-                    actor=_installer(machine_fingerprint),
+                    actor=actor or _installer(machine_fingerprint),
                     peer=peer,
                     serial_number=serial_number,
                     detail={**detail, "reason": error.reason},

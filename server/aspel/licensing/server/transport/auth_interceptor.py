@@ -51,6 +51,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "CreateWebhookEndpoint": (BILLING, SUPPORT),
     "ListWebhookEndpoints": (BILLING, SUPPORT),
     "DeleteWebhookEndpoint": (BILLING, SUPPORT),
+    "RedeemOfflineRequest": (SUPPORT,),
 }
 
 ADMIN_SERVICE = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name

@@ -117,6 +117,8 @@ def encode_certificate(claims: LicenseClaims) -> bytes:
         issue_time=timestamp(claims.issue_time),
         expire_time=timestamp(claims.expire_time),
         retire_date=date(claims.retire_date),
+        installation_public_key=claims.installation_public_key,
+        offline_request_nonce=claims.offline_request_nonce,
     )
     return certificate.SerializeToString(deterministic=True)
 
