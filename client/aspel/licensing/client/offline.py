@@ -43,6 +43,7 @@ from .license_verification import (
     VerifiedLicense,
     parse_signed_license,
     verify_license,
+    verify_signature,
 )
 from .machine_identity import KINDS, MachineComponent, canonical_salt, collect_components
 
@@ -229,16 +230,8 @@ def install_response(
             "«aspel-licensing offline-request».",
         ) from None
     signed = read_response(data)
-    # Signature (pinned keys), product, version, machine, validity.
-    verified = verify_license(
-        signed,
-        pinned_keys=pinned_keys,
-        product_code=pending["product_code"],
-        version=pending["version"],
-        machine_fingerprint=machine_fingerprint or pending["machine_fingerprint"],
-        now=now,
-        trusted_time=trusted_time,
-    )
+    # Only a certificate whose signature verifies is worth reading.
+    verify_signature(signed, pinned_keys)
     certificate = activation_pb2.LicenseCertificate.FromString(signed.certificate)
     if certificate.installation_public_key != key.public_key_bytes():
         raise OfflineInstallError(
@@ -251,6 +244,16 @@ def install_response(
             "La licencia responde a otra solicitud, no a la pendiente en este equipo. Canjea "
             "la solicitud más reciente.",
         )
+    # Product, version, machine and validity (the signature once more).
+    verified = verify_license(
+        signed,
+        pinned_keys=pinned_keys,
+        product_code=pending["product_code"],
+        version=pending["version"],
+        machine_fingerprint=machine_fingerprint or pending["machine_fingerprint"],
+        now=now,
+        trusted_time=trusted_time,
+    )
     save_license(license_path, signed, form=form)
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
