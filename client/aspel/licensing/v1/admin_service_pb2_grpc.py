@@ -565,7 +565,7 @@ class AdminServiceServicer:
         - NOT_FOUND, reason SERIAL_NOT_FOUND: no such serial.
         - NOT_FOUND, reason ACTIVATION_NOT_FOUND: a renewal whose activation is
         not an active one of that serial and machine.
-        - INVALID_ARGUMENT, reason RAZON_SOCIAL_MISMATCH: the razón social does
+        - PERMISSION_DENIED, reason RAZON_SOCIAL_MISMATCH: the razón social does
         not match the account's.
         - FAILED_PRECONDITION, reason VERSION_MISMATCH: the request's product or
         version is not the serial's.

@@ -62,11 +62,7 @@ def add_commands(subparsers: Any) -> None:
     request.add_argument(
         "--output", metavar="ARCHIVO", help="dónde escribir el archivo de la solicitud"
     )
-    shown = request.add_mutually_exclusive_group()
-    shown.add_argument("--qr", metavar="ARCHIVO.png", help="escribe también el código QR (PNG)")
-    shown.add_argument(
-        "--qr-terminal", action="store_true", help="muestra el código QR en la pantalla"
-    )
+    add_qr_options(request)
     request.add_argument(
         "--fingerprint",
         metavar="HUELLA",
@@ -102,6 +98,37 @@ def add_commands(subparsers: Any) -> None:
         help="la huella del equipo; por omisión, la de la solicitud pendiente",
     )
     install.set_defaults(handler=run_offline_install)
+
+    redeem = subparsers.add_parser(
+        "offline-redeem",
+        help="canjea la solicitud de un equipo sin internet (con tu sesión)",
+        description=(
+            "Desde un equipo con internet y tu sesión de Mi cuenta Aspel: canjea la solicitud "
+            "que generó «offline-request» en el equipo sin internet. SOLICITUD es el archivo "
+            "de la solicitud, o el código dictado (entre comillas), o «-» para leerlo de la "
+            "entrada. La respuesta se guarda en un archivo, se muestra como código y, si se "
+            "pide, como código QR; llévala al equipo sin internet."
+        ),
+    )
+    redeem.add_argument("request", metavar="SOLICITUD", help="archivo, código o «-»")
+    redeem.add_argument(
+        "--razon-social", required=True, metavar="TEXTO", help="la razón social de tu cuenta"
+    )
+    redeem.add_argument(
+        "--output",
+        metavar="ARCHIVO",
+        help="dónde guardar la respuesta (por omisión NO_SERIE.respuesta.txt)",
+    )
+    add_qr_options(redeem)
+    redeem.set_defaults(handler=run_offline_redeem)
+
+
+def add_qr_options(parser: argparse.ArgumentParser) -> None:
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--qr", metavar="ARCHIVO.png", help="escribe también el código QR (PNG)")
+    shown.add_argument(
+        "--qr-terminal", action="store_true", help="muestra el código QR en la pantalla"
+    )
 
 
 def run_offline_request(args: argparse.Namespace, ctx: Context) -> int:
@@ -172,6 +199,39 @@ def run_offline_install(args: argparse.Namespace, ctx: Context) -> int:
         f"{format_local_time(verified.expire_time.astimezone(dt.UTC))}.\n"
     )
     return 0
+
+
+def run_offline_redeem(args: argparse.Namespace, ctx: Context) -> int:
+    text = _response_bytes(args.request).decode("utf-8", errors="replace")
+    session = ctx.require_session()
+    with ctx.licensing_client(session) as client:
+        answer = client.redeem_offline_request(text, args.razon_social)
+    write_answer(ctx, answer, args)
+    return 0
+
+
+def write_answer(ctx: Context, answer: Any, args: argparse.Namespace) -> None:
+    """Saves and shows a RedeemOfflineRequest answer (portal or admin)."""
+    serial = answer.activation.serial_number
+    output = pathlib.Path(args.output or f"{serial}.respuesta.txt")
+    try:
+        output.write_text(answer.response_text, encoding="ascii")
+        if args.qr:
+            qr_png(answer.response_code, args.qr)
+    except OSError as exc:
+        raise CliError(f"No se pudo escribir la respuesta ({exc.strerror}).") from None
+    ctx.out.write(
+        f"Solicitud canjeada: número de serie {serial}, activación "
+        f"{answer.activation.activation_id}.\n"
+        f"Respuesta guardada en {output}. Llévala al equipo sin internet e instálala con: "
+        f"{PROGRAM} offline-install {output.name}\n"
+        "O dicta este código (largo: mejor el archivo o el código QR):\n\n"
+        f"{display(answer.response_code)}\n"
+    )
+    if args.qr:
+        ctx.out.write(f"Código QR guardado en {args.qr}.\n")
+    if args.qr_terminal:
+        ctx.out.write(qr_terminal(answer.response_code) + "\n")
 
 
 def _response_bytes(argument: str) -> bytes:
