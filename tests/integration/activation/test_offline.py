@@ -182,7 +182,7 @@ def test_the_same_request_twice_gives_the_same_licence_another_reusing_its_nonce
     clock.advance(dt.timedelta(minutes=5))
     again = redeem(portal, session, written.code, coi, request_id=str(uuid.uuid4()))
     by_support = admin.support.RedeemOfflineRequest(
-        admin_service_pb2.AdminRedeemOfflineRequestRequest(request_code=written.text)
+        admin_service_pb2.AdminServiceRedeemOfflineRequestRequest(request_code=written.text)
     )
     assert again.signed_license == first.signed_license == by_support.signed_license
     assert active_activations(server, coi.row_id) == 1
@@ -418,21 +418,21 @@ def test_another_accounts_serial_is_not_found_for_the_portal_but_support_redeems
     # Support (scope support) may, with or without the razón social.
     wrong = failure(
         lambda: admin.support.RedeemOfflineRequest(
-            admin_service_pb2.AdminRedeemOfflineRequestRequest(
+            admin_service_pb2.AdminServiceRedeemOfflineRequestRequest(
                 request_code=written.code, razon_social="Otra, S.A."
             )
         )
     )
     assert wrong.reason == "RAZON_SOCIAL_MISMATCH"
     answer = admin.support.RedeemOfflineRequest(
-        admin_service_pb2.AdminRedeemOfflineRequestRequest(request_code=written.code)
+        admin_service_pb2.AdminServiceRedeemOfflineRequestRequest(request_code=written.code)
     )
     assert answer.activation.serial_number == theirs.serial_number
     assert active_activations(server, theirs.row_id) == 1
     # Billing's key lacks the scope.
     denied = failure(
         lambda: admin.billing.RedeemOfflineRequest(
-            admin_service_pb2.AdminRedeemOfflineRequestRequest(request_code=written.code)
+            admin_service_pb2.AdminServiceRedeemOfflineRequestRequest(request_code=written.code)
         )
     )
     assert denied.reason == "SCOPE_MISSING"

@@ -299,12 +299,12 @@ class AdminClient(BaseClient):
 
     def redeem_offline_request(
         self, request_code: str, razon_social: str = "", request_id: str | None = None
-    ) -> pb.AdminRedeemOfflineRequestResponse:
+    ) -> pb.AdminServiceRedeemOfflineRequestResponse:
         """Support redeems a customer's offline request (scope support); the
         razón social is checked only when given."""
-        response: pb.AdminRedeemOfflineRequestResponse = self._mutate(
+        response: pb.AdminServiceRedeemOfflineRequestResponse = self._mutate(
             self._stub.RedeemOfflineRequest,
-            pb.AdminRedeemOfflineRequestRequest(
+            pb.AdminServiceRedeemOfflineRequestRequest(
                 request_code=request_code, razon_social=razon_social
             ),
             request_id,

@@ -360,7 +360,7 @@ class DeleteWebhookEndpointResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
-class AdminRedeemOfflineRequestRequest(_message.Message):
+class AdminServiceRedeemOfflineRequestRequest(_message.Message):
     __slots__ = ("request_code", "razon_social", "request_id")
     REQUEST_CODE_FIELD_NUMBER: _ClassVar[int]
     RAZON_SOCIAL_FIELD_NUMBER: _ClassVar[int]
@@ -370,7 +370,7 @@ class AdminRedeemOfflineRequestRequest(_message.Message):
     request_id: str
     def __init__(self, request_code: _Optional[str] = ..., razon_social: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
-class AdminRedeemOfflineRequestResponse(_message.Message):
+class AdminServiceRedeemOfflineRequestResponse(_message.Message):
     __slots__ = ("activation", "signed_license", "response_text", "response_code")
     ACTIVATION_FIELD_NUMBER: _ClassVar[int]
     SIGNED_LICENSE_FIELD_NUMBER: _ClassVar[int]

@@ -161,8 +161,8 @@ class AdminServiceStub:
                 _registered_method=True)
         self.RedeemOfflineRequest = channel.unary_unary(
                 '/aspel.licensing.v1.AdminService/RedeemOfflineRequest',
-                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminRedeemOfflineRequestRequest.SerializeToString,
-                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminRedeemOfflineRequestResponse.FromString,
+                request_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceRedeemOfflineRequestRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceRedeemOfflineRequestResponse.FromString,
                 _registered_method=True)
 
 
@@ -670,8 +670,8 @@ def add_AdminServiceServicer_to_server(servicer, server):
             ),
             'RedeemOfflineRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.RedeemOfflineRequest,
-                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminRedeemOfflineRequestRequest.FromString,
-                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminRedeemOfflineRequestResponse.SerializeToString,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceRedeemOfflineRequestRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceRedeemOfflineRequestResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1198,8 +1198,8 @@ class AdminService:
             request,
             target,
             '/aspel.licensing.v1.AdminService/RedeemOfflineRequest',
-            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminRedeemOfflineRequestRequest.SerializeToString,
-            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminRedeemOfflineRequestResponse.FromString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceRedeemOfflineRequestRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_admin__service__pb2.AdminServiceRedeemOfflineRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -428,8 +428,8 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     # --- offline activation -----------------------------------------------------------
 
     def RedeemOfflineRequest(
-        self, request: pb.AdminRedeemOfflineRequestRequest, context: grpc.ServicerContext
-    ) -> pb.AdminRedeemOfflineRequestResponse:
+        self, request: pb.AdminServiceRedeemOfflineRequestRequest, context: grpc.ServicerContext
+    ) -> pb.AdminServiceRedeemOfflineRequestResponse:
         actor = current_actor()
         assert self.offline is not None, "AdminServicer built without offline activation"
         check = Violations()
@@ -447,7 +447,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             peer=actor.peer,
         )
         signed, text, code = response_forms(result.signed_license)
-        return pb.AdminRedeemOfflineRequestResponse(
+        return pb.AdminServiceRedeemOfflineRequestResponse(
             activation=convert.activation(result.activation),
             signed_license=signed,
             response_text=text,
