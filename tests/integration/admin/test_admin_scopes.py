@@ -13,6 +13,8 @@ from typing import Any
 import grpc
 import pytest
 
+from aspel.licensing.client import offline
+from aspel.licensing.client.installation_key import InstallationKey
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.server.store.models import Account, AuditEvent, Subscription
@@ -72,6 +74,21 @@ def _endpoint(world: World) -> str:
         ).endpoint.endpoint_id
 
 
+def _offline_request(world: World) -> str:
+    """An offline machine's request for demo's NOI, written at the server's time."""
+    with world.services.store.connection():
+        row = Subscription.get(Subscription.serial_number == world.noi_serial)
+    return offline.build_request(
+        InstallationKey.generate(),
+        serial_number=world.noi_serial,
+        product_code=row.product_code,
+        version=row.version,
+        machine_fingerprint="m1-scopes-offline",
+        components=[],
+        now=world.services.calendar.now(),
+    ).code
+
+
 # method -> a request that succeeds with the demo data (preparing it if needed).
 REQUESTS: dict[str, Callable[[World], Any]] = {
     "CreateAccount": lambda w: admin_pb.CreateAccountRequest(
@@ -120,6 +137,9 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
     "ListWebhookEndpoints": lambda w: (_endpoint(w), admin_pb.ListWebhookEndpointsRequest())[1],
     "DeleteWebhookEndpoint": lambda w: admin_pb.DeleteWebhookEndpointRequest(
         endpoint_id=_endpoint(w)
+    ),
+    "RedeemOfflineRequest": lambda w: admin_pb.AdminServiceRedeemOfflineRequestRequest(
+        request_code=_offline_request(w)
     ),
 }
 #: Methods whose success is an empty message.
