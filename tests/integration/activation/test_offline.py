@@ -436,3 +436,56 @@ def test_another_accounts_serial_is_not_found_for_the_portal_but_support_redeems
         )
     )
     assert denied.reason == "SCOPE_MISSING"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"machine_fingerprint": "m1-otra"},  # both forms of the fingerprint
+        {"machine_fingerprint_digest": b""},  # neither
+        {"machine_fingerprint_digest": b"\x01" * 19},
+        {"components": b"\x01" * 8},  # not 7 bytes each
+        {"components": b"\x00" * 7},  # kind 0
+        {"installation_public_key": b"\x01" * 31},
+        {"nonce": b""},
+        {"serial_number": "ABC"},
+        {"product_code": "XYZ"},
+        {"version": "ocho"},
+        {"activation_id": "act inválida"},
+        {"create_time_seconds": 0},
+    ],
+)
+def test_a_signed_request_with_malformed_fields_is_invalid(
+    server: RunningServer,
+    portal: Any,
+    session: Any,
+    coi: DemoSerial,
+    clock: FixedClock,
+    changes: dict[str, Any],
+) -> None:
+    key = InstallationKey.generate()
+    written = offline.build_request(
+        key,
+        serial_number=coi.serial_number,
+        product_code=coi.product_code,
+        version=coi.version,
+        machine_fingerprint="m1-" + "ab" * 20,
+        components=digest_components(RAW, coi.serial_number),
+        now=clock.now(),
+    )
+    assert written.request.machine_fingerprint_digest == bytes.fromhex("ab" * 20)
+    request = activation_pb2.OfflineActivationRequest()
+    request.CopyFrom(written.request)
+    for name, value in changes.items():
+        setattr(request, name, value)
+    body = request.SerializeToString()
+    signed = activation_pb2.SignedOfflineRequest(
+        request=body, signature=key.sign(offline.PURPOSE, body)
+    )
+    code = offline_code.encode_code(offline_code.REQUEST, signed.SerializeToString())
+    refused = failure(lambda: redeem(portal, session, code, coi))
+    assert (refused.code, refused.reason) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "OFFLINE_REQUEST_INVALID",
+    )
+    assert active_activations(server, coi.row_id) == 0

@@ -52,8 +52,6 @@ PURPOSE = "offline-request"
 #: The suffix of the file beside the future licence that keeps the pending request.
 PENDING_SUFFIX = ".pending"
 NONCE_BYTES = 8
-#: The bytes of each component digest a request carries.
-DIGEST_PREFIX_BYTES = 8
 
 #: install_response's refusals (OfflineInstallError.reason).
 NO_PENDING_REQUEST = "NO_PENDING_REQUEST"
@@ -112,19 +110,16 @@ def build_request(
 ) -> OfflineRequest:
     """A signed request (no files written)."""
     created = now or dt.datetime.now(dt.UTC)
+    fingerprint_text, fingerprint_digest = offline_code.pack_fingerprint(machine_fingerprint)
     request = activation_pb2.OfflineActivationRequest(
         serial_number=canonical_salt(serial_number),
         product_code=product_code.strip().upper(),
         version=version.strip(),
-        machine_fingerprint=machine_fingerprint,
-        components=[
-            activation_pb2.OfflineMachineComponent(
-                kind=KINDS.index(c.kind) + 1,
-                digest_prefix=bytes.fromhex(c.digest)[:DIGEST_PREFIX_BYTES],
-            )
-            for c in components
-            if c.kind in KINDS
-        ],
+        machine_fingerprint=fingerprint_text,
+        machine_fingerprint_digest=fingerprint_digest,
+        components=offline_code.pack_components(
+            [(KINDS.index(c.kind) + 1, c.digest) for c in components if c.kind in KINDS]
+        ),
         installation_public_key=key.public_key_bytes(),
         nonce=nonce if nonce is not None else secrets.token_bytes(NONCE_BYTES),
         create_time_seconds=int(created.timestamp()),
@@ -150,12 +145,13 @@ def write_request(
     the request and remembers it in `LICENCIA.pending` (a newer request
     replaces an older one: only the latest answer installs)."""
     key = InstallationKey.load_or_create(key_path_for(license_path))
+    fingerprint = machine_fingerprint or this_machine_fingerprint()
     written = build_request(
         key,
         serial_number=serial_number,
         product_code=product_code,
         version=version,
-        machine_fingerprint=machine_fingerprint or this_machine_fingerprint(),
+        machine_fingerprint=fingerprint,
         components=components if components is not None else collect_components(serial_number),
         activation_id=activation_id,
         now=now,
@@ -164,7 +160,7 @@ def write_request(
         "serial_number": written.request.serial_number,
         "product_code": written.request.product_code,
         "version": written.request.version,
-        "machine_fingerprint": written.request.machine_fingerprint,
+        "machine_fingerprint": fingerprint,
         "nonce": written.request.nonce.hex(),
         "create_time_seconds": written.request.create_time_seconds,
         "activation_id": activation_id,

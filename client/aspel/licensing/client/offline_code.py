@@ -20,8 +20,9 @@ complete the last group (bits 1-0).
 
 The bytes are the serialized `SignedOfflineRequest` (a request) or
 `SignedLicense` (a licence), compact protobuf rather than JSON. A request is
-about 60 to 70 groups; a licence, with its certificate and signature, about
-110: it goes back by file or QR code, and is dictated only as a last resort.
+about 80 groups, 40 of them the Ed25519 public key and signature that no
+encoding shortens; a licence, with its certificate and signature, about 110:
+it goes back by file or QR code, and is dictated only as a last resort.
 """
 
 from __future__ import annotations
@@ -145,6 +146,49 @@ def read_any(text: str, kind: int) -> bytes:
     if armored is not None:
         return armored
     return decode_code(text, kind)
+
+
+_M1 = re.compile(r"m1-([0-9a-f]{40})")
+FINGERPRINT_DIGEST_BYTES = 20
+COMPONENT_BYTES = 7
+COMPONENT_PREFIX_BYTES = COMPONENT_BYTES - 1
+
+
+def pack_fingerprint(fingerprint: str) -> tuple[str, bytes]:
+    """(text, digest) for a request: the client library's "m1-<40 hex>"
+    fingerprints travel as their 20 bytes, any other as text."""
+    match = _M1.fullmatch(fingerprint)
+    if match is None:
+        return fingerprint, b""
+    return "", bytes.fromhex(match.group(1))
+
+
+def unpack_fingerprint(text: str, digest: bytes) -> str | None:
+    """The fingerprint of a request's two fields; None when not exactly one is set
+    (or the digest has the wrong size)."""
+    if bool(text) == bool(digest):
+        return None
+    if digest:
+        return "m1-" + digest.hex() if len(digest) == FINGERPRINT_DIGEST_BYTES else None
+    return text
+
+
+def pack_components(components: list[tuple[int, str]]) -> bytes:
+    """(kind number, hex digest) pairs as a request carries them."""
+    return b"".join(
+        bytes([kind]) + bytes.fromhex(digest)[:COMPONENT_PREFIX_BYTES]
+        for kind, digest in components
+    )
+
+
+def unpack_components(data: bytes) -> list[tuple[int, str]] | None:
+    """(kind number, hex digest prefix) pairs; None for bytes of the wrong size."""
+    if len(data) % COMPONENT_BYTES:
+        return None
+    return [
+        (data[i], data[i + 1 : i + COMPONENT_BYTES].hex())
+        for i in range(0, len(data), COMPONENT_BYTES)
+    ]
 
 
 def display(code: str, groups_per_line: int = GROUPS_PER_LINE) -> str:

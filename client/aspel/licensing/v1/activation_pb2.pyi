@@ -2,11 +2,10 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import date_pb2 as _date_pb2
-from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from collections.abc import Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -90,16 +89,8 @@ class SigningKey(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[bytes] = ..., state: _Optional[_Union[SigningKeyState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
-class OfflineMachineComponent(_message.Message):
-    __slots__ = ("kind", "digest_prefix")
-    KIND_FIELD_NUMBER: _ClassVar[int]
-    DIGEST_PREFIX_FIELD_NUMBER: _ClassVar[int]
-    kind: int
-    digest_prefix: bytes
-    def __init__(self, kind: _Optional[int] = ..., digest_prefix: _Optional[bytes] = ...) -> None: ...
-
 class OfflineActivationRequest(_message.Message):
-    __slots__ = ("serial_number", "product_code", "version", "machine_fingerprint", "components", "installation_public_key", "nonce", "create_time_seconds", "activation_id")
+    __slots__ = ("serial_number", "product_code", "version", "machine_fingerprint", "components", "installation_public_key", "nonce", "create_time_seconds", "activation_id", "machine_fingerprint_digest")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -109,16 +100,18 @@ class OfflineActivationRequest(_message.Message):
     NONCE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FINGERPRINT_DIGEST_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
     version: str
     machine_fingerprint: str
-    components: _containers.RepeatedCompositeFieldContainer[OfflineMachineComponent]
+    components: bytes
     installation_public_key: bytes
     nonce: bytes
     create_time_seconds: int
     activation_id: str
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., components: _Optional[_Iterable[_Union[OfflineMachineComponent, _Mapping]]] = ..., installation_public_key: _Optional[bytes] = ..., nonce: _Optional[bytes] = ..., create_time_seconds: _Optional[int] = ..., activation_id: _Optional[str] = ...) -> None: ...
+    machine_fingerprint_digest: bytes
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., components: _Optional[bytes] = ..., installation_public_key: _Optional[bytes] = ..., nonce: _Optional[bytes] = ..., create_time_seconds: _Optional[int] = ..., activation_id: _Optional[str] = ..., machine_fingerprint_digest: _Optional[bytes] = ...) -> None: ...
 
 class SignedOfflineRequest(_message.Message):
     __slots__ = ("request", "signature")

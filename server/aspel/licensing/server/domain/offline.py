@@ -68,7 +68,8 @@ class OfflineRequestClaims:
     product_code: str
     version: str
     machine_fingerprint: str
-    #: (kind, hex digest prefix) of each component.
+    #: (kind, hex digest prefix) of each component, carried for the seat
+    #: rules that match machines by their components.
     components: tuple[tuple[int, str], ...]
     installation_public_key: bytes
     nonce: bytes

@@ -55,26 +55,33 @@ def decode_request(check: Violations, text: str) -> OfflineRequestClaims | None:
     serial = inner.serial("serial_number", request.serial_number)
     product = inner.product("product_code", request.product_code)
     version = inner.version("version", request.version)
-    fingerprint = inner.fingerprint("machine_fingerprint", request.machine_fingerprint)
+    fingerprint = offline_code.unpack_fingerprint(
+        request.machine_fingerprint, request.machine_fingerprint_digest
+    )
+    if fingerprint is not None:
+        inner.fingerprint("machine_fingerprint", fingerprint)
+    components = offline_code.unpack_components(request.components)
     if request.activation_id:
         inner.activation_id("activation_id", request.activation_id)
     nonce_ok = _NONCE_BYTES[0] <= len(request.nonce) <= _NONCE_BYTES[1]
     shapes_ok = (
-        nonce_ok
+        fingerprint is not None
+        and components is not None
+        and nonce_ok
         and len(request.installation_public_key) == PUBLIC_KEY_BYTES
         and len(signed.signature) == _SIGNATURE_BYTES
-        and len(request.components) <= _COMPONENTS_MAX
-        and all(1 <= c.kind <= 16 and 1 <= len(c.digest_prefix) <= 32 for c in request.components)
+        and len(components) <= _COMPONENTS_MAX
+        and all(1 <= kind <= 16 for kind, _ in components)
         and 0 < request.create_time_seconds < 253_402_300_799
     )
-    if inner.items or not shapes_ok:
+    if inner.items or not shapes_ok or fingerprint is None or components is None:
         raise errors.OfflineRequestInvalid()
     return OfflineRequestClaims(
         serial_number=serial,
         product_code=product,
         version=version,
         machine_fingerprint=fingerprint,
-        components=tuple((c.kind, c.digest_prefix.hex()) for c in request.components),
+        components=tuple(components),
         installation_public_key=request.installation_public_key,
         nonce=request.nonce,
         create_time=dt.datetime.fromtimestamp(request.create_time_seconds, dt.UTC),
