@@ -47,8 +47,9 @@ def test_superseded_serial_reads_inactive_the_day_after_its_retire_date(demo, cl
 
     clock.set(local_noon(retire + dt.timedelta(days=1)))
     assert demo.portal.get_subscription(caller, sae.serial_number).state == "INACTIVE"
+    # The new serial's payment fell on the same day, unpaid: overdue, not inactive.
     assert demo.portal.get_subscription(caller, result.subscription.serial_number).state == (
-        "ACTIVE"
+        "OVERDUE"
     )
 
 

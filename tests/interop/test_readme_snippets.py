@@ -139,6 +139,7 @@ def test_the_activation_snippet_activates_and_verifies_a_licence(
     )
 
     assert result.returncode == 0, result.stderr
+    assert "FULL Licencia vigente." in result.stdout
     assert f"{sae.serial_number} válida hasta" in result.stdout
     assert active_activations(server, sae.row_id) == 1
     assert (tmp_path / "trusted-time.json").exists()

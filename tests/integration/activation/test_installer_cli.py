@@ -126,7 +126,7 @@ def test_an_activated_licence_verifies_offline(
     result = verify(run, licence, keys_file)
 
     assert result.code == 0, result.err
-    assert "Licencia válida" in result.out and sae.serial_number in result.out
+    assert "Licencia vigente" in result.out and sae.serial_number in result.out
 
 
 def test_a_tampered_licence_file_fails_verification(

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from aspel.licensing.client import license_verification as lv
+from aspel.licensing.client.installation_key import InstallationKey
 from aspel.licensing.client.license_verification import (
     LicenseVerificationError,
     PinnedKeys,
@@ -146,14 +147,19 @@ def test_a_licence_for_another_product_version_or_machine_fails(
     assert reason_of(lambda: check(signed, pinned, clock.now(), **override)) == reason
 
 
-def test_a_licence_fails_from_its_expire_time(
+def test_a_licence_is_full_until_expire_time_then_grace_then_expired(
     signed: activation_pb2.SignedLicense, pinned: PinnedKeys, clock: FixedClock
 ) -> None:
     expire = activation_pb2.LicenseCertificate.FromString(signed.certificate).expire_time
     end = expire.ToDatetime(tzinfo=dt.UTC)
 
-    check(signed, pinned, end - dt.timedelta(seconds=1))
-    assert reason_of(lambda: check(signed, pinned, end)) == lv.LICENSE_EXPIRED
+    assert check(signed, pinned, end - dt.timedelta(seconds=1)).state == lv.FULL
+    # Past expire_time comes the grace, then read-only access (test_grace.py);
+    # a caller that knows only pass or fail gets LICENSE_EXPIRED after the grace.
+    assert check(signed, pinned, end).state == lv.GRACE
+    grace_end = activation_pb2.LicenseCertificate.FromString(signed.certificate).grace_end_time
+    after = grace_end.ToDatetime(tzinfo=dt.UTC)
+    assert reason_of(lambda: check(signed, pinned, after)) == lv.LICENSE_EXPIRED
 
 
 def test_a_clock_behind_the_licence_issue_time_is_set_back(
@@ -174,12 +180,13 @@ def test_the_latest_server_time_is_remembered_across_runs(
     first = stub.ActivateInstallation(activate_request(sae)).signed_license
     clock.advance(dt.timedelta(days=10))
     second = stub.ActivateInstallation(activate_request(sae)).signed_license
-    check(second, pinned, clock.now(), trusted_time=TrustedTime(state))
+    key = InstallationKey.generate()
+    check(second, pinned, clock.now(), trusted_time=TrustedTime(state, key=key))
 
     # Next start: the clock was turned back to when the first licence was valid.
     back = clock.now() - dt.timedelta(days=9)
     check(first, pinned, back)  # without the remembered time this would pass
-    reason = reason_of(lambda: check(first, pinned, back, trusted_time=TrustedTime(state)))
+    reason = reason_of(lambda: check(first, pinned, back, trusted_time=TrustedTime(state, key=key)))
     assert reason == lv.CLOCK_SET_BACK
 
 
@@ -189,7 +196,7 @@ def test_unverified_licences_do_not_move_the_trusted_time(
     clock: FixedClock,
     tmp_path: pathlib.Path,
 ) -> None:
-    trusted = TrustedTime(tmp_path / "t.json")
+    trusted = TrustedTime(tmp_path / "t.json", key=InstallationKey.generate())
     tampered = activation_pb2.SignedLicense()
     tampered.CopyFrom(signed)
     tampered.signature = flipped(signed.signature, 0, 1)

@@ -267,7 +267,10 @@ def test_renewal_keeps_the_seat_and_a_subscription_runs_to_its_payment_date_plus
 
         row = Subscription.get_by_id(sae.row_id)
         paid_until = services.activation.end_of_day(row.next_payment_date)
-    assert certificate.expire_time.ToDatetime(tzinfo=dt.UTC) == paid_until + dt.timedelta(days=7)
+    # Full use to the end of the payment date, then the subscription's grace.
+    assert certificate.expire_time.ToDatetime(tzinfo=dt.UTC) == paid_until
+    grace_end = certificate.grace_end_time.ToDatetime(tzinfo=dt.UTC)
+    assert grace_end == paid_until + services.activation.policy.grace.subscription_grace
     # A renewal of a released installation is refused.
     stale = write(tmp_path, sae, clock, activation_id="act_doesnotexist")
     gone = failure(lambda: redeem(portal, session, stale.code, sae))

@@ -188,15 +188,18 @@ def test_the_licence_ends_with_the_next_payment_date(
     assert expire == local(2026, 12, 1, 0, 0)
 
 
-def test_a_next_payment_date_already_past_leaves_the_rest_of_today(
+def test_a_next_payment_date_past_its_grace_gives_a_read_only_licence(
     server: Any, stub: Any, sae: DemoSerial
 ) -> None:
     update_subscription(server, sae.row_id, next_payment_date=dt.date(2026, 11, 1))
 
     response = stub.ActivateInstallation(activate_request(sae))
 
-    expire = certificate_of(response).expire_time.ToDatetime(tzinfo=dt.UTC)
-    assert expire == local(2026, 11, 24, 0, 0)
+    # Overdue since 2 November; its 7 days of grace ended with 8 November.
+    certificate = certificate_of(response)
+    assert certificate.expire_time.ToDatetime(tzinfo=dt.UTC) == local(2026, 11, 9, 0, 0)
+    assert certificate.grace_end_time == certificate.expire_time
+    assert certificate.read_only_access and certificate.payment_overdue
 
 
 def test_a_perpetual_licence_still_expires_within_thirty_days(

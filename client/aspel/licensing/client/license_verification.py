@@ -8,9 +8,15 @@ The order matters and never changes:
    that comes with a licence is never trusted.
 2. Only then the certificate is read: its product, version and machine must be
    this product, this version and this machine.
-3. The validity window, against a clock that may have been set back: the
-   latest server time seen (every certificate's `issue_time`) is remembered,
-   and a local time earlier than it means the clock was turned back.
+3. The clock: a local time earlier than the latest time this installation
+   has seen (`TrustedTime`, a file signed with the installation key) by more
+   than a day, or earlier than the licence's `issue_time`, is a clock set
+   back, even inside the validity window.
+4. The window, which gives a state rather than pass or fail
+   (`license_status`): FULL up to `expire_time`, GRACE up to
+   `grace_end_time` (full use, with the days left), then READ_ONLY when the
+   licence has `read_only_access` (read and print, never write), else
+   LICENSE_EXPIRED.
 
 Depends only on `cryptography` and `protobuf` (and the generated messages).
 """
@@ -36,10 +42,17 @@ from google.protobuf.message import DecodeError
 
 from aspel.licensing.v1 import activation_pb2
 
+from .installation_key import InstallationKey
+from .installation_key import verify as verify_installation_signature
 from .license_armor import LicenseFormError, license_bytes
 
-#: How far the local clock may lag the server's before it counts as set back.
+#: How far the local clock may lag a licence's issue time (the server's clock)
+#: before it counts as set back: only the drift of two clocks.
 DEFAULT_CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+#: How far the local clock may fall behind the latest time this installation
+#: has seen (TrustedTime) before it counts as set back: a day, for clock
+#: corrections and a machine restored from a backup.
+DEFAULT_SET_BACK_TOLERANCE = dt.timedelta(hours=24)
 
 
 class LicenseVerificationError(Exception):
@@ -59,7 +72,18 @@ PRODUCT_MISMATCH = "PRODUCT_MISMATCH"
 VERSION_MISMATCH = "VERSION_MISMATCH"
 FINGERPRINT_MISMATCH = "FINGERPRINT_MISMATCH"
 CLOCK_SET_BACK = "CLOCK_SET_BACK"
+TRUSTED_TIME_TAMPERED = "TRUSTED_TIME_TAMPERED"
 LICENSE_EXPIRED = "LICENSE_EXPIRED"
+
+# What a licence allows now (LicenseStatus.state).
+#: Full use, within the validity window.
+FULL = "FULL"
+#: Full use after expire_time, up to grace_end_time: validate soon.
+GRACE = "GRACE"
+#: After the grace: open the data to read and print it, never to write.
+READ_ONLY = "READ_ONLY"
+#: Nothing: the licence does not verify (LicenseStatus.reason says why).
+REFUSED = "REFUSED"
 
 
 def key_id_of(public_key: bytes) -> str:
@@ -107,55 +131,188 @@ class PinnedKeys:
 
 
 class TrustedTime:
-    """The latest server time this installation has seen, kept in a small file.
+    """The high-water mark of the time this installation has seen, kept in a
+    small file signed with the installation key.
 
-    Only times from verified licences are recorded, so nobody can move it
-    without the server's signature. Without a path it lives in memory only.
+    It remembers two instants: the latest server time (the `issue_time` of
+    every verified licence, signed by the server) and the latest local time a
+    verification ran at. A local clock earlier than either by more than the
+    tolerance is a clock set back (CLOCK_SET_BACK), also inside a licence's
+    validity window.
+
+    - The file is signed with the installation's key (purpose "trusted-time"),
+      so an edited or forged file is TRUSTED_TIME_TAMPERED, never silently
+      reset: moving the mark back would undo the protection.
+    - First run, or the file deleted: nothing is remembered, and the licence's
+      own `issue_time` (signed by the server) is the lower bound. Deleting the
+      file loses only the local times seen since the last validation.
+    - A clock that jumps forward is remembered only up to the end of the
+      licence's grace: a clock set years ahead by mistake cannot lock the
+      product beyond the licence it runs on. Once the clock is right again,
+      an online validation (`reset`, with the server's time) clears the mark.
+
+    One file may hold the marks of several installations (a licence and its
+    copy, each with its own key beside it): one record each, named by the
+    installation's public key and signed by it.
+
+    Without a path it lives in memory only (and needs no key).
     """
+
+    PURPOSE = "trusted-time"
+    FORMAT = "aspel-licensing-trusted-time/2"
 
     def __init__(
         self,
         path: str | os.PathLike[str] | None = None,
-        tolerance: dt.timedelta = DEFAULT_CLOCK_TOLERANCE,
+        tolerance: dt.timedelta = DEFAULT_SET_BACK_TOLERANCE,
+        *,
+        key: InstallationKey | None = None,
     ) -> None:
+        if path is not None and key is None:
+            raise ValueError("a trusted-time file is signed: give the installation key")
         self.path = pathlib.Path(path) if path is not None else None
         self.tolerance = tolerance
+        self.key = key
         self._lock = threading.Lock()
         self._latest: dt.datetime | None = None
-        if self.path is not None and self.path.exists():
-            self._latest = self._read(self.path)
+        self._high_water: dt.datetime | None = None
+        #: The file exists but its signature or content does not check out.
+        self.tampered = False
+        if self.path is not None:
+            self._load(self.path)
 
-    @staticmethod
-    def _read(path: pathlib.Path) -> dt.datetime | None:
+    @property
+    def _installation(self) -> str:
+        """Names this installation's record: its public key, base64."""
+        assert self.key is not None
+        return base64.b64encode(self.key.public_key_bytes()).decode("ascii")
+
+    def _records(self, path: pathlib.Path) -> dict[str, object]:
+        """Every installation's record in the file; {} when there is no file.
+        Raises ValueError for a file that is not one."""
         try:
-            value = json.loads(path.read_text(encoding="utf-8"))["latest_server_time"]
-            latest = dt.datetime.fromisoformat(value)
-        except (OSError, ValueError, KeyError, TypeError):
-            # A damaged file must not unlock anything: the next verified licence
-            # sets it again, and its issue_time is checked on its own.
-            return None
-        return latest if latest.tzinfo is not None else None
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        document = json.loads(raw)
+        if isinstance(document, dict) and set(document) == {"latest_server_time"}:
+            # The unsigned file of earlier versions: as good as none (anyone
+            # could have written it), replaced by the next save.
+            return {}
+        if not isinstance(document, dict) or document.get("format") != self.FORMAT:
+            raise ValueError("format")
+        records = document.get("installations")
+        if not isinstance(records, dict):
+            raise ValueError("installations")
+        return records
+
+    def _load(self, path: pathlib.Path) -> None:
+        try:
+            record = self._records(path).get(self._installation)
+            if record is None:
+                return  # first run of this installation (or its record deleted)
+            if not isinstance(record, dict):
+                raise ValueError("record")
+            signature = base64.b64decode(str(record["signature"]), validate=True)
+            latest = _instant(record["latest_server_time"])
+            high = _instant(record["high_water_time"])
+            if not verify_installation_signature(
+                self.key.public_key_bytes() if self.key else b"",
+                self.PURPOSE,
+                self._signed_bytes(record["latest_server_time"], record["high_water_time"]),
+                signature,
+            ):
+                raise ValueError("signature")
+        except (OSError, ValueError, KeyError, TypeError, binascii.Error):
+            self.tampered = True
+            return
+        self._latest, self._high_water = latest, high
+
+    def _signed_bytes(self, latest: object, high: object) -> bytes:
+        record = {
+            "format": self.FORMAT,
+            "installation": self._installation,
+            "latest_server_time": latest,
+            "high_water_time": high,
+        }
+        return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
 
     @property
     def latest(self) -> dt.datetime | None:
+        """The latest server time seen."""
         with self._lock:
             return self._latest
 
-    def check(self, now: dt.datetime) -> None:
-        latest = self.latest
-        if latest is not None and now < latest - self.tolerance:
-            raise _clock_set_back(latest)
-
-    def observe(self, server_time: dt.datetime) -> None:
+    @property
+    def high_water(self) -> dt.datetime | None:
+        """The latest time seen, server's or local."""
         with self._lock:
-            if self._latest is not None and server_time <= self._latest:
+            return max(filter(None, (self._latest, self._high_water)), default=None)
+
+    def check(self, now: dt.datetime) -> None:
+        if self.tampered:
+            raise LicenseVerificationError(
+                TRUSTED_TIME_TAMPERED,
+                "El registro de fecha y hora de este equipo se modificó o está dañado. "
+                "Conecta el equipo a Internet y valida el sistema con Aspel.",
+            )
+        high = self.high_water
+        if high is not None and now < high - self.tolerance:
+            raise _clock_set_back(high)
+
+    def observe(
+        self,
+        server_time: dt.datetime,
+        now: dt.datetime | None = None,
+        *,
+        cap: dt.datetime | None = None,
+    ) -> None:
+        """Raises the mark to `server_time` and to `now` (at most `cap`: the
+        verifier passes the licence's grace end)."""
+        with self._lock:
+            latest = max(filter(None, (self._latest, server_time)))
+            local = None if now is None else min(now, cap) if cap is not None else now
+            high = max(filter(None, (self._high_water, local, latest)))
+            if (latest, high) == (self._latest, self._high_water):
                 return
-            self._latest = server_time
-            if self.path is not None:
-                _write_atomically(
-                    self.path,
-                    json.dumps({"latest_server_time": server_time.isoformat()}).encode(),
-                )
+            self._latest, self._high_water = latest, high
+            self._save()
+
+    def reset(self, server_time: dt.datetime) -> None:
+        """An online validation vouches for the time: the mark becomes the
+        server's time, whatever the file said (a clock that ran ahead, or a
+        damaged file)."""
+        with self._lock:
+            self._latest = self._high_water = server_time
+            self.tampered = False
+            self._save()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        assert self.key is not None and self._latest is not None
+        assert self._high_water is not None
+        latest = self._latest.astimezone(dt.UTC).isoformat()
+        high = self._high_water.astimezone(dt.UTC).isoformat()
+        signature = self.key.sign(self.PURPOSE, self._signed_bytes(latest, high))
+        try:
+            records = self._records(self.path)
+        except (OSError, ValueError):
+            records = {}  # only a reset writes over a damaged file
+        records[self._installation] = {
+            "latest_server_time": latest,
+            "high_water_time": high,
+            "signature": base64.b64encode(signature).decode("ascii"),
+        }
+        document = {"format": self.FORMAT, "installations": records}
+        _write_atomically(self.path, json.dumps(document, indent=2).encode() + b"\n")
+
+
+def _instant(value: object) -> dt.datetime:
+    instant = dt.datetime.fromisoformat(str(value))
+    if instant.tzinfo is None:
+        raise ValueError("naive time")
+    return instant
 
 
 def _write_atomically(path: pathlib.Path, data: bytes) -> None:
@@ -196,6 +353,20 @@ class VerifiedLicense:
     expire_time: dt.datetime
     retire_date: dt.date | None
     key_id: str
+    #: The end of the grace (expire_time for licences that carry none).
+    grace_end_time: dt.datetime | None = None
+    #: Whether the licence allows reading the data after the grace.
+    read_only_access: bool = False
+    #: The serial's payment was overdue when the licence was issued.
+    payment_overdue: bool = False
+    #: FULL, GRACE or READ_ONLY at the time it was verified.
+    state: str = "FULL"
+    #: In GRACE, the days left (a part of a day counts as a day).
+    grace_days_left: int | None = None
+
+    @property
+    def can_write(self) -> bool:
+        return self.state in (FULL, GRACE)
 
 
 def parse_signed_license(data: bytes) -> activation_pb2.SignedLicense:
@@ -234,6 +405,92 @@ def verify_signature(signed: activation_pb2.SignedLicense, pinned_keys: PinnedKe
         ) from None
 
 
+@dataclass(frozen=True)
+class LicenseStatus:
+    """What a licence allows now: the answer of `license_status`.
+
+    `state` is FULL, GRACE, READ_ONLY or REFUSED; `reason` (REFUSED only) is
+    one of the stable reasons above; `message_es` says it to the user.
+    """
+
+    state: str
+    message_es: str
+    license: VerifiedLicense | None = None
+    reason: str | None = None
+    grace_days_left: int | None = None
+
+    @property
+    def can_write(self) -> bool:
+        """Full use: FULL or GRACE."""
+        return self.state in (FULL, GRACE)
+
+    @property
+    def can_read(self) -> bool:
+        """The data may be opened (to read at least): anything but REFUSED."""
+        return self.state != REFUSED
+
+
+def license_status(
+    signed: activation_pb2.SignedLicense | bytes,
+    *,
+    pinned_keys: PinnedKeys,
+    product_code: str,
+    version: str,
+    machine_fingerprint: str,
+    now: dt.datetime | None = None,
+    trusted_time: TrustedTime | None = None,
+) -> LicenseStatus:
+    """What the licence allows on this machine at `now`: FULL, GRACE (with the
+    days left), READ_ONLY, or REFUSED with the reason. Never raises
+    LicenseVerificationError. On anything but REFUSED, raises the mark of
+    `trusted_time`."""
+    try:
+        verified = verify_license(
+            signed,
+            pinned_keys=pinned_keys,
+            product_code=product_code,
+            version=version,
+            machine_fingerprint=machine_fingerprint,
+            now=now,
+            trusted_time=trusted_time,
+            allow_read_only=True,
+        )
+    except LicenseVerificationError as exc:
+        return LicenseStatus(REFUSED, exc.message_es, reason=exc.reason)
+    return LicenseStatus(
+        verified.state,
+        _status_message(verified),
+        license=verified,
+        grace_days_left=verified.grace_days_left,
+    )
+
+
+def _status_message(verified: VerifiedLicense) -> str:
+    if verified.state == READ_ONLY:
+        return (
+            "Modo consulta (solo lectura): puedes abrir, consultar e imprimir tu información, "
+            "pero no modificarla. Conecta el equipo a Internet y valida el sistema con Aspel"
+            + (" después de registrar tu pago." if verified.payment_overdue else ".")
+        )
+    if verified.state == GRACE:
+        days = verified.grace_days_left or 0
+        left = "queda 1 día" if days == 1 else f"quedan {days} días"
+        why = (
+            "El pago de tu suscripción está vencido"
+            if verified.payment_overdue
+            else "La licencia venció"
+        )
+        return (
+            f"Periodo de gracia: {left}. {why}; valida el sistema con Aspel antes de que "
+            "termine, o después funcionará en modo consulta (solo lectura)."
+        )
+    return "Licencia vigente."
+
+
+def _days_left(now: dt.datetime, end: dt.datetime) -> int:
+    return max(1, -((now - end) // dt.timedelta(days=1)))
+
+
 def verify_license(
     signed: activation_pb2.SignedLicense | bytes,
     *,
@@ -243,11 +500,16 @@ def verify_license(
     machine_fingerprint: str,
     now: dt.datetime | None = None,
     trusted_time: TrustedTime | None = None,
+    allow_read_only: bool = False,
 ) -> VerifiedLicense:
     """Checks a licence for this product, version and machine at `now`.
 
-    Raises LicenseVerificationError with the first failed check. On success,
-    records the certificate's issue_time in `trusted_time`.
+    Raises LicenseVerificationError with the first failed check. A licence in
+    its grace verifies (with `state` GRACE); one past its grace verifies as
+    READ_ONLY only with `allow_read_only` (else LICENSE_EXPIRED, as before
+    read-only access existed: a caller that knows only pass or fail never
+    lets a read-only licence write). On success, raises the mark of
+    `trusted_time`. `license_status` answers with a state instead.
     """
     if isinstance(signed, bytes | bytearray):
         signed = parse_signed_license(bytes(signed))
@@ -278,24 +540,36 @@ def verify_license(
             FINGERPRINT_MISMATCH,
             "La licencia es de otro equipo. Activa el sistema en este equipo.",
         )
-    # 3. The validity window, with a clock that may have been set back.
+    # 3. The validity window, with a clock that may have been set back: first
+    # against the latest time seen here, then against the server's signature.
     now = now or dt.datetime.now(dt.UTC)
     issue_time = certificate.issue_time.ToDatetime(tzinfo=dt.UTC)
     expire_time = certificate.expire_time.ToDatetime(tzinfo=dt.UTC)
-    tolerance = trusted_time.tolerance if trusted_time else DEFAULT_CLOCK_TOLERANCE
+    grace_end = (
+        max(certificate.grace_end_time.ToDatetime(tzinfo=dt.UTC), expire_time)
+        if certificate.HasField("grace_end_time")
+        else expire_time
+    )
     if trusted_time is not None:
         trusted_time.check(now)
-    if now < issue_time - tolerance:
+    if now < issue_time - DEFAULT_CLOCK_TOLERANCE:
         # The server signed this after the local "now": the clock is behind.
         raise _clock_set_back(issue_time)
-    if now >= expire_time:
+    days_left = None
+    if now < expire_time and not certificate.payment_overdue:
+        state = FULL
+    elif now < grace_end:
+        state, days_left = GRACE, _days_left(now, grace_end)
+    elif certificate.read_only_access and allow_read_only:
+        state = READ_ONLY
+    else:
         raise LicenseVerificationError(
             LICENSE_EXPIRED,
-            f"La licencia venció el {expire_time:%Y-%m-%d %H:%M} UTC. Conecta el equipo a "
+            f"La licencia venció el {grace_end:%Y-%m-%d %H:%M} UTC. Conecta el equipo a "
             "Internet para validar el sistema con Aspel.",
         )
     if trusted_time is not None:
-        trusted_time.observe(issue_time)
+        trusted_time.observe(issue_time, now, cap=grace_end)
     retire = certificate.retire_date if certificate.HasField("retire_date") else None
     return VerifiedLicense(
         serial_number=certificate.serial_number,
@@ -309,4 +583,9 @@ def verify_license(
         expire_time=expire_time,
         retire_date=dt.date(retire.year, retire.month, retire.day) if retire else None,
         key_id=signed.key_id,
+        grace_end_time=grace_end,
+        read_only_access=certificate.read_only_access,
+        payment_overdue=certificate.payment_overdue,
+        state=state,
+        grace_days_left=days_left,
     )

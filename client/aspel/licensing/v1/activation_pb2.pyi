@@ -40,7 +40,7 @@ class Activation(_message.Message):
     def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LicenseCertificate(_message.Message):
-    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date", "installation_public_key", "offline_request_nonce")
+    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date", "installation_public_key", "grace_end_time", "read_only_access", "payment_overdue", "offline_request_nonce")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -52,6 +52,9 @@ class LicenseCertificate(_message.Message):
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     RETIRE_DATE_FIELD_NUMBER: _ClassVar[int]
     INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    GRACE_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    READ_ONLY_ACCESS_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     OFFLINE_REQUEST_NONCE_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
@@ -64,8 +67,11 @@ class LicenseCertificate(_message.Message):
     expire_time: _timestamp_pb2.Timestamp
     retire_date: _date_pb2.Date
     installation_public_key: bytes
+    grace_end_time: _timestamp_pb2.Timestamp
+    read_only_access: bool
+    payment_overdue: bool
     offline_request_nonce: bytes
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installation_public_key: _Optional[bytes] = ..., offline_request_nonce: _Optional[bytes] = ...) -> None: ...
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., installation_public_key: _Optional[bytes] = ..., grace_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_only_access: _Optional[bool] = ..., payment_overdue: _Optional[bool] = ..., offline_request_nonce: _Optional[bytes] = ...) -> None: ...
 
 class SignedLicense(_message.Message):
     __slots__ = ("certificate", "signature", "key_id")

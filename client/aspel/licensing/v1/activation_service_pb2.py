@@ -24,32 +24,33 @@ _sym_db = _symbol_database.Default()
 
 from aspel.licensing.v1 import activation_pb2 as aspel_dot_licensing_dot_v1_dot_activation__pb2
 from aspel.licensing.v1 import subscription_pb2 as aspel_dot_licensing_dot_v1_dot_subscription__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+aspel/licensing/v1/activation_service.proto\x12\x12\x61spel.licensing.v1\x1a#aspel/licensing/v1/activation.proto\x1a%aspel/licensing/v1/subscription.proto\x1a\x16google/type/date.proto\"\xb4\x01\n\x1b\x41\x63tivateInstallationRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x14\n\x0crazon_social\x18\x02 \x01(\t\x12\x14\n\x0cproduct_code\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x05 \x01(\t\x12\x10\n\x08hostname\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"\x8d\x01\n\x1c\x41\x63tivateInstallationResponse\x12\x32\n\nactivation\x18\x01 \x01(\x0b\x32\x1e.aspel.licensing.v1.Activation\x12\x39\n\x0esigned_license\x18\x02 \x01(\x0b\x32!.aspel.licensing.v1.SignedLicense\"c\n\x16ValidateLicenseRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x15\n\ractivation_id\x18\x02 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x03 \x01(\t\"\xd3\x01\n\x17ValidateLicenseResponse\x12\x34\n\x05state\x18\x01 \x01(\x0e\x32%.aspel.licensing.v1.SubscriptionState\x12&\n\x0bretire_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12\x39\n\x0esigned_license\x18\x03 \x01(\x0b\x32!.aspel.licensing.v1.SignedLicense\x12\x1f\n\x17successor_serial_number\x18\x04 \x01(\t\"~\n\x1d\x44\x65\x61\x63tivateInstallationRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x15\n\ractivation_id\x18\x02 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"T\n\x1e\x44\x65\x61\x63tivateInstallationResponse\x12\x32\n\nactivation\x18\x01 \x01(\x0b\x32\x1e.aspel.licensing.v1.Activation\"?\n\x16ListSigningKeysRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"h\n\x17ListSigningKeysResponse\x12\x34\n\x0csigning_keys\x18\x01 \x03(\x0b\x32\x1e.aspel.licensing.v1.SigningKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xe7\x03\n\x11\x41\x63tivationService\x12y\n\x14\x41\x63tivateInstallation\x12/.aspel.licensing.v1.ActivateInstallationRequest\x1a\x30.aspel.licensing.v1.ActivateInstallationResponse\x12j\n\x0fValidateLicense\x12*.aspel.licensing.v1.ValidateLicenseRequest\x1a+.aspel.licensing.v1.ValidateLicenseResponse\x12\x7f\n\x16\x44\x65\x61\x63tivateInstallation\x12\x31.aspel.licensing.v1.DeactivateInstallationRequest\x1a\x32.aspel.licensing.v1.DeactivateInstallationResponse\x12j\n\x0fListSigningKeys\x12*.aspel.licensing.v1.ListSigningKeysRequest\x1a+.aspel.licensing.v1.ListSigningKeysResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+aspel/licensing/v1/activation_service.proto\x12\x12\x61spel.licensing.v1\x1a#aspel/licensing/v1/activation.proto\x1a%aspel/licensing/v1/subscription.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xb4\x01\n\x1b\x41\x63tivateInstallationRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x14\n\x0crazon_social\x18\x02 \x01(\t\x12\x14\n\x0cproduct_code\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x05 \x01(\t\x12\x10\n\x08hostname\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"\x8d\x01\n\x1c\x41\x63tivateInstallationResponse\x12\x32\n\nactivation\x18\x01 \x01(\x0b\x32\x1e.aspel.licensing.v1.Activation\x12\x39\n\x0esigned_license\x18\x02 \x01(\x0b\x32!.aspel.licensing.v1.SignedLicense\"c\n\x16ValidateLicenseRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x15\n\ractivation_id\x18\x02 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x03 \x01(\t\"\xab\x02\n\x17ValidateLicenseResponse\x12\x34\n\x05state\x18\x01 \x01(\x0e\x32%.aspel.licensing.v1.SubscriptionState\x12&\n\x0bretire_date\x18\x02 \x01(\x0b\x32\x11.google.type.Date\x12\x39\n\x0esigned_license\x18\x03 \x01(\x0b\x32!.aspel.licensing.v1.SignedLicense\x12\x1f\n\x17successor_serial_number\x18\x04 \x01(\t\x12\x32\n\x0egrace_end_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tread_only\x18\x06 \x01(\x08\x12\x0f\n\x07message\x18\x07 \x01(\t\"~\n\x1d\x44\x65\x61\x63tivateInstallationRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x15\n\ractivation_id\x18\x02 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"T\n\x1e\x44\x65\x61\x63tivateInstallationResponse\x12\x32\n\nactivation\x18\x01 \x01(\x0b\x32\x1e.aspel.licensing.v1.Activation\"?\n\x16ListSigningKeysRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"h\n\x17ListSigningKeysResponse\x12\x34\n\x0csigning_keys\x18\x01 \x03(\x0b\x32\x1e.aspel.licensing.v1.SigningKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xe7\x03\n\x11\x41\x63tivationService\x12y\n\x14\x41\x63tivateInstallation\x12/.aspel.licensing.v1.ActivateInstallationRequest\x1a\x30.aspel.licensing.v1.ActivateInstallationResponse\x12j\n\x0fValidateLicense\x12*.aspel.licensing.v1.ValidateLicenseRequest\x1a+.aspel.licensing.v1.ValidateLicenseResponse\x12\x7f\n\x16\x44\x65\x61\x63tivateInstallation\x12\x31.aspel.licensing.v1.DeactivateInstallationRequest\x1a\x32.aspel.licensing.v1.DeactivateInstallationResponse\x12j\n\x0fListSigningKeys\x12*.aspel.licensing.v1.ListSigningKeysRequest\x1a+.aspel.licensing.v1.ListSigningKeysResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.activation_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACTIVATEINSTALLATIONREQUEST']._serialized_start=168
-  _globals['_ACTIVATEINSTALLATIONREQUEST']._serialized_end=348
-  _globals['_ACTIVATEINSTALLATIONRESPONSE']._serialized_start=351
-  _globals['_ACTIVATEINSTALLATIONRESPONSE']._serialized_end=492
-  _globals['_VALIDATELICENSEREQUEST']._serialized_start=494
-  _globals['_VALIDATELICENSEREQUEST']._serialized_end=593
-  _globals['_VALIDATELICENSERESPONSE']._serialized_start=596
-  _globals['_VALIDATELICENSERESPONSE']._serialized_end=807
-  _globals['_DEACTIVATEINSTALLATIONREQUEST']._serialized_start=809
-  _globals['_DEACTIVATEINSTALLATIONREQUEST']._serialized_end=935
-  _globals['_DEACTIVATEINSTALLATIONRESPONSE']._serialized_start=937
-  _globals['_DEACTIVATEINSTALLATIONRESPONSE']._serialized_end=1021
-  _globals['_LISTSIGNINGKEYSREQUEST']._serialized_start=1023
-  _globals['_LISTSIGNINGKEYSREQUEST']._serialized_end=1086
-  _globals['_LISTSIGNINGKEYSRESPONSE']._serialized_start=1088
-  _globals['_LISTSIGNINGKEYSRESPONSE']._serialized_end=1192
-  _globals['_ACTIVATIONSERVICE']._serialized_start=1195
-  _globals['_ACTIVATIONSERVICE']._serialized_end=1682
+  _globals['_ACTIVATEINSTALLATIONREQUEST']._serialized_start=201
+  _globals['_ACTIVATEINSTALLATIONREQUEST']._serialized_end=381
+  _globals['_ACTIVATEINSTALLATIONRESPONSE']._serialized_start=384
+  _globals['_ACTIVATEINSTALLATIONRESPONSE']._serialized_end=525
+  _globals['_VALIDATELICENSEREQUEST']._serialized_start=527
+  _globals['_VALIDATELICENSEREQUEST']._serialized_end=626
+  _globals['_VALIDATELICENSERESPONSE']._serialized_start=629
+  _globals['_VALIDATELICENSERESPONSE']._serialized_end=928
+  _globals['_DEACTIVATEINSTALLATIONREQUEST']._serialized_start=930
+  _globals['_DEACTIVATEINSTALLATIONREQUEST']._serialized_end=1056
+  _globals['_DEACTIVATEINSTALLATIONRESPONSE']._serialized_start=1058
+  _globals['_DEACTIVATEINSTALLATIONRESPONSE']._serialized_end=1142
+  _globals['_LISTSIGNINGKEYSREQUEST']._serialized_start=1144
+  _globals['_LISTSIGNINGKEYSREQUEST']._serialized_end=1207
+  _globals['_LISTSIGNINGKEYSRESPONSE']._serialized_start=1209
+  _globals['_LISTSIGNINGKEYSRESPONSE']._serialized_end=1313
+  _globals['_ACTIVATIONSERVICE']._serialized_start=1316
+  _globals['_ACTIVATIONSERVICE']._serialized_end=1803
 # @@protoc_insertion_point(module_scope)

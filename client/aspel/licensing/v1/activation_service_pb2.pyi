@@ -1,5 +1,8 @@
+import datetime
+
 from aspel.licensing.v1 import activation_pb2 as _activation_pb2
 from aspel.licensing.v1 import subscription_pb2 as _subscription_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import date_pb2 as _date_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -46,16 +49,22 @@ class ValidateLicenseRequest(_message.Message):
     def __init__(self, serial_number: _Optional[str] = ..., activation_id: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ...) -> None: ...
 
 class ValidateLicenseResponse(_message.Message):
-    __slots__ = ("state", "retire_date", "signed_license", "successor_serial_number")
+    __slots__ = ("state", "retire_date", "signed_license", "successor_serial_number", "grace_end_time", "read_only", "message")
     STATE_FIELD_NUMBER: _ClassVar[int]
     RETIRE_DATE_FIELD_NUMBER: _ClassVar[int]
     SIGNED_LICENSE_FIELD_NUMBER: _ClassVar[int]
     SUCCESSOR_SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    GRACE_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
     state: _subscription_pb2.SubscriptionState
     retire_date: _date_pb2.Date
     signed_license: _activation_pb2.SignedLicense
     successor_serial_number: str
-    def __init__(self, state: _Optional[_Union[_subscription_pb2.SubscriptionState, str]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., signed_license: _Optional[_Union[_activation_pb2.SignedLicense, _Mapping]] = ..., successor_serial_number: _Optional[str] = ...) -> None: ...
+    grace_end_time: _timestamp_pb2.Timestamp
+    read_only: bool
+    message: str
+    def __init__(self, state: _Optional[_Union[_subscription_pb2.SubscriptionState, str]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., signed_license: _Optional[_Union[_activation_pb2.SignedLicense, _Mapping]] = ..., successor_serial_number: _Optional[str] = ..., grace_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_only: _Optional[bool] = ..., message: _Optional[str] = ...) -> None: ...
 
 class DeactivateInstallationRequest(_message.Message):
     __slots__ = ("serial_number", "activation_id", "machine_fingerprint", "request_id")

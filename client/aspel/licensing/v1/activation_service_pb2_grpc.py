@@ -146,7 +146,9 @@ class ActivationServiceServicer:
     def ValidateLicense(self, request, context):
         """Validates an activated installation: returns the serial's current state
         and a fresh signed licence. A superseded serial validates up to and
-        including its retire date.
+        including its retire date. An OVERDUE serial validates too: through its
+        grace period its licence ends with the grace, after it the licence is
+        read-only (`read_only`), until a payment is recorded.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a field is missing, too long

@@ -351,7 +351,8 @@ class AdminServiceServicer:
         payment is never counted twice. A payment_reference counts once too,
         whoever records it and with whatever request_id: recording the same
         reference for the same serial again changes nothing and answers as the
-        first time did. Scope: billing.
+        first time did. An OVERDUE serial whose payment covers the overdue
+        period is ACTIVE again, with full licences. Scope: billing.
 
         Errors:
         - INVALID_ARGUMENT, reason INVALID_ARGUMENT: malformed serial, or a
@@ -383,7 +384,8 @@ class AdminServiceServicer:
         - INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
         - NOT_FOUND, reason SERIAL_NOT_FOUND.
         - FAILED_PRECONDITION, reason INVALID_STATE_TRANSITION: only an ACTIVE
-        serial can be suspended; the metadata `state` says what it is.
+        or OVERDUE serial can be suspended; the metadata `state` says what it
+        is.
         - UNAUTHENTICATED, reason SERVICE_KEY_INVALID.
         - PERMISSION_DENIED, reason SCOPE_MISSING.
         """

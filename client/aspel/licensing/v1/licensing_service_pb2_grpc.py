@@ -194,7 +194,7 @@ class LicensingServiceServicer:
         - UNAUTHENTICATED, reason SESSION_INVALID.
         - NOT_FOUND, reason SERIAL_NOT_FOUND.
         - FAILED_PRECONDITION, reason SERIAL_NOT_ACTIVE: the serial is superseded,
-        inactive or suspended.
+        inactive, suspended or overdue (a payment is due first).
         - FAILED_PRECONDITION, reason UPGRADE_REQUIRES_PURCHASE: a perpetual
         licence; the new version is bought, not free.
         - FAILED_PRECONDITION, reason NO_UPGRADE_AVAILABLE: already the latest version.

@@ -27,6 +27,7 @@ class SubscriptionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUBSCRIPTION_STATE_SUPERSEDED: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_INACTIVE: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_SUSPENDED: _ClassVar[SubscriptionState]
+    SUBSCRIPTION_STATE_OVERDUE: _ClassVar[SubscriptionState]
 MODALITY_UNSPECIFIED: Modality
 MODALITY_SUBSCRIPTION: Modality
 MODALITY_PERPETUAL_LICENSE: Modality
@@ -39,6 +40,7 @@ SUBSCRIPTION_STATE_ACTIVE: SubscriptionState
 SUBSCRIPTION_STATE_SUPERSEDED: SubscriptionState
 SUBSCRIPTION_STATE_INACTIVE: SubscriptionState
 SUBSCRIPTION_STATE_SUSPENDED: SubscriptionState
+SUBSCRIPTION_STATE_OVERDUE: SubscriptionState
 
 class Subscription(_message.Message):
     __slots__ = ("serial_number", "product_code", "product_name", "version", "users", "activation_date", "next_payment_date", "modality", "billing_period", "state", "upgrade_available", "available_version", "successor_serial_number", "predecessor_serial_number", "retire_date", "installations_allowed")

@@ -34,11 +34,12 @@ from aspel.licensing.v1 import (
     licensing_service_pb2_grpc,
 )
 
-from .domain.activation import ActivationService
+from .domain.activation import ActivationPolicy, ActivationService
 from .domain.admin import AdminServices, build_admin_services
 from .domain.auth import AuthService
 from .domain.clock import BusinessCalendar, Clock, SystemClock
 from .domain.credentials import HashingGate, PasswordHasher
+from .domain.licence_policy import GracePolicy
 from .domain.offline import OfflineActivationService, OfflinePolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
@@ -121,6 +122,12 @@ def build_services(
         calendar,
         KeyRingSource(pathlib.Path(settings.signing_key_file)),
         encode_certificate,
+        ActivationPolicy(
+            grace=GracePolicy(
+                subscription_grace=dt.timedelta(days=settings.subscription_grace_days),
+                perpetual_grace=dt.timedelta(days=settings.perpetual_grace_days),
+            )
+        ),
     )
     return Services(
         store=store,
@@ -134,7 +141,6 @@ def build_services(
             OfflinePolicy(
                 max_request_age=dt.timedelta(days=settings.offline_request_max_age_days),
                 perpetual_validity=dt.timedelta(days=settings.offline_perpetual_validity_days),
-                subscription_grace=dt.timedelta(days=settings.offline_subscription_grace_days),
             ),
         ),
         admin=build_admin_services(

@@ -390,6 +390,7 @@ _STATE_ES = {
     "SUPERSEDED": "reemplazado por una versión nueva",
     "INACTIVE": "inactivo",
     "SUSPENDED": "suspendido",
+    "OVERDUE": "con pago vencido",
 }
 
 

@@ -56,6 +56,11 @@ class Settings:
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     #: The licence signing keys (JSON, mode 0600); see `aspel-licensing-server keys`.
     signing_key_file: str = DEFAULT_SIGNING_KEY_FILE
+    #: Days of grace after a licence's expiry while the product cannot reach the
+    #: server, by modality; a subscription's is also its grace after an unpaid
+    #: payment date (domain/licence_policy.py). Then read-only.
+    subscription_grace_days: int = 7
+    perpetual_grace_days: int = 30
     #: TLS: the server's certificate chain and private key, PEM files.
     #: Both set: the server listens with TLS instead of plain text.
     tls_cert_file: str | None = None
@@ -112,8 +117,6 @@ class Settings:
     offline_request_max_age_days: int = 30
     #: The validity of a perpetual licence redeemed offline, in days.
     offline_perpetual_validity_days: int = 365
-    #: Days an offline subscription licence runs past its next payment date.
-    offline_subscription_grace_days: int = 7
 
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
@@ -207,7 +210,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "reminder_idle_installation_days": (1, 3650),
     "offline_request_max_age_days": (1, 365),
     "offline_perpetual_validity_days": (1, 3650),
-    "offline_subscription_grace_days": (0, 90),
+    "subscription_grace_days": (0, 90),
+    "perpetual_grace_days": (0, 365),
 }
 
 

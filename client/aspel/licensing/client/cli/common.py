@@ -272,6 +272,7 @@ SUBSCRIPTION_STATES = {
     subscription_pb2.SUBSCRIPTION_STATE_SUPERSEDED: "Reemplazado",
     subscription_pb2.SUBSCRIPTION_STATE_INACTIVE: "Inactivo",
     subscription_pb2.SUBSCRIPTION_STATE_SUSPENDED: "Suspendido",
+    subscription_pb2.SUBSCRIPTION_STATE_OVERDUE: "Pago vencido",
 }
 
 

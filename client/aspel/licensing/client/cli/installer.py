@@ -23,6 +23,7 @@ import datetime as dt
 import os
 import pathlib
 import socket
+import textwrap
 from typing import Any
 
 from aspel.licensing.v1 import activation_pb2
@@ -36,19 +37,25 @@ from ..activation import (
     unverified_certificate,
 )
 from ..convert import date_of
+from ..installation_key import InstallationKey, key_path_for
 from ..license_armor import ARMORED, BINARY, JSON, armor, form_of
 from ..license_verification import (
+    DEFAULT_SET_BACK_TOLERANCE,
+    FULL,
+    GRACE,
+    READ_ONLY,
+    REFUSED,
     SIGNATURE_INVALID,
     UNKNOWN_SIGNING_KEY,
     LicenseVerificationError,
     PinnedKeys,
     TrustedTime,
     VerifiedLicense,
+    license_status,
     parse_signed_license,
     verify_license,
     verify_signature,
 )
-from ..session_file import config_file
 from .common import (
     DEFAULT_SERVER,
     EXIT_FAILURE,
@@ -67,14 +74,40 @@ PINNED_KEYS_ENV = "ASPEL_LICENSING_PINNED_KEYS"
 TRUSTED_TIME_ENV = "ASPEL_LICENSING_TRUSTED_TIME_FILE"
 #: The suffix of the file beside a licence that names its server.
 SERVER_SUFFIX = ".server"
+#: The suffix of the trusted-time file beside a licence (signed with its key).
+TRUSTED_TIME_SUFFIX = ".time"
+#: `verify` exits with one code per state: 0 FULL, these two, 1 refused.
+EXIT_GRACE = 3
+EXIT_READ_ONLY = 4
+_VERIFY_EXIT_CODES = {FULL: 0, GRACE: EXIT_GRACE, READ_ONLY: EXIT_READ_ONLY}
+_STATE_HEADLINES = {FULL: "Licencia vigente.", READ_ONLY: "Modo consulta (solo lectura)."}
 
 _FORM_NAMES = {BINARY: "binario", ARMORED: "texto ASCII (armored)", JSON: "JSON"}
 
 
-def trusted_time_path() -> pathlib.Path:
-    """Where `verify` remembers the latest server time: $ASPEL_LICENSING_TRUSTED_TIME_FILE,
-    or trusted-time.json beside the session file ($XDG_CONFIG_HOME/aspel-licensing)."""
-    return config_file("trusted-time.json", TRUSTED_TIME_ENV)
+def trusted_time_path(licence: pathlib.Path) -> pathlib.Path:
+    """Where `verify` keeps the high-water mark of the time: $ASPEL_LICENSING_TRUSTED_TIME_FILE,
+    or LICENCIA.time beside the licence (signed with the installation key, LICENCIA.key:
+    one installation, one key, one mark)."""
+    override = os.environ.get(TRUSTED_TIME_ENV)
+    if override:
+        return pathlib.Path(override).expanduser()
+    return licence.with_name(licence.name + TRUSTED_TIME_SUFFIX)
+
+
+def trusted_time_for(
+    licence: pathlib.Path, tolerance: dt.timedelta = DEFAULT_SET_BACK_TOLERANCE
+) -> TrustedTime:
+    """The licence's trusted time, signed with its installation key (created
+    when missing, beside the licence)."""
+    key_path = key_path_for(licence)
+    try:
+        key = InstallationKey.load_or_create(key_path)
+    except (OSError, ValueError) as exc:
+        raise CliError(
+            f"No se pudo leer ni crear la llave de la instalación {key_path} ({exc})."
+        ) from None
+    return TrustedTime(trusted_time_path(licence), tolerance, key=key)
 
 
 def add_commands(subparsers: Any) -> None:
@@ -144,17 +177,36 @@ def add_commands(subparsers: Any) -> None:
     verify = subparsers.add_parser(
         "verify",
         help="verifica un archivo de licencia sin conexión",
-        description=(
+        # Wrapped here: the raw formatter keeps the epilog's lines as written.
+        description=textwrap.fill(
             "Verifica sin conexión un archivo de licencia: primero la firma, con las llaves "
             "públicas fijadas (--pinned-keys), luego el sistema, la versión, el equipo y la "
-            "vigencia. Detecta si la fecha del equipo se atrasó respecto de la última "
-            f"validación (la recuerda en el archivo de ${TRUSTED_TIME_ENV} o en "
-            "~/.config/aspel-licensing/trusted-time.json)."
+            "vigencia, que da el estado: licencia vigente, periodo de gracia (con los días "
+            "que quedan) o modo consulta (solo lectura: abrir e imprimir, nunca modificar). "
+            "Detecta si la fecha del equipo se atrasó más de --clock-tolerance horas "
+            "respecto de la última fecha vista (la recuerda en LICENCIA.time, archivo "
+            "firmado con la llave de la instalación LICENCIA.key, o en el archivo de "
+            f"${TRUSTED_TIME_ENV})."
         ),
+        epilog=(
+            "códigos de salida de verify:\n"
+            "  0     licencia vigente\n"
+            f"  {EXIT_GRACE}     periodo de gracia: uso completo, validar pronto\n"
+            f"  {EXIT_READ_ONLY}     modo consulta (solo lectura)\n"
+            "  1     la licencia no es válida (el motivo va entre paréntesis)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
     verify.add_argument("--product", required=True, metavar="SISTEMA", help="p. ej. SAE")
     verify.add_argument("--version", required=True, metavar="VERSION", help="p. ej. 8.0")
+    verify.add_argument(
+        "--clock-tolerance",
+        type=_hours,
+        default=DEFAULT_SET_BACK_TOLERANCE,
+        metavar="HORAS",
+        help="cuánto puede atrasarse el reloj respecto de la última fecha vista (por omisión, 24)",
+    )
     _add_fingerprint(verify)
     _add_pinned_keys(verify, required=True)
     add_json_flag(verify)
@@ -279,10 +331,14 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
             fingerprint,
         )
     save_license(path, response.signed_license, form=form)
+    fresh = unverified_certificate(response.signed_license)
+    if pinned is not None:
+        # The server vouched for the time: the high-water mark starts again
+        # from its clock (a clock that ran ahead, or a damaged file, is cured).
+        trusted_time_for(path).reset(fresh.issue_time.ToDatetime(tzinfo=dt.UTC))
     if ctx.explicit_server:
         # The licence now comes from this server: the next validation goes there too.
         remember_server(path, server)
-    fresh = unverified_certificate(response.signed_license)
     state = state_label(response.state)
     ctx.out.write(
         f"Número de serie {certificate.serial_number}: {state}.\n"
@@ -295,6 +351,8 @@ def run_validate(args: argparse.Namespace, ctx: Context) -> int:
             f"el {format_date(date_of(response.retire_date))}. Instala la versión nueva y "
             f"actívala con el número de serie {response.successor_serial_number}.\n"
         )
+    if response.message:
+        ctx.out.write(response.message + "\n")
     return 0
 
 
@@ -318,39 +376,73 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
     pinned = _pinned_keys(args.pinned_keys, required=True)
     assert pinned is not None
     fingerprint = args.fingerprint or machine_fingerprint()
-    signed = _load(pathlib.Path(args.license_file))
-    try:
-        verified = verify_license(
-            signed,
-            pinned_keys=pinned,
-            product_code=args.product,
-            version=args.version,
-            machine_fingerprint=fingerprint,
-            trusted_time=TrustedTime(trusted_time_path()),
-        )
-    except LicenseVerificationError as exc:
+    path = pathlib.Path(args.license_file)
+    signed = _load(path)
+    status = license_status(
+        signed,
+        pinned_keys=pinned,
+        product_code=args.product,
+        version=args.version,
+        machine_fingerprint=fingerprint,
+        trusted_time=trusted_time_for(path, args.clock_tolerance),
+    )
+    verified = status.license
+    if status.state == REFUSED or verified is None:
         if args.json:
             # Scripts get the verdict on stdout too; the exit code is the same.
-            write_json(ctx.out, {"valid": False, "reason": exc.reason, "message": exc.message_es})
-        raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None
+            write_json(
+                ctx.out,
+                {
+                    "valid": False,
+                    "state": REFUSED,
+                    "reason": status.reason,
+                    "message": status.message_es,
+                },
+            )
+        raise CliError(f"La licencia no es válida: {status.message_es} ({status.reason})")
+    code = _VERIFY_EXIT_CODES[status.state]
     if args.json:
-        write_json(ctx.out, {"valid": True, **_verified_json(verified)})
-        return 0
+        write_json(
+            ctx.out,
+            {
+                "valid": True,
+                "state": status.state,
+                "grace_days_left": status.grace_days_left,
+                "message": status.message_es,
+                **_verified_json(verified),
+            },
+        )
+        return code
+    headline = _STATE_HEADLINES.get(status.state, status.message_es.split(". ")[0] + ".")
     ctx.out.write(
-        "Licencia válida.\n"
+        f"{headline}\n"
         f"  Sistema:       Aspel {verified.product_code} {verified.version}\n"
         f"  No. serie:     {verified.serial_number}\n"
         f"  Razón social:  {verified.razon_social}\n"
         f"  Usuarios:      {verified.users}\n"
         f"  Vigente hasta: {format_local_time(verified.expire_time)}\n"
-        f"  Firmada con:   {verified.key_id}\n"
     )
+    if verified.grace_end_time is not None and verified.grace_end_time > verified.expire_time:
+        ctx.out.write(f"  Gracia hasta:  {format_local_time(verified.grace_end_time)}\n")
+    ctx.out.write(f"  Firmada con:   {verified.key_id}\n")
     if verified.retire_date is not None:
         ctx.out.write(
             f"  Reemplazado por una versión nueva; podrá usarse hasta el "
             f"{format_date(verified.retire_date)}.\n"
         )
-    return 0
+    if status.state != FULL:
+        ctx.out.write(status.message_es + "\n")
+    return code
+
+
+def _hours(text: str) -> dt.timedelta:
+    try:
+        hours = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"no es un número de horas: {text!r}") from None
+    if not 0 <= hours <= 24 * 365:
+        raise argparse.ArgumentTypeError("las horas van de 0 a 8760")
+    return dt.timedelta(hours=hours)
 
 
 def _verified_json(verified: VerifiedLicense) -> dict[str, Any]:
@@ -366,6 +458,9 @@ def _verified_json(verified: VerifiedLicense) -> dict[str, Any]:
         "expire_time": instant(verified.expire_time),
         "retire_date": day(verified.retire_date),
         "key_id": verified.key_id,
+        "grace_end_time": instant(verified.grace_end_time),
+        "read_only_access": verified.read_only_access,
+        "payment_overdue": verified.payment_overdue,
     }
 
 
@@ -535,6 +630,9 @@ def _verify(
             version=version,
             machine_fingerprint=fingerprint,
             trusted_time=trusted_time,
+            # A read-only licence (an overdue serial past its grace) is still
+            # the server's answer: it is saved, and `verify` says what it allows.
+            allow_read_only=True,
         )
     except LicenseVerificationError as exc:
         raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..activation import machine_fingerprint, unverified_certificate
 from ..license_armor import ARMORED, BINARY
-from ..license_verification import LicenseVerificationError, TrustedTime
+from ..license_verification import LicenseVerificationError
 from ..machine_identity import canonical_salt
 from ..offline import (
     OfflineInstallError,
@@ -29,7 +29,7 @@ from ..offline import (
 )
 from ..offline_code import display
 from .common import PROGRAM, CliError, Context, format_local_time
-from .installer import _load, _pinned_keys, trusted_time_path
+from .installer import _load, _pinned_keys, trusted_time_for
 
 
 def add_commands(subparsers: Any) -> None:
@@ -186,7 +186,7 @@ def run_offline_install(args: argparse.Namespace, ctx: Context) -> int:
             data,
             pinned_keys=pinned,
             machine_fingerprint=args.fingerprint,
-            trusted_time=TrustedTime(trusted_time_path()),
+            trusted_time=trusted_time_for(pathlib.Path(license_path)),
             form=ARMORED if args.armor else BINARY,
         )
     except OfflineInstallError as exc:

@@ -285,6 +285,12 @@ def _note(s: sub_pb.Subscription) -> str:
             f"* {s.serial_number} se reemplazó por {s.successor_serial_number}; puedes usarlo "
             f"hasta el {format_date(s.retire_date)}."
         )
+    if s.state == sub_pb.SUBSCRIPTION_STATE_OVERDUE:
+        return (
+            f"* El pago de {s.serial_number} venció el {format_date(s.next_payment_date)}; "
+            "pasado el periodo de gracia, el sistema funcionará en modo consulta (solo "
+            "lectura) hasta que se registre tu pago."
+        )
     if s.state == sub_pb.SUBSCRIPTION_STATE_INACTIVE and s.successor_serial_number:
         return f"* {s.serial_number} ya no se puede usar; usa {s.successor_serial_number}."
     if (

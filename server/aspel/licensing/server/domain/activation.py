@@ -15,7 +15,7 @@ import base64
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import errors
 from ..store.database import Store, retry_on_conflict
@@ -25,10 +25,11 @@ from . import razon_social, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
 from .idempotency import RequestKey, Result, once
+from .licence_policy import GracePolicy, LicenceTerms, licence_terms, overdue_message
 from .products import product_name
 from .signing import KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
-from .states import ACTIVE, INACTIVE, SUPERSEDED
+from .states import ACTIVE, INACTIVE, OVERDUE, SUPERSEDED
 from .subscriptions import current_state
 
 ACTIVATION_ID_PREFIX = "act_"
@@ -47,6 +48,8 @@ class ActivationPolicy:
     #: is the hottest call; writing on each one would queue every installer
     #: behind the database's write lock for a timestamp nobody needs exact.
     validation_record_interval: dt.timedelta = dt.timedelta(hours=1)
+    #: The grace after a licence's expiry, and an overdue subscription's.
+    grace: GracePolicy = field(default_factory=GracePolicy)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class LicenseClaims:
     installation_public_key: bytes = b""
     #: The nonce of the offline request the licence answers, if any.
     offline_request_nonce: bytes = b""
+    # Grace and read-only access (domain/licence_policy.py).
+    grace_end_time: dt.datetime | None = None
+    read_only_access: bool = False
+    payment_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,13 +107,19 @@ class ValidationResult:
     retire_date: dt.date | None
     successor_serial_number: str | None
     signed_license: SignedLicenseView
+    #: The new licence's grace and read-only terms (domain/licence_policy.py).
+    terms: LicenceTerms | None = None
+    #: Whether the new licence allows reading only from now on.
+    read_only: bool = False
+    #: What the product tells its user (es-MX); empty when nothing.
+    message: str = ""
 
 
 #: Serializes claims into the certificate bytes that get signed. The transport
 #: supplies it (a LicenseCertificate message), so this module stays free of protos.
 CertificateEncoder = Callable[[LicenseClaims], bytes]
 
-USABLE_STATES = (ACTIVE, SUPERSEDED)
+USABLE_STATES = (ACTIVE, OVERDUE, SUPERSEDED)
 
 
 def activation_view(row: Activation, serial_number: str) -> ActivationView:
@@ -350,7 +363,7 @@ class ActivationService:
             row = self.subscription(tx, serial_number)
             activation = self.live_activation(tx, row, activation_id, machine_fingerprint)
             state = current_state(row, today)
-            successor = self._successor_shown(tx, row) if state != ACTIVE else None
+            successor = self._successor_shown(tx, row) if state not in (ACTIVE, OVERDUE) else None
             shown = serials.display(serial_number)
             if state == INACTIVE and row.retire_date is not None:
                 raise errors.SerialRetired(
@@ -367,11 +380,20 @@ class ActivationService:
                 )
             signed = self.issue(row, activation, state, now)
         superseded = state == SUPERSEDED
+        terms = self.terms(row, state, now)
+        read_only = terms.payment_overdue and terms.read_only_now(now)
+        message = ""
+        if state == OVERDUE and row.next_payment_date is not None:
+            grace_end = self.policy.grace.overdue_grace_end_date(row.next_payment_date)
+            message = overdue_message(row.next_payment_date, grace_end, read_only)
         return ValidationResult(
             state=state,
             retire_date=row.retire_date if superseded else None,
             successor_serial_number=successor if superseded else None,
             signed_license=signed,
+            terms=terms,
+            read_only=read_only,
+            message=message,
         )
 
     # --- deactivating ------------------------------------------------------------
@@ -481,6 +503,35 @@ class ActivationService:
             limits.append(self.end_of_day(row.retire_date))
         return min(limits)
 
+    def terms(
+        self,
+        row: Subscription,
+        state: str,
+        now: dt.datetime,
+        expire_time: dt.datetime | None = None,
+    ) -> LicenceTerms:
+        """The grace and read-only terms of a licence issued now (licence_policy);
+        `expire_time` overrides the end of full validity (offline licences)."""
+        grace = self.policy.grace
+        due = row.next_payment_date
+        return licence_terms(
+            grace,
+            state=state,
+            modality=row.modality,
+            expire_time=expire_time or self.expire_time(row, state, now),
+            next_payment_date=due,
+            retire_end=(
+                self.end_of_day(row.retire_date)
+                if state == SUPERSEDED and row.retire_date is not None
+                else None
+            ),
+            end_of_day=(
+                self.end_of_day(grace.overdue_grace_end_date(due))
+                if state == OVERDUE and due is not None
+                else None
+            ),
+        )
+
     def issue(
         self,
         row: Subscription,
@@ -493,6 +544,7 @@ class ActivationService:
         offline_request_nonce: bytes = b"",
     ) -> SignedLicenseView:
         """A licence for the activation, signed with the current key."""
+        terms = self.terms(row, state, now, expire_time)
         claims = LicenseClaims(
             serial_number=row.serial_number,
             product_code=row.product_code,
@@ -502,8 +554,11 @@ class ActivationService:
             machine_fingerprint=activation.machine_fingerprint,
             activation_id=activation.public_id,
             issue_time=now,
-            expire_time=expire_time or self.expire_time(row, state, now),
+            expire_time=terms.expire_time,
             retire_date=row.retire_date if state == SUPERSEDED else None,
+            grace_end_time=terms.grace_end_time,
+            read_only_access=terms.read_only_access,
+            payment_overdue=terms.payment_overdue,
             installation_public_key=installation_public_key,
             offline_request_nonce=offline_request_nonce,
         )

@@ -17,10 +17,11 @@ those of the request itself:
   keeps the nonce (its rows are never pruned), in the redemption's transaction.
 
 An offline machine cannot check in every 30 days, so its licence lasts
-longer: a perpetual licence `perpetual_validity` (365 days); a subscription to
-the end of its next payment date plus `subscription_grace` (7 days: the grace
-period of a subscription that cannot reach the server); always cut at a
-superseded serial's retire date.
+longer: a perpetual licence `perpetual_validity` (365 days) of full use; a
+subscription to the end of its next payment date (not cut at 30 days); always
+cut at a superseded serial's retire date. The licence's grace period and
+read-only access after it (`grace_end_time`, licence_policy) follow as for any
+licence: a subscription's 7 days of grace after its payment date.
 """
 
 from __future__ import annotations
@@ -55,9 +56,6 @@ class OfflinePolicy:
     future_tolerance: dt.timedelta = dt.timedelta(hours=24)
     #: The validity of a perpetual licence redeemed offline.
     perpetual_validity: dt.timedelta = dt.timedelta(days=365)
-    #: After a subscription's next payment date, the days its offline licence
-    #: still runs.
-    subscription_grace: dt.timedelta = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -237,8 +235,7 @@ class OfflineActivationService:
         if row.modality == PERPETUAL_LICENSE or row.next_payment_date is None:
             limits = [now + self.policy.perpetual_validity]
         else:
-            paid_until = service.end_of_day(max(row.next_payment_date, today))
-            limits = [paid_until + self.policy.subscription_grace]
+            limits = [service.end_of_day(max(row.next_payment_date, today))]
         if state == SUPERSEDED and row.retire_date is not None:
             limits.append(service.end_of_day(row.retire_date))
         return min(limits)

@@ -14,6 +14,9 @@ ACTIVE = "ACTIVE"
 SUPERSEDED = "SUPERSEDED"
 SUSPENDED = "SUSPENDED"
 INACTIVE = "INACTIVE"
+# Never stored either: an ACTIVE subscription whose next payment date has
+# passed without a recorded payment (domain/subscriptions.py).
+OVERDUE = "OVERDUE"
 
 # A subscription's `modality`.
 SUBSCRIPTION = "SUBSCRIPTION"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..store.models import Release, Subscription
 from ..store.unit_of_work import UnitOfWork
 from .products import product_name, version_key
-from .states import ACTIVE, INACTIVE, SUBSCRIPTION, SUPERSEDED
+from .states import ACTIVE, INACTIVE, OVERDUE, SUBSCRIPTION, SUPERSEDED
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,21 @@ class SubscriptionView:
 
 
 def current_state(row: Subscription, today: dt.date) -> str:
-    """INACTIVE is the passing of a superseded serial's retire date; no job flips it."""
+    """INACTIVE is the passing of a superseded serial's retire date, OVERDUE the
+    passing of an active subscription's next payment date (a payment due
+    yesterday is overdue from today): no job flips either. A recorded payment
+    moves the next payment date, and with it the state, back to ACTIVE.
+    SUPERSEDED and SUSPENDED win over OVERDUE: their own rules already limit
+    the serial."""
     if row.status == SUPERSEDED and row.retire_date is not None and today > row.retire_date:
         return INACTIVE
+    if (
+        row.status == ACTIVE
+        and row.modality == SUBSCRIPTION
+        and row.next_payment_date is not None
+        and today > row.next_payment_date
+    ):
+        return OVERDUE
     return str(row.status)
 
 

@@ -78,6 +78,11 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             retire_date=convert.date(result.retire_date),
             signed_license=convert.signed_license(result.signed_license),
             successor_serial_number=result.successor_serial_number or "",
+            grace_end_time=(
+                convert.timestamp(result.terms.grace_end_time) if result.terms else None
+            ),
+            read_only=result.read_only,
+            message=result.message,
         )
 
     def DeactivateInstallation(

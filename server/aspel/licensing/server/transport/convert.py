@@ -119,6 +119,11 @@ def encode_certificate(claims: LicenseClaims) -> bytes:
         retire_date=date(claims.retire_date),
         installation_public_key=claims.installation_public_key,
         offline_request_nonce=claims.offline_request_nonce,
+        grace_end_time=(
+            timestamp(claims.grace_end_time) if claims.grace_end_time is not None else None
+        ),
+        read_only_access=claims.read_only_access,
+        payment_overdue=claims.payment_overdue,
     )
     return certificate.SerializeToString(deterministic=True)
 

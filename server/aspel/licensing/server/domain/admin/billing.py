@@ -16,7 +16,15 @@ from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, digest, once
 from ..products import product_name
 from ..service_keys import Actor
-from ..states import ACTIVE, INACTIVE, PERPETUAL_LICENSE, SUBSCRIPTION, SUPERSEDED, SUSPENDED
+from ..states import (
+    ACTIVE,
+    INACTIVE,
+    OVERDUE,
+    PERPETUAL_LICENSE,
+    SUBSCRIPTION,
+    SUPERSEDED,
+    SUSPENDED,
+)
 from ..subscriptions import SubscriptionView, current_state, views_of
 from .accounts import find_account
 from .common import record
@@ -237,7 +245,8 @@ class BillingAdmin:
     def suspend(
         self, actor: Actor, serial_number: str, *, reason: str, key: RequestKey | None
     ) -> SubscriptionView:
-        return self._transition(actor, serial_number, ACTIVE, SUSPENDED, reason, key)
+        # An overdue serial is stored ACTIVE: it is suspended like one.
+        return self._transition(actor, serial_number, ACTIVE, SUSPENDED, reason, key, (OVERDUE,))
 
     def reinstate(
         self, actor: Actor, serial_number: str, *, reason: str, key: RequestKey | None
@@ -253,13 +262,14 @@ class BillingAdmin:
         to_state: str,
         reason: str,
         key: RequestKey | None,
+        also_from: tuple[str, ...] = (),
     ) -> SubscriptionView:
         now = self.calendar.now()
 
         def transition(tx: UnitOfWork) -> Result:
             row = find_serial_locked(tx, serial_number)
             state = current_state(row, self.calendar.today())
-            if state != from_state:
+            if state != from_state and state not in also_from:
                 raise errors.InvalidStateTransition(
                     f"el número de serie {serials.display(row.serial_number)}",
                     state,
@@ -273,7 +283,7 @@ class BillingAdmin:
                 now,
                 account_id=row.account.public_id,
                 serial_number=row.serial_number,
-                detail={"reason": reason, "from_state": from_state, "to_state": to_state},
+                detail={"reason": reason, "from_state": state, "to_state": to_state},
             )
             return {}
 
@@ -301,7 +311,7 @@ class BillingAdmin:
         def change(tx: UnitOfWork) -> Result:
             row = find_serial_locked(tx, serial_number)
             state = current_state(row, self.calendar.today())
-            if state not in (ACTIVE, SUSPENDED):
+            if state not in (ACTIVE, OVERDUE, SUSPENDED):
                 successor = tx.subscriptions.successor_serial(row.id)
                 raise errors.SerialNotActive(
                     serials.display(row.serial_number),
