@@ -207,6 +207,15 @@ NOT_RUN = {
         "reads a CSV of the reader's own accounts; test_admin_import.py runs both import "
         "commands on such a file"
     ),
+    "aspel-licensing offline-request ABCDE-12345-FGH7K --product COI --version 9.0 \\": (
+        "the offline machine's side; test_offline_cli.py runs the same commands"
+    ),
+    "aspel-licensing login demo": (
+        "redeeming needs the offline machine's request; test_offline_cli.py runs the same"
+    ),
+    "aspel-licensing offline-install ABCDE-12345-FGH7K.respuesta.txt --pinned-keys keys.json": (
+        "needs the redeemed answer; test_offline_cli.py runs the same commands"
+    ),
     'make bench BENCH_ARGS="--subscriptions 1000,1000000 --workers 1,2 --duration 4 '
     '--output-dir bench/results"': "minutes of load; tests/bench runs a short bench",
 }

@@ -14,6 +14,8 @@ import grpc
 import pytest
 from google.type import date_pb2
 
+from aspel.licensing.client import offline
+from aspel.licensing.client.installation_key import InstallationKey
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.server.store.models import Account, AuditEvent, Subscription
@@ -94,6 +96,21 @@ def _released(world: World) -> admin_pb.AdminServiceReleaseActivationRequest:
     )
 
 
+def _offline_request(world: World) -> str:
+    """An offline machine's request for demo's NOI, written at the server's time."""
+    with world.services.store.connection():
+        row = Subscription.get(Subscription.serial_number == world.noi_serial)
+    return offline.build_request(
+        InstallationKey.generate(),
+        serial_number=world.noi_serial,
+        product_code=row.product_code,
+        version=row.version,
+        machine_fingerprint="m1-scopes-offline",
+        components=[],
+        now=world.services.calendar.now(),
+    ).code
+
+
 # method -> a request that succeeds with the demo data (preparing it if needed).
 REQUESTS: dict[str, Callable[[World], Any]] = {
     "CreateAccount": lambda w: admin_pb.CreateAccountRequest(
@@ -160,6 +177,9 @@ REQUESTS: dict[str, Callable[[World], Any]] = {
         modality=subscription_pb2.MODALITY_SUBSCRIPTION,
         billing_period=subscription_pb2.BILLING_PERIOD_MONTHLY,
         activation_date=date_pb2.Date(year=2022, month=2, day=10),
+    ),
+    "RedeemOfflineRequest": lambda w: admin_pb.AdminServiceRedeemOfflineRequestRequest(
+        request_code=_offline_request(w)
     ),
 }
 #: Methods whose success is an empty message.

@@ -319,6 +319,20 @@ class AdminClient(BaseClient):
         )
         return response
 
+    def redeem_offline_request(
+        self, request_code: str, razon_social: str = "", request_id: str | None = None
+    ) -> pb.AdminServiceRedeemOfflineRequestResponse:
+        """Support redeems a customer's offline request (scope support); the
+        razón social is checked only when given."""
+        response: pb.AdminServiceRedeemOfflineRequestResponse = self._mutate(
+            self._stub.RedeemOfflineRequest,
+            pb.AdminServiceRedeemOfflineRequestRequest(
+                request_code=request_code, razon_social=razon_social
+            ),
+            request_id,
+        )
+        return response
+
     def list_audit_events_page(
         self,
         *,

@@ -155,6 +155,20 @@ class LicensingClient(BaseClient):
         )
         return response
 
+    def redeem_offline_request(
+        self, request_code: str, razon_social: str, request_id: str | None = None
+    ) -> pb.RedeemOfflineRequestResponse:
+        """Redeems an offline activation request (any of its text forms) of one
+        of the caller's serials; the answer carries the licence as a response
+        file's text and as a code. Redeeming the same request again gives the
+        same licence, so the call is retried safely."""
+        response: pb.RedeemOfflineRequestResponse = self._mutate(
+            self._stub.RedeemOfflineRequest,
+            pb.RedeemOfflineRequestRequest(request_code=request_code, razon_social=razon_social),
+            request_id,
+        )
+        return response
+
     # --- password recovery ---------------------------------------------------------
 
     def request_password_reset(self, email_or_username: str, request_id: str | None = None) -> None:

@@ -26,29 +26,33 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#aspel/licensing/v1/activation.proto\x12\x12\x61spel.licensing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xe4\x04\n\nActivation\x12\x15\n\ractivation_id\x18\x01 \x01(\t\x12\x15\n\rserial_number\x18\x02 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x03 \x01(\t\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08hostname\x18\x05 \x01(\t\x12\x14\n\x0cproduct_code\x18\x06 \x01(\t\x12\x0f\n\x07version\x18\x07 \x01(\t\x12\x33\n\x0f\x64\x65\x61\x63tivate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x05state\x18\t \x01(\x0e\x32#.aspel.licensing.v1.ActivationState\x12\x36\n\x12last_validate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13license_expire_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0crelease_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0eseat_free_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12@\n\x12machine_components\x18\x14 \x03(\x0b\x32$.aspel.licensing.v1.MachineComponent\x12\x1f\n\x17installation_public_key\x18\x15 \x01(\x0c\"\xbc\x03\n\x12LicenseCertificate\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\r\n\x05users\x18\x04 \x01(\x05\x12\x14\n\x0crazon_social\x18\x05 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x06 \x01(\t\x12\x15\n\ractivation_id\x18\x07 \x01(\t\x12.\n\nissue_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x0bretire_date\x18\n \x01(\x0b\x32\x11.google.type.Date\x12\x32\n\x0egrace_end_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10read_only_access\x18\x10 \x01(\x08\x12\x17\n\x0fpayment_overdue\x18\x11 \x01(\x08\x12\x1f\n\x17installation_public_key\x18\x0b \x01(\x0c\"G\n\rSignedLicense\x12\x13\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"\x95\x01\n\nSigningKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\x0c\x12\x32\n\x05state\x18\x03 \x01(\x0e\x32#.aspel.licensing.v1.SigningKeyState\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"0\n\x10MachineComponent\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06\x64igest\x18\x02 \x01(\t\"\x85\x01\n\x13\x44\x65\x61\x63tivationReceipt\x12\x15\n\ractivation_id\x18\x01 \x01(\t\x12\x15\n\rserial_number\x18\x02 \x01(\t\x12-\n\tsign_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"]\n\x11\x43lonedActivations\x12\x15\n\ractivation_id\x18\x01 \x01(\t\x12\x1b\n\x13other_activation_id\x18\x02 \x01(\t\x12\x14\n\x0cshared_kinds\x18\x03 \x03(\t*\x95\x01\n\x0f\x41\x63tivationState\x12 \n\x1c\x41\x43TIVATION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41\x43TIVATION_STATE_ACTIVE\x10\x01\x12$\n ACTIVATION_STATE_RELEASE_PENDING\x10\x02\x12\x1d\n\x19\x41\x43TIVATION_STATE_RELEASED\x10\x03*q\n\x0fSigningKeyState\x12!\n\x1dSIGNING_KEY_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18SIGNING_KEY_STATE_ACTIVE\x10\x01\x12\x1d\n\x19SIGNING_KEY_STATE_RETIRED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#aspel/licensing/v1/activation.proto\x12\x12\x61spel.licensing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xe4\x04\n\nActivation\x12\x15\n\ractivation_id\x18\x01 \x01(\t\x12\x15\n\rserial_number\x18\x02 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x03 \x01(\t\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08hostname\x18\x05 \x01(\t\x12\x14\n\x0cproduct_code\x18\x06 \x01(\t\x12\x0f\n\x07version\x18\x07 \x01(\t\x12\x33\n\x0f\x64\x65\x61\x63tivate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x05state\x18\t \x01(\x0e\x32#.aspel.licensing.v1.ActivationState\x12\x36\n\x12last_validate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13license_expire_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0crelease_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0eseat_free_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12@\n\x12machine_components\x18\x14 \x03(\x0b\x32$.aspel.licensing.v1.MachineComponent\x12\x1f\n\x17installation_public_key\x18\x15 \x01(\x0c\"\xdb\x03\n\x12LicenseCertificate\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\r\n\x05users\x18\x04 \x01(\x05\x12\x14\n\x0crazon_social\x18\x05 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x06 \x01(\t\x12\x15\n\ractivation_id\x18\x07 \x01(\t\x12.\n\nissue_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x0bretire_date\x18\n \x01(\x0b\x32\x11.google.type.Date\x12\x32\n\x0egrace_end_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10read_only_access\x18\x10 \x01(\x08\x12\x17\n\x0fpayment_overdue\x18\x11 \x01(\x08\x12\x1f\n\x17installation_public_key\x18\x0b \x01(\x0c\x12\x1d\n\x15offline_request_nonce\x18\x14 \x01(\x0c\"G\n\rSignedLicense\x12\x13\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"\x95\x01\n\nSigningKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\x0c\x12\x32\n\x05state\x18\x03 \x01(\x0e\x32#.aspel.licensing.v1.SigningKeyState\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"0\n\x10MachineComponent\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06\x64igest\x18\x02 \x01(\t\"\x85\x01\n\x13\x44\x65\x61\x63tivationReceipt\x12\x15\n\ractivation_id\x18\x01 \x01(\t\x12\x15\n\rserial_number\x18\x02 \x01(\t\x12-\n\tsign_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"]\n\x11\x43lonedActivations\x12\x15\n\ractivation_id\x18\x01 \x01(\t\x12\x1b\n\x13other_activation_id\x18\x02 \x01(\t\x12\x14\n\x0cshared_kinds\x18\x03 \x03(\t\"\x91\x02\n\x18OfflineActivationRequest\x12\x15\n\rserial_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x1b\n\x13machine_fingerprint\x18\x04 \x01(\t\x12\x12\n\ncomponents\x18\x05 \x01(\x0c\x12\x1f\n\x17installation_public_key\x18\x06 \x01(\x0c\x12\r\n\x05nonce\x18\x07 \x01(\x0c\x12\x1b\n\x13\x63reate_time_seconds\x18\x08 \x01(\x03\x12\x15\n\ractivation_id\x18\t \x01(\t\x12\"\n\x1amachine_fingerprint_digest\x18\n \x01(\x0c\":\n\x14SignedOfflineRequest\x12\x0f\n\x07request\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c*\x95\x01\n\x0f\x41\x63tivationState\x12 \n\x1c\x41\x43TIVATION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41\x43TIVATION_STATE_ACTIVE\x10\x01\x12$\n ACTIVATION_STATE_RELEASE_PENDING\x10\x02\x12\x1d\n\x19\x41\x43TIVATION_STATE_RELEASED\x10\x03*q\n\x0fSigningKeyState\x12!\n\x1dSIGNING_KEY_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18SIGNING_KEY_STATE_ACTIVE\x10\x01\x12\x1d\n\x19SIGNING_KEY_STATE_RETIRED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aspel.licensing.v1.activation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACTIVATIONSTATE']._serialized_start=1685
-  _globals['_ACTIVATIONSTATE']._serialized_end=1834
-  _globals['_SIGNINGKEYSTATE']._serialized_start=1836
-  _globals['_SIGNINGKEYSTATE']._serialized_end=1949
+  _globals['_ACTIVATIONSTATE']._serialized_start=2052
+  _globals['_ACTIVATIONSTATE']._serialized_end=2201
+  _globals['_SIGNINGKEYSTATE']._serialized_start=2203
+  _globals['_SIGNINGKEYSTATE']._serialized_end=2316
   _globals['_ACTIVATION']._serialized_start=117
   _globals['_ACTIVATION']._serialized_end=729
   _globals['_LICENSECERTIFICATE']._serialized_start=732
-  _globals['_LICENSECERTIFICATE']._serialized_end=1176
-  _globals['_SIGNEDLICENSE']._serialized_start=1178
-  _globals['_SIGNEDLICENSE']._serialized_end=1249
-  _globals['_SIGNINGKEY']._serialized_start=1252
-  _globals['_SIGNINGKEY']._serialized_end=1401
-  _globals['_MACHINECOMPONENT']._serialized_start=1403
-  _globals['_MACHINECOMPONENT']._serialized_end=1451
-  _globals['_DEACTIVATIONRECEIPT']._serialized_start=1454
-  _globals['_DEACTIVATIONRECEIPT']._serialized_end=1587
-  _globals['_CLONEDACTIVATIONS']._serialized_start=1589
-  _globals['_CLONEDACTIVATIONS']._serialized_end=1682
+  _globals['_LICENSECERTIFICATE']._serialized_end=1207
+  _globals['_SIGNEDLICENSE']._serialized_start=1209
+  _globals['_SIGNEDLICENSE']._serialized_end=1280
+  _globals['_SIGNINGKEY']._serialized_start=1283
+  _globals['_SIGNINGKEY']._serialized_end=1432
+  _globals['_MACHINECOMPONENT']._serialized_start=1434
+  _globals['_MACHINECOMPONENT']._serialized_end=1482
+  _globals['_DEACTIVATIONRECEIPT']._serialized_start=1485
+  _globals['_DEACTIVATIONRECEIPT']._serialized_end=1618
+  _globals['_CLONEDACTIVATIONS']._serialized_start=1620
+  _globals['_CLONEDACTIVATIONS']._serialized_end=1713
+  _globals['_OFFLINEACTIVATIONREQUEST']._serialized_start=1716
+  _globals['_OFFLINEACTIVATIONREQUEST']._serialized_end=1989
+  _globals['_SIGNEDOFFLINEREQUEST']._serialized_start=1991
+  _globals['_SIGNEDOFFLINEREQUEST']._serialized_end=2049
 # @@protoc_insertion_point(module_scope)

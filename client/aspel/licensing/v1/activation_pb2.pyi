@@ -66,7 +66,7 @@ class Activation(_message.Message):
     def __init__(self, activation_id: _Optional[str] = ..., serial_number: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., deactivate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[ActivationState, str]] = ..., last_validate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seat_free_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., machine_components: _Optional[_Iterable[_Union[MachineComponent, _Mapping]]] = ..., installation_public_key: _Optional[bytes] = ...) -> None: ...
 
 class LicenseCertificate(_message.Message):
-    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date", "grace_end_time", "read_only_access", "payment_overdue", "installation_public_key")
+    __slots__ = ("serial_number", "product_code", "version", "users", "razon_social", "machine_fingerprint", "activation_id", "issue_time", "expire_time", "retire_date", "grace_end_time", "read_only_access", "payment_overdue", "installation_public_key", "offline_request_nonce")
     SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +81,7 @@ class LicenseCertificate(_message.Message):
     READ_ONLY_ACCESS_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    OFFLINE_REQUEST_NONCE_FIELD_NUMBER: _ClassVar[int]
     serial_number: str
     product_code: str
     version: str
@@ -95,7 +96,8 @@ class LicenseCertificate(_message.Message):
     read_only_access: bool
     payment_overdue: bool
     installation_public_key: bytes
-    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., grace_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_only_access: _Optional[bool] = ..., payment_overdue: _Optional[bool] = ..., installation_public_key: _Optional[bytes] = ...) -> None: ...
+    offline_request_nonce: bytes
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., users: _Optional[int] = ..., razon_social: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., activation_id: _Optional[str] = ..., issue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retire_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., grace_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_only_access: _Optional[bool] = ..., payment_overdue: _Optional[bool] = ..., installation_public_key: _Optional[bytes] = ..., offline_request_nonce: _Optional[bytes] = ...) -> None: ...
 
 class SignedLicense(_message.Message):
     __slots__ = ("certificate", "signature", "key_id")
@@ -148,3 +150,35 @@ class ClonedActivations(_message.Message):
     other_activation_id: str
     shared_kinds: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, activation_id: _Optional[str] = ..., other_activation_id: _Optional[str] = ..., shared_kinds: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class OfflineActivationRequest(_message.Message):
+    __slots__ = ("serial_number", "product_code", "version", "machine_fingerprint", "components", "installation_public_key", "nonce", "create_time_seconds", "activation_id", "machine_fingerprint_digest")
+    SERIAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    INSTALLATION_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_FINGERPRINT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    serial_number: str
+    product_code: str
+    version: str
+    machine_fingerprint: str
+    components: bytes
+    installation_public_key: bytes
+    nonce: bytes
+    create_time_seconds: int
+    activation_id: str
+    machine_fingerprint_digest: bytes
+    def __init__(self, serial_number: _Optional[str] = ..., product_code: _Optional[str] = ..., version: _Optional[str] = ..., machine_fingerprint: _Optional[str] = ..., components: _Optional[bytes] = ..., installation_public_key: _Optional[bytes] = ..., nonce: _Optional[bytes] = ..., create_time_seconds: _Optional[int] = ..., activation_id: _Optional[str] = ..., machine_fingerprint_digest: _Optional[bytes] = ...) -> None: ...
+
+class SignedOfflineRequest(_message.Message):
+    __slots__ = ("request", "signature")
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    request: bytes
+    signature: bytes
+    def __init__(self, request: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...

@@ -158,3 +158,25 @@ class ReleaseActivationResponse(_message.Message):
     activation: _activation_pb2.Activation
     transfers_remaining: int
     def __init__(self, activation: _Optional[_Union[_activation_pb2.Activation, _Mapping]] = ..., transfers_remaining: _Optional[int] = ...) -> None: ...
+
+class RedeemOfflineRequestRequest(_message.Message):
+    __slots__ = ("request_code", "razon_social", "request_id")
+    REQUEST_CODE_FIELD_NUMBER: _ClassVar[int]
+    RAZON_SOCIAL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_code: str
+    razon_social: str
+    request_id: str
+    def __init__(self, request_code: _Optional[str] = ..., razon_social: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RedeemOfflineRequestResponse(_message.Message):
+    __slots__ = ("activation", "signed_license", "response_text", "response_code")
+    ACTIVATION_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_LICENSE_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_TEXT_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_CODE_FIELD_NUMBER: _ClassVar[int]
+    activation: _activation_pb2.Activation
+    signed_license: _activation_pb2.SignedLicense
+    response_text: str
+    response_code: str
+    def __init__(self, activation: _Optional[_Union[_activation_pb2.Activation, _Mapping]] = ..., signed_license: _Optional[_Union[_activation_pb2.SignedLicense, _Mapping]] = ..., response_text: _Optional[str] = ..., response_code: _Optional[str] = ...) -> None: ...

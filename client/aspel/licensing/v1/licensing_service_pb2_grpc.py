@@ -109,6 +109,11 @@ class LicensingServiceStub:
                 request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationRequest.SerializeToString,
                 response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationResponse.FromString,
                 _registered_method=True)
+        self.RedeemOfflineRequest = channel.unary_unary(
+                '/aspel.licensing.v1.LicensingService/RedeemOfflineRequest',
+                request_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RedeemOfflineRequestRequest.SerializeToString,
+                response_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RedeemOfflineRequestResponse.FromString,
+                _registered_method=True)
 
 
 class LicensingServiceServicer:
@@ -329,6 +334,52 @@ class LicensingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RedeemOfflineRequest(self, request, context):
+        """Redeems an offline activation (or renewal) request written by
+        `aspel-licensing offline-request` on a machine without internet, and
+        answers the signed licence for it, in the forms the offline machine can
+        take back (`aspel-licensing offline-install`). The rules of
+        ActivateInstallation apply (seats, state, product and version, razón
+        social); a renewal (the request names an activation) takes no new seat.
+        The request must be signed by the installation key it carries, be at most
+        30 days old (a server setting), and its nonce is single-use per serial:
+        the same request redeemed again answers the same licence.
+        The serial must be one of the caller's.
+
+        Errors:
+        - INVALID_ARGUMENT, reason INVALID_ARGUMENT: a field is missing or too
+        long, or the request_id is not a UUID.
+        - UNAUTHENTICATED, reason SESSION_INVALID.
+        - INVALID_ARGUMENT, reason OFFLINE_REQUEST_INVALID: the code is not a
+        signed offline request (unreadable, a failed check character, whose
+        group the metadata `group` names, or a signature its own key does not
+        verify).
+        - FAILED_PRECONDITION, reason OFFLINE_REQUEST_EXPIRED: the request is
+        older than the server accepts (metadata `max_age_days`) or dated ahead
+        of the server's clock.
+        - ALREADY_EXISTS, reason OFFLINE_REQUEST_REPLAYED: a different request
+        already used this request's nonce for the serial.
+        - INVALID_ARGUMENT, reason REQUEST_ID_REUSED: the request_id was already
+        used for a different request.
+        - NOT_FOUND, reason SERIAL_NOT_FOUND: no such serial in the caller's account (another
+        account's serial is answered the same way).
+        - NOT_FOUND, reason ACTIVATION_NOT_FOUND: a renewal whose activation is
+        not an active one of that serial and machine.
+        - PERMISSION_DENIED, reason RAZON_SOCIAL_MISMATCH: the razón social does
+        not match the account's.
+        - FAILED_PRECONDITION, reason VERSION_MISMATCH: the request's product or
+        version is not the serial's.
+        - FAILED_PRECONDITION, reason SERIAL_NOT_ACTIVE: the serial is suspended,
+        inactive or retired.
+        - RESOURCE_EXHAUSTED, reason ACTIVATION_LIMIT_REACHED: every seat of the
+        serial is taken.
+        - ABORTED, reason CONCURRENT_MODIFICATION: a concurrent change won; retry
+        with the same request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LicensingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -381,6 +432,11 @@ def add_LicensingServiceServicer_to_server(servicer, server):
                     servicer.ReleaseActivation,
                     request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationRequest.FromString,
                     response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationResponse.SerializeToString,
+            ),
+            'RedeemOfflineRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.RedeemOfflineRequest,
+                    request_deserializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RedeemOfflineRequestRequest.FromString,
+                    response_serializer=aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RedeemOfflineRequestResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -678,6 +734,33 @@ class LicensingService:
             '/aspel.licensing.v1.LicensingService/ReleaseActivation',
             aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationRequest.SerializeToString,
             aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.ReleaseActivationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RedeemOfflineRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aspel.licensing.v1.LicensingService/RedeemOfflineRequest',
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RedeemOfflineRequestRequest.SerializeToString,
+            aspel_dot_licensing_dot_v1_dot_licensing__service__pb2.RedeemOfflineRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,6 +42,7 @@ from .domain.credentials import HashingGate, PasswordHasher
 from .domain.installations import InstallationService
 from .domain.licence_policy import GracePolicy
 from .domain.machine_match import MatchPolicy
+from .domain.offline import OfflineActivationService, OfflinePolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
@@ -82,6 +83,8 @@ class Services:
     portal: PortalService
     password_reset: PasswordResetService
     activation: ActivationService
+    # RedeemOfflineRequest of both LicensingService and AdminService.
+    offline: OfflineActivationService
     # AdminService: accounts, catalog, billing, support, service keys.
     admin: AdminServices
     # Page tokens of every list, with the deployment's key (read once per process).
@@ -119,18 +122,26 @@ def build_services(
     resets = PasswordResetService(store, calendar, hasher)
     policy = activation_policy(settings)
     installations = InstallationService(store, calendar, policy.seat_policy)
+    activation = ActivationService(
+        store,
+        calendar,
+        KeyRingSource(pathlib.Path(settings.signing_key_file)),
+        encode_certificate,
+        policy,
+    )
     return Services(
         store=store,
         calendar=calendar,
         auth=AuthService(store, calendar, hasher),
         portal=PortalService(store, calendar, settings.purchase_url),
         password_reset=resets,
-        activation=ActivationService(
-            store,
-            calendar,
-            KeyRingSource(pathlib.Path(settings.signing_key_file)),
-            encode_certificate,
-            policy,
+        activation=activation,
+        offline=OfflineActivationService(
+            activation,
+            OfflinePolicy(
+                max_request_age=dt.timedelta(days=settings.offline_request_max_age_days),
+                perpetual_validity=dt.timedelta(days=settings.offline_perpetual_validity_days),
+            ),
         ),
         admin=build_admin_services(
             store,
@@ -209,6 +220,7 @@ def create_server(
             services.password_reset,
             services.page_tokens,
             services.admin.installations,
+            services.offline,
         ),
         server,
     )
@@ -223,7 +235,7 @@ def create_server(
     )
     # AdminService: the API of Aspel's own staff and systems (service keys).
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(services.admin, services.page_tokens), server
+        AdminServicer(services.admin, services.page_tokens, services.offline), server
     )
     service_names.append(admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name)
     reporter = DatabaseHealth(services.store, service_names, settings.health_check_seconds)

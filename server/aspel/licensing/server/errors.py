@@ -891,3 +891,61 @@ class WebhookEndpointLimit(LicensingError):
 
     def __init__(self, max_endpoints: int) -> None:
         super().__init__(max_endpoints=max_endpoints)
+
+
+# --- offline activation -------------------------------------------------------------
+
+
+class OfflineRequestInvalid(LicensingError):
+    """A request code that is not an offline request: unreadable text, a
+    check character that fails (metadata `group`, 1-based), bytes that do not
+    parse, or a signature the request's own key does not verify."""
+
+    code = Code.INVALID_ARGUMENT
+    reason = "OFFLINE_REQUEST_INVALID"
+    developer_message = "The request code is not a valid, signed offline activation request."
+    template = (
+        "El código de la solicitud sin conexión no es válido{where}. Revisa que lo hayas "
+        "copiado completo, o genera uno nuevo con «aspel-licensing offline-request» en el "
+        "equipo sin internet."
+    )
+    metadata_keys = ("group",)
+
+    def __init__(self, *, group: int | None = None) -> None:
+        where = f" (revisa el grupo {group})" if group is not None else ""
+        super().__init__(group=group, where=where)
+
+
+class OfflineRequestExpired(LicensingError):
+    """The request's time is outside the accepted window (too old, or ahead
+    of the server's clock by more than the tolerance)."""
+
+    code = Code.FAILED_PRECONDITION
+    reason = "OFFLINE_REQUEST_EXPIRED"
+    developer_message = "The offline request is too old, or dated in the future."
+    template = (
+        "La solicitud sin conexión venció o tiene una fecha posterior a la actual (se "
+        "aceptan solicitudes de hasta {max_age_days} días). Revisa la fecha del equipo sin "
+        "internet y genera una solicitud nueva."
+    )
+    metadata_keys = ("max_age_days",)
+
+    def __init__(self, max_age_days: int) -> None:
+        super().__init__(max_age_days=max_age_days)
+
+
+class OfflineRequestReplayed(LicensingError):
+    """Another request already used this request's nonce for the serial. The
+    same request redeemed again is not an error: it gets the same licence."""
+
+    code = Code.ALREADY_EXISTS
+    reason = "OFFLINE_REQUEST_REPLAYED"
+    developer_message = "A different offline request already used this nonce for the serial."
+    template = (
+        "Esta solicitud sin conexión ya se usó para el número de serie {serial_number} con "
+        "otros datos. Genera una solicitud nueva en el equipo sin internet."
+    )
+    metadata_keys = ("serial_number",)
+
+    def __init__(self, serial_number: str) -> None:
+        super().__init__(serial_number=serial_number)

@@ -135,6 +135,12 @@ class Settings:
     #: How far a deactivation receipt's signing time may be from the server's clock.
     deactivation_receipt_window_seconds: float = 600.0
 
+    # --- offline activation ------------------------------------------------------
+    #: The oldest offline request RedeemOfflineRequest accepts, in days.
+    offline_request_max_age_days: int = 30
+    #: The validity of a perpetual licence redeemed offline, in days.
+    offline_perpetual_validity_days: int = 365
+
     # --- operations: metrics, logs, proxies ------------------------------------
     #: host:port of the Prometheus /metrics endpoint; empty: none.
     metrics_listen: str = ""
@@ -233,6 +239,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "webhook_read_timeout_seconds": (0.1, 300),
     "reminders_interval_seconds": (1, 7 * 86_400),
     "reminder_idle_installation_days": (1, 3650),
+    "offline_request_max_age_days": (1, 365),
+    "offline_perpetual_validity_days": (1, 3650),
     "subscription_grace_days": (0, 90),
     "perpetual_grace_days": (0, 365),
     "seat_transfers_per_year": (0, 1000),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from . import common, installer, password, portal
+from . import common, installer, offline, password, portal
 from .common import DEFAULT_SERVER, PROGRAM, SERVER_ENV
 from .program import Program, run
 from .program import build_parser as build_program_parser
@@ -36,6 +36,7 @@ COMMAND_MODULES: list[ModuleType] = [
     portal,
     password,
     installer,
+    offline,
 ]
 
 PORTAL = Program(

@@ -73,11 +73,14 @@ class LicenseClaims:
     issue_time: dt.datetime
     expire_time: dt.datetime
     retire_date: dt.date | None
+    #: The installation's raw Ed25519 public key, when it sent one.
+    installation_public_key: bytes = b""
+    #: The nonce of the offline request the licence answers, if any.
+    offline_request_nonce: bytes = b""
     # Grace and read-only access (domain/licence_policy.py).
     grace_end_time: dt.datetime | None = None
     read_only_access: bool = False
     payment_overdue: bool = False
-    installation_public_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -226,24 +229,11 @@ class ActivationService:
             today = self.calendar.today()
 
             def activate(tx: UnitOfWork) -> Result:
-                row = self._subscription(tx, serial_number)
+                row = self.subscription(tx, serial_number)
                 # Every change of one serial's seats waits here for the previous one.
                 tx.subscriptions.lock(row.id)
-                shown = serials.display(serial_number)
-                if not razon_social.matches(razon_social_text, row.account.razon_social):
-                    raise errors.RazonSocialMismatch(shown)
-                if (row.product_code, row.version) != (product_code, version):
-                    raise errors.VersionMismatch(
-                        shown,
-                        product_name(row.product_code),
-                        row.version,
-                        product_name(product_code),
-                        version,
-                        self._serial_for(tx, row.account.id, product_code, version, today),
-                    )
-                state = current_state(row, today)
-                if state not in USABLE_STATES:
-                    raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
+                self.check_razon_social(row, razon_social_text)
+                state = self.check_activatable(tx, row, product_code, version, today)
                 activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
                 identity = machine_match.Identity(
                     machine_fingerprint, machine_components, installation_public_key, hostname
@@ -265,7 +255,7 @@ class ActivationService:
                     # with what it sends now, and a new licence the bound must cover.
                     activation = machine_match.remember(tx, activation, identity)
                     tx.activations.extend_license_bound(activation.id, self.license_bound(now))
-                signed = self._issue(row, activation, state, now)
+                signed = self.issue(row, activation, state, now)
                 return {
                     "activation_id": activation.public_id,
                     "certificate": _b64(signed.certificate),
@@ -275,13 +265,59 @@ class ActivationService:
 
             with self.store.write() as tx:
                 result = once(tx, f"serial:{serial_number}", key, now, activate)
-                return self._activation_result(tx, result, serial_number)
+                return self.activation_result(tx, result, serial_number)
 
         # Outside the retries: a refusal is audited once, not once per attempt.
-        with self._audit_refusal(
+        with self.audit_refusal(
             "activation.refused", serial_number, machine_fingerprint, peer, detail
         ):
             return attempt()
+
+    def check_razon_social(self, row: Subscription, razon_social_text: str) -> None:
+        """RAZON_SOCIAL_MISMATCH unless the text names the serial's account."""
+        if not razon_social.matches(razon_social_text, row.account.razon_social):
+            raise errors.RazonSocialMismatch(serials.display(row.serial_number))
+
+    def check_activatable(
+        self, tx: UnitOfWork, row: Subscription, product_code: str, version: str, today: dt.date
+    ) -> str:
+        """The serial's state, when this product and version may be activated
+        with it now (VERSION_MISMATCH or SERIAL_NOT_ACTIVE otherwise)."""
+        shown = serials.display(row.serial_number)
+        if (row.product_code, row.version) != (product_code, version):
+            raise errors.VersionMismatch(
+                shown,
+                product_name(row.product_code),
+                row.version,
+                product_name(product_code),
+                version,
+                self._serial_for(tx, row.account.id, product_code, version, today),
+            )
+        state = current_state(row, today)
+        if state not in USABLE_STATES:
+            raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
+        return state
+
+    def seat_for_machine(
+        self,
+        tx: UnitOfWork,
+        row: Subscription,
+        machine_fingerprint: str,
+        hostname: str,
+        product_code: str,
+        version: str,
+        now: dt.datetime,
+    ) -> tuple[Activation, bool]:
+        """The machine's live activation, or a new one on a free seat (and
+        whether it is new). The caller holds the serial's row."""
+        activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
+        if activation is not None:
+            tx.activations.extend_license_bound(activation.id, self.license_bound(now))
+            return activation, False
+        return (
+            self._take_seat(tx, row, machine_fingerprint, hostname, product_code, version, now),
+            True,
+        )
 
     def _take_seat(
         self,
@@ -324,7 +360,7 @@ class ActivationService:
             license_expire_bound=self.license_bound(now),
         )
 
-    def _activation_result(
+    def activation_result(
         self, tx: UnitOfWork, result: Result, serial_number: str
     ) -> ActivationResult:
         """The answer of an activation (done now or earlier), from what it stored."""
@@ -352,7 +388,7 @@ class ActivationService:
         machine_components: Components | None = None,
     ) -> ValidationResult:
         detail = {"activation_id": activation_id}
-        with self._audit_refusal(
+        with self.audit_refusal(
             "validation.refused", serial_number, machine_fingerprint, peer, detail
         ):
             if machine_components:
@@ -377,8 +413,8 @@ class ActivationService:
         now = self.calendar.now()
         today = self.calendar.today()
         with self.store.read() as tx:
-            row = self._subscription(tx, serial_number)
-            activation = self._activation(tx, row, activation_id, machine_fingerprint)
+            row = self.subscription(tx, serial_number)
+            activation = self.live_activation(tx, row, activation_id, machine_fingerprint)
             state = current_state(row, today)
             successor = self._successor_shown(tx, row) if state not in (ACTIVE, OVERDUE) else None
             shown = serials.display(serial_number)
@@ -398,7 +434,7 @@ class ActivationService:
                     older_than=now - self.policy.validation_record_interval,
                     license_expire_bound=self.license_bound(now),
                 )
-            signed = self._issue(row, activation, state, now)
+            signed = self.issue(row, activation, state, now)
         superseded = state == SUPERSEDED
         terms = self.terms(row, state, now)
         read_only = terms.payment_overdue and terms.read_only_now(now)
@@ -435,9 +471,9 @@ class ActivationService:
             now = self.calendar.now()
 
             def deactivate(tx: UnitOfWork) -> Result:
-                row = self._subscription(tx, serial_number)
+                row = self.subscription(tx, serial_number)
                 tx.subscriptions.lock(row.id)
-                activation = self._activation(tx, row, activation_id, machine_fingerprint)
+                activation = self.live_activation(tx, row, activation_id, machine_fingerprint)
                 # The proof of this release: a receipt signed by the installation
                 # key frees the seat at once (seats.decide_release reads it).
                 proof = seats.ReleaseProof.NONE
@@ -489,7 +525,7 @@ class ActivationService:
                 return activation_view(done, serial_number, now)
 
         # Outside the retries: a refusal is audited once, not once per attempt.
-        with self._audit_refusal(
+        with self.audit_refusal(
             "deactivation.refused", serial_number, machine_fingerprint, peer, detail
         ):
             return attempt()
@@ -502,13 +538,13 @@ class ActivationService:
 
     # --- helpers -------------------------------------------------------------------
 
-    def _subscription(self, tx: UnitOfWork, serial_number: str) -> Subscription:
+    def subscription(self, tx: UnitOfWork, serial_number: str) -> Subscription:
         row = tx.activations.find_subscription(serial_number)
         if row is None:
             raise errors.SerialNotFound(serials.display(serial_number))
         return row
 
-    def _activation(
+    def live_activation(
         self, tx: UnitOfWork, row: Subscription, activation_id: str, machine_fingerprint: str
     ) -> Activation:
         activation = tx.activations.find_active(row.id, activation_id, machine_fingerprint)
@@ -532,7 +568,9 @@ class ActivationService:
         usable.sort(key=lambda r: current_state(r, today) != ACTIVE)
         return serials.display(usable[0].serial_number) if usable else None
 
-    def license_bound(self, now: dt.datetime) -> dt.datetime:
+    def license_bound(
+        self, now: dt.datetime, expire_time: dt.datetime | None = None
+    ) -> dt.datetime:
         """What an activation records as its licence expiry when a licence is
         issued at `now`: never earlier than the expire_time of any licence
         handed out for it until the next recorded validation.
@@ -550,13 +588,19 @@ class ActivationService:
         grace_end_time (licence_policy.py), so a copy of the old `.lic` could
         run that long beside the new machine. The longer grace of the two
         modalities, so a change of modality never shortens it.
+
+        A licence issued with a longer `expire_time` of its own (an offline
+        licence, see offline.py) is bound by it instead, plus the grace.
         """
         grace = self.policy.grace
+        longest_grace = max(grace.subscription_grace, grace.perpetual_grace)
+        if expire_time is not None:
+            return max(expire_time, now + self.policy.max_license_validity) + longest_grace
         return (
             now
             + self.policy.max_license_validity
             + self.policy.validation_record_interval
-            + max(grace.subscription_grace, grace.perpetual_grace)
+            + longest_grace
         )
 
     def end_of_day(self, day: dt.date) -> dt.datetime:
@@ -578,15 +622,22 @@ class ActivationService:
             limits.append(self.end_of_day(row.retire_date))
         return min(limits)
 
-    def terms(self, row: Subscription, state: str, now: dt.datetime) -> LicenceTerms:
-        """The grace and read-only terms of a licence issued now (licence_policy)."""
+    def terms(
+        self,
+        row: Subscription,
+        state: str,
+        now: dt.datetime,
+        expire_time: dt.datetime | None = None,
+    ) -> LicenceTerms:
+        """The grace and read-only terms of a licence issued now (licence_policy);
+        `expire_time` overrides the end of full validity (offline licences)."""
         grace = self.policy.grace
         due = row.next_payment_date
         return licence_terms(
             grace,
             state=state,
             modality=row.modality,
-            expire_time=self.expire_time(row, state, now),
+            expire_time=expire_time or self.expire_time(row, state, now),
             next_payment_date=due,
             retire_end=(
                 self.end_of_day(row.retire_date)
@@ -600,10 +651,19 @@ class ActivationService:
             ),
         )
 
-    def _issue(
-        self, row: Subscription, activation: Activation, state: str, now: dt.datetime
+    def issue(
+        self,
+        row: Subscription,
+        activation: Activation,
+        state: str,
+        now: dt.datetime,
+        *,
+        expire_time: dt.datetime | None = None,
+        installation_public_key: bytes = b"",
+        offline_request_nonce: bytes = b"",
     ) -> SignedLicenseView:
-        terms = self.terms(row, state, now)
+        """A licence for the activation, signed with the current key."""
+        terms = self.terms(row, state, now, expire_time)
         claims = LicenseClaims(
             serial_number=row.serial_number,
             product_code=row.product_code,
@@ -618,20 +678,25 @@ class ActivationService:
             grace_end_time=terms.grace_end_time,
             read_only_access=terms.read_only_access,
             payment_overdue=terms.payment_overdue,
-            installation_public_key=machine_match.public_key_of(activation),
+            installation_public_key=(
+                installation_public_key or machine_match.public_key_of(activation) or b""
+            ),
+            offline_request_nonce=offline_request_nonce,
         )
         certificate = self.encode_certificate(claims)
         signature = self.keys.current().sign(certificate)
         return SignedLicenseView(certificate, signature.signature, signature.key_id)
 
     @contextmanager
-    def _audit_refusal(
+    def audit_refusal(
         self,
         kind: str,
         serial_number: str,
         machine_fingerprint: str,
         peer: str | None,
         detail: dict[str, str],
+        *,
+        actor: str | None = None,
     ) -> Iterator[None]:
         """Records a refusal in its own transaction: the refused one rolled back."""
         try:
@@ -640,7 +705,7 @@ class ActivationService:
             with self.store.write() as tx:
                 tx.audit.record(
                     kind=kind,
-                    actor=_installer(machine_fingerprint),
+                    actor=actor or _installer(machine_fingerprint),
                     peer=peer,
                     serial_number=serial_number,
                     detail={**detail, "reason": error.reason},

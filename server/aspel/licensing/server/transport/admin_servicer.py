@@ -21,6 +21,7 @@ from ..domain.admin.imports import HOSTNAME_MAX_LENGTH, KnownActivation, LegacyS
 from ..domain.admin.support import AuditFilter
 from ..domain.admin.upgrades import OVERLAP_NEXT_VALIDATION, UpgradeOrder
 from ..domain.idempotency import RequestKey
+from ..domain.offline import OfflineActivationService
 from ..domain.upgrade_terms import (
     CLAUSE_MAX_LENGTH,
     MAX_CLAUSES,
@@ -29,6 +30,7 @@ from ..domain.upgrade_terms import (
 )
 from . import convert
 from .auth_interceptor import current_actor
+from .offline import decode_request, response_forms
 from .pagination import AUDIT_EVENTS, WEBHOOK_ENDPOINTS, PageTokens
 from .request_keys import required_request_key
 from .validation import ACCOUNT_ID_MAX_LENGTH, WEBHOOK_ENDPOINT_ID, Violations, serial_only
@@ -68,9 +70,15 @@ def _reasoned_change(
 class AdminServicer(pb_grpc.AdminServiceServicer):
     """Thin: the domain services do the work (their keys are ScopeInterceptor's)."""
 
-    def __init__(self, admin: AdminServices, page_tokens: PageTokens) -> None:
+    def __init__(
+        self,
+        admin: AdminServices,
+        page_tokens: PageTokens,
+        offline: OfflineActivationService | None = None,
+    ) -> None:
         self.admin = admin
         self.page_tokens = page_tokens
+        self.offline = offline
 
     # --- accounts ---------------------------------------------------------------
 
@@ -520,6 +528,35 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         return pb.ImportSubscriptionResponse(
             subscription=convert.subscription(result.subscription, self.admin.purchase_url),
             already_imported=result.already_imported,
+        )
+
+    # --- offline activation -----------------------------------------------------------
+
+    def RedeemOfflineRequest(
+        self, request: pb.AdminServiceRedeemOfflineRequestRequest, context: grpc.ServicerContext
+    ) -> pb.AdminServiceRedeemOfflineRequestResponse:
+        actor = current_actor()
+        assert self.offline is not None, "AdminServicer built without offline activation"
+        check = Violations()
+        razon = check.optional("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
+        key = check.request_key(request)
+        claims = decode_request(check, request.request_code)
+        check.raise_if_any()
+        assert claims is not None
+        result = self.offline.redeem(
+            claims,
+            razon_social_text=razon or None,
+            account_db_id=None,
+            actor=actor.audit_name,
+            key=key,
+            peer=actor.peer,
+        )
+        signed, text, code = response_forms(result.signed_license)
+        return pb.AdminServiceRedeemOfflineRequestResponse(
+            activation=convert.activation(result.activation),
+            signed_license=signed,
+            response_text=text,
+            response_code=code,
         )
 
 

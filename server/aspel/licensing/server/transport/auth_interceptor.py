@@ -54,6 +54,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "ReleaseActivation": (SUPPORT,),
     "IssueUpgrade": (BILLING,),
     "ImportSubscription": (BILLING,),
+    "RedeemOfflineRequest": (SUPPORT,),
 }
 
 ADMIN_SERVICE = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name

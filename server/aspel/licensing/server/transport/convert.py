@@ -125,6 +125,7 @@ def encode_certificate(claims: LicenseClaims) -> bytes:
         issue_time=timestamp(claims.issue_time),
         expire_time=timestamp(claims.expire_time),
         retire_date=date(claims.retire_date),
+        offline_request_nonce=claims.offline_request_nonce,
         grace_end_time=(
             timestamp(claims.grace_end_time) if claims.grace_end_time is not None else None
         ),

@@ -8,11 +8,14 @@ from aspel.licensing.v1 import licensing_service_pb2 as pb
 from aspel.licensing.v1 import licensing_service_pb2_grpc as pb_grpc
 
 from .. import request_context
-from ..domain.auth import AuthService, Caller
+from ..domain.auth import AuthService, Caller, user_actor
 from ..domain.installations import InstallationService
+from ..domain.offline import OfflineActivationService
 from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
+from .activation_servicer import RAZON_SOCIAL_MAX_LENGTH
+from .offline import decode_request, response_forms
 from .pagination import ACTIVATIONS, SUBSCRIPTIONS, PageTokens
 from .peers import client_peer
 from .validation import Violations, bearer_token, serial_only
@@ -26,12 +29,14 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         password_reset: PasswordResetService,
         page_tokens: PageTokens,
         installations: InstallationService,
+        offline: OfflineActivationService | None = None,
     ) -> None:
         self.auth = auth
         self.portal = portal
         self.password_reset = password_reset
         self.page_tokens = page_tokens
         self.installations = installations
+        self.offline = offline
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         caller = self.auth.resolve_session(bearer_token(context))
@@ -183,4 +188,31 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         return pb.ReleaseActivationResponse(
             activation=convert.activation(result.activation),
             transfers_remaining=result.transfers_remaining,
+        )
+
+    def RedeemOfflineRequest(
+        self, request: pb.RedeemOfflineRequestRequest, context: grpc.ServicerContext
+    ) -> pb.RedeemOfflineRequestResponse:
+        caller = self._caller(context)
+        assert self.offline is not None, "LicensingServicer built without offline activation"
+        check = Violations()
+        check.required("razon_social", request.razon_social, max_length=RAZON_SOCIAL_MAX_LENGTH)
+        key = check.request_key(request)
+        claims = decode_request(check, request.request_code)
+        check.raise_if_any()
+        assert claims is not None
+        result = self.offline.redeem(
+            claims,
+            razon_social_text=request.razon_social,
+            account_db_id=caller.account_db_id,
+            actor=user_actor(caller.username),
+            key=key,
+            peer=client_peer(context),
+        )
+        signed, text, code = response_forms(result.signed_license)
+        return pb.RedeemOfflineRequestResponse(
+            activation=convert.activation(result.activation),
+            signed_license=signed,
+            response_text=text,
+            response_code=code,
         )
