@@ -62,6 +62,7 @@ def test_the_mutating_requests_are_all_found() -> None:
     assert {d.name for d in MUTATING} == {
         "AcceptUpgradeRequest",
         "ActivateInstallationRequest",
+        "AdminServiceRedeemOfflineRequestRequest",
         "AdminServiceReleaseActivationRequest",
         "ChangeSeatsRequest",
         "CreateAccountRequest",
@@ -75,6 +76,7 @@ def test_the_mutating_requests_are_all_found() -> None:
         "PublishReleaseRequest",
         "PublishUpgradeTermsRequest",
         "RecordPaymentRequest",
+        "RedeemOfflineRequestRequest",
         "ReinstateSubscriptionRequest",
         "ReleaseActivationRequest",
         "RequestPasswordResetRequest",

@@ -47,6 +47,7 @@ CHANGED: dict[str, Callable[[Any], None]] = {
     "IssueUpgrade": lambda r: setattr(r, "order_reference", "PED-OTRO"),
     "ImportSubscription": lambda r: setattr(r, "users", 2),
     "ReleaseActivation": lambda r: setattr(r, "reason", "otro motivo"),
+    "RedeemOfflineRequest": lambda r: setattr(r, "razon_social", "Otra Empresa, S.A. de C.V."),
     "CreateWebhookEndpoint": lambda r: setattr(r, "url", "https://otro.example/eventos"),
     "DeleteWebhookEndpoint": lambda r: setattr(r, "endpoint_id", "whe_" + "0" * 20),
 }
