@@ -68,6 +68,9 @@ def test_digests_hide_the_raw_ids_and_are_salted_by_serial():
     assert not any(value.lower() in c.digest for c in one for value in RAW.values())
     # The same serial written differently salts alike; another serial does not.
     assert machine_identity.digest_components(RAW, "abcde12345fgh7k") == one
+    # Lookalikes in a native serial read as the server reads them (I, L -> 1; O -> 0).
+    assert machine_identity.canonical_salt("2b6avq3jod4lskt") == "2B6AVQ3J0D41SKT"
+    assert machine_identity.canonical_salt("sksnwr") == "SKSNWR"  # legacy: as typed
     other = machine_identity.digest_components(RAW, "ZZZZZ-12345-FGH7K")
     assert {c.digest for c in other}.isdisjoint({c.digest for c in one})
 

@@ -224,3 +224,50 @@ def test_the_server_checks_the_framing_the_client_signs() -> None:
     assert server_bytes == (
         b"aspel-licensing/deactivation-receipt\x00v1\x00act_1\x00ABCDE12345FGH7K\x001796191201"
     )
+
+
+def test_a_receipt_of_a_replaced_key_is_no_proof_while_older_licences_run(
+    server: Any, stub: Any, sae: DemoSerial, clock: FixedClock
+) -> None:
+    """The fingerprint is in the `.lic`: anyone holding a copy can activate
+    again with a key of their own. Their receipt must not free the seat while
+    the licence signed under the first key may still run on the first machine."""
+    original = InstallationKey.generate()
+    first = activated(stub, sae, original)
+    intruder = InstallationKey.generate()
+    again = activated(stub, sae, intruder)
+    assert again.activation_id == first.activation_id
+
+    deactivate(
+        stub,
+        sae,
+        first.activation_id,
+        deactivation_receipt(intruder, first.activation_id, sae.serial_number, clock.now()),
+    )
+
+    released = [d for k, d in audit_kinds(server) if k == "activation.deactivated"]
+    assert released[-1]["proof"] == "receipt_key_replaced"
+    # Freed as a release without proof: a transfer of the year is used.
+    assert released[-1]["release_kind"] == "TRANSFER"
+    assert released[-1]["transfers_remaining"] == "1"
+
+
+def test_a_receipt_of_a_replaced_key_proves_again_once_the_older_licences_ended(
+    server: Any, stub: Any, sae: DemoSerial, clock: FixedClock
+) -> None:
+    first = activated(stub, sae, InstallationKey.generate())
+    newer = InstallationKey.generate()
+    activated(stub, sae, newer)
+    # Past every licence issued under the first key (validity, grace, margin).
+    clock.advance(dt.timedelta(days=100))
+    activated(stub, sae, newer)  # the machine checks in again under its new key
+
+    deactivate(
+        stub,
+        sae,
+        first.activation_id,
+        deactivation_receipt(newer, first.activation_id, sae.serial_number, clock.now()),
+    )
+
+    released = [d for k, d in audit_kinds(server) if k == "activation.deactivated"]
+    assert (released[-1]["proof"], released[-1]["release_kind"]) == ("receipt", "RECEIPT")

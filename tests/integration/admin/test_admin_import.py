@@ -19,6 +19,7 @@ from aspel.licensing.server.domain.clock import FixedClock
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
 from aspel.licensing.server.store.models import Activation, AuditEvent, Subscription
 from aspel.licensing.v1 import (
+    activation_pb2,
     activation_service_pb2,
     activation_service_pb2_grpc,
     licensing_service_pb2,
@@ -443,3 +444,29 @@ def test_the_admin_cli_imports_per_row_with_derived_request_ids(
     with empty_server.services.store.connection():
         assert Subscription.select().count() == 2
         assert AuditEvent.select().where(AuditEvent.kind == "subscription.imported").count() == 2
+
+
+def test_a_licence_validated_right_after_the_import_keeps_its_seat_counted(
+    admin: Admin, account_id: str, empty_server: Any
+) -> None:
+    """An imported activation counts as seen at the import, so its first
+    validation writes no check-in; the licence it hands out must still be
+    covered by the seat's bound, or a release would free the seat at once."""
+    admin.billing.ImportSubscription(
+        _request(
+            account_id,
+            activations=[_known("CAJA-1", "fp-caja-1", dt.datetime(2022, 2, 11, 9, 30))],
+        )
+    )
+    with empty_server.services.store.connection():
+        known = Activation.get(Activation.machine_fingerprint == "fp-caja-1")
+    installer = activation_service_pb2_grpc.ActivationServiceStub(empty_server.channel)
+    validated = installer.ValidateLicense(
+        activation_service_pb2.ValidateLicenseRequest(
+            serial_number="SKSNWR", activation_id=known.public_id, machine_fingerprint="fp-caja-1"
+        )
+    )
+    certificate = activation_pb2.LicenseCertificate.FromString(validated.signed_license.certificate)
+    with empty_server.services.store.connection():
+        bound = Activation.get_by_id(known.id).license_expire_time
+    assert bound >= certificate.grace_end_time.ToDatetime(tzinfo=dt.UTC)

@@ -60,10 +60,22 @@ class MachineComponent:
     digest: str
 
 
+#: A native serial's length, and the letters read as digits in one (the
+#: server's normalisation, domain/serials.py): a serial typed with a
+#: lookalike salts as the one the licence names.
+_NATIVE_LENGTH = 15
+_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
 def canonical_salt(serial_number: str) -> str:
-    """The serial as salt: upper case, letters and digits only, so "abcde-12345"
-    and "ABCDE12345" salt alike."""
-    return re.sub(r"[^0-9A-Z]", "", serial_number.upper())
+    """The serial as salt, canonical as the server writes it: upper case,
+    letters and digits only, and in a native (15-character) serial I and L
+    read as 1 and O as 0; so "abcde-12345-fgh7k", "ABCDE12345FGH7K" and the
+    certificate's serial salt alike. Legacy serials stay as typed."""
+    cleaned = re.sub(r"[^0-9A-Z]", "", serial_number.upper())
+    if len(cleaned) == _NATIVE_LENGTH:
+        return cleaned.translate(_LOOKALIKES)
+    return cleaned
 
 
 def component_digest(kind: str, raw_value: str, salt: str) -> str:

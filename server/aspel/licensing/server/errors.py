@@ -827,13 +827,14 @@ class SerialAlreadyImported(LicensingError):
     developer_message = "That legacy serial was already imported with other data."
 
     template = (
-        "El número de serie {serial_number} ya se importó con otros datos ({fields}). "
+        "El número de serie {serial_number} ya se importó con otros datos ({fields_text}). "
         "Revisa el renglón o corrige el número de serie con las operaciones de facturación."
     )
+    #: `fields`: the request's field names (for programs); the text names them in es-MX.
     metadata_keys = ("serial_number", "fields")
 
-    def __init__(self, serial_number: str, fields: str) -> None:
-        super().__init__(serial_number=serial_number, fields=fields)
+    def __init__(self, serial_number: str, fields: str, fields_text: str) -> None:
+        super().__init__(serial_number=serial_number, fields=fields, fields_text=fields_text)
 
 
 class ServiceKeyExists(LicensingError):

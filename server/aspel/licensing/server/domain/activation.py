@@ -402,6 +402,7 @@ class ActivationService:
                     self.policy.match,
                     peer=peer,
                     now=self.calendar.now(),
+                    usable=lambda row: current_state(row, self.calendar.today()) in USABLE_STATES,
                 )
             return self._validate(serial_number, activation_id, machine_fingerprint)
 
@@ -434,6 +435,11 @@ class ActivationService:
                     older_than=now - self.policy.validation_record_interval,
                     license_expire_bound=self.license_bound(now),
                 )
+            elif self._bound_short_of(activation, now):
+                # Recorded recently, but not by a licence of this policy (an
+                # imported activation, a longer grace since): the licence
+                # handed out now must still be covered.
+                tx.activations.extend_license_bound(activation.id, self.license_bound(now))
             signed = self.issue(row, activation, state, now)
         superseded = state == SUPERSEDED
         terms = self.terms(row, state, now)
@@ -487,7 +493,12 @@ class ActivationService:
                         window=self.policy.receipt_window,
                         shown_serial=serials.display(serial_number),
                     )
-                    proof = seats.ReleaseProof.RECEIPT
+                    replaced = activation.key_replaced_until
+                    # A key replaced while older licences may still run
+                    # elsewhere proves nothing about those copies: the seat
+                    # follows the rule without proof (transfer or pending).
+                    if replaced is None or replaced <= now:
+                        proof = seats.ReleaseProof.RECEIPT
                 key = f"deactivate:{serial_number}"
                 window = self.policy.deactivation_window
                 if not tx.rate_limits.hit(
@@ -513,7 +524,9 @@ class ActivationService:
                 )
                 released = {**detail, **seats.release_detail(decision)}
                 if receipt is not None:
-                    released["proof"] = "receipt"
+                    released["proof"] = (
+                        "receipt" if proof is seats.ReleaseProof.RECEIPT else "receipt_key_replaced"
+                    )
                 _record(tx, "activation.deactivated", row, machine_fingerprint, peer, released, now)
                 return {"activation_id": done.public_id}
 
@@ -602,6 +615,12 @@ class ActivationService:
             + self.policy.validation_record_interval
             + longest_grace
         )
+
+    def _bound_short_of(self, activation: Activation, now: dt.datetime) -> bool:
+        """Whether the activation's recorded bound misses a licence issued now."""
+        covered = self.license_bound(now) - self.policy.validation_record_interval
+        bound = activation.license_expire_time
+        return bound is None or bound < covered
 
     def end_of_day(self, day: dt.date) -> dt.datetime:
         """The first instant after `day` in the business time zone."""

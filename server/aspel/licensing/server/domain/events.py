@@ -63,9 +63,18 @@ def new_signing_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
+#: Kinds anyone can cause without a session (a refused activation or offline
+#: redeem, a failed login): sent only to an endpoint that names them exactly,
+#: so an anonymous caller cannot make the server post to every endpoint at will.
+REFUSAL_SUFFIXES = (".refused", ".failed")
+
+
 def matches(event_types: Sequence[str], kind: str) -> bool:
     """Empty: every type. Otherwise an exact type, or a prefix ending in "."
-    ("payment." matches "payment.recorded"), as ListAuditEvents filters."""
+    ("payment." matches "payment.recorded"), as ListAuditEvents filters.
+    Refusals (REFUSAL_SUFFIXES) match an exact type only."""
+    if kind.endswith(REFUSAL_SUFFIXES):
+        return kind in event_types
     if not event_types:
         return True
     return any(kind == t or (t.endswith(".") and kind.startswith(t)) for t in event_types)

@@ -15,7 +15,7 @@ but never counted, so a newer installer cannot make up matches with them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -122,8 +122,21 @@ def remember(tx: UnitOfWork, row: Activation, identity: Identity) -> Activation:
     if new_components is None and new_key is None:
         return row
     return tx.activations.update_identity(
-        row.id, machine_components=new_components, installation_public_key=new_key
+        row.id,
+        machine_components=new_components,
+        installation_public_key=new_key,
+        key_replaced_until=key_replaced_until(row, new_key),
     )
+
+
+def key_replaced_until(row: Activation, new_key: bytes | None) -> dt.datetime | None:
+    """When a stored key gives way to another: until when the licences signed
+    under the former one may still run. A key is replaced with no proof (the
+    fingerprint is in the `.lic`), so a receipt of the new key must not free
+    the seat while a copy under the old key may run (receipts.py)."""
+    if new_key is None or row.installation_public_key is None or new_key == public_key_of(row):
+        return None
+    return row.license_expire_time
 
 
 def _rebound(
@@ -143,6 +156,7 @@ def _rebound(
         machine_components=dict(identity.machine_components or {}),
         installation_public_key=identity.installation_public_key or None,
         hostname=identity.hostname or None,
+        key_replaced_until=key_replaced_until(activation, identity.installation_public_key or None),
     )
     tx.audit.record(
         kind="activation.rebound",
@@ -193,16 +207,18 @@ def refresh_on_validation(
     *,
     peer: str | None,
     now: dt.datetime,
+    usable: Callable[[Subscription], bool],
 ) -> None:
     """Before a validation that carries components: keeps them, and rebinds
     the activation when its fingerprint changed but enough components match.
     Reads first, so the usual validation (nothing changed) writes nothing.
     Leaves every refusal to the validation itself (no rebind: it answers
-    ACTIVATION_NOT_FOUND as before)."""
+    ACTIVATION_NOT_FOUND as before), and changes nothing for a serial the
+    validation will refuse (`usable`: suspended, retired)."""
 
     def needed(tx: UnitOfWork) -> bool:
         row = tx.activations.find_subscription(serial_number)
-        if row is None:
+        if row is None or not usable(row):
             return False
         activation = tx.activations.find_active_by_public_id(row.id, activation_id)
         if activation is None:
@@ -219,7 +235,7 @@ def refresh_on_validation(
     def attempt() -> None:
         with store.write() as tx:
             row = tx.activations.find_subscription(serial_number)
-            if row is None:
+            if row is None or not usable(row):
                 return
             tx.subscriptions.lock(row.id)
             activation = tx.activations.find_active_by_public_id(row.id, activation_id)

@@ -319,6 +319,7 @@ class ActivationRepository:
         machine_components: dict[str, str] | None = None,
         installation_public_key: bytes | None = None,
         hostname: str | None = None,
+        key_replaced_until: dt.datetime | None = None,
     ) -> Activation:
         """Sets what identifies an active activation's machine (the arguments
         given); a concurrent deactivation, or another activation that took the
@@ -332,6 +333,8 @@ class ActivationRepository:
             changes[Activation.installation_public_key] = installation_public_key.hex()
         if hostname is not None:
             changes[Activation.hostname] = hostname
+        if key_replaced_until is not None:
+            changes[Activation.key_replaced_until] = key_replaced_until
         if changes:
             try:
                 updated = (

@@ -209,6 +209,9 @@ class Activation(BaseModel):
     # The installation's raw Ed25519 public key (32 bytes) in hex, the same
     # text on both engines; null: it sent none.
     installation_public_key = peewee.CharField(null=True)
+    # Migration 0013: the licence bound when the key was last replaced (a
+    # receipt of the new key frees the seat at once only after it).
+    key_replaced_until = UtcDateTimeField(null=True)
 
     subscription_id: int
 

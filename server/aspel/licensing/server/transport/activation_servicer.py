@@ -63,7 +63,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             installation_public_key=public_key,
         )
         return pb.ActivateInstallationResponse(
-            activation=convert.activation(result.activation),
+            activation=convert.installer_activation(result.activation),
             signed_license=convert.signed_license(result.signed_license),
         )
 
@@ -109,7 +109,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
             peer=client_peer(context),
             receipt=receipt,
         )
-        return pb.DeactivateInstallationResponse(activation=convert.activation(view))
+        return pb.DeactivateInstallationResponse(activation=convert.installer_activation(view))
 
     def ListSigningKeys(
         self, request: pb.ListSigningKeysRequest, context: grpc.ServicerContext

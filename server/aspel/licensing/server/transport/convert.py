@@ -161,6 +161,16 @@ def activation(view: ActivationView) -> activation_pb2.Activation:
     return message
 
 
+def installer_activation(view: ActivationView) -> activation_pb2.Activation:
+    """An activation as ActivationService answers it: without the machine
+    identity the server keeps (components, installation key). Whoever knows
+    a fingerprint may call; the digests would let them pose as the machine."""
+    message = activation(view)
+    message.ClearField("machine_components")
+    message.ClearField("installation_public_key")
+    return message
+
+
 ACTIVATION_STATES = {
     seats.ACTIVE: activation_pb2.ACTIVATION_STATE_ACTIVE,
     seats.RELEASE_PENDING: activation_pb2.ACTIVATION_STATE_RELEASE_PENDING,

@@ -35,6 +35,10 @@ from .accounts import find_account
 from .billing import EARLIEST_ACTIVATION, check_seats, find_serial
 from .common import record
 
+#: The furthest next payment date an import accepts (two years: an annual
+#: subscription paid ahead at most once).
+LATEST_NEXT_PAYMENT = dt.timedelta(days=731)
+
 #: Where legacy serials are remembered as imported: one scope for every key.
 LEGACY_SERIAL_SCOPE = "legacy_serial"
 HOSTNAME_MAX_LENGTH = 255
@@ -98,9 +102,26 @@ class _RolledBack(Exception):
         self.answer = answer
 
 
-def _differences(earlier: Result, data: dict[str, object]) -> str:
+#: The imported fields as the customer-facing text names them.
+_FIELD_LABELS = {
+    "account_id": "cuenta",
+    "product_code": "producto",
+    "version": "versión",
+    "users": "usuarios",
+    "modality": "modalidad",
+    "billing_period": "periodicidad",
+    "activation_date": "fecha de activación",
+    "next_payment_date": "próximo pago",
+    "installations_allowed": "instalaciones permitidas",
+    "activations": "activaciones",
+}
+
+
+def _differences(earlier: Result, data: dict[str, object]) -> tuple[str, str]:
+    """The fields that differ: their names, and their es-MX labels."""
     before = earlier.get("data") or {}
-    return ", ".join(name for name in data if before.get(name) != data[name]) or "datos"
+    names = [name for name in data if before.get(name) != data[name]]
+    return ", ".join(names), ", ".join(_FIELD_LABELS.get(n, n) for n in names) or "datos"
 
 
 class ImportAdmin:
@@ -138,6 +159,19 @@ class ImportAdmin:
                 (
                     "next_payment_date",
                     "El próximo pago no puede ser anterior a la fecha de activación.",
+                )
+            )
+        elif (
+            legacy.next_payment_date is not None
+            and legacy.next_payment_date > today + LATEST_NEXT_PAYMENT
+        ):
+            # Older systems write 9999-12-31 for "never": that is a perpetual
+            # licence, not a subscription paid for millennia.
+            violations.append(
+                (
+                    "next_payment_date",
+                    "El próximo pago debe caer dentro de los próximos dos años; una licencia "
+                    "sin pagos es de pago único.",
                 )
             )
         if len(legacy.activations) > legacy.installations_allowed:
@@ -247,7 +281,7 @@ class ImportAdmin:
                 now,
                 create,
                 reused=lambda earlier: errors.SerialAlreadyImported(
-                    serial, _differences(earlier, data)
+                    serial, *_differences(earlier, data)
                 ),
             )
             return {"serial_number": result["serial_number"], "already_imported": not ran}
