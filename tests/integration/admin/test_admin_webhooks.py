@@ -350,6 +350,13 @@ def test_endpoints_are_listed_in_pages(admin: Admin, receiver: Receiver) -> None
         "https://billing.example:99999/hooks",
         "https://billing.example/" + "a" * 2048,
         "http://10.0.0.1/hooks",
+        # Addresses no endpoint is (the cloud metadata service, unspecified,
+        # multicast), however they are written.
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::ffff:169.254.169.254]/hooks",
+        "https://[fe80::1]/hooks",
+        "https://0.0.0.0/hooks",
+        "https://224.0.0.1/hooks",
     ],
 )
 def test_bad_urls_are_refused(admin: Admin, url: str) -> None:

@@ -20,6 +20,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import secrets
@@ -67,6 +68,24 @@ def new_signing_secret() -> str:
 #: redeem, a failed login): sent only to an endpoint that names them exactly,
 #: so an anonymous caller cannot make the server post to every endpoint at will.
 REFUSAL_SUFFIXES = (".refused", ".failed")
+
+
+def address_allowed(address: str, *, allow_loopback: bool) -> bool:
+    """Whether a webhook may be sent to this IP address. Internal systems
+    (billing, CRM) live on private networks, so private addresses are fine;
+    what no endpoint is: a link-local address (the cloud's metadata service at
+    169.254.169.254), an unspecified, multicast or reserved one, and loopback
+    (this machine's own services) unless the deployment allows it. An
+    IPv4-mapped IPv6 address is judged as its IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return allow_loopback
+    return not (ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved)
 
 
 def matches(event_types: Sequence[str], kind: str) -> bool:

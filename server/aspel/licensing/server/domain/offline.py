@@ -145,8 +145,16 @@ class OfflineActivationService:
                     reused=lambda _: errors.OfflineRequestReplayed(shown),
                 )
 
+            # A portal caller's retries are its account's: another account with
+            # the same request code and request_id gets SERIAL_NOT_FOUND, not
+            # the first caller's answer.
+            scope = (
+                f"account:{account_db_id}"
+                if account_db_id is not None
+                else f"serial:{serial_number}"
+            )
             with service.store.write() as tx:
-                result = once(tx, f"serial:{serial_number}", key, now, redeem)
+                result = once(tx, scope, key, now, redeem)
                 return service.activation_result(tx, result, serial_number)
 
         with service.audit_refusal(

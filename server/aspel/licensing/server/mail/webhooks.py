@@ -28,7 +28,7 @@ import ssl
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..domain import events
 from ..domain.clock import Clock
@@ -61,27 +61,67 @@ class Poster(Protocol):
         ...
 
 
+class AddressNotAllowed(OSError):
+    """The endpoint's name resolves to an address no webhook goes to."""
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to an address checked beforehand, with TLS (SNI and the
+    certificate's name) for the endpoint's host name: a DNS answer that
+    changes between the check and the connection cannot redirect it."""
+
+    def __init__(self, host: str, address: str, port: int | None, **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def _checked_address(host: str, port: int, *, allow_loopback: bool) -> str:
+    """The first address the host resolves to, when every one is allowed
+    (events.address_allowed); AddressNotAllowed otherwise."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses or not all(
+        events.address_allowed(a, allow_loopback=allow_loopback) for a in addresses
+    ):
+        raise AddressNotAllowed(f"{host} resolves to an address webhooks are not sent to")
+    return addresses[0]
+
+
 class HttpPoster:
     """http.client with separate connect and read timeouts; no redirects, no
-    proxies, TLS verified with the system's CAs."""
+    proxies, TLS verified with the system's CAs; only to addresses
+    events.address_allowed admits, checked on every attempt."""
 
-    def __init__(self, connect_timeout: float, read_timeout: float) -> None:
+    def __init__(
+        self, connect_timeout: float, read_timeout: float, *, allow_loopback: bool = False
+    ) -> None:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.allow_loopback = allow_loopback
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = _checked_address(host, port, allow_loopback=self.allow_loopback)
         connection: http.client.HTTPConnection
         if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
+            connection = _PinnedHTTPSConnection(
                 host,
-                parts.port,
+                address,
+                port,
                 timeout=self.connect_timeout,
                 context=ssl.create_default_context(),
             )
         else:
-            connection = http.client.HTTPConnection(host, parts.port, timeout=self.connect_timeout)
+            # Plain http goes to loopback only (validation.webhook_url); the
+            # Host header still names the endpoint.
+            connection = http.client.HTTPConnection(address, port, timeout=self.connect_timeout)
+            headers = {**headers, "Host": parts.netloc}
         try:
             connection.connect()
             if connection.sock is not None:
@@ -98,6 +138,8 @@ class HttpPoster:
 
 
 def _network_error(exc: BaseException) -> str:
+    if isinstance(exc, AddressNotAllowed):
+        return "address not allowed"
     if isinstance(exc, socket.timeout | TimeoutError):
         return "timed out"
     if isinstance(exc, ConnectionRefusedError):

@@ -280,7 +280,9 @@ def build_worker(
             store,
             clock,
             HttpPoster(
-                settings.webhook_connect_timeout_seconds, settings.webhook_read_timeout_seconds
+                settings.webhook_connect_timeout_seconds,
+                settings.webhook_read_timeout_seconds,
+                allow_loopback=settings.webhook_allow_loopback_http,
             ),
         ),
     )

@@ -21,7 +21,7 @@ from google.protobuf import descriptor, message, timestamp_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2
 
-from ..domain import serials
+from ..domain import events, serials
 from ..domain.idempotency import RequestKey
 from ..domain.machine_match import MAX_COMPONENTS
 from ..domain.products import PRODUCT_NAMES, is_valid_version
@@ -64,6 +64,19 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _webhook_host_allowed(host: str, *, allow_loopback: bool) -> bool:
+    """An IP literal by events.address_allowed; a name is resolved only when
+    delivering (mail/webhooks.py checks every address it resolves to), but
+    `localhost` is this machine whatever the DNS says."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return allow_loopback
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return events.address_allowed(host, allow_loopback=allow_loopback)
 
 
 # google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
@@ -207,6 +220,12 @@ class Violations:
             allow_loopback_http and _is_loopback(parsed.hostname)
         ):
             self.add(field, "El URL debe usar https.")
+        elif not _webhook_host_allowed(parsed.hostname, allow_loopback=allow_loopback_http):
+            self.add(
+                field,
+                "El URL apunta a una dirección que no recibe eventos (este mismo equipo, una "
+                "dirección local de enlace como 169.254.x.x, o una reservada).",
+            )
         return url
 
     def event_types(self, field: str, values: Sequence[str]) -> list[str]:
