@@ -186,3 +186,16 @@ def test_outbox_list_and_retry(database_url: str) -> None:
     # Once sent, or unknown, there is nothing to retry.
     missing = run("aspel-licensing-server", "outbox", "retry", "999999", "--database", database_url)
     assert missing.returncode == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("reclaim-seats",), ("outbox", "list"), ("reminders",), ("service-keys", "list")],
+)
+def test_a_command_on_an_unmigrated_database_names_the_migrations_and_stops(
+    tmp_path: pathlib.Path, command: tuple[str, ...]
+) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = run("aspel-licensing-server", *command, "--database", empty)
+
+    _one_line_refusal(result, "database needs migrations", "0001", "migrate")

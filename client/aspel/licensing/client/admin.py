@@ -25,13 +25,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from google.protobuf import timestamp_pb2
-from google.type import date_pb2
 
 from aspel.licensing.v1 import account_pb2, audit_event_pb2, subscription_pb2
 from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 
 from .base import BaseClient, follow_pages
+from .convert import date_message
 
 #: The environment variable the admin CLI reads the service key from.
 ADMIN_KEY_ENV = "ASPEL_LICENSING_ADMIN_KEY"
@@ -225,11 +225,7 @@ class AdminClient(BaseClient):
             installations_allowed=installations_allowed,
         )
         if activation_date is not None:
-            request.activation_date.CopyFrom(
-                date_pb2.Date(
-                    year=activation_date.year, month=activation_date.month, day=activation_date.day
-                )
-            )
+            request.activation_date.CopyFrom(date_message(activation_date))
         response: pb.CreateSubscriptionResponse = self._mutate(
             self._stub.CreateSubscription, request, request_id
         )
@@ -459,13 +455,7 @@ class AdminClient(BaseClient):
             overlap=overlap,
         )
         if overlap_end_date is not None:
-            request.overlap_end_date.CopyFrom(
-                date_pb2.Date(
-                    year=overlap_end_date.year,
-                    month=overlap_end_date.month,
-                    day=overlap_end_date.day,
-                )
-            )
+            request.overlap_end_date.CopyFrom(date_message(overlap_end_date))
         response: pb.IssueUpgradeResponse = self._mutate(
             self._stub.IssueUpgrade, request, request_id
         )

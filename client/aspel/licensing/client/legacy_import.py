@@ -33,9 +33,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from google.protobuf import timestamp_pb2
-from google.type import date_pb2
 
 from aspel.licensing.v1 import admin_service_pb2
+
+from .convert import date_message
 
 COLUMNS = (
     "serial_number",
@@ -259,10 +260,6 @@ def read_rows(data: bytes) -> Iterator[LegacyRow | Refused]:
             yield Refused(start, str(exc))
 
 
-def _date(day: dt.date) -> date_pb2.Date:
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
 def request_of(
     row: LegacyRow, *, request_id: str = "", validate_only: bool = False
 ) -> admin_service_pb2.ImportSubscriptionRequest:
@@ -275,13 +272,13 @@ def request_of(
         users=row.users,
         modality=f"MODALITY_{row.modality}",
         billing_period=f"BILLING_PERIOD_{row.billing_period or 'UNSPECIFIED'}",
-        activation_date=_date(row.activation_date),
+        activation_date=date_message(row.activation_date),
         installations_allowed=row.installations_allowed,
         request_id=request_id,
         validate_only=validate_only,
     )
     if row.next_payment_date is not None:
-        request.next_payment_date.CopyFrom(_date(row.next_payment_date))
+        request.next_payment_date.CopyFrom(date_message(row.next_payment_date))
     for known in row.activations:
         when = timestamp_pb2.Timestamp()
         when.FromDatetime(known.activate_time.astimezone(dt.UTC).replace(tzinfo=None))

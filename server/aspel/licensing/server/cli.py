@@ -8,7 +8,7 @@ import getpass
 import json
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .settings import (
@@ -22,6 +22,9 @@ from .settings import (
     SettingsError,
     unknown_variables,
 )
+
+if TYPE_CHECKING:
+    from .store.database import Store
 
 
 def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
@@ -333,16 +336,28 @@ def _service_key_json(key: Any) -> dict[str, Any]:
     }
 
 
+def _needs_migrations(store: Store) -> bool:
+    """True, said on stderr with the missing migrations, when the schema is
+    behind this version: a command must not run on it."""
+    from .store.migrate import pending
+
+    missing = pending(store.database)
+    if missing:
+        print(
+            f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`",
+            file=sys.stderr,
+        )
+    return bool(missing)
+
+
 def run_service_keys(settings: Settings, args: argparse.Namespace) -> int:
     from .domain.clock import BusinessCalendar, SystemClock
     from .domain.service_keys import ServiceKeyService
     from .errors import LicensingError
     from .store.database import Store
-    from .store.migrate import pending
 
     store = Store.from_url(settings.database_url)
-    if pending(store.database):
-        print("the database needs `aspel-licensing-server migrate` first", file=sys.stderr)
+    if _needs_migrations(store):
         return 2
     keys = ServiceKeyService(store, BusinessCalendar(SystemClock(), settings.business_timezone))
     try:
@@ -539,12 +554,10 @@ def _reclaim_seats(settings: Settings) -> int:
     from .domain.installations import InstallationService
     from .settings import seat_policy
     from .store.database import Store
-    from .store.migrate import pending
 
     store = Store.from_url(settings.database_url)
     try:
-        if pending(store.database):
-            print("the database needs `aspel-licensing-server migrate` first", file=sys.stderr)
+        if _needs_migrations(store):
             return 2
         calendar = BusinessCalendar(SystemClock(), settings.business_timezone)
         reclaimed = InstallationService(store, calendar, seat_policy(settings)).reclaim()
@@ -582,12 +595,10 @@ def run_outbox(args: argparse.Namespace, settings: Settings) -> int:
     never the recipient nor the payload (reset links are secrets)."""
     from .domain.clock import SystemClock
     from .store.database import Store
-    from .store.migrate import pending
 
     store = Store.from_url(settings.database_url)
     try:
-        if pending(store.database):
-            print("the database needs `aspel-licensing-server migrate` first", file=sys.stderr)
+        if _needs_migrations(store):
             return 2
         if args.outbox_command == "list":
             with store.read() as tx:
@@ -615,16 +626,10 @@ def _mailer(settings: Settings) -> int:
     from .domain.clock import SystemClock
     from .mail.transports import InvalidMailUrl
     from .mail.worker import build_worker, run_until_signalled
-    from .store import migrate
     from .store.database import Store
 
     store = Store.from_url(settings.database_url)
-    missing = migrate.pending(store.database)
-    if missing:
-        print(
-            f"database needs migrations {', '.join(missing)}: run `aspel-licensing-server migrate`",
-            file=sys.stderr,
-        )
+    if _needs_migrations(store):
         return 2
     try:
         worker = build_worker(settings, store, SystemClock())
@@ -640,18 +645,11 @@ def _reminders(settings: Settings, *, dry_run: bool) -> int:
     """One run: prints a line per reminder (kind, serial, occasion), never an address."""
     from .domain.clock import BusinessCalendar, SystemClock
     from .reminders import build_reminders
-    from .store import migrate
     from .store.database import Store
 
     store = Store.from_url(settings.database_url)
     try:
-        missing = migrate.pending(store.database)
-        if missing:
-            print(
-                f"database needs migrations {', '.join(missing)}: "
-                "run `aspel-licensing-server migrate`",
-                file=sys.stderr,
-            )
+        if _needs_migrations(store):
             return 2
         calendar = BusinessCalendar(SystemClock(), settings.business_timezone)
         with store.connection():
@@ -676,7 +674,6 @@ def _import(settings: Settings, path: str, *, dry_run: bool) -> int:
     from .domain.clock import BusinessCalendar, SystemClock
     from .domain.service_keys import Actor
     from .errors import LicensingError
-    from .store import migrate
     from .store.database import Store
     from .transport.admin_servicer import legacy_subscription
 
@@ -684,13 +681,7 @@ def _import(settings: Settings, path: str, *, dry_run: bool) -> int:
         data = source.read()
     store = Store.from_url(settings.database_url)
     try:
-        missing = migrate.pending(store.database)
-        if missing:
-            print(
-                f"database needs migrations {', '.join(missing)}: "
-                "run `aspel-licensing-server migrate`",
-                file=sys.stderr,
-            )
+        if _needs_migrations(store):
             return 2
         imports = ImportAdmin(store, BusinessCalendar(SystemClock(), settings.business_timezone))
         actor = Actor("server-import", frozenset({"billing"}), peer=f"operator:{_operator()}")

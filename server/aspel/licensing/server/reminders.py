@@ -3,16 +3,11 @@ thread of `serve`, or once per `aspel-licensing-server reminders` (cron)."""
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from .domain.clock import BusinessCalendar
 from .domain.reminders import ReminderPolicy, ReminderService
-from .errors import DatabaseUnavailable, StorageUnavailable
+from .periodic import PeriodicThread
 from .settings import Settings, payment_days
 from .store.database import Store
-
-log = logging.getLogger(__name__)
 
 
 def build_reminders(
@@ -33,33 +28,20 @@ def build_reminders(
 FIRST_RUN_DELAY_SECONDS = 60.0
 
 
-class RemindersThread:
+class RemindersThread(PeriodicThread):
     """A run shortly after start, then one every `interval_seconds`, until
     stopped. Every worker process may run one: each reminder's unique row
     sends it once."""
 
     def __init__(self, service: ReminderService, interval_seconds: float) -> None:
         self.service = service
-        self.interval_seconds = interval_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="reminders", daemon=True)
+        super().__init__(
+            "reminders",
+            self._remind,
+            interval_seconds,
+            min(FIRST_RUN_DELAY_SECONDS, interval_seconds),
+        )
 
-    def _run(self) -> None:
-        self._stop.wait(min(FIRST_RUN_DELAY_SECONDS, self.interval_seconds))
-        while not self._stop.is_set():
-            try:
-                with self.service.store.connection():
-                    self.service.run()
-            except (DatabaseUnavailable, StorageUnavailable):
-                pass  # the store logged it; the next run tries again
-            except Exception:  # a bug must not end the thread
-                log.exception("reminders: run failed")
-            self._stop.wait(self.interval_seconds)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> bool:
-        self._stop.set()
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+    def _remind(self) -> None:
+        with self.service.store.connection():
+            self.service.run()

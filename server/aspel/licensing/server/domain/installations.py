@@ -27,6 +27,7 @@ from .paging import one_page
 from .products import product_name
 from .service_keys import Actor
 from .spanish import time_of_day
+from .subscriptions import find_owned_serial, find_serial
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class InstallationService:
         """`size` activations after `after_id`, oldest first, released ones included."""
         now = self.calendar.now()
         with self.store.read() as tx:
-            row = self._owned(tx, caller, serial_number)
+            row = find_owned_serial(tx, caller.account_db_id, serial_number)
             read = tx.activations.page_of_subscription(row.id, after_id, size + 1)
             page, next_after_id = one_page(read, size)
             return ActivationPage(
@@ -82,7 +83,7 @@ class InstallationService:
     ) -> ReleaseResult:
         return self._release(
             scope=f"account:{caller.account_id}",
-            find=lambda tx: self._owned(tx, caller, serial_number),
+            find=lambda tx: find_owned_serial(tx, caller.account_db_id, serial_number),
             activation_id=activation_id,
             actor=user_actor(caller.username),
             peer=peer,
@@ -103,7 +104,7 @@ class InstallationService:
     ) -> ReleaseResult:
         return self._release(
             scope=actor.idempotency_scope,
-            find=lambda tx: self._any(tx, serial_number),
+            find=lambda tx: find_serial(tx, serial_number),
             activation_id=activation_id,
             actor=actor.audit_name,
             peer=actor.peer,
@@ -287,15 +288,3 @@ class InstallationService:
             },
             now,
         )
-
-    def _owned(self, tx: UnitOfWork, caller: Caller, serial_number: str) -> Subscription:
-        row = tx.subscriptions.find_for_account(caller.account_db_id, serial_number)
-        if row is None:
-            raise errors.SerialNotFound(serials.display(serial_number))
-        return row
-
-    def _any(self, tx: UnitOfWork, serial_number: str) -> Subscription:
-        row = tx.subscriptions.find_by_serial(serial_number)
-        if row is None:
-            raise errors.SerialNotFound(serials.display(serial_number), in_account=False)
-        return row

@@ -22,6 +22,7 @@ from .subscriptions import (
     UPGRADE_REQUIRES_PURCHASE,
     SubscriptionView,
     current_state,
+    find_owned_serial,
     newest_upgrade,
     plan_offer,
     views_of,
@@ -62,12 +63,12 @@ class PortalService:
 
     def get_subscription(self, caller: Caller, serial_number: str) -> SubscriptionView:
         with self.store.read() as tx:
-            row = self._owned(tx, caller, serial_number)
+            row = find_owned_serial(tx, caller.account_db_id, serial_number)
             return views_of(tx, [row], self.calendar.today())[0]
 
     def get_upgrade_terms(self, caller: Caller, serial_number: str) -> TermsView:
         with self.store.read() as tx:
-            row = self._owned(tx, caller, serial_number)
+            row = find_owned_serial(tx, caller.account_db_id, serial_number)
             return self._terms_for(tx, row)
 
     # --- accepting -------------------------------------------------------------
@@ -84,7 +85,7 @@ class PortalService:
         now = self.calendar.now()
 
         def accept(tx: UnitOfWork) -> Result:
-            row = self._owned(tx, caller, serial_number)
+            row = find_owned_serial(tx, caller.account_db_id, serial_number)
             tx.subscriptions.lock(row.id)
             successor = tx.subscriptions.find_successor(row.id)
             if successor is None:
@@ -140,12 +141,6 @@ class PortalService:
         )
 
     # --- helpers -------------------------------------------------------------
-
-    def _owned(self, tx: UnitOfWork, caller: Caller, serial_number: str) -> Subscription:
-        row = tx.subscriptions.find_for_account(caller.account_db_id, serial_number)
-        if row is None:
-            raise errors.SerialNotFound(serials.display(serial_number))
-        return row
 
     def _terms_for(self, tx: UnitOfWork, row: Subscription) -> TermsView:
         """The terms for an ACTIVE subscription's newest free upgrade, or why there are none."""

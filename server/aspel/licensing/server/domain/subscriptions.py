@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .. import errors
 from ..store.models import Release, Subscription
 from ..store.unit_of_work import UnitOfWork
+from . import serials
 from .products import product_name, version_key
 from .states import ACTIVE, INACTIVE, OVERDUE, SUBSCRIPTION, SUPERSEDED
 
@@ -154,3 +156,20 @@ def views_of(
     successors = tx.subscriptions.successor_serials(r.id for r in rows)
     releases = tx.catalog.releases_of(r.product_code for r in rows)
     return [to_view(r, today, releases, successors.get(r.id)) for r in rows]
+
+
+def find_serial(tx: UnitOfWork, serial_number: str) -> Subscription:
+    """Any account's serial (internal callers), or SERIAL_NOT_FOUND."""
+    row = tx.subscriptions.find_by_serial(serial_number)
+    if row is None:
+        raise errors.SerialNotFound(serials.display(serial_number), in_account=False)
+    return row
+
+
+def find_owned_serial(tx: UnitOfWork, account_db_id: int, serial_number: str) -> Subscription:
+    """A serial of that account (the portal's caller), or SERIAL_NOT_FOUND:
+    another account's serial is answered as if it did not exist."""
+    row = tx.subscriptions.find_for_account(account_db_id, serial_number)
+    if row is None:
+        raise errors.SerialNotFound(serials.display(serial_number))
+    return row

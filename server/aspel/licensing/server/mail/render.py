@@ -58,22 +58,76 @@ def _strings(payload: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, st
         raise RenderError(f"payload lacks {missing}") from None
 
 
-def _upgrade_notification(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
-    values = _strings(
-        payload,
-        (
-            "username",
-            "razon_social",
-            "product_name",
-            "from_version",
-            "to_version",
-            "old_serial_number",
-            "new_serial_number",
-            "retire_date_text",
-            "download_url",
-        ),
-    )
-    values["download_url"] = _safe_url(values["download_url"])
+#: The payload fields each kind's templates use, all required, in the order
+#: they are written in the templates.
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "upgrade_notification": (
+        "username",
+        "razon_social",
+        "product_name",
+        "from_version",
+        "to_version",
+        "old_serial_number",
+        "new_serial_number",
+        "retire_date_text",
+        "download_url",
+    ),
+    "password_reset": (
+        "username",
+        "razon_social",
+        "reset_token",
+        "valid_minutes",
+        "expire_time_text",
+    ),
+    "password_changed": ("username", "razon_social", "change_time_text"),
+    "reminder_payment_due": (
+        "username",
+        "razon_social",
+        "product_name",
+        "version",
+        "serial_number",
+        "due_text",
+        "due_date_text",
+    ),
+    "reminder_idle_installation": (
+        "username",
+        "razon_social",
+        "product_name",
+        "version",
+        "serial_number",
+        "hostname",
+        "last_seen_text",
+        "idle_days",
+    ),
+    "reminder_upgrade_available": (
+        "username",
+        "razon_social",
+        "product_name",
+        "from_version",
+        "to_version",
+        "serial_number",
+        "download_url",
+    ),
+    "installation_released": (
+        "username",
+        "razon_social",
+        "product_name",
+        "serial_number",
+        "hostname",
+        "activation_id",
+        "cause_text",
+        "release_time_text",
+        "seat_free_text",
+    ),
+}
+
+#: Fields that are links: passed through `_safe_url` in every kind that has them.
+_URL_FIELDS = ("download_url",)
+
+
+def _upgrade_notification(
+    values: dict[str, str], payload: Mapping[str, Any], ctx: RenderContext
+) -> None:
     # What was done or bought, and how long the old serial works, are written
     # by the change that issued the serial (domain/succession.py); rows queued
     # before those fields existed were free upgrades, said as they were then.
@@ -98,95 +152,38 @@ def _upgrade_notification(payload: Mapping[str, Any], ctx: RenderContext) -> dic
     values["retire_text"] = textwrap.fill(
         values["retire_text"], TEXT_WIDTH - 2, subsequent_indent="  "
     )
-    return values
 
 
-def _password_reset(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
-    values = _strings(
-        payload,
-        ("username", "razon_social", "reset_token", "valid_minutes", "expire_time_text"),
-    )
+def _password_reset(values: dict[str, str], payload: Mapping[str, Any], ctx: RenderContext) -> None:
     values["reset_link"] = _safe_url(_link(ctx.password_reset_url, values["reset_token"]))
-    return values
 
 
-def _password_changed(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
-    return _strings(payload, ("username", "razon_social", "change_time_text"))
-
-
-def _reminder_payment_due(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
-    return _strings(
-        payload,
-        (
-            "username",
-            "razon_social",
-            "product_name",
-            "version",
-            "serial_number",
-            "due_text",
-            "due_date_text",
-        ),
-    )
-
-
-def _reminder_idle_installation(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
-    return _strings(
-        payload,
-        (
-            "username",
-            "razon_social",
-            "product_name",
-            "version",
-            "serial_number",
-            "hostname",
-            "last_seen_text",
-            "idle_days",
-        ),
-    )
-
-
-def _reminder_upgrade_available(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
-    values = _strings(
-        payload,
-        (
-            "username",
-            "razon_social",
-            "product_name",
-            "from_version",
-            "to_version",
-            "serial_number",
-            "download_url",
-        ),
-    )
-    values["download_url"] = _safe_url(values["download_url"])
-    return values
-
-
-def _installation_released(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
-    return _strings(
-        payload,
-        (
-            "username",
-            "razon_social",
-            "product_name",
-            "serial_number",
-            "hostname",
-            "activation_id",
-            "cause_text",
-            "release_time_text",
-            "seat_free_text",
-        ),
-    )
-
-
-KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] = {
+#: The few kinds whose templates need values computed from the fields.
+_DERIVED: dict[str, Callable[[dict[str, str], Mapping[str, Any], RenderContext], None]] = {
     "upgrade_notification": _upgrade_notification,
     "password_reset": _password_reset,
-    "password_changed": _password_changed,
-    "reminder_payment_due": _reminder_payment_due,
-    "reminder_idle_installation": _reminder_idle_installation,
-    "reminder_upgrade_available": _reminder_upgrade_available,
-    "installation_released": _installation_released,
+}
+
+
+def _values_of(kind: str) -> Callable[[Mapping[str, Any], RenderContext], dict[str, str]]:
+    names = _FIELDS[kind]
+    derive = _DERIVED.get(kind)
+
+    def values_of(payload: Mapping[str, Any], ctx: RenderContext) -> dict[str, str]:
+        values = _strings(payload, names)
+        for name in _URL_FIELDS:
+            if name in values:
+                values[name] = _safe_url(values[name])
+        if derive is not None:
+            derive(values, payload, ctx)
+        return values
+
+    return values_of
+
+
+#: Every kind of message, and how its row becomes the templates' values.
+KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] = {
+    kind: _values_of(kind) for kind in _FIELDS
 }
 
 #: Payload fields that are secrets: erased from the row once it is SENT or FAILED.

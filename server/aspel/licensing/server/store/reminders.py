@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee
+
 from ..domain.states import ACTIVE, SUBSCRIPTION
 from .models import Account, Activation, ReminderSent, Subscription
 
@@ -42,19 +44,12 @@ class ReminderRepository:
     ) -> list[Subscription]:
         """Active subscriptions of enabled accounts whose next payment falls in
         [first, last], with their account."""
-        return list(
-            Subscription.select(Subscription, Account)
-            .join(Account)
-            .where(
-                (Subscription.id > after_id)
-                & (Subscription.status == ACTIVE)
-                & (Subscription.modality == SUBSCRIPTION)
-                & (Subscription.next_payment_date >= first)
-                & (Subscription.next_payment_date <= last)
-                & (Account.disabled == False)  # noqa: E712 - peewee builds SQL
-            )
-            .order_by(Subscription.id)
-            .limit(limit)
+        return self._active_of_enabled_accounts(
+            (Subscription.modality == SUBSCRIPTION)
+            & (Subscription.next_payment_date >= first)
+            & (Subscription.next_payment_date <= last),
+            after_id=after_id,
+            limit=limit,
         )
 
     def idle_installations(
@@ -85,14 +80,25 @@ class ReminderRepository:
 
     def active_subscriptions(self, *, after_id: int, limit: int) -> list[Subscription]:
         """Active serials of enabled accounts, with their account."""
+        return self._active_of_enabled_accounts(None, after_id=after_id, limit=limit)
+
+    @staticmethod
+    def _active_of_enabled_accounts(
+        condition: peewee.Expression | None, *, after_id: int, limit: int
+    ) -> list[Subscription]:
+        """The page after `after_id` of the active serials of enabled accounts
+        (those a reminder may be about) that also meet `condition`, if any."""
+        where = (
+            (Subscription.id > after_id)
+            & (Subscription.status == ACTIVE)
+            & (Account.disabled == False)  # noqa: E712 - peewee builds SQL
+        )
+        if condition is not None:
+            where &= condition
         return list(
             Subscription.select(Subscription, Account)
             .join(Account)
-            .where(
-                (Subscription.id > after_id)
-                & (Subscription.status == ACTIVE)
-                & (Account.disabled == False)  # noqa: E712 - peewee builds SQL
-            )
+            .where(where)
             .order_by(Subscription.id)
             .limit(limit)
         )

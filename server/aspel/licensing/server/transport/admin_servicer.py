@@ -30,7 +30,7 @@ from ..domain.upgrade_terms import (
 )
 from . import convert
 from .auth_interceptor import current_actor
-from .offline import decode_request, response_forms
+from .offline import redeem
 from .pagination import AUDIT_EVENTS, WEBHOOK_ENDPOINTS, PageTokens
 from .request_keys import required_request_key
 from .validation import ACCOUNT_ID_MAX_LENGTH, WEBHOOK_ENDPOINT_ID, Violations, serial_only
@@ -510,12 +510,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             ),
             key=key,
         )
-        return pb.IssueUpgradeResponse(
-            subscription=convert.subscription(issued.subscription, self.admin.purchase_url),
-            previous_subscription=convert.subscription(
-                issued.previous_subscription, self.admin.purchase_url
-            ),
-        )
+        return pb.IssueUpgradeResponse(**convert.succession(issued, self.admin.purchase_url))
 
     def ImportSubscription(
         self, request: pb.ImportSubscriptionRequest, context: grpc.ServicerContext
@@ -539,24 +534,16 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         assert self.offline is not None, "AdminServicer built without offline activation"
         check = Violations()
         razon = check.optional("razon_social", request.razon_social, RAZON_SOCIAL_MAX_LENGTH)
-        key = check.request_key(request)
-        claims = decode_request(check, request.request_code)
-        check.raise_if_any()
-        assert claims is not None
-        result = self.offline.redeem(
-            claims,
-            razon_social_text=razon or None,
-            account_db_id=None,
-            actor=actor.audit_name,
-            key=key,
-            peer=actor.peer,
-        )
-        signed, text, code = response_forms(result.signed_license)
         return pb.AdminServiceRedeemOfflineRequestResponse(
-            activation=convert.activation(result.activation),
-            signed_license=signed,
-            response_text=text,
-            response_code=code,
+            **redeem(
+                self.offline,
+                check,
+                request,
+                razon_social_text=razon or None,
+                account_db_id=None,
+                actor=actor.audit_name,
+                peer=actor.peer,
+            )
         )
 
 

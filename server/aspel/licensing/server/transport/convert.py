@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
@@ -65,6 +65,24 @@ def account(view: AccountView) -> account_pb2.Account:
 
 def _serial(canonical: str | None) -> str:
     return serials.display(canonical) if canonical else ""
+
+
+class Succession(Protocol):
+    """A serial issued in place of another (an accepted or a bought upgrade)."""
+
+    @property
+    def subscription(self) -> SubscriptionView: ...
+
+    @property
+    def previous_subscription(self) -> SubscriptionView: ...
+
+
+def succession(result: Succession, purchase_url: str) -> dict[str, subscription_pb2.Subscription]:
+    """The new and the previous subscription, as the upgrade responses name them."""
+    return {
+        "subscription": subscription(result.subscription, purchase_url),
+        "previous_subscription": subscription(result.previous_subscription, purchase_url),
+    }
 
 
 def subscription(view: SubscriptionView, purchase_url: str) -> subscription_pb2.Subscription:

@@ -15,7 +15,7 @@ from ..domain.password_reset import PasswordResetService
 from ..domain.portal import PortalService
 from . import convert
 from .activation_servicer import RAZON_SOCIAL_MAX_LENGTH
-from .offline import decode_request, response_forms
+from .offline import redeem
 from .pagination import ACTIVATIONS, SUBSCRIPTIONS, PageTokens
 from .peers import client_peer
 from .validation import Violations, bearer_token, serial_only
@@ -114,12 +114,7 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
             key,
             client_peer(context),
         )
-        return pb.AcceptUpgradeResponse(
-            subscription=convert.subscription(result.subscription, self.portal.purchase_url),
-            previous_subscription=convert.subscription(
-                result.previous_subscription, self.portal.purchase_url
-            ),
-        )
+        return pb.AcceptUpgradeResponse(**convert.succession(result, self.portal.purchase_url))
 
     # --- password recovery -------------------------------------------------------
 
@@ -197,22 +192,14 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         assert self.offline is not None, "LicensingServicer built without offline activation"
         check = Violations()
         check.required("razon_social", request.razon_social, max_length=RAZON_SOCIAL_MAX_LENGTH)
-        key = check.request_key(request)
-        claims = decode_request(check, request.request_code)
-        check.raise_if_any()
-        assert claims is not None
-        result = self.offline.redeem(
-            claims,
-            razon_social_text=request.razon_social,
-            account_db_id=caller.account_db_id,
-            actor=user_actor(caller.username),
-            key=key,
-            peer=client_peer(context),
-        )
-        signed, text, code = response_forms(result.signed_license)
         return pb.RedeemOfflineRequestResponse(
-            activation=convert.activation(result.activation),
-            signed_license=signed,
-            response_text=text,
-            response_code=code,
+            **redeem(
+                self.offline,
+                check,
+                request,
+                razon_social_text=request.razon_social,
+                account_db_id=caller.account_db_id,
+                actor=user_actor(caller.username),
+                peer=client_peer(context),
+            )
         )

@@ -9,7 +9,9 @@ one encoding.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from google.protobuf import message
 from google.protobuf.message import DecodeError
 
 from aspel.licensing.client import offline_code
@@ -17,7 +19,7 @@ from aspel.licensing.v1 import activation_pb2
 
 from .. import errors
 from ..domain.activation import SignedLicenseView
-from ..domain.offline import PUBLIC_KEY_BYTES, OfflineRequestClaims
+from ..domain.offline import PUBLIC_KEY_BYTES, OfflineActivationService, OfflineRequestClaims
 from . import convert
 from .validation import Violations
 
@@ -100,3 +102,36 @@ def response_forms(view: SignedLicenseView) -> tuple[activation_pb2.SignedLicens
         offline_code.armor(offline_code.LICENSE, payload),
         offline_code.encode_code(offline_code.LICENSE, payload),
     )
+
+
+def redeem(
+    offline: OfflineActivationService,
+    check: Violations,
+    request: message.Message,
+    *,
+    razon_social_text: str | None,
+    account_db_id: int | None,
+    actor: str,
+    peer: str | None,
+) -> dict[str, Any]:
+    """RedeemOfflineRequest of either service, once the caller checked its own
+    fields into `check`: the response's fields (the same in both)."""
+    key = check.request_key(request)
+    claims = decode_request(check, getattr(request, "request_code"))  # noqa: B009 (untyped on Message)
+    check.raise_if_any()
+    assert claims is not None
+    result = offline.redeem(
+        claims,
+        razon_social_text=razon_social_text,
+        account_db_id=account_db_id,
+        actor=actor,
+        key=key,
+        peer=peer,
+    )
+    signed, text, code = response_forms(result.signed_license)
+    return {
+        "activation": convert.activation(result.activation),
+        "signed_license": signed,
+        "response_text": text,
+        "response_code": code,
+    }

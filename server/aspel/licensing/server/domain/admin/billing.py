@@ -25,7 +25,7 @@ from ..states import (
     SUPERSEDED,
     SUSPENDED,
 )
-from ..subscriptions import SubscriptionView, current_state, views_of
+from ..subscriptions import SubscriptionView, current_state, find_serial, views_of
 from .accounts import find_account
 from .common import record
 
@@ -53,14 +53,6 @@ def check_seats(users: int | None, installations_allowed: int | None) -> None:
         )
     if violations:
         raise errors.InvalidArgument(field_violations=violations)
-
-
-def find_serial(tx: UnitOfWork, serial_number: str) -> Subscription:
-    """Any account's serial (internal callers), or SERIAL_NOT_FOUND."""
-    row = tx.subscriptions.find_by_serial(serial_number)
-    if row is None:
-        raise errors.SerialNotFound(serials.display(serial_number), in_account=False)
-    return row
 
 
 def find_serial_locked(tx: UnitOfWork, serial_number: str) -> Subscription:
