@@ -255,7 +255,11 @@ AUDIT_COLUMNS = (
 ACTIVATION_COLUMNS = (
     "public_id", "subscription", "machine_fingerprint", "hostname", "product_code", "version",
     "seat", "create_time", "last_validate_time", "deactivate_time",
+    "license_expire_time", "seat_freed_time",
 )  # fmt: skip
+#: What a licence issued at a validation is bound by, as the server records it
+#: (validity + record interval + the longer grace: domain/activation.py).
+LICENSE_BOUND = dt.timedelta(days=30, hours=1) + dt.timedelta(days=30)
 OUTBOX_COLUMNS = (
     "message_id",
     "kind",
@@ -474,18 +478,21 @@ class Generator:
         installed = 1 if allowed == 1 else rng.randint(1, allowed)
         created = _utc(activation_day + dt.timedelta(days=rng.randrange(0, 15)), rng)
         if rng.random() < REPLACED_MACHINE_SHARE:
+            # Replaced long ago: released, its seat freed when released.
+            replaced = created + dt.timedelta(days=rng.randrange(30, 300))
             tables.activations.append(
                 (f"act_{rng.getrandbits(64):016x}", row_id, f"fp-{rng.getrandbits(128):032x}",
                  f"PC-{rng.randrange(10_000):04d}", product, version, 1, created, created,
-                 created + dt.timedelta(days=rng.randrange(30, 300)))
+                 replaced, replaced, replaced)
             )  # fmt: skip
         validated = _utc(self.today - dt.timedelta(days=rng.randrange(0, 30)), rng)
         for seat in range(1, installed + 1):
+            last = min(validated, _utc(ended, rng)) if ended else validated
+            released = _utc(ended, rng) if ended else None
             tables.activations.append(
                 (f"act_{rng.getrandbits(64):016x}", row_id, f"fp-{rng.getrandbits(128):032x}",
                  f"PC-{rng.randrange(10_000):04d}", product, version, seat, created,
-                 min(validated, _utc(ended, rng)) if ended else validated,
-                 _utc(ended, rng) if ended else None)
+                 last, released, last + LICENSE_BOUND, released)
             )  # fmt: skip
         return 0 if ended else installed
 

@@ -68,6 +68,13 @@ def test_a_reinstall_with_three_of_four_components_rebinds_to_its_activation(
     assert again.activation.activation_id == first.activation.activation_id
     assert again.activation.machine_fingerprint == OTHER_MACHINE
     assert certificate_of(again).machine_fingerprint == OTHER_MACHINE
+    # The installer's answer never echoes the digests the server keeps: whoever
+    # knows a fingerprint could read them and pose as the machine.
+    assert not first.activation.machine_components
+    assert not again.activation.machine_components
+    assert stored(server, first.activation.activation_id).machine_components == dict(
+        (c.kind, c.digest) for c in reinstalled
+    )
     assert active_activations(server, sae.row_id) == 1
     row = stored(server, first.activation.activation_id)
     assert row.machine_fingerprint == OTHER_MACHINE

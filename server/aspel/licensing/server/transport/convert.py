@@ -180,12 +180,12 @@ def activation(view: ActivationView) -> activation_pb2.Activation:
 
 
 def installer_activation(view: ActivationView) -> activation_pb2.Activation:
-    """An activation as ActivationService answers it: without the machine
-    identity the server keeps (components, installation key). Whoever knows
-    a fingerprint may call; the digests would let them pose as the machine."""
+    """An activation as ActivationService answers it: without the component
+    digests the server keeps. Whoever knows a fingerprint may call; the
+    digests would let them pose as the machine (a rebind). The public key is
+    no secret and the certificate carries it anyway."""
     message = activation(view)
     message.ClearField("machine_components")
-    message.ClearField("installation_public_key")
     return message
 
 
