@@ -18,7 +18,12 @@ from aspel.licensing.server.domain.reminders import ReminderService
 from aspel.licensing.server.mail.render import RenderContext, render
 from aspel.licensing.server.reminders import build_reminders
 from aspel.licensing.server.settings import Settings, SettingsError, payment_days
-from aspel.licensing.server.store.models import AuditEvent, OutboxMessage, ReminderSent
+from aspel.licensing.server.store.models import (
+    Activation,
+    AuditEvent,
+    OutboxMessage,
+    ReminderSent,
+)
 from aspel.licensing.v1 import (
     activation_service_pb2,
     activation_service_pb2_grpc,
@@ -263,3 +268,17 @@ def test_bad_payment_days_stop_the_start(text: str) -> None:
 def test_payment_days_are_read_largest_first_without_repeats() -> None:
     settings = Settings.from_env({"ASPEL_LICENSING_REMINDER_PAYMENT_DAYS": "1, 7,3,7"})
     assert payment_days(settings.reminder_payment_days) == (7, 3, 1)
+
+
+def test_a_machine_licensed_for_a_long_stay_offline_is_not_idle(
+    empty_server: RunningServer, serial: str, reminders: ReminderService, clock: FixedClock
+) -> None:
+    """An offline redemption gives a licence for months (a perpetual one, a
+    year): its machine never calls, and is told only near that licence's end."""
+    with empty_server.services.store.connection():
+        Activation.update(license_expire_time=clock.now() + dt.timedelta(days=395)).execute()
+    _run(empty_server, reminders)  # the payment reminder
+    clock.advance(dt.timedelta(days=31))
+    assert "reminder_idle_installation" not in [k for k, _ in _run(empty_server, reminders)]
+    clock.advance(dt.timedelta(days=305))
+    assert "reminder_idle_installation" in [k for k, _ in _run(empty_server, reminders)]

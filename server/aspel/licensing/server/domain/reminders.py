@@ -42,6 +42,12 @@ ACTOR = "system:reminders"
 _BATCH = 500
 
 
+#: A licence still valid this much later than now was issued for a stay
+#: offline, not by an online check-in (whose licences end within about two
+#: months of it: validity, record interval and grace; domain/activation.py).
+LONG_STAY = dt.timedelta(days=62)
+
+
 @dataclass(frozen=True)
 class ReminderPolicy:
     #: Days before a payment date that a reminder goes, largest first.
@@ -129,6 +135,11 @@ class ReminderService:
 
         for row in self._pages(read):
             assert isinstance(row, Activation)
+            if row.license_expire_time is not None and row.license_expire_time > now + LONG_STAY:
+                # Licensed for a long stay offline (an offline redemption):
+                # not idle, it was never meant to call. It is told once the
+                # end of that licence comes near.
+                continue
             subscription = row.subscription
             last_seen = row.last_validate_time or row.create_time
             yield Reminder(
