@@ -25,7 +25,6 @@ import os
 import pathlib
 import socket
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 
@@ -37,6 +36,7 @@ from .base import BaseClient, follow_pages
 from .installation_key import InstallationKey
 from .license_armor import BINARY, encode
 from .machine_identity import MachineComponent, canonical_salt
+from .private_files import write_private_file
 
 _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 _FINGERPRINT_CONTEXT = b"aspel-licensing machine fingerprint v1\0"
@@ -236,18 +236,7 @@ def save_license(
 ) -> None:
     """Writes a licence file atomically: the serialized SignedLicense, or its
     ASCII-armored or JSON form (`license_armor`)."""
-    target = pathlib.Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(encode(signed, form))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    write_private_file(path, encode(signed, form))
 
 
 def read_license_file(path: str | os.PathLike[str]) -> bytes:

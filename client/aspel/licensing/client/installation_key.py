@@ -20,10 +20,8 @@ same framing (`signed_payload`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pathlib
-import tempfile
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -31,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+
+from .private_files import write_private_file
 
 #: The suffix of the key file beside a licence file.
 KEY_SUFFIX = ".key"
@@ -78,26 +78,12 @@ class InstallationKey:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes the key atomically, readable by its owner only (0600 from the
         start: the temporary file is created so, never widened then narrowed)."""
-        target = pathlib.Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         pem = self._private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        # mkstemp creates the file 0600.
-        fd, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+        write_private_file(path, pem)
 
     def public_key_bytes(self) -> bytes:
         """The raw 32-byte public key, as sent to the server."""
