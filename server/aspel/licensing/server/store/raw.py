@@ -1,0 +1,99 @@
+"""Hot reads as plain rows: SQL written once here, values back as tuples.
+
+After `prepared.py` removed peewee's SQL building, what remained of a hot read
+was peewee's row hydration: a model instance per row, per-field converters,
+`_resolve_model_columns` re-run for each cursor (about 70 % of ValidateLicense's
+in-process time, measured with cProfile; bench/README.md). The few queries
+every installer and portal call runs therefore skip the ORM: a `RawSelect` is
+SQL text with `?` placeholders, rewritten once per engine to its parameter
+style, executed through peewee's `execute_sql` (so driver errors are still
+peewee's, and the store's outage translation still applies), and each row is
+a tuple handed to a converter the repository chooses (usually a frozen
+dataclass constructor). peewee stays the tool for the schema, migrations and
+every write.
+
+The SQL names tables and columns as the models declare them; the store tests
+run each one on SQLite and PostgreSQL, which is what keeps them in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import peewee
+
+from .binding import database_proxy
+
+T = TypeVar("T")
+
+
+class RawSelect(Generic[T]):
+    """`RawSelect("SELECT a, b FROM t WHERE id = ?", Row)`, then `.first(42)`.
+
+    `convert` receives the row's values as positional arguments. Arguments are
+    bound as given: pass values already in database form (ids, canonical
+    serials, hashes; datetimes through `db_datetime`).
+    """
+
+    __slots__ = ("_by_engine", "_convert", "_sql")
+
+    def __init__(self, sql: str, convert: Callable[..., T]) -> None:
+        if "%" in sql:
+            raise ValueError("write placeholders as ?: % would clash with psycopg's")
+        self._sql = " ".join(sql.split())
+        self._by_engine: dict[type, str] = {}
+        self._convert = convert
+
+    def _text(self, database: peewee.Database) -> str:
+        kind = type(database)
+        text = self._by_engine.get(kind)
+        if text is None:
+            text = self._sql.replace("?", database.param)
+            self._by_engine[kind] = text
+        return text
+
+    def rows(self, *arguments: Any) -> list[T]:
+        database = database_proxy.obj
+        cursor = database.execute_sql(self._text(database), arguments)
+        convert = self._convert
+        return [convert(*values) for values in cursor.fetchall()]
+
+    def first(self, *arguments: Any) -> T | None:
+        database = database_proxy.obj
+        cursor = database.execute_sql(self._text(database), arguments)
+        values = cursor.fetchone()
+        return None if values is None else self._convert(*values)
+
+
+# --- values as the drivers return them -------------------------------------------
+# SQLite hands back the text peewee wrote ('2026-12-02 16:20:00.123456',
+# '2026-12-02'); psycopg hands back naive datetimes and dates. Columns of
+# UtcDateTimeField hold naive UTC (fields.py).
+
+
+def utc_datetime(value: Any) -> dt.datetime | None:
+    """A UtcDateTimeField's value, aware (UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
+
+
+def date(value: Any) -> dt.date | None:
+    """A DateField's value."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def db_datetime(value: dt.datetime) -> str | dt.datetime:
+    """An aware datetime as a UtcDateTimeField stores it (for comparisons in SQL):
+    naive UTC, and on SQLite the text peewee writes, so string order is time order."""
+    naive = value.astimezone(dt.UTC).replace(tzinfo=None)
+    database = database_proxy.obj
+    if isinstance(database, peewee.SqliteDatabase):
+        return naive.isoformat(" ")
+    return naive
