@@ -79,7 +79,7 @@ def utc_datetime(value: Any) -> dt.datetime | None:
         return None
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
+    return value.replace(tzinfo=dt.UTC)
 
 
 def date(value: Any) -> dt.date | None:
