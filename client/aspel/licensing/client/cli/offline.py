@@ -30,12 +30,15 @@ from ..offline import (
 from ..offline_code import display
 from .common import PROGRAM, CliError, Context, format_local_time
 from .installer import _load, _pinned_keys, trusted_time_for
+from .program import add_command
 
 
 def add_commands(subparsers: Any) -> None:
     """Adds offline-request and offline-install."""
-    request = subparsers.add_parser(
+    request = add_command(
+        subparsers,
         "offline-request",
+        run_offline_request,
         help="genera una solicitud de activación en un equipo sin internet",
         description=(
             "Genera, sin conexión, una solicitud de activación de este equipo: un archivo, un "
@@ -68,10 +71,11 @@ def add_commands(subparsers: Any) -> None:
         metavar="HUELLA",
         help="la huella del equipo; por omisión se calcula del identificador de este equipo",
     )
-    request.set_defaults(handler=run_offline_request)
 
-    install = subparsers.add_parser(
+    install = add_command(
+        subparsers,
         "offline-install",
+        run_offline_install,
         help="instala la licencia que respondió una solicitud sin conexión",
         description=(
             "Instala en este equipo la licencia que se obtuvo al canjear su solicitud sin "
@@ -97,10 +101,11 @@ def add_commands(subparsers: Any) -> None:
         metavar="HUELLA",
         help="la huella del equipo; por omisión, la de la solicitud pendiente",
     )
-    install.set_defaults(handler=run_offline_install)
 
-    redeem = subparsers.add_parser(
+    redeem = add_command(
+        subparsers,
         "offline-redeem",
+        run_offline_redeem,
         help="canjea la solicitud de un equipo sin internet (con tu sesión)",
         description=(
             "Desde un equipo con internet y tu sesión de Mi cuenta Aspel: canjea la solicitud "
@@ -120,7 +125,6 @@ def add_commands(subparsers: Any) -> None:
         help="dónde guardar la respuesta (por omisión NO_SERIE.respuesta.txt)",
     )
     add_qr_options(redeem)
-    redeem.set_defaults(handler=run_offline_redeem)
 
 
 def add_qr_options(parser: argparse.ArgumentParser) -> None:
