@@ -135,6 +135,25 @@ def add_qr_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _save(output: pathlib.Path, text: str, code: str, args: argparse.Namespace, what: str) -> None:
+    """Writes the request or answer `text` to `output` and, with --qr, the QR
+    code of its `code` (`what` names it in the error)."""
+    try:
+        output.write_text(text, encoding="ascii")
+        if args.qr:
+            qr_png(code, args.qr)
+    except OSError as exc:
+        raise CliError(f"No se pudo escribir {what} ({exc.strerror}).") from None
+
+
+def _show_qr(ctx: Context, code: str, args: argparse.Namespace) -> None:
+    """What the QR options did: where the PNG went, or the QR on the screen."""
+    if args.qr:
+        ctx.out.write(f"Código QR guardado en {args.qr}.\n")
+    if args.qr_terminal:
+        ctx.out.write(qr_terminal(code) + "\n")
+
+
 def run_offline_request(args: argparse.Namespace, ctx: Context) -> int:
     serial = _display(args.serial_number)
     license_path = pathlib.Path(args.license or f"{serial}.lic")
@@ -150,22 +169,14 @@ def run_offline_request(args: argparse.Namespace, ctx: Context) -> int:
         machine_fingerprint=args.fingerprint or machine_fingerprint(),
     )
     output = pathlib.Path(args.output or f"{license_path}.request")
-    try:
-        output.write_text(written.text, encoding="ascii")
-        if args.qr:
-            qr_png(written.code, args.qr)
-    except OSError as exc:
-        raise CliError(f"No se pudo escribir la solicitud ({exc.strerror}).") from None
+    _save(output, written.text, written.code, args, "la solicitud")
     kind = "renovación" if args.renew else "activación"
     ctx.out.write(
         f"Solicitud de {kind} sin conexión guardada en {output}.\n"
         "Código para dictar (los guiones y mayúsculas no importan):\n\n"
         f"{display(written.code)}\n\n"
     )
-    if args.qr:
-        ctx.out.write(f"Código QR guardado en {args.qr}.\n")
-    if args.qr_terminal:
-        ctx.out.write(qr_terminal(written.code) + "\n")
+    _show_qr(ctx, written.code, args)
     ctx.out.write(
         "Canjéala desde un equipo con internet (Mi cuenta Aspel o Soporte Aspel) e instala "
         f"la respuesta con: {PROGRAM} offline-install RESPUESTA --license {license_path}\n"
@@ -218,12 +229,7 @@ def write_answer(ctx: Context, answer: Any, args: argparse.Namespace) -> None:
     """Saves and shows a RedeemOfflineRequest answer (portal or admin)."""
     serial = answer.activation.serial_number
     output = pathlib.Path(args.output or f"{serial}.respuesta.txt")
-    try:
-        output.write_text(answer.response_text, encoding="ascii")
-        if args.qr:
-            qr_png(answer.response_code, args.qr)
-    except OSError as exc:
-        raise CliError(f"No se pudo escribir la respuesta ({exc.strerror}).") from None
+    _save(output, answer.response_text, answer.response_code, args, "la respuesta")
     ctx.out.write(
         f"Solicitud canjeada: número de serie {serial}, activación "
         f"{answer.activation.activation_id}.\n"
@@ -232,10 +238,7 @@ def write_answer(ctx: Context, answer: Any, args: argparse.Namespace) -> None:
         "O dicta este código (largo: mejor el archivo o el código QR):\n\n"
         f"{display(answer.response_code)}\n"
     )
-    if args.qr:
-        ctx.out.write(f"Código QR guardado en {args.qr}.\n")
-    if args.qr_terminal:
-        ctx.out.write(qr_terminal(answer.response_code) + "\n")
+    _show_qr(ctx, answer.response_code, args)
 
 
 def _response_bytes(argument: str) -> bytes:
