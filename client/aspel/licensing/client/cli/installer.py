@@ -49,6 +49,7 @@ from ..license_verification import (
     REFUSED,
     SIGNATURE_INVALID,
     UNKNOWN_SIGNING_KEY,
+    LicenseStatus,
     LicenseVerificationError,
     PinnedKeys,
     TrustedTime,
@@ -56,7 +57,6 @@ from ..license_verification import (
     check_installation_key,
     license_status,
     parse_signed_license,
-    verify_license,
     verify_signature,
 )
 from ..machine_identity import MachineComponent, canonical_salt, collect_components
@@ -481,7 +481,7 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
                     "message": status.message_es,
                 },
             )
-        raise CliError(f"La licencia no es válida: {status.message_es} ({status.reason})")
+        raise _not_valid(status)
     code = _VERIFY_EXIT_CODES[status.state]
     if args.json:
         write_json(
@@ -731,21 +731,23 @@ def _verify(
     version: str,
     fingerprint: str,
     *,
-    trusted_time: TrustedTime | None = None,
-    installation_key_file: pathlib.Path | None = None,
+    installation_key_file: pathlib.Path,
 ) -> VerifiedLicense:
-    try:
-        return verify_license(
-            signed,
-            pinned_keys=pinned,
-            product_code=product_code,
-            version=version,
-            machine_fingerprint=fingerprint,
-            trusted_time=trusted_time,
-            # A read-only licence (an overdue serial past its grace) is still
-            # the server's answer: it is saved, and `verify` says what it allows.
-            allow_read_only=True,
-            installation_key_file=installation_key_file,
-        )
-    except LicenseVerificationError as exc:
-        raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None
+    """The licence the server just sent, checked before it is saved. A
+    read-only licence (an overdue serial past its grace) is still the server's
+    answer: it is saved, and `verify` says what it allows."""
+    status = license_status(
+        signed,
+        pinned_keys=pinned,
+        product_code=product_code,
+        version=version,
+        machine_fingerprint=fingerprint,
+        installation_key_file=installation_key_file,
+    )
+    if status.license is None:
+        raise _not_valid(status)
+    return status.license
+
+
+def _not_valid(status: LicenseStatus) -> CliError:
+    return CliError(f"La licencia no es válida: {status.message_es} ({status.reason})")
