@@ -122,7 +122,7 @@ def trusted_time_for(
 
 
 def add_commands(subparsers: Any) -> None:
-    """Adds activate, validate, deactivate and verify."""
+    """Adds activate, validate, deactivate, verify, inspect and armor."""
     activate = add_command(
         subparsers,
         "activate",

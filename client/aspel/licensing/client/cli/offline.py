@@ -34,7 +34,7 @@ from .program import add_command
 
 
 def add_commands(subparsers: Any) -> None:
-    """Adds offline-request and offline-install."""
+    """Adds offline-request, offline-install and offline-redeem."""
     request = add_command(
         subparsers,
         "offline-request",

@@ -56,7 +56,7 @@ SUBSCRIPTION_HEADERS = (
 
 
 def add_commands(subparsers: Any) -> None:
-    """Adds login, subscriptions, terms, upgrade and logout."""
+    """Adds login, subscriptions, terms, upgrade, installations, release and logout."""
     login = add_command(
         subparsers,
         "login",
