@@ -36,7 +36,7 @@ from .base import BaseClient, follow_pages
 from .installation_key import InstallationKey
 from .license_armor import BINARY, encode
 from .machine_identity import MachineComponent, canonical_salt
-from .private_files import write_private_file
+from .private_files import write_atomically
 
 _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 _FINGERPRINT_CONTEXT = b"aspel-licensing machine fingerprint v1\0"
@@ -236,7 +236,7 @@ def save_license(
 ) -> None:
     """Writes a licence file atomically: the serialized SignedLicense, or its
     ASCII-armored or JSON form (`license_armor`)."""
-    write_private_file(path, encode(signed, form))
+    write_atomically(path, encode(signed, form))
 
 
 def read_license_file(path: str | os.PathLike[str]) -> bytes:

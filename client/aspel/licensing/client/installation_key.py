@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from .private_files import write_private_file
+from .private_files import write_atomically
 
 #: The suffix of the key file beside a licence file.
 KEY_SUFFIX = ".key"
@@ -83,7 +83,7 @@ class InstallationKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        write_private_file(path, pem)
+        write_atomically(path, pem)
 
     def public_key_bytes(self) -> bytes:
         """The raw 32-byte public key, as sent to the server."""

@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import pathlib
-import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from aspel.licensing.v1 import activation_pb2
 from .installation_key import InstallationKey
 from .installation_key import verify as verify_installation_signature
 from .license_armor import LicenseFormError, license_bytes
+from .private_files import write_atomically
 
 #: How far the local clock may lag a licence's issue time (the server's clock)
 #: before it counts as set back: only the drift of two clocks.
@@ -309,7 +308,9 @@ class TrustedTime:
             "signature": base64.b64encode(signature).decode("ascii"),
         }
         document = {"format": self.FORMAT, "installations": records}
-        _write_atomically(self.path, json.dumps(document, indent=2).encode() + b"\n")
+        # Not private: the records are signed and hold no secret, and the file
+        # keeps the mode it always had (0666 less the umask).
+        write_atomically(self.path, json.dumps(document, indent=2).encode() + b"\n", private=False)
 
 
 def _instant(value: object) -> dt.datetime:
@@ -317,20 +318,6 @@ def _instant(value: object) -> dt.datetime:
     if instant.tzinfo is None:
         raise ValueError("naive time")
     return instant
-
-
-def _write_atomically(path: pathlib.Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
 
 
 def _clock_set_back(latest: dt.datetime) -> LicenseVerificationError:

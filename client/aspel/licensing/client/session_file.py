@@ -1,10 +1,11 @@
 """The saved login of the CLI: a JSON file only its owner can read (0600).
 
-The file holds the session token, so it is written the careful way: to a new
-temporary file in the same folder, created with O_CREAT|O_EXCL and mode 0600
-(`tempfile.mkstemp`), flushed to disk, then renamed over the old one with
-`os.replace`. A reader never sees half a file, and the token is never in a
-file with wider permissions, not even for a moment. The folder is created 0700.
+The file holds the session token, so it is written the careful way
+(`private_files.write_atomically`): to a new temporary file in the same
+folder, created with O_CREAT|O_EXCL and mode 0600, flushed to disk, then
+renamed over the old one with `os.replace`. A reader never sees half a file,
+and the token is never in a file with wider permissions, not even for a
+moment. The folder is created 0700.
 
 Where it lives: `$ASPEL_LICENSING_SESSION_FILE` when set; otherwise
 `$XDG_CONFIG_HOME/aspel-licensing/session.json`, with `~/.config` when
@@ -13,13 +14,13 @@ Where it lives: `$ASPEL_LICENSING_SESSION_FILE` when set; otherwise
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
 import pathlib
-import tempfile
 from dataclasses import dataclass, field
+
+from .private_files import write_atomically
 
 SESSION_FILE_ENV = "ASPEL_LICENSING_SESSION_FILE"
 APP_DIR = "aspel-licensing"
@@ -74,21 +75,8 @@ def save_session(session: Session, path: pathlib.Path | None = None) -> pathlib.
             session.expire_time.isoformat() if session.expire_time is not None else None
         ),
     }
-    # mkstemp opens with O_CREAT|O_EXCL and mode 0600.
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            if hasattr(os, "fchmod"):
-                os.fchmod(out.fileno(), 0o600)
-            json.dump(data, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    write_atomically(path, text.encode("utf-8"))
     return path
 
 

@@ -53,7 +53,7 @@ from .common import (
     release_lines,
 )
 from .json_output import message_to_json, write_json
-from .program import Program, run
+from .program import Program, add_command, run
 from .program import build_parser as build_program_parser
 
 ADMIN_PROGRAM = "aspel-licensing-admin"
@@ -535,8 +535,12 @@ def _uuid(text: str) -> str:
 def _command(
     commands: Any, name: str, help_text: str, handler: Any, *, mutating: bool = True
 ) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = commands.add_parser(
-        name, help=help_text, description=help_text[0].upper() + help_text[1:] + "."
+    parser = add_command(
+        commands,
+        name,
+        handler,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
     )
     if mutating:
         # Without it, each run is a new operation (the client draws a new UUID).
@@ -549,7 +553,6 @@ def _command(
             help="identificador (UUID) de la operación; repetirla con el mismo no la hace dos "
             "veces (por omisión, uno nuevo en cada ejecución)",
         )
-    parser.set_defaults(handler=handler)
     return parser
 
 

@@ -3,7 +3,7 @@
 flags, the saved session and es-MX formatting (state labels included).
 
 A command handler has the signature `handler(args, ctx) -> int` (the exit
-code) and is attached with `parser.set_defaults(handler=...)`. It writes to
+code) and is attached to its command by `program.add_command`. It writes to
 `ctx.out` / `ctx.err`, gets clients from `ctx`, and reports a problem of its
 own by raising `CliError` with an es-MX message; `program.run` prints it (and
 any `LicensingError` of the client library) and exits with `exit_code_for`.

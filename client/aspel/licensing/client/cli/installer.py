@@ -49,6 +49,7 @@ from ..license_verification import (
     REFUSED,
     SIGNATURE_INVALID,
     UNKNOWN_SIGNING_KEY,
+    LicenseStatus,
     LicenseVerificationError,
     PinnedKeys,
     TrustedTime,
@@ -56,7 +57,6 @@ from ..license_verification import (
     check_installation_key,
     license_status,
     parse_signed_license,
-    verify_license,
     verify_signature,
 )
 from ..machine_identity import MachineComponent, canonical_salt, collect_components
@@ -73,6 +73,7 @@ from .common import (
     state_label,
 )
 from .json_output import day, instant, write_json
+from .program import add_command
 
 PINNED_KEYS_ENV = "ASPEL_LICENSING_PINNED_KEYS"
 TRUSTED_TIME_ENV = "ASPEL_LICENSING_TRUSTED_TIME_FILE"
@@ -121,9 +122,11 @@ def trusted_time_for(
 
 
 def add_commands(subparsers: Any) -> None:
-    """Adds activate, validate, deactivate and verify."""
-    activate = subparsers.add_parser(
+    """Adds activate, validate, deactivate, verify, inspect and armor."""
+    activate = add_command(
+        subparsers,
         "activate",
+        run_activate,
         help="activa un número de serie en este equipo y guarda la licencia",
         description=(
             "Activa el sistema en este equipo, como el asistente de activación: indica el "
@@ -152,10 +155,11 @@ def add_commands(subparsers: Any) -> None:
     )
     _add_fingerprint(activate)
     _add_pinned_keys(activate, required=False)
-    activate.set_defaults(handler=run_activate)
 
-    validate = subparsers.add_parser(
+    validate = add_command(
+        subparsers,
         "validate",
+        run_validate,
         help="valida la licencia con el servidor y la renueva",
         description=(
             "Valida con el servidor la activación de un archivo de licencia y, si sigue "
@@ -168,10 +172,11 @@ def add_commands(subparsers: Any) -> None:
     validate.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
     _add_fingerprint(validate)
     _add_pinned_keys(validate, required=False)
-    validate.set_defaults(handler=run_validate)
 
-    deactivate = subparsers.add_parser(
+    deactivate = add_command(
+        subparsers,
         "deactivate",
+        run_deactivate,
         help="desactiva este equipo para activar el sistema en otro",
         description=(
             "Libera la instalación de este equipo, para activar el sistema en otro. Las "
@@ -182,10 +187,11 @@ def add_commands(subparsers: Any) -> None:
     )
     deactivate.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
     _add_fingerprint(deactivate)
-    deactivate.set_defaults(handler=run_deactivate)
 
-    verify = subparsers.add_parser(
+    verify = add_command(
+        subparsers,
         "verify",
+        run_verify,
         help="verifica un archivo de licencia sin conexión",
         # Wrapped here: the raw formatter keeps the epilog's lines as written.
         description=textwrap.fill(
@@ -226,10 +232,11 @@ def add_commands(subparsers: Any) -> None:
     )
     _add_pinned_keys(verify, required=True)
     add_json_flag(verify)
-    verify.set_defaults(handler=run_verify)
 
-    inspect = subparsers.add_parser(
+    inspect = add_command(
+        subparsers,
         "inspect",
+        run_inspect,
         help="muestra lo que dice un archivo de licencia, sin conexión",
         description=(
             "Muestra lo que dice un archivo de licencia (binario o texto), sin conectarse: "
@@ -245,10 +252,11 @@ def add_commands(subparsers: Any) -> None:
         help=f"las llaves públicas en que confías, para verificar la firma (o ${PINNED_KEYS_ENV})",
     )
     add_json_flag(inspect)
-    inspect.set_defaults(handler=run_inspect)
 
-    armored = subparsers.add_parser(
+    armored = add_command(
+        subparsers,
         "armor",
+        run_armor,
         help="escribe la licencia como texto para pegarla en un ticket",
         description=(
             "Escribe el archivo de licencia como texto ASCII entre «-----BEGIN ASPEL "
@@ -261,7 +269,6 @@ def add_commands(subparsers: Any) -> None:
     armored.add_argument(
         "--output", metavar="ARCHIVO", help="dónde escribir el texto (por omisión, la pantalla)"
     )
-    armored.set_defaults(handler=run_armor)
 
 
 def _add_fingerprint(parser: argparse.ArgumentParser) -> None:
@@ -474,7 +481,7 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
                     "message": status.message_es,
                 },
             )
-        raise CliError(f"La licencia no es válida: {status.message_es} ({status.reason})")
+        raise _not_valid(status)
     code = _VERIFY_EXIT_CODES[status.state]
     if args.json:
         write_json(
@@ -724,21 +731,23 @@ def _verify(
     version: str,
     fingerprint: str,
     *,
-    trusted_time: TrustedTime | None = None,
-    installation_key_file: pathlib.Path | None = None,
+    installation_key_file: pathlib.Path,
 ) -> VerifiedLicense:
-    try:
-        return verify_license(
-            signed,
-            pinned_keys=pinned,
-            product_code=product_code,
-            version=version,
-            machine_fingerprint=fingerprint,
-            trusted_time=trusted_time,
-            # A read-only licence (an overdue serial past its grace) is still
-            # the server's answer: it is saved, and `verify` says what it allows.
-            allow_read_only=True,
-            installation_key_file=installation_key_file,
-        )
-    except LicenseVerificationError as exc:
-        raise CliError(f"La licencia no es válida: {exc.message_es} ({exc.reason})") from None
+    """The licence the server just sent, checked before it is saved. A
+    read-only licence (an overdue serial past its grace) is still the server's
+    answer: it is saved, and `verify` says what it allows."""
+    status = license_status(
+        signed,
+        pinned_keys=pinned,
+        product_code=product_code,
+        version=version,
+        machine_fingerprint=fingerprint,
+        installation_key_file=installation_key_file,
+    )
+    if status.license is None:
+        raise _not_valid(status)
+    return status.license
+
+
+def _not_valid(status: LicenseStatus) -> CliError:
+    return CliError(f"La licencia no es válida: {status.message_es} ({status.reason})")

@@ -30,12 +30,15 @@ from ..offline import (
 from ..offline_code import display
 from .common import PROGRAM, CliError, Context, format_local_time
 from .installer import _load, _pinned_keys, trusted_time_for
+from .program import add_command
 
 
 def add_commands(subparsers: Any) -> None:
-    """Adds offline-request and offline-install."""
-    request = subparsers.add_parser(
+    """Adds offline-request, offline-install and offline-redeem."""
+    request = add_command(
+        subparsers,
         "offline-request",
+        run_offline_request,
         help="genera una solicitud de activación en un equipo sin internet",
         description=(
             "Genera, sin conexión, una solicitud de activación de este equipo: un archivo, un "
@@ -68,10 +71,11 @@ def add_commands(subparsers: Any) -> None:
         metavar="HUELLA",
         help="la huella del equipo; por omisión se calcula del identificador de este equipo",
     )
-    request.set_defaults(handler=run_offline_request)
 
-    install = subparsers.add_parser(
+    install = add_command(
+        subparsers,
         "offline-install",
+        run_offline_install,
         help="instala la licencia que respondió una solicitud sin conexión",
         description=(
             "Instala en este equipo la licencia que se obtuvo al canjear su solicitud sin "
@@ -97,10 +101,11 @@ def add_commands(subparsers: Any) -> None:
         metavar="HUELLA",
         help="la huella del equipo; por omisión, la de la solicitud pendiente",
     )
-    install.set_defaults(handler=run_offline_install)
 
-    redeem = subparsers.add_parser(
+    redeem = add_command(
+        subparsers,
         "offline-redeem",
+        run_offline_redeem,
         help="canjea la solicitud de un equipo sin internet (con tu sesión)",
         description=(
             "Desde un equipo con internet y tu sesión de Mi cuenta Aspel: canjea la solicitud "
@@ -120,7 +125,6 @@ def add_commands(subparsers: Any) -> None:
         help="dónde guardar la respuesta (por omisión NO_SERIE.respuesta.txt)",
     )
     add_qr_options(redeem)
-    redeem.set_defaults(handler=run_offline_redeem)
 
 
 def add_qr_options(parser: argparse.ArgumentParser) -> None:
@@ -129,6 +133,25 @@ def add_qr_options(parser: argparse.ArgumentParser) -> None:
     shown.add_argument(
         "--qr-terminal", action="store_true", help="muestra el código QR en la pantalla"
     )
+
+
+def _save(output: pathlib.Path, text: str, code: str, args: argparse.Namespace, what: str) -> None:
+    """Writes the request or answer `text` to `output` and, with --qr, the QR
+    code of its `code` (`what` names it in the error)."""
+    try:
+        output.write_text(text, encoding="ascii")
+        if args.qr:
+            qr_png(code, args.qr)
+    except OSError as exc:
+        raise CliError(f"No se pudo escribir {what} ({exc.strerror}).") from None
+
+
+def _show_qr(ctx: Context, code: str, args: argparse.Namespace) -> None:
+    """What the QR options did: where the PNG went, or the QR on the screen."""
+    if args.qr:
+        ctx.out.write(f"Código QR guardado en {args.qr}.\n")
+    if args.qr_terminal:
+        ctx.out.write(qr_terminal(code) + "\n")
 
 
 def run_offline_request(args: argparse.Namespace, ctx: Context) -> int:
@@ -146,22 +169,14 @@ def run_offline_request(args: argparse.Namespace, ctx: Context) -> int:
         machine_fingerprint=args.fingerprint or machine_fingerprint(),
     )
     output = pathlib.Path(args.output or f"{license_path}.request")
-    try:
-        output.write_text(written.text, encoding="ascii")
-        if args.qr:
-            qr_png(written.code, args.qr)
-    except OSError as exc:
-        raise CliError(f"No se pudo escribir la solicitud ({exc.strerror}).") from None
+    _save(output, written.text, written.code, args, "la solicitud")
     kind = "renovación" if args.renew else "activación"
     ctx.out.write(
         f"Solicitud de {kind} sin conexión guardada en {output}.\n"
         "Código para dictar (los guiones y mayúsculas no importan):\n\n"
         f"{display(written.code)}\n\n"
     )
-    if args.qr:
-        ctx.out.write(f"Código QR guardado en {args.qr}.\n")
-    if args.qr_terminal:
-        ctx.out.write(qr_terminal(written.code) + "\n")
+    _show_qr(ctx, written.code, args)
     ctx.out.write(
         "Canjéala desde un equipo con internet (Mi cuenta Aspel o Soporte Aspel) e instala "
         f"la respuesta con: {PROGRAM} offline-install RESPUESTA --license {license_path}\n"
@@ -214,12 +229,7 @@ def write_answer(ctx: Context, answer: Any, args: argparse.Namespace) -> None:
     """Saves and shows a RedeemOfflineRequest answer (portal or admin)."""
     serial = answer.activation.serial_number
     output = pathlib.Path(args.output or f"{serial}.respuesta.txt")
-    try:
-        output.write_text(answer.response_text, encoding="ascii")
-        if args.qr:
-            qr_png(answer.response_code, args.qr)
-    except OSError as exc:
-        raise CliError(f"No se pudo escribir la respuesta ({exc.strerror}).") from None
+    _save(output, answer.response_text, answer.response_code, args, "la respuesta")
     ctx.out.write(
         f"Solicitud canjeada: número de serie {serial}, activación "
         f"{answer.activation.activation_id}.\n"
@@ -228,10 +238,7 @@ def write_answer(ctx: Context, answer: Any, args: argparse.Namespace) -> None:
         "O dicta este código (largo: mejor el archivo o el código QR):\n\n"
         f"{display(answer.response_code)}\n"
     )
-    if args.qr:
-        ctx.out.write(f"Código QR guardado en {args.qr}.\n")
-    if args.qr_terminal:
-        ctx.out.write(qr_terminal(answer.response_code) + "\n")
+    _show_qr(ctx, answer.response_code, args)
 
 
 def _response_bytes(argument: str) -> bytes:

@@ -12,14 +12,17 @@ import getpass
 from typing import Any
 
 from .common import PROGRAM, CliError, Context
+from .program import add_command
 
 MIN_LENGTH = 15  # the server's policy; repeated here only to guide the user
 
 
 def add_commands(subparsers: Any) -> None:
     """Adds forgot-password and reset-password."""
-    forgot = subparsers.add_parser(
+    forgot = add_command(
+        subparsers,
         "forgot-password",
+        run_forgot_password,
         help="pide un correo para restablecer tu contraseña",
         description=(
             "Pide al servidor que envíe al correo registrado en tu cuenta Aspel un código "
@@ -34,10 +37,11 @@ def add_commands(subparsers: Any) -> None:
         metavar="CORREO_O_USUARIO",
         help="el correo registrado en tu cuenta, o tu usuario; si no lo indicas, se pregunta",
     )
-    forgot.set_defaults(handler=run_forgot_password)
 
-    reset = subparsers.add_parser(
+    reset = add_command(
+        subparsers,
         "reset-password",
+        run_reset_password,
         help="elige una contraseña nueva con el código del correo",
         description=(
             "Pide el código del correo y la contraseña nueva (dos veces), sin mostrarlos en "
@@ -52,7 +56,6 @@ def add_commands(subparsers: Any) -> None:
         help="lee el código y la contraseña nueva de las dos primeras líneas de la entrada "
         "estándar (para scripts)",
     )
-    reset.set_defaults(handler=run_reset_password)
 
 
 def run_forgot_password(args: argparse.Namespace, ctx: Context) -> int:

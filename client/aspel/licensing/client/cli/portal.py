@@ -39,6 +39,7 @@ from .common import (
     state_label,
 )
 from .json_output import message_to_json, write_json
+from .program import add_command
 
 WRAP = 78
 
@@ -55,9 +56,11 @@ SUBSCRIPTION_HEADERS = (
 
 
 def add_commands(subparsers: Any) -> None:
-    """Adds login, subscriptions, terms, upgrade and logout."""
-    login = subparsers.add_parser(
+    """Adds login, subscriptions, terms, upgrade, installations, release and logout."""
+    login = add_command(
+        subparsers,
         "login",
+        run_login,
         help="inicia sesión con tu usuario de Mi cuenta Aspel",
         description=(
             "Inicia sesión con tu usuario y contraseña de Mi cuenta Aspel y guarda la "
@@ -77,10 +80,11 @@ def add_commands(subparsers: Any) -> None:
         help="lee la contraseña de la primera línea de la entrada estándar (para scripts); "
         "requiere USUARIO",
     )
-    login.set_defaults(handler=run_login)
 
-    subscriptions = subparsers.add_parser(
+    subscriptions = add_command(
+        subparsers,
         "subscriptions",
+        run_subscriptions,
         help="muestra tus sistemas en suscripción",
         description=(
             "Muestra los números de serie de tu cuenta, como la tabla «Sistemas en "
@@ -88,10 +92,11 @@ def add_commands(subparsers: Any) -> None:
         ),
     )
     add_json_flag(subscriptions)
-    subscriptions.set_defaults(handler=run_subscriptions)
 
-    terms = subparsers.add_parser(
+    terms = add_command(
+        subparsers,
         "terms",
+        run_terms,
         help="muestra los términos para actualizar un número de serie",
         description="Muestra los términos y condiciones para pasar un número de serie a la "
         "versión nueva de su sistema, sin aceptarlos.",
@@ -100,10 +105,11 @@ def add_commands(subparsers: Any) -> None:
         "serial", metavar="NO_SERIE", help="el número de serie, p. ej. ABCDE-12345-FGH7K"
     )
     add_json_flag(terms)
-    terms.set_defaults(handler=run_terms)
 
-    upgrade = subparsers.add_parser(
+    upgrade = add_command(
+        subparsers,
         "upgrade",
+        run_upgrade,
         help="actualiza un número de serie a la versión nueva",
         description=(
             "Muestra los términos de la versión nueva, pide confirmarlos y genera el número "
@@ -119,10 +125,11 @@ def add_commands(subparsers: Any) -> None:
         action="store_true",
         help="acepta los términos sin preguntar (para scripts); los términos se muestran igual",
     )
-    upgrade.set_defaults(handler=run_upgrade)
 
-    installations = subparsers.add_parser(
+    installations = add_command(
+        subparsers,
         "installations",
+        run_installations,
         help="muestra las instalaciones de un número de serie",
         description=(
             "Muestra los equipos donde se activó un número de serie: cuáles ocupan un lugar, "
@@ -131,10 +138,11 @@ def add_commands(subparsers: Any) -> None:
     )
     installations.add_argument("serial", metavar="NO_SERIE", help="el número de serie")
     add_json_flag(installations)
-    installations.set_defaults(handler=run_installations)
 
-    release = subparsers.add_parser(
+    release = add_command(
+        subparsers,
         "release",
+        run_release,
         help="libera la instalación de un equipo que ya no usarás",
         description=(
             "Libera una instalación (un equipo descompuesto, formateado o robado) para activar "
@@ -148,14 +156,14 @@ def add_commands(subparsers: Any) -> None:
         metavar="ID_ACTIVACION",
         help="la instalación, como la muestra installations",
     )
-    release.set_defaults(handler=run_release)
 
-    logout = subparsers.add_parser(
+    add_command(
+        subparsers,
         "logout",
+        run_logout,
         help="cierra la sesión y borra la sesión guardada",
         description="Cierra la sesión en el servidor y borra el archivo de la sesión guardada.",
     )
-    logout.set_defaults(handler=run_logout)
 
 
 # --- login / logout ----------------------------------------------------------------

@@ -6,8 +6,9 @@ module exposes
 
     def add_commands(subparsers) -> None
 
-which adds its subcommands to the `argparse` subparsers action and attaches
-each one's handler with `parser.set_defaults(handler=fn)`, where
+which adds each of its subcommands with `add_command(subparsers, name, fn,
+help=..., description=...)` (the command's parser, for its own arguments),
+where
 
     def fn(args: argparse.Namespace, ctx: common.Context) -> int  # exit code
 
@@ -25,9 +26,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from .. import __version__
 from ..base import DEFAULT_DEADLINE
@@ -46,6 +48,9 @@ from .common import (
     exit_codes_help,
 )
 from .spanish import SpanishArgumentParser
+
+#: A command's handler: the parsed arguments and the run's context in, the exit code out.
+Handler = Callable[[argparse.Namespace, Context], int]
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,17 @@ def seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("debe ser mayor que cero")
     return value
+
+
+def add_command(
+    subparsers: Any, name: str, handler: Handler, *, help: str, **options: Any
+) -> argparse.ArgumentParser:
+    """Adds the command `name` (its one-line `help` in the program's list,
+    `options` for `add_parser`: description, epilog, ...) and attaches the
+    `handler` that `run` calls; returns its parser, for its arguments."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, **options)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def build_parser(program: Program, modules: Sequence[ModuleType]) -> argparse.ArgumentParser:
@@ -150,4 +166,4 @@ def _silence_stdout() -> None:
         pass
 
 
-__all__ = ["Program", "build_parser", "run", "seconds"]
+__all__ = ["Handler", "Program", "add_command", "build_parser", "run", "seconds"]
