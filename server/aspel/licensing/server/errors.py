@@ -10,8 +10,12 @@ A class declares what the API promises about its reason: the canonical gRPC
 transport types; the registry test checks the names against grpc's), the
 `reason`, the English `developer_message`, the es-MX `template` with named
 `{fields}`, and the `metadata_keys`: the fields also sent as ErrorInfo
-metadata. A constructor only names the fields; the base class fills the
-template and the metadata from them. Numbers a rule decides (a lifetime, a
+metadata. A class whose fields go into the template as they are declares
+them as annotations (`serial_number: str`), in the order its constructor
+takes them; the base class builds that constructor (`dataclass_transform`,
+so type checkers see it) and fills the template and the metadata. A class
+that derives fields (an es-MX state name, an ISO instant) writes its own
+`__init__` and passes them to the base by name. Numbers a rule decides (a lifetime, a
 limit) arrive as fields from the policy that applies them, never written
 into a sentence here.
 """
@@ -20,8 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import inspect
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar, dataclass_transform
 
 ERROR_DOMAIN = "licensing.aspel.com.mx"
 
@@ -47,6 +52,7 @@ class Code(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
+@dataclass_transform()
 class LicensingError(Exception):
     """A failure the caller can act on. Never carries a secret."""
 
@@ -79,6 +85,38 @@ class LicensingError(Exception):
         self.metadata.update(metadata or {})
         self.field_violations: list[tuple[str, str]] = list(field_violations)
         super().__init__(f"{self.reason}: {self.developer_message}")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = [
+            name
+            for name, kind in inspect.get_annotations(cls).items()
+            if not str(kind).startswith("ClassVar")
+        ]
+        if declared and "__init__" not in cls.__dict__:
+            cls.__init__ = _declared_init(declared)  # type: ignore[method-assign]
+
+
+def _declared_init(names: list[str]) -> Any:
+    """The constructor of a class that declares its fields: takes them by
+    position or name, keeps each as an attribute, and gives them to the base."""
+    signature = inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    )
+
+    def __init__(self: LicensingError, *args: object, **kwargs: object) -> None:
+        fields = signature.bind(*args, **kwargs).arguments
+        for name, value in fields.items():
+            setattr(self, name, value)
+        LicensingError.__init__(self, **fields)
+
+    __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY),
+            *signature.parameters.values(),
+        ]
+    )
+    return __init__
 
 
 def _iso(instant: dt.datetime) -> str:
@@ -182,8 +220,8 @@ class RequestTooLarge(LicensingError):
     )
     metadata_keys = ("size_bytes", "max_bytes")
 
-    def __init__(self, size: int, max_bytes: int) -> None:
-        super().__init__(size_bytes=size, max_bytes=max_bytes)
+    size_bytes: int
+    max_bytes: int
 
 
 # --- UNAUTHENTICATED / PERMISSION_DENIED -------------------------------------
@@ -284,8 +322,9 @@ class NoUpgradeAvailable(LicensingError):
     )
     metadata_keys = ("serial_number", "version")
 
-    def __init__(self, serial_number: str, product_name: str, version: str) -> None:
-        super().__init__(serial_number=serial_number, product_name=product_name, version=version)
+    serial_number: str
+    product_name: str
+    version: str
 
 
 class UpgradeRequiresPurchase(LicensingError):
@@ -299,15 +338,10 @@ class UpgradeRequiresPurchase(LicensingError):
     )
     metadata_keys = ("serial_number", "available_version", "purchase_url")
 
-    def __init__(
-        self, serial_number: str, product_name: str, to_version: str, purchase_url: str
-    ) -> None:
-        super().__init__(
-            serial_number=serial_number,
-            product_name=product_name,
-            available_version=to_version,
-            purchase_url=purchase_url,
-        )
+    serial_number: str
+    product_name: str
+    available_version: str
+    purchase_url: str
 
 
 class TermsOutdated(LicensingError):
@@ -416,8 +450,7 @@ class RazonSocialMismatch(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str
 
 
 class VersionMismatch(LicensingError):
@@ -545,8 +578,7 @@ class ActivationNotFound(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str
 
 
 class DeactivationRateLimited(LicensingError):
@@ -583,8 +615,8 @@ class InvalidDeactivationReceipt(LicensingError):
     )
     metadata_keys = ("serial_number", "problem")
 
-    def __init__(self, serial_number: str, problem: str) -> None:
-        super().__init__(serial_number=serial_number, problem=problem)
+    serial_number: str
+    problem: str
 
 
 # --- password recovery (RequestPasswordReset, ResetPassword) -------------------
@@ -689,8 +721,8 @@ class AccountNotFound(LicensingError):
     template = "No existe la cuenta «{account}». Verifica el identificador o el nombre de usuario."
     metadata_keys = ("account",)
 
-    def __init__(self, key: str) -> None:
-        super().__init__(account=key)
+    #: The account id or username the caller gave.
+    account: str
 
 
 class UsernameTaken(LicensingError):
@@ -701,8 +733,7 @@ class UsernameTaken(LicensingError):
     template = "Ya existe una cuenta con el usuario «{username}». Elige otro nombre de usuario."
     metadata_keys = ("username",)
 
-    def __init__(self, username: str) -> None:
-        super().__init__(username=username)
+    username: str
 
 
 class AccountNotActive(LicensingError):
@@ -713,8 +744,7 @@ class AccountNotActive(LicensingError):
     template = "La cuenta {account_id} está deshabilitada; no admite esta operación."
     metadata_keys = ("account_id",)
 
-    def __init__(self, account_id: str) -> None:
-        super().__init__(account_id=account_id)
+    account_id: str
 
 
 _ADMIN_STATE_ES = {**_STATE_ES, "DISABLED": "deshabilitado", "ENABLED": "habilitado"}
@@ -746,8 +776,8 @@ class ReleaseNotPublished(LicensingError):
     template = "{product_name} {version} no está publicado en el catálogo. Publícalo primero."
     metadata_keys = ("version",)
 
-    def __init__(self, product_name: str, version: str) -> None:
-        super().__init__(product_name=product_name, version=version)
+    product_name: str
+    version: str
 
 
 class ReleaseExists(LicensingError):
@@ -758,8 +788,8 @@ class ReleaseExists(LicensingError):
     template = "{product_name} {version} ya está publicado en el catálogo."
     metadata_keys = ("version",)
 
-    def __init__(self, product_name: str, version: str) -> None:
-        super().__init__(product_name=product_name, version=version)
+    product_name: str
+    version: str
 
 
 class PerpetualLicenseNotBilled(LicensingError):
@@ -773,8 +803,7 @@ class PerpetualLicenseNotBilled(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str
 
 
 class PaymentReferenceReused(LicensingError):
@@ -791,8 +820,8 @@ class PaymentReferenceReused(LicensingError):
     )
     metadata_keys = ("payment_reference", "serial_number")
 
-    def __init__(self, payment_reference: str, serial_number: str) -> None:
-        super().__init__(payment_reference=payment_reference, serial_number=serial_number)
+    payment_reference: str
+    serial_number: str
 
 
 class OrderReferenceReused(LicensingError):
@@ -809,14 +838,9 @@ class OrderReferenceReused(LicensingError):
     )
     metadata_keys = ("order_reference", "serial_number", "successor_serial_number")
 
-    def __init__(
-        self, order_reference: str, serial_number: str, successor_serial_number: str
-    ) -> None:
-        super().__init__(
-            order_reference=order_reference,
-            serial_number=serial_number,
-            successor_serial_number=successor_serial_number,
-        )
+    order_reference: str
+    serial_number: str
+    successor_serial_number: str
 
 
 class SerialAlreadyImported(LicensingError):
@@ -833,8 +857,9 @@ class SerialAlreadyImported(LicensingError):
     #: `fields`: the request's field names (for programs); the text names them in es-MX.
     metadata_keys = ("serial_number", "fields")
 
-    def __init__(self, serial_number: str, fields: str, fields_text: str) -> None:
-        super().__init__(serial_number=serial_number, fields=fields, fields_text=fields_text)
+    serial_number: str
+    fields: str
+    fields_text: str
 
 
 class ServiceKeyExists(LicensingError):
@@ -848,8 +873,7 @@ class ServiceKeyExists(LicensingError):
     template = "Ya existe (o existió) una llave de servicio llamada «{name}». Usa otro nombre."
     metadata_keys = ("name",)
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name=name)
+    name: str
 
 
 class ServiceKeyNotFound(LicensingError):
@@ -863,8 +887,7 @@ class ServiceKeyNotFound(LicensingError):
     template = "No hay una llave de servicio vigente llamada «{name}»."
     metadata_keys = ("name",)
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name=name)
+    name: str
 
 
 class WebhookEndpointNotFound(LicensingError):
@@ -875,8 +898,7 @@ class WebhookEndpointNotFound(LicensingError):
     template = "No hay un destino de eventos vigente con el identificador «{endpoint_id}»."
     metadata_keys = ("endpoint_id",)
 
-    def __init__(self, endpoint_id: str) -> None:
-        super().__init__(endpoint_id=endpoint_id)
+    endpoint_id: str
 
 
 class WebhookEndpointLimit(LicensingError):
@@ -890,8 +912,7 @@ class WebhookEndpointLimit(LicensingError):
     )
     metadata_keys = ("max_endpoints",)
 
-    def __init__(self, max_endpoints: int) -> None:
-        super().__init__(max_endpoints=max_endpoints)
+    max_endpoints: int
 
 
 # --- offline activation -------------------------------------------------------------
@@ -931,8 +952,7 @@ class OfflineRequestExpired(LicensingError):
     )
     metadata_keys = ("max_age_days",)
 
-    def __init__(self, max_age_days: int) -> None:
-        super().__init__(max_age_days=max_age_days)
+    max_age_days: int
 
 
 class OfflineRequestReplayed(LicensingError):
@@ -948,5 +968,4 @@ class OfflineRequestReplayed(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str
