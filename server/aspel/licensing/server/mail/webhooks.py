@@ -156,15 +156,7 @@ class WebhookSender:
         self.store = store
         self.clock = clock
         self.poster = poster
-        self._sealed: events.SealedSecrets | None = None
-
-    def _secrets(self) -> events.SealedSecrets:
-        if self._sealed is None:
-            key = self.store.secret(
-                events.SEALING_SECRET_NAME, events.SEALING_KEY_BYTES, self.clock.now()
-            )
-            self._sealed = events.SealedSecrets(key)
-        return self._sealed
+        self._secrets = events.SealingKey(store.secret, clock.now)
 
     def send(self, payload: Mapping[str, object]) -> Result:
         endpoint_id = str(payload.get("endpoint_id", ""))

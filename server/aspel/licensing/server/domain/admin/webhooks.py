@@ -65,15 +65,7 @@ class WebhookAdmin:
         self.calendar = calendar
         #: Read by the transport's URL check (settings.webhook_allow_loopback_http).
         self.allow_loopback_http = allow_loopback_http
-        self._sealed: events.SealedSecrets | None = None
-
-    def _secrets(self) -> events.SealedSecrets:
-        if self._sealed is None:
-            key = self.store.secret(
-                events.SEALING_SECRET_NAME, events.SEALING_KEY_BYTES, self.calendar.now()
-            )
-            self._sealed = events.SealedSecrets(key)
-        return self._sealed
+        self._secrets = events.SealingKey(store.secret, calendar.now)
 
     @retry_on_conflict()
     def create(
