@@ -9,6 +9,7 @@ domain and converts the answer.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import grpc
 
@@ -67,18 +68,13 @@ def _reasoned_change(
     return serial, reason, key
 
 
+@dataclass(eq=False)  # a servicer is one object, told apart by identity
 class AdminServicer(pb_grpc.AdminServiceServicer):
     """Thin: the domain services do the work (their keys are ScopeInterceptor's)."""
 
-    def __init__(
-        self,
-        admin: AdminServices,
-        page_tokens: PageTokens,
-        offline: OfflineActivationService | None = None,
-    ) -> None:
-        self.admin = admin
-        self.page_tokens = page_tokens
-        self.offline = offline
+    admin: AdminServices
+    page_tokens: PageTokens
+    offline: OfflineActivationService | None = None
 
     # --- accounts ---------------------------------------------------------------
 

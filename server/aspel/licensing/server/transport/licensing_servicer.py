@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import grpc
 
 from aspel.licensing.v1 import licensing_service_pb2 as pb
@@ -21,22 +23,14 @@ from .peers import client_peer
 from .validation import Violations, bearer_token, serial_only
 
 
+@dataclass(eq=False)  # a servicer is one object, told apart by identity
 class LicensingServicer(pb_grpc.LicensingServiceServicer):
-    def __init__(
-        self,
-        auth: AuthService,
-        portal: PortalService,
-        password_reset: PasswordResetService,
-        page_tokens: PageTokens,
-        installations: InstallationService,
-        offline: OfflineActivationService | None = None,
-    ) -> None:
-        self.auth = auth
-        self.portal = portal
-        self.password_reset = password_reset
-        self.page_tokens = page_tokens
-        self.installations = installations
-        self.offline = offline
+    auth: AuthService
+    portal: PortalService
+    password_reset: PasswordResetService
+    page_tokens: PageTokens
+    installations: InstallationService
+    offline: OfflineActivationService | None = None
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         caller = self.auth.resolve_session(bearer_token(context))
