@@ -27,7 +27,7 @@ from .paging import one_page
 from .products import product_name
 from .service_keys import Actor
 from .spanish import time_of_day
-from .subscriptions import find_owned_serial, find_serial
+from .subscriptions import audit_serial, find_owned_serial, find_serial
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +160,12 @@ class InstallationService:
                 return False
             activation = tx.activations.find_by_id(activation_db_id)
             assert activation is not None
-            tx.audit.record(
-                kind="activation.reclaimed",
+            audit_serial(
+                tx,
+                row,
+                "activation.reclaimed",
                 actor="system:reclaim",
                 peer=None,
-                account_public_id=row.account.public_id,
-                serial_number=row.serial_number,
                 detail={
                     "activation_id": activation.public_id,
                     "license_expire_time": (
@@ -221,12 +221,12 @@ class InstallationService:
                 done, decision = seats.release_seat(
                     tx, row, activation, proof=seats.ReleaseProof.NONE, now=now, policy=self.policy
                 )
-                tx.audit.record(
-                    kind="activation.released",
+                audit_serial(
+                    tx,
+                    row,
+                    "activation.released",
                     actor=actor,
                     peer=peer,
-                    account_public_id=row.account.public_id,
-                    serial_number=row.serial_number,
                     detail={
                         "activation_id": done.public_id,
                         "hostname": done.hostname,
