@@ -18,7 +18,7 @@ from ..domain.portal import PortalService
 from . import convert
 from .activation_servicer import RAZON_SOCIAL_MAX_LENGTH
 from .offline import redeem
-from .pagination import ACTIVATIONS, SUBSCRIPTIONS, PageTokens
+from .pagination import ACTIVATIONS, SUBSCRIPTIONS, PageTokens, read_page
 from .peers import client_peer
 from .validation import Violations, bearer_token, serial_only
 
@@ -62,18 +62,19 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         self, request: pb.ListSubscriptionsRequest, context: grpc.ServicerContext
     ) -> pb.ListSubscriptionsResponse:
         caller = self._caller(context)
-        check = Violations()
-        page_size = check.page_size("page_size", request.page_size, SUBSCRIPTIONS)
-        check.raise_if_any()
-        # A token is bound to the account it was issued to.
-        filters = (caller.account_db_id,)
-        after_id = self.page_tokens.decode(SUBSCRIPTIONS, filters, request.page_token)
-        page = self.portal.list_subscriptions(caller, page_size, after_id)
+        page, next_page_token = read_page(
+            self.page_tokens,
+            SUBSCRIPTIONS,
+            (caller.account_db_id,),  # a token is bound to the account it was issued to
+            request,
+            Violations(),
+            lambda size, after_id: self.portal.list_subscriptions(caller, size, after_id),
+        )
         return pb.ListSubscriptionsResponse(
             subscriptions=[
                 convert.subscription(v, self.portal.purchase_url) for v in page.subscriptions
             ],
-            next_page_token=self.page_tokens.encode(SUBSCRIPTIONS, filters, page.next_after_id),
+            next_page_token=next_page_token,
         )
 
     def GetSubscription(
@@ -151,15 +152,20 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         caller = self._caller(context)
         check = Violations()
         serial = check.serial("serial_number", request.serial_number)
-        page_size = check.page_size("page_size", request.page_size, ACTIVATIONS)
-        check.raise_if_any()
-        # A token is bound to the account and the serial it was issued for.
-        filters = (caller.account_db_id, serial)
-        after_id = self.page_tokens.decode(ACTIVATIONS, filters, request.page_token)
-        page = self.installations.list_activations(caller, serial, page_size, after_id)
+        page, next_page_token = read_page(
+            self.page_tokens,
+            ACTIVATIONS,
+            # A token is bound to the account and the serial it was issued for.
+            (caller.account_db_id, serial),
+            request,
+            check,
+            lambda size, after_id: self.installations.list_activations(
+                caller, serial, size, after_id
+            ),
+        )
         return pb.ListActivationsResponse(
-            activations=[convert.activation(v) for v in page.activations],
-            next_page_token=self.page_tokens.encode(ACTIVATIONS, filters, page.next_after_id),
+            activations=[convert.activation(v) for v in page.items],
+            next_page_token=next_page_token,
         )
 
     def ReleaseActivation(

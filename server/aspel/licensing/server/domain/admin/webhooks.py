@@ -14,7 +14,7 @@ from ...store.unit_of_work import UnitOfWork
 from .. import events
 from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, once
-from ..paging import one_page
+from ..paging import Page, page_of_rows
 from ..service_keys import Actor
 from .common import record
 
@@ -38,12 +38,6 @@ class CreatedEndpoint:
     #: The signing secret in clear: only in the answer to the creation (and to
     #: its retries with the same request_id), never stored unsealed.
     secret: str
-
-
-@dataclass(frozen=True)
-class EndpointPage:
-    endpoints: list[EndpointView]
-    next_after_id: int | None
 
 
 def endpoint_view(row: WebhookEndpoint) -> EndpointView:
@@ -117,11 +111,10 @@ class WebhookAdmin:
                 endpoint_view(row), sealed_secrets.open(row.public_id, row.secret_sealed)
             )
 
-    def list(self, size: int, after_id: int) -> EndpointPage:
+    def list(self, size: int, after_id: int) -> Page[EndpointView]:
         with self.store.read() as tx:
             rows = tx.webhooks.page(after_id=after_id, limit=size + 1)
-        page, next_after_id = one_page(rows, size)
-        return EndpointPage([endpoint_view(r) for r in page], next_after_id)
+        return page_of_rows(rows, size, endpoint_view)
 
     @retry_on_conflict()
     def delete(self, actor: Actor, endpoint_id: str, *, key: RequestKey | None) -> None:
