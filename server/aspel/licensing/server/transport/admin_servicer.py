@@ -354,10 +354,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         result = self.admin.installations.release_by_support(
             actor, serial, activation_id, reason, key
         )
-        return pb.AdminServiceReleaseActivationResponse(
-            activation=convert.activation(result.activation),
-            transfers_remaining=result.transfers_remaining,
-        )
+        return pb.AdminServiceReleaseActivationResponse(**convert.released(result))
 
     def StartPasswordReset(
         self, request: pb.StartPasswordResetRequest, context: grpc.ServicerContext

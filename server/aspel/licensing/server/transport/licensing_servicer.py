@@ -180,10 +180,7 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         result = self.installations.release_by_customer(
             caller, serial, activation_id, key, client_peer(context)
         )
-        return pb.ReleaseActivationResponse(
-            activation=convert.activation(result.activation),
-            transfers_remaining=result.transfers_remaining,
-        )
+        return pb.ReleaseActivationResponse(**convert.released(result))
 
     def RedeemOfflineRequest(
         self, request: pb.RedeemOfflineRequestRequest, context: grpc.ServicerContext
