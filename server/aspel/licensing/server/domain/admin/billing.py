@@ -68,10 +68,10 @@ def _cycle_anchor_day(tx: UnitOfWork, row: Subscription) -> int:
     return int(tx.subscriptions.lineage(row.id)[0].activation_date.day)
 
 
+@dataclass(eq=False)
 class BillingAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
-        self.store = store
-        self.calendar = calendar
+    store: Store
+    calendar: BusinessCalendar
 
     def _view(self, tx: UnitOfWork, serial_number: str) -> SubscriptionView:
         return views_of(tx, [find_serial(tx, serial_number)], self.calendar.today())[0]

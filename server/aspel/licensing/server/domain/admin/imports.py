@@ -124,10 +124,10 @@ def _differences(earlier: Result, data: dict[str, object]) -> tuple[str, str]:
     return ", ".join(names), ", ".join(_FIELD_LABELS.get(n, n) for n in names) or "datos"
 
 
+@dataclass(eq=False)
 class ImportAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
-        self.store = store
-        self.calendar = calendar
+    store: Store
+    calendar: BusinessCalendar
 
     def check(self, legacy: LegacySubscription) -> None:
         """The rules that need no store: INVALID_ARGUMENT with every bad field."""
