@@ -62,7 +62,8 @@ class LicensingError(Exception):
     developer_message: ClassVar[str] = "Internal error."
     #: The es-MX text a person reads; `{name}` fields come from the constructor.
     template: ClassVar[str] = "Ocurrió un error inesperado. Intenta de nuevo en unos minutos."
-    #: The constructor's fields that also go into `ErrorInfo.metadata` (when not None).
+    #: The constructor's fields that also go into `ErrorInfo.metadata` (when not
+    #: None; an instant as RFC 3339 to the second, anything else as `str`).
     metadata_keys: ClassVar[tuple[str, ...]] = ()
     #: False for the few reasons only the server's own command line reports (no
     #: RPC answers them), so the proto comments need not list them.
@@ -80,7 +81,9 @@ class LicensingError(Exception):
             message_es if message_es is not None else self.template.format(**fields)
         )
         self.metadata: dict[str, str] = {
-            key: str(fields[key]) for key in self.metadata_keys if fields.get(key) is not None
+            key: _metadata_text(fields[key])
+            for key in self.metadata_keys
+            if fields.get(key) is not None
         }
         self.metadata.update(metadata or {})
         self.field_violations: list[tuple[str, str]] = list(field_violations)
@@ -119,8 +122,10 @@ def _declared_init(names: list[str]) -> Any:
     return __init__
 
 
-def _iso(instant: dt.datetime) -> str:
-    return instant.isoformat(timespec="seconds")
+def _metadata_text(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)
 
 
 def _optional(template: str, **fields: object) -> str:
@@ -249,8 +254,8 @@ class AccountLocked(LicensingError):
     )
     metadata_keys = ("retry_time",)
 
-    def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
-        super().__init__(retry_time=_iso(retry_time), local_retry=local_retry)
+    retry_time: dt.datetime
+    local_retry: str
 
 
 class AccountDisabled(LicensingError):
@@ -556,7 +561,7 @@ class ActivationLimitReached(LicensingError):
             serial_number=serial_number,
             installations_allowed=installations_allowed,
             seats=seats,
-            next_free_time=_iso(next_free_time) if next_free_time is not None else None,
+            next_free_time=next_free_time,
             next_free=(
                 f" La siguiente instalación liberada queda disponible a las {next_free_text}."
                 if next_free_text
@@ -597,7 +602,7 @@ class DeactivationRateLimited(LicensingError):
         #: Read by the error interceptor into a `google.rpc.RetryInfo`.
         self.retry_delay = max(retry_time - now, dt.timedelta(0))
         super().__init__(
-            serial_number=serial_number, retry_time=_iso(retry_time), local_retry=local_retry
+            serial_number=serial_number, retry_time=retry_time, local_retry=local_retry
         )
 
 
@@ -678,8 +683,8 @@ class RateLimited(LicensingError):
     )
     metadata_keys = ("retry_time",)
 
-    def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
-        super().__init__(retry_time=_iso(retry_time), local_retry=local_retry)
+    retry_time: dt.datetime
+    local_retry: str
 
 
 # --- AdminService and service keys ---------------------------------------------
