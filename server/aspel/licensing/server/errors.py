@@ -97,21 +97,38 @@ class LicensingError(Exception):
             if not str(kind).startswith("ClassVar")
         ]
         if declared and "__init__" not in cls.__dict__:
-            cls.__init__ = _declared_init(declared)  # type: ignore[method-assign]
+            defaults = {name: cls.__dict__[name] for name in declared if name in cls.__dict__}
+            cls.__init__ = _declared_init(declared, defaults)  # type: ignore[method-assign]
+
+    def derived_fields(self) -> Mapping[str, object]:
+        """What the template or the metadata needs beyond the declared fields
+        (an es-MX state name, a sentence said only when a field is given);
+        a name that is also a declared field replaces its value there."""
+        return {}
 
 
-def _declared_init(names: list[str]) -> Any:
+def _declared_init(names: list[str], defaults: Mapping[str, object]) -> Any:
     """The constructor of a class that declares its fields: takes them by
-    position or name, keeps each as an attribute, and gives them to the base."""
+    position or name (a field with a value in the class body may be left
+    out), keeps each as an attribute, and gives them, with the class's
+    derived fields, to the base."""
     signature = inspect.Signature(
-        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+        [
+            inspect.Parameter(
+                n,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=defaults.get(n, inspect.Parameter.empty),
+            )
+            for n in names
+        ]
     )
 
     def __init__(self: LicensingError, *args: object, **kwargs: object) -> None:
-        fields = signature.bind(*args, **kwargs).arguments
-        for name, value in fields.items():
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():
             setattr(self, name, value)
-        LicensingError.__init__(self, **fields)
+        LicensingError.__init__(self, **{**bound.arguments, **self.derived_fields()})
 
     __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[
@@ -306,14 +323,17 @@ class SerialNotActive(LicensingError):
     )
     metadata_keys = ("serial_number", "state", "successor_serial_number")
 
-    def __init__(self, serial_number: str, state: str, successor: str | None = None) -> None:
-        super().__init__(
-            serial_number=serial_number,
-            state=state,
-            state_es=_STATE_ES.get(state, state),
-            successor_serial_number=successor or None,
-            use_successor=_optional(self.successor_template, successor_serial_number=successor),
-        )
+    serial_number: str
+    state: str
+    successor_serial_number: str | None = None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        successor = self.successor_serial_number or None
+        return {
+            "state_es": _STATE_ES.get(self.state, self.state),
+            "successor_serial_number": successor,
+            "use_successor": _optional(self.successor_template, successor_serial_number=successor),
+        }
 
 
 class NoUpgradeAvailable(LicensingError):
@@ -479,31 +499,25 @@ class VersionMismatch(LicensingError):
         "suggested_serial_number",
     )
 
-    def __init__(
-        self,
-        serial_number: str,
-        serial_product: str,
-        serial_version: str,
-        installer_product: str,
-        installer_version: str,
-        suggested_serial: str | None,
-    ) -> None:
-        names = {
-            "serial_number": serial_number,
-            "installer_product": installer_product,
-            "installer_version": installer_version,
-            "suggested_serial_number": suggested_serial,
+    serial_number: str
+    serial_product: str
+    serial_version: str
+    installer_product: str
+    installer_version: str
+    suggested_serial_number: str | None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        suggested = self.suggested_serial_number or None
+        advice = self.suggested_template if suggested else self.account_template
+        return {
+            "suggested_serial_number": suggested,
+            "advice": advice.format(
+                serial_number=self.serial_number,
+                installer_product=self.installer_product,
+                installer_version=self.installer_version,
+                suggested_serial_number=suggested,
+            ),
         }
-        advice = self.suggested_template if suggested_serial else self.account_template
-        super().__init__(
-            serial_number=serial_number,
-            serial_product=serial_product,
-            serial_version=serial_version,
-            installer_product=installer_product,
-            installer_version=installer_version,
-            suggested_serial_number=suggested_serial or None,
-            advice=advice.format(**names),
-        )
 
 
 class SerialRetired(LicensingError):
@@ -519,16 +533,17 @@ class SerialRetired(LicensingError):
     )
     metadata_keys = ("serial_number", "retire_date", "successor_serial_number")
 
-    def __init__(
-        self, serial_number: str, retire_date: dt.date, retire_text: str, successor: str | None
-    ) -> None:
-        super().__init__(
-            serial_number=serial_number,
-            retire_date=retire_date.isoformat(),
-            retire_text=retire_text,
-            successor_serial_number=successor or None,
-            use_successor=_optional(self.successor_template, successor_serial_number=successor),
-        )
+    serial_number: str
+    retire_date: dt.date
+    retire_text: str
+    successor_serial_number: str | None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        successor = self.successor_serial_number or None
+        return {
+            "successor_serial_number": successor,
+            "use_successor": _optional(self.successor_template, successor_serial_number=successor),
+        }
 
 
 class ActivationLimitReached(LicensingError):
@@ -545,29 +560,21 @@ class ActivationLimitReached(LicensingError):
     #: frees by itself; absent when none is pending.
     metadata_keys = ("serial_number", "installations_allowed", "next_free_time")
 
-    def __init__(
-        self,
-        serial_number: str,
-        installations_allowed: int,
-        next_free_time: dt.datetime | None = None,
-        next_free_text: str | None = None,
-    ) -> None:
-        seats = (
-            "una instalación"
-            if installations_allowed == 1
-            else f"{installations_allowed} instalaciones"
-        )
-        super().__init__(
-            serial_number=serial_number,
-            installations_allowed=installations_allowed,
-            seats=seats,
-            next_free_time=next_free_time,
-            next_free=(
-                f" La siguiente instalación liberada queda disponible a las {next_free_text}."
-                if next_free_text
+    serial_number: str
+    installations_allowed: int
+    next_free_time: dt.datetime | None = None
+    next_free_text: str | None = None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        allowed = self.installations_allowed
+        return {
+            "seats": "una instalación" if allowed == 1 else f"{allowed} instalaciones",
+            "next_free": (
+                f" La siguiente instalación liberada queda disponible a las {self.next_free_text}."
+                if self.next_free_text
                 else ""
             ),
-        )
+        }
 
 
 class ActivationNotFound(LicensingError):
@@ -713,9 +720,12 @@ class ScopeMissing(LicensingError):
     )
     metadata_keys = ("scope",)
 
-    def __init__(self, scopes: Iterable[str]) -> None:
-        names = sorted(scopes)
-        super().__init__(scope=",".join(names), alternatives=" o ".join(f"«{n}»" for n in names))
+    #: Any one of them would do.
+    scopes: Iterable[str]
+
+    def derived_fields(self) -> Mapping[str, object]:
+        names = sorted(self.scopes)
+        return {"scope": ",".join(names), "alternatives": " o ".join(f"«{n}»" for n in names)}
 
 
 class AccountNotFound(LicensingError):
@@ -763,14 +773,15 @@ class InvalidStateTransition(LicensingError):
     template = "No se puede pasar {what} de «{state_es}» a «{target_state_es}»."
     metadata_keys = ("state", "target_state")
 
-    def __init__(self, what: str, state: str, wanted: str) -> None:
-        super().__init__(
-            what=what,
-            state=state,
-            target_state=wanted,
-            state_es=_ADMIN_STATE_ES.get(state, state),
-            target_state_es=_ADMIN_STATE_ES.get(wanted, wanted),
-        )
+    what: str
+    state: str
+    target_state: str
+
+    def derived_fields(self) -> Mapping[str, object]:
+        return {
+            "state_es": _ADMIN_STATE_ES.get(self.state, self.state),
+            "target_state_es": _ADMIN_STATE_ES.get(self.target_state, self.target_state),
+        }
 
 
 class ReleaseNotPublished(LicensingError):
