@@ -10,14 +10,15 @@ A class declares what the API promises about its reason: the canonical gRPC
 transport types; the registry test checks the names against grpc's), the
 `reason`, the English `developer_message`, the es-MX `template` with named
 `{fields}`, and the `metadata_keys`: the fields also sent as ErrorInfo
-metadata. A class whose fields go into the template as they are declares
-them as annotations (`serial_number: str`), in the order its constructor
-takes them; the base class builds that constructor (`dataclass_transform`,
-so type checkers see it) and fills the template and the metadata. A class
-that derives fields (an es-MX state name, an ISO instant) writes its own
-`__init__` and passes them to the base by name. Numbers a rule decides (a lifetime, a
-limit) arrive as fields from the policy that applies them, never written
-into a sentence here.
+metadata. A class declares the fields its constructor takes as annotations
+(`serial_number: str`, in order; a value in the class body is a default);
+the base class builds that constructor (`dataclass_transform`, so type
+checkers see it) and fills the template and the metadata from the fields
+and from what `derived_fields` computes of them (an es-MX state name, a
+sentence said only when a field is given). Only a class that also sets
+`BadRequest` violations or a `RetryInfo` delay writes its own `__init__`.
+Numbers a rule decides (a lifetime, a limit) arrive as fields from the
+policy that applies them, never written into a sentence here.
 """
 
 from __future__ import annotations
