@@ -306,8 +306,12 @@ class SerialNotFound(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str, *, in_account: bool = True) -> None:
-        super().__init__(serial_number=serial_number, where=" en tu cuenta" if in_account else "")
+    serial_number: str
+    #: False where no account is involved (support's and billing's lookups).
+    in_account: bool = True
+
+    def derived_fields(self) -> Mapping[str, object]:
+        return {"where": " en tu cuenta" if self.in_account else ""}
 
 
 # --- FAILED_PRECONDITION ----------------------------------------------------
@@ -950,9 +954,11 @@ class OfflineRequestInvalid(LicensingError):
     )
     metadata_keys = ("group",)
 
-    def __init__(self, *, group: int | None = None) -> None:
-        where = f" (revisa el grupo {group})" if group is not None else ""
-        super().__init__(group=group, where=where)
+    #: The group of the code whose check character fails, when that is the problem.
+    group: int | None = None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        return {"where": f" (revisa el grupo {self.group})" if self.group is not None else ""}
 
 
 class OfflineRequestExpired(LicensingError):
