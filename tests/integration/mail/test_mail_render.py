@@ -101,6 +101,21 @@ def test_every_template_fills_all_its_placeholders(kind: str) -> None:
     assert "\n" not in rendered.subject
 
 
+@pytest.mark.parametrize("kind", sorted(PAYLOADS))
+def test_every_message_ends_with_the_shared_closing_filled_in(kind: str) -> None:
+    rendered = render(kind, PAYLOADS[kind], CTX)
+    assert "{{>" not in rendered.text + rendered.html
+    assert rendered.text.endswith("por favor no lo respondas.\n")
+    assert rendered.html.endswith("</body>\n</html>\n")
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in PAYLOADS if k.startswith("reminder_")))
+def test_every_reminder_says_where_the_serials_are_with_the_username(kind: str) -> None:
+    rendered = render(kind, PAYLOADS[kind], CTX)
+    for body in (rendered.text, rendered.html):
+        assert "«Mi cuenta Aspel» (usuario: demo)" in body
+
+
 def test_upgrade_notification_says_what_the_issue_lists() -> None:
     rendered = render("upgrade_notification", UPGRADE, CTX)
     assert "Aspel SAE" in rendered.subject

@@ -10,18 +10,24 @@ A class declares what the API promises about its reason: the canonical gRPC
 transport types; the registry test checks the names against grpc's), the
 `reason`, the English `developer_message`, the es-MX `template` with named
 `{fields}`, and the `metadata_keys`: the fields also sent as ErrorInfo
-metadata. A constructor only names the fields; the base class fills the
-template and the metadata from them. Numbers a rule decides (a lifetime, a
-limit) arrive as fields from the policy that applies them, never written
-into a sentence here.
+metadata. A class declares the fields its constructor takes as annotations
+(`serial_number: str`, in order; a value in the class body is a default);
+the base class builds that constructor (`dataclass_transform`, so type
+checkers see it) and fills the template and the metadata from the fields
+and from what `derived_fields` computes of them (an es-MX state name, a
+sentence said only when a field is given). Only a class that also sets
+`BadRequest` violations or a `RetryInfo` delay writes its own `__init__`.
+Numbers a rule decides (a lifetime, a limit) arrive as fields from the
+policy that applies them, never written into a sentence here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import inspect
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar, dataclass_transform
 
 ERROR_DOMAIN = "licensing.aspel.com.mx"
 
@@ -47,6 +53,7 @@ class Code(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
+@dataclass_transform()
 class LicensingError(Exception):
     """A failure the caller can act on. Never carries a secret."""
 
@@ -56,7 +63,8 @@ class LicensingError(Exception):
     developer_message: ClassVar[str] = "Internal error."
     #: The es-MX text a person reads; `{name}` fields come from the constructor.
     template: ClassVar[str] = "Ocurrió un error inesperado. Intenta de nuevo en unos minutos."
-    #: The constructor's fields that also go into `ErrorInfo.metadata` (when not None).
+    #: The constructor's fields that also go into `ErrorInfo.metadata` (when not
+    #: None; an instant as RFC 3339 to the second, anything else as `str`).
     metadata_keys: ClassVar[tuple[str, ...]] = ()
     #: False for the few reasons only the server's own command line reports (no
     #: RPC answers them), so the proto comments need not list them.
@@ -74,15 +82,68 @@ class LicensingError(Exception):
             message_es if message_es is not None else self.template.format(**fields)
         )
         self.metadata: dict[str, str] = {
-            key: str(fields[key]) for key in self.metadata_keys if fields.get(key) is not None
+            key: _metadata_text(fields[key])
+            for key in self.metadata_keys
+            if fields.get(key) is not None
         }
         self.metadata.update(metadata or {})
         self.field_violations: list[tuple[str, str]] = list(field_violations)
         super().__init__(f"{self.reason}: {self.developer_message}")
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = [
+            name
+            for name, kind in inspect.get_annotations(cls).items()
+            if not str(kind).startswith("ClassVar")
+        ]
+        if declared and "__init__" not in cls.__dict__:
+            defaults = {name: cls.__dict__[name] for name in declared if name in cls.__dict__}
+            cls.__init__ = _declared_init(declared, defaults)  # type: ignore[method-assign]
 
-def _iso(instant: dt.datetime) -> str:
-    return instant.isoformat(timespec="seconds")
+    def derived_fields(self) -> Mapping[str, object]:
+        """What the template or the metadata needs beyond the declared fields
+        (an es-MX state name, a sentence said only when a field is given);
+        a name that is also a declared field replaces its value there."""
+        return {}
+
+
+def _declared_init(names: list[str], defaults: Mapping[str, object]) -> Any:
+    """The constructor of a class that declares its fields: takes them by
+    position or name (a field with a value in the class body may be left
+    out), keeps each as an attribute, and gives them, with the class's
+    derived fields, to the base."""
+    signature = inspect.Signature(
+        [
+            inspect.Parameter(
+                n,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=defaults.get(n, inspect.Parameter.empty),
+            )
+            for n in names
+        ]
+    )
+
+    def __init__(self: LicensingError, *args: object, **kwargs: object) -> None:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():
+            setattr(self, name, value)
+        LicensingError.__init__(self, **{**bound.arguments, **self.derived_fields()})
+
+    __init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY),
+            *signature.parameters.values(),
+        ]
+    )
+    return __init__
+
+
+def _metadata_text(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)
 
 
 def _optional(template: str, **fields: object) -> str:
@@ -182,8 +243,8 @@ class RequestTooLarge(LicensingError):
     )
     metadata_keys = ("size_bytes", "max_bytes")
 
-    def __init__(self, size: int, max_bytes: int) -> None:
-        super().__init__(size_bytes=size, max_bytes=max_bytes)
+    size_bytes: int
+    max_bytes: int
 
 
 # --- UNAUTHENTICATED / PERMISSION_DENIED -------------------------------------
@@ -211,8 +272,8 @@ class AccountLocked(LicensingError):
     )
     metadata_keys = ("retry_time",)
 
-    def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
-        super().__init__(retry_time=_iso(retry_time), local_retry=local_retry)
+    retry_time: dt.datetime
+    local_retry: str
 
 
 class AccountDisabled(LicensingError):
@@ -245,8 +306,12 @@ class SerialNotFound(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str, *, in_account: bool = True) -> None:
-        super().__init__(serial_number=serial_number, where=" en tu cuenta" if in_account else "")
+    serial_number: str
+    #: False where no account is involved (support's and billing's lookups).
+    in_account: bool = True
+
+    def derived_fields(self) -> Mapping[str, object]:
+        return {"where": " en tu cuenta" if self.in_account else ""}
 
 
 # --- FAILED_PRECONDITION ----------------------------------------------------
@@ -263,14 +328,17 @@ class SerialNotActive(LicensingError):
     )
     metadata_keys = ("serial_number", "state", "successor_serial_number")
 
-    def __init__(self, serial_number: str, state: str, successor: str | None = None) -> None:
-        super().__init__(
-            serial_number=serial_number,
-            state=state,
-            state_es=_STATE_ES.get(state, state),
-            successor_serial_number=successor or None,
-            use_successor=_optional(self.successor_template, successor_serial_number=successor),
-        )
+    serial_number: str
+    state: str
+    successor_serial_number: str | None = None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        successor = self.successor_serial_number or None
+        return {
+            "state_es": _STATE_ES.get(self.state, self.state),
+            "successor_serial_number": successor,
+            "use_successor": _optional(self.successor_template, successor_serial_number=successor),
+        }
 
 
 class NoUpgradeAvailable(LicensingError):
@@ -284,8 +352,9 @@ class NoUpgradeAvailable(LicensingError):
     )
     metadata_keys = ("serial_number", "version")
 
-    def __init__(self, serial_number: str, product_name: str, version: str) -> None:
-        super().__init__(serial_number=serial_number, product_name=product_name, version=version)
+    serial_number: str
+    product_name: str
+    version: str
 
 
 class UpgradeRequiresPurchase(LicensingError):
@@ -299,15 +368,10 @@ class UpgradeRequiresPurchase(LicensingError):
     )
     metadata_keys = ("serial_number", "available_version", "purchase_url")
 
-    def __init__(
-        self, serial_number: str, product_name: str, to_version: str, purchase_url: str
-    ) -> None:
-        super().__init__(
-            serial_number=serial_number,
-            product_name=product_name,
-            available_version=to_version,
-            purchase_url=purchase_url,
-        )
+    serial_number: str
+    product_name: str
+    available_version: str
+    purchase_url: str
 
 
 class TermsOutdated(LicensingError):
@@ -416,8 +480,7 @@ class RazonSocialMismatch(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str
 
 
 class VersionMismatch(LicensingError):
@@ -441,31 +504,25 @@ class VersionMismatch(LicensingError):
         "suggested_serial_number",
     )
 
-    def __init__(
-        self,
-        serial_number: str,
-        serial_product: str,
-        serial_version: str,
-        installer_product: str,
-        installer_version: str,
-        suggested_serial: str | None,
-    ) -> None:
-        names = {
-            "serial_number": serial_number,
-            "installer_product": installer_product,
-            "installer_version": installer_version,
-            "suggested_serial_number": suggested_serial,
+    serial_number: str
+    serial_product: str
+    serial_version: str
+    installer_product: str
+    installer_version: str
+    suggested_serial_number: str | None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        suggested = self.suggested_serial_number or None
+        advice = self.suggested_template if suggested else self.account_template
+        return {
+            "suggested_serial_number": suggested,
+            "advice": advice.format(
+                serial_number=self.serial_number,
+                installer_product=self.installer_product,
+                installer_version=self.installer_version,
+                suggested_serial_number=suggested,
+            ),
         }
-        advice = self.suggested_template if suggested_serial else self.account_template
-        super().__init__(
-            serial_number=serial_number,
-            serial_product=serial_product,
-            serial_version=serial_version,
-            installer_product=installer_product,
-            installer_version=installer_version,
-            suggested_serial_number=suggested_serial or None,
-            advice=advice.format(**names),
-        )
 
 
 class SerialRetired(LicensingError):
@@ -481,16 +538,17 @@ class SerialRetired(LicensingError):
     )
     metadata_keys = ("serial_number", "retire_date", "successor_serial_number")
 
-    def __init__(
-        self, serial_number: str, retire_date: dt.date, retire_text: str, successor: str | None
-    ) -> None:
-        super().__init__(
-            serial_number=serial_number,
-            retire_date=retire_date.isoformat(),
-            retire_text=retire_text,
-            successor_serial_number=successor or None,
-            use_successor=_optional(self.successor_template, successor_serial_number=successor),
-        )
+    serial_number: str
+    retire_date: dt.date
+    retire_text: str
+    successor_serial_number: str | None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        successor = self.successor_serial_number or None
+        return {
+            "successor_serial_number": successor,
+            "use_successor": _optional(self.successor_template, successor_serial_number=successor),
+        }
 
 
 class ActivationLimitReached(LicensingError):
@@ -507,29 +565,21 @@ class ActivationLimitReached(LicensingError):
     #: frees by itself; absent when none is pending.
     metadata_keys = ("serial_number", "installations_allowed", "next_free_time")
 
-    def __init__(
-        self,
-        serial_number: str,
-        installations_allowed: int,
-        next_free_time: dt.datetime | None = None,
-        next_free_text: str | None = None,
-    ) -> None:
-        seats = (
-            "una instalación"
-            if installations_allowed == 1
-            else f"{installations_allowed} instalaciones"
-        )
-        super().__init__(
-            serial_number=serial_number,
-            installations_allowed=installations_allowed,
-            seats=seats,
-            next_free_time=_iso(next_free_time) if next_free_time is not None else None,
-            next_free=(
-                f" La siguiente instalación liberada queda disponible a las {next_free_text}."
-                if next_free_text
+    serial_number: str
+    installations_allowed: int
+    next_free_time: dt.datetime | None = None
+    next_free_text: str | None = None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        allowed = self.installations_allowed
+        return {
+            "seats": "una instalación" if allowed == 1 else f"{allowed} instalaciones",
+            "next_free": (
+                f" La siguiente instalación liberada queda disponible a las {self.next_free_text}."
+                if self.next_free_text
                 else ""
             ),
-        )
+        }
 
 
 class ActivationNotFound(LicensingError):
@@ -545,8 +595,7 @@ class ActivationNotFound(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str
 
 
 class DeactivationRateLimited(LicensingError):
@@ -565,7 +614,7 @@ class DeactivationRateLimited(LicensingError):
         #: Read by the error interceptor into a `google.rpc.RetryInfo`.
         self.retry_delay = max(retry_time - now, dt.timedelta(0))
         super().__init__(
-            serial_number=serial_number, retry_time=_iso(retry_time), local_retry=local_retry
+            serial_number=serial_number, retry_time=retry_time, local_retry=local_retry
         )
 
 
@@ -583,8 +632,8 @@ class InvalidDeactivationReceipt(LicensingError):
     )
     metadata_keys = ("serial_number", "problem")
 
-    def __init__(self, serial_number: str, problem: str) -> None:
-        super().__init__(serial_number=serial_number, problem=problem)
+    serial_number: str
+    problem: str
 
 
 # --- password recovery (RequestPasswordReset, ResetPassword) -------------------
@@ -646,8 +695,8 @@ class RateLimited(LicensingError):
     )
     metadata_keys = ("retry_time",)
 
-    def __init__(self, retry_time: dt.datetime, local_retry: str) -> None:
-        super().__init__(retry_time=_iso(retry_time), local_retry=local_retry)
+    retry_time: dt.datetime
+    local_retry: str
 
 
 # --- AdminService and service keys ---------------------------------------------
@@ -676,9 +725,12 @@ class ScopeMissing(LicensingError):
     )
     metadata_keys = ("scope",)
 
-    def __init__(self, scopes: Iterable[str]) -> None:
-        names = sorted(scopes)
-        super().__init__(scope=",".join(names), alternatives=" o ".join(f"«{n}»" for n in names))
+    #: Any one of them would do.
+    scopes: Iterable[str]
+
+    def derived_fields(self) -> Mapping[str, object]:
+        names = sorted(self.scopes)
+        return {"scope": ",".join(names), "alternatives": " o ".join(f"«{n}»" for n in names)}
 
 
 class AccountNotFound(LicensingError):
@@ -689,8 +741,8 @@ class AccountNotFound(LicensingError):
     template = "No existe la cuenta «{account}». Verifica el identificador o el nombre de usuario."
     metadata_keys = ("account",)
 
-    def __init__(self, key: str) -> None:
-        super().__init__(account=key)
+    #: The account id or username the caller gave.
+    account: str
 
 
 class UsernameTaken(LicensingError):
@@ -701,8 +753,7 @@ class UsernameTaken(LicensingError):
     template = "Ya existe una cuenta con el usuario «{username}». Elige otro nombre de usuario."
     metadata_keys = ("username",)
 
-    def __init__(self, username: str) -> None:
-        super().__init__(username=username)
+    username: str
 
 
 class AccountNotActive(LicensingError):
@@ -713,8 +764,7 @@ class AccountNotActive(LicensingError):
     template = "La cuenta {account_id} está deshabilitada; no admite esta operación."
     metadata_keys = ("account_id",)
 
-    def __init__(self, account_id: str) -> None:
-        super().__init__(account_id=account_id)
+    account_id: str
 
 
 _ADMIN_STATE_ES = {**_STATE_ES, "DISABLED": "deshabilitado", "ENABLED": "habilitado"}
@@ -728,14 +778,15 @@ class InvalidStateTransition(LicensingError):
     template = "No se puede pasar {what} de «{state_es}» a «{target_state_es}»."
     metadata_keys = ("state", "target_state")
 
-    def __init__(self, what: str, state: str, wanted: str) -> None:
-        super().__init__(
-            what=what,
-            state=state,
-            target_state=wanted,
-            state_es=_ADMIN_STATE_ES.get(state, state),
-            target_state_es=_ADMIN_STATE_ES.get(wanted, wanted),
-        )
+    what: str
+    state: str
+    target_state: str
+
+    def derived_fields(self) -> Mapping[str, object]:
+        return {
+            "state_es": _ADMIN_STATE_ES.get(self.state, self.state),
+            "target_state_es": _ADMIN_STATE_ES.get(self.target_state, self.target_state),
+        }
 
 
 class ReleaseNotPublished(LicensingError):
@@ -746,8 +797,8 @@ class ReleaseNotPublished(LicensingError):
     template = "{product_name} {version} no está publicado en el catálogo. Publícalo primero."
     metadata_keys = ("version",)
 
-    def __init__(self, product_name: str, version: str) -> None:
-        super().__init__(product_name=product_name, version=version)
+    product_name: str
+    version: str
 
 
 class ReleaseExists(LicensingError):
@@ -758,8 +809,8 @@ class ReleaseExists(LicensingError):
     template = "{product_name} {version} ya está publicado en el catálogo."
     metadata_keys = ("version",)
 
-    def __init__(self, product_name: str, version: str) -> None:
-        super().__init__(product_name=product_name, version=version)
+    product_name: str
+    version: str
 
 
 class PerpetualLicenseNotBilled(LicensingError):
@@ -773,8 +824,7 @@ class PerpetualLicenseNotBilled(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str
 
 
 class PaymentReferenceReused(LicensingError):
@@ -791,8 +841,8 @@ class PaymentReferenceReused(LicensingError):
     )
     metadata_keys = ("payment_reference", "serial_number")
 
-    def __init__(self, payment_reference: str, serial_number: str) -> None:
-        super().__init__(payment_reference=payment_reference, serial_number=serial_number)
+    payment_reference: str
+    serial_number: str
 
 
 class OrderReferenceReused(LicensingError):
@@ -809,14 +859,9 @@ class OrderReferenceReused(LicensingError):
     )
     metadata_keys = ("order_reference", "serial_number", "successor_serial_number")
 
-    def __init__(
-        self, order_reference: str, serial_number: str, successor_serial_number: str
-    ) -> None:
-        super().__init__(
-            order_reference=order_reference,
-            serial_number=serial_number,
-            successor_serial_number=successor_serial_number,
-        )
+    order_reference: str
+    serial_number: str
+    successor_serial_number: str
 
 
 class SerialAlreadyImported(LicensingError):
@@ -833,8 +878,9 @@ class SerialAlreadyImported(LicensingError):
     #: `fields`: the request's field names (for programs); the text names them in es-MX.
     metadata_keys = ("serial_number", "fields")
 
-    def __init__(self, serial_number: str, fields: str, fields_text: str) -> None:
-        super().__init__(serial_number=serial_number, fields=fields, fields_text=fields_text)
+    serial_number: str
+    fields: str
+    fields_text: str
 
 
 class ServiceKeyExists(LicensingError):
@@ -848,8 +894,7 @@ class ServiceKeyExists(LicensingError):
     template = "Ya existe (o existió) una llave de servicio llamada «{name}». Usa otro nombre."
     metadata_keys = ("name",)
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name=name)
+    name: str
 
 
 class ServiceKeyNotFound(LicensingError):
@@ -863,8 +908,7 @@ class ServiceKeyNotFound(LicensingError):
     template = "No hay una llave de servicio vigente llamada «{name}»."
     metadata_keys = ("name",)
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name=name)
+    name: str
 
 
 class WebhookEndpointNotFound(LicensingError):
@@ -875,8 +919,7 @@ class WebhookEndpointNotFound(LicensingError):
     template = "No hay un destino de eventos vigente con el identificador «{endpoint_id}»."
     metadata_keys = ("endpoint_id",)
 
-    def __init__(self, endpoint_id: str) -> None:
-        super().__init__(endpoint_id=endpoint_id)
+    endpoint_id: str
 
 
 class WebhookEndpointLimit(LicensingError):
@@ -890,8 +933,7 @@ class WebhookEndpointLimit(LicensingError):
     )
     metadata_keys = ("max_endpoints",)
 
-    def __init__(self, max_endpoints: int) -> None:
-        super().__init__(max_endpoints=max_endpoints)
+    max_endpoints: int
 
 
 # --- offline activation -------------------------------------------------------------
@@ -912,9 +954,11 @@ class OfflineRequestInvalid(LicensingError):
     )
     metadata_keys = ("group",)
 
-    def __init__(self, *, group: int | None = None) -> None:
-        where = f" (revisa el grupo {group})" if group is not None else ""
-        super().__init__(group=group, where=where)
+    #: The group of the code whose check character fails, when that is the problem.
+    group: int | None = None
+
+    def derived_fields(self) -> Mapping[str, object]:
+        return {"where": f" (revisa el grupo {self.group})" if self.group is not None else ""}
 
 
 class OfflineRequestExpired(LicensingError):
@@ -931,8 +975,7 @@ class OfflineRequestExpired(LicensingError):
     )
     metadata_keys = ("max_age_days",)
 
-    def __init__(self, max_age_days: int) -> None:
-        super().__init__(max_age_days=max_age_days)
+    max_age_days: int
 
 
 class OfflineRequestReplayed(LicensingError):
@@ -948,5 +991,4 @@ class OfflineRequestReplayed(LicensingError):
     )
     metadata_keys = ("serial_number",)
 
-    def __init__(self, serial_number: str) -> None:
-        super().__init__(serial_number=serial_number)
+    serial_number: str

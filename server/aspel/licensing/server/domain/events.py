@@ -25,7 +25,7 @@ import json
 import os
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -157,3 +157,24 @@ class SealedSecrets:
         except InvalidTag as exc:
             raise ValueError("the sealed secret does not open with this key") from exc
         return plain.decode()
+
+
+class SealingKey:
+    """The deployment's `SealedSecrets`, read on first use and then kept (the
+    key never changes): `fetch` is `Store.secret`, which makes the row the
+    first time anyone needs it, so this module still holds no store."""
+
+    def __init__(
+        self,
+        fetch: Callable[[str, int, dt.datetime], bytes],
+        now: Callable[[], dt.datetime],
+    ) -> None:
+        self._fetch = fetch
+        self._now = now
+        self._sealed: SealedSecrets | None = None
+
+    def __call__(self) -> SealedSecrets:
+        if self._sealed is None:
+            key = self._fetch(SEALING_SECRET_NAME, SEALING_KEY_BYTES, self._now())
+            self._sealed = SealedSecrets(key)
+        return self._sealed

@@ -23,11 +23,11 @@ from .auth import Caller, user_actor
 from .clock import BusinessCalendar
 from .emails import email_account
 from .idempotency import RequestKey, Result, once
-from .paging import one_page
+from .paging import Page, page_of_rows
 from .products import product_name
 from .service_keys import Actor
 from .spanish import time_of_day
-from .subscriptions import find_owned_serial, find_serial
+from .subscriptions import audit_serial, find_owned_serial, find_serial
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,6 @@ RELEASE_EMAIL_KIND = "installation_released"
 
 #: Finds the serial a release acts on: the caller's own, or any (support).
 _Finder = Callable[[UnitOfWork], Subscription]
-
-
-@dataclass(frozen=True)
-class ActivationPage:
-    activations: list[ActivationView]
-    next_after_id: int | None
 
 
 @dataclass(frozen=True)
@@ -62,16 +56,13 @@ class InstallationService:
 
     def list_activations(
         self, caller: Caller, serial_number: str, size: int, after_id: int
-    ) -> ActivationPage:
+    ) -> Page[ActivationView]:
         """`size` activations after `after_id`, oldest first, released ones included."""
         now = self.calendar.now()
         with self.store.read() as tx:
             row = find_owned_serial(tx, caller.account_db_id, serial_number)
             read = tx.activations.page_of_subscription(row.id, after_id, size + 1)
-            page, next_after_id = one_page(read, size)
-            return ActivationPage(
-                [activation_view(a, row.serial_number, now) for a in page], next_after_id
-            )
+            return page_of_rows(read, size, lambda a: activation_view(a, row.serial_number, now))
 
     def release_by_customer(
         self,
@@ -160,12 +151,12 @@ class InstallationService:
                 return False
             activation = tx.activations.find_by_id(activation_db_id)
             assert activation is not None
-            tx.audit.record(
-                kind="activation.reclaimed",
+            audit_serial(
+                tx,
+                row,
+                "activation.reclaimed",
                 actor="system:reclaim",
                 peer=None,
-                account_public_id=row.account.public_id,
-                serial_number=row.serial_number,
                 detail={
                     "activation_id": activation.public_id,
                     "license_expire_time": (
@@ -221,12 +212,12 @@ class InstallationService:
                 done, decision = seats.release_seat(
                     tx, row, activation, proof=seats.ReleaseProof.NONE, now=now, policy=self.policy
                 )
-                tx.audit.record(
-                    kind="activation.released",
+                audit_serial(
+                    tx,
+                    row,
+                    "activation.released",
                     actor=actor,
                     peer=peer,
-                    account_public_id=row.account.public_id,
-                    serial_number=row.serial_number,
                     detail={
                         "activation_id": done.public_id,
                         "hostname": done.hostname,

@@ -41,6 +41,7 @@ from . import machine_match, serials
 from .activation import ActivationResult, ActivationService, _b64
 from .idempotency import RequestKey, Result, once
 from .states import PERPETUAL_LICENSE, SUPERSEDED
+from .subscriptions import audit_serial
 
 #: The framing of the installation key's signature of a request.
 SIGNED_PREFIX = b"aspel-licensing/offline-request\0"
@@ -204,12 +205,12 @@ class OfflineActivationService:
                 now,
             )
             kind = "activation.created" if new else "activation.offline_reissued"
-        tx.audit.record(
-            kind=kind,
+        audit_serial(
+            tx,
+            row,
+            kind,
             actor=actor,
             peer=peer,
-            account_public_id=row.account.public_id,
-            serial_number=row.serial_number,
             detail={
                 "activation_id": activation.public_id,
                 "product_code": claims.product_code,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import errors
 from ..store.database import Store
@@ -78,18 +78,12 @@ def _identifier_key(identifier: str) -> str:
     return "password_reset:who:" + hashlib.sha256(identifier.encode()).hexdigest()
 
 
+@dataclass(eq=False)
 class PasswordResetService:
-    def __init__(
-        self,
-        store: Store,
-        calendar: BusinessCalendar,
-        hasher: PasswordHasher,
-        policy: ResetPolicy | None = None,
-    ) -> None:
-        self.store = store
-        self.calendar = calendar
-        self.hasher = hasher
-        self.policy = policy or ResetPolicy()
+    store: Store
+    calendar: BusinessCalendar
+    hasher: PasswordHasher
+    policy: ResetPolicy = field(default_factory=ResetPolicy)
 
     def request_reset(
         self, email_or_username: str, key: RequestKey | None, peer: str | None

@@ -73,11 +73,11 @@ def _due_text(days: int) -> str:
     return f"en {days} días"
 
 
+@dataclass(eq=False)
 class ReminderService:
-    def __init__(self, store: Store, calendar: BusinessCalendar, policy: ReminderPolicy) -> None:
-        self.store = store
-        self.calendar = calendar
-        self.policy = policy
+    store: Store
+    calendar: BusinessCalendar
+    policy: ReminderPolicy
 
     # --- who is due one ----------------------------------------------------------
 

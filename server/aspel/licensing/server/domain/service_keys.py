@@ -92,10 +92,10 @@ def validate_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
     return tuple(wanted)
 
 
+@dataclass(eq=False)
 class ServiceKeyService:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
-        self.store = store
-        self.calendar = calendar
+    store: Store
+    calendar: BusinessCalendar
 
     # --- administration (the server's console) -------------------------------
 

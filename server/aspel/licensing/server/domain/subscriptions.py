@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .. import errors
 from ..store.models import Release, Subscription
@@ -34,6 +35,28 @@ class SubscriptionView:
     installations_allowed: int
     #: The portal's "Plan actualizado", decided once by `plan_offer`.
     plan_status: str
+
+
+def audit_serial(
+    tx: UnitOfWork,
+    row: Subscription,
+    kind: str,
+    *,
+    actor: str,
+    peer: str | None,
+    detail: Mapping[str, Any],
+    now: dt.datetime,
+) -> None:
+    """An audit event about the serial `row` (and so about its account), in `tx`."""
+    tx.audit.record(
+        kind=kind,
+        actor=actor,
+        peer=peer,
+        account_public_id=row.account.public_id,
+        serial_number=row.serial_number,
+        detail=detail,
+        now=now,
+    )
 
 
 def current_state(row: Subscription, today: dt.date) -> str:

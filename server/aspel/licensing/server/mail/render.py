@@ -1,7 +1,10 @@
 """Renders an outbox row into subject, plain text and HTML from the template files.
 
 Each kind has three files in `templates/`: `<kind>.subject.txt`, `<kind>.txt`
-and `<kind>.html`, filled with `string.Template` (`$name`). Every value put into
+and `<kind>.html`, filled with `string.Template` (`$name`). A line that is only
+`{{> _part.txt}}` stands for the file `templates/_part.txt`, read in before the
+values are filled: the parts every message (or every reminder) shares are
+written once, in files whose names start with `_`. Every value put into
 the HTML is escaped with `html.escape`, so a razón social like
 `<script>` shows as text; URLs are also checked to be http(s).
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import html
 import pathlib
+import re
 import string
 import textwrap
 import urllib.parse
@@ -190,11 +194,19 @@ KINDS: dict[str, Callable[[Mapping[str, Any], RenderContext], dict[str, str]]] =
 SECRET_PAYLOAD_KEYS = frozenset({"reset_token"})
 
 
-def _template(name: str) -> string.Template:
+#: A line naming a shared part (one level: a part includes no other part).
+_INCLUDE = re.compile(r"^\{\{> (_[\w.]+)\}\}\n", re.MULTILINE)
+
+
+def _read(name: str) -> str:
     try:
-        return string.Template((TEMPLATES / name).read_text(encoding="utf-8"))
+        return (TEMPLATES / name).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RenderError(f"no template {name}") from None
+
+
+def _template(name: str) -> string.Template:
+    return string.Template(_INCLUDE.sub(lambda line: _read(line.group(1)), _read(name)))
 
 
 def render(kind: str, payload: Mapping[str, Any], ctx: RenderContext) -> Rendered:

@@ -27,7 +27,7 @@ import socket
 import ssl
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..domain import events
@@ -91,17 +91,15 @@ def _checked_address(host: str, port: int, *, allow_loopback: bool) -> str:
     return addresses[0]
 
 
+@dataclass(eq=False)
 class HttpPoster:
     """http.client with separate connect and read timeouts; no redirects, no
     proxies, TLS verified with the system's CAs; only to addresses
     events.address_allowed admits, checked on every attempt."""
 
-    def __init__(
-        self, connect_timeout: float, read_timeout: float, *, allow_loopback: bool = False
-    ) -> None:
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.allow_loopback = allow_loopback
+    connect_timeout: float
+    read_timeout: float
+    allow_loopback: bool = field(default=False, kw_only=True)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
         parts = urllib.parse.urlsplit(url)
@@ -156,15 +154,7 @@ class WebhookSender:
         self.store = store
         self.clock = clock
         self.poster = poster
-        self._sealed: events.SealedSecrets | None = None
-
-    def _secrets(self) -> events.SealedSecrets:
-        if self._sealed is None:
-            key = self.store.secret(
-                events.SEALING_SECRET_NAME, events.SEALING_KEY_BYTES, self.clock.now()
-            )
-            self._sealed = events.SealedSecrets(key)
-        return self._sealed
+        self._secrets = events.SealingKey(store.secret, clock.now)
 
     def send(self, payload: Mapping[str, object]) -> Result:
         endpoint_id = str(payload.get("endpoint_id", ""))

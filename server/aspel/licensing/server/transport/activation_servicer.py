@@ -3,6 +3,8 @@ deactivate over gRPC. Parses and validates requests, converts results."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import grpc
 
 from aspel.licensing.v1 import activation_service_pb2 as pb
@@ -29,10 +31,10 @@ def _installation(
     )
 
 
+@dataclass(eq=False)  # a servicer is one object, told apart by identity
 class ActivationServicer(pb_grpc.ActivationServiceServicer):
-    def __init__(self, activations: ActivationService, page_tokens: PageTokens) -> None:
-        self.activations = activations
-        self.page_tokens = page_tokens
+    activations: ActivationService
+    page_tokens: PageTokens
 
     def ActivateInstallation(
         self, request: pb.ActivateInstallationRequest, context: grpc.ServicerContext

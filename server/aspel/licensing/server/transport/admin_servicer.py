@@ -9,6 +9,7 @@ domain and converts the answer.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import grpc
 
@@ -31,7 +32,7 @@ from ..domain.upgrade_terms import (
 from . import convert
 from .auth_interceptor import current_actor
 from .offline import redeem
-from .pagination import AUDIT_EVENTS, WEBHOOK_ENDPOINTS, PageTokens
+from .pagination import AUDIT_EVENTS, WEBHOOK_ENDPOINTS, PageTokens, read_page
 from .request_keys import required_request_key
 from .validation import ACCOUNT_ID_MAX_LENGTH, WEBHOOK_ENDPOINT_ID, Violations, serial_only
 
@@ -67,18 +68,13 @@ def _reasoned_change(
     return serial, reason, key
 
 
+@dataclass(eq=False)  # a servicer is one object, told apart by identity
 class AdminServicer(pb_grpc.AdminServiceServicer):
     """Thin: the domain services do the work (their keys are ScopeInterceptor's)."""
 
-    def __init__(
-        self,
-        admin: AdminServices,
-        page_tokens: PageTokens,
-        offline: OfflineActivationService | None = None,
-    ) -> None:
-        self.admin = admin
-        self.page_tokens = page_tokens
-        self.offline = offline
+    admin: AdminServices
+    page_tokens: PageTokens
+    offline: OfflineActivationService | None = None
 
     # --- accounts ---------------------------------------------------------------
 
@@ -358,10 +354,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         result = self.admin.installations.release_by_support(
             actor, serial, activation_id, reason, key
         )
-        return pb.AdminServiceReleaseActivationResponse(
-            activation=convert.activation(result.activation),
-            transfers_remaining=result.transfers_remaining,
-        )
+        return pb.AdminServiceReleaseActivationResponse(**convert.released(result))
 
     def StartPasswordReset(
         self, request: pb.StartPasswordResetRequest, context: grpc.ServicerContext
@@ -380,7 +373,6 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         self, request: pb.ListAuditEventsRequest, context: grpc.ServicerContext
     ) -> pb.ListAuditEventsResponse:
         check = Violations()
-        page_size = check.page_size("page_size", request.page_size, AUDIT_EVENTS)
         serial = (
             check.serial("serial_number", request.serial_number) if request.serial_number else None
         )
@@ -398,7 +390,6 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         account_id = (
             check.optional("account_id", request.account_id.strip(), ACCOUNT_ID_MAX_LENGTH) or None
         )
-        check.raise_if_any()
         where = AuditFilter(
             account_id=account_id,
             serial_number=serial,
@@ -406,12 +397,17 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             start_time=start,
             end_time=end,
         )
-        filters = _audit_filters(where)
-        after_id = self.page_tokens.decode(AUDIT_EVENTS, filters, request.page_token)
-        page = self.admin.support.list_audit_events(where, page_size, after_id)
+        page, next_page_token = read_page(
+            self.page_tokens,
+            AUDIT_EVENTS,
+            _audit_filters(where),
+            request,
+            check,
+            lambda size, after_id: self.admin.support.list_audit_events(where, size, after_id),
+        )
         return pb.ListAuditEventsResponse(
-            audit_events=[convert.audit_event(e) for e in page.events],
-            next_page_token=self.page_tokens.encode(AUDIT_EVENTS, filters, page.next_after_id),
+            audit_events=[convert.audit_event(e) for e in page.items],
+            next_page_token=next_page_token,
         )
 
     # --- events: webhook endpoints ------------------------------------------------
@@ -441,14 +437,12 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     def ListWebhookEndpoints(
         self, request: pb.ListWebhookEndpointsRequest, context: grpc.ServicerContext
     ) -> pb.ListWebhookEndpointsResponse:
-        check = Violations()
-        page_size = check.page_size("page_size", request.page_size, WEBHOOK_ENDPOINTS)
-        check.raise_if_any()
-        after_id = self.page_tokens.decode(WEBHOOK_ENDPOINTS, (), request.page_token)
-        page = self.admin.webhooks.list(page_size, after_id)
+        page, next_page_token = read_page(
+            self.page_tokens, WEBHOOK_ENDPOINTS, (), request, Violations(), self.admin.webhooks.list
+        )
         return pb.ListWebhookEndpointsResponse(
-            endpoints=[convert.webhook_endpoint(e) for e in page.endpoints],
-            next_page_token=self.page_tokens.encode(WEBHOOK_ENDPOINTS, (), page.next_after_id),
+            endpoints=[convert.webhook_endpoint(e) for e in page.items],
+            next_page_token=next_page_token,
         )
 
     def DeleteWebhookEndpoint(

@@ -32,6 +32,7 @@ from ..domain.admin.catalog import ReleaseView, TermsTemplateView
 from ..domain.admin.support import AuditEventView
 from ..domain.admin.webhooks import EndpointView
 from ..domain.auth import AccountView
+from ..domain.installations import ReleaseResult
 from ..domain.machine_match import KNOWN_KINDS
 from ..domain.signing import PublicKeyView
 from ..domain.subscriptions import UPGRADE_REQUIRES_PURCHASE, SubscriptionView
@@ -177,6 +178,15 @@ def activation(view: ActivationView) -> activation_pb2.Activation:
     if view.seat is not None:
         _seat(message, view.seat)
     return message
+
+
+def released(result: ReleaseResult) -> dict[str, Any]:
+    """The released activation and the transfers left, as both ReleaseActivation
+    responses (the customer's and support's) name them."""
+    return {
+        "activation": activation(result.activation),
+        "transfers_remaining": result.transfers_remaining,
+    }
 
 
 def installer_activation(view: ActivationView) -> activation_pb2.Activation:

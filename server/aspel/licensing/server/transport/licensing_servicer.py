@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import grpc
 
 from aspel.licensing.v1 import licensing_service_pb2 as pb
@@ -16,27 +18,19 @@ from ..domain.portal import PortalService
 from . import convert
 from .activation_servicer import RAZON_SOCIAL_MAX_LENGTH
 from .offline import redeem
-from .pagination import ACTIVATIONS, SUBSCRIPTIONS, PageTokens
+from .pagination import ACTIVATIONS, SUBSCRIPTIONS, PageTokens, read_page
 from .peers import client_peer
 from .validation import Violations, bearer_token, serial_only
 
 
+@dataclass(eq=False)  # a servicer is one object, told apart by identity
 class LicensingServicer(pb_grpc.LicensingServiceServicer):
-    def __init__(
-        self,
-        auth: AuthService,
-        portal: PortalService,
-        password_reset: PasswordResetService,
-        page_tokens: PageTokens,
-        installations: InstallationService,
-        offline: OfflineActivationService | None = None,
-    ) -> None:
-        self.auth = auth
-        self.portal = portal
-        self.password_reset = password_reset
-        self.page_tokens = page_tokens
-        self.installations = installations
-        self.offline = offline
+    auth: AuthService
+    portal: PortalService
+    password_reset: PasswordResetService
+    page_tokens: PageTokens
+    installations: InstallationService
+    offline: OfflineActivationService | None = None
 
     def _caller(self, context: grpc.ServicerContext) -> Caller:
         caller = self.auth.resolve_session(bearer_token(context))
@@ -68,18 +62,19 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         self, request: pb.ListSubscriptionsRequest, context: grpc.ServicerContext
     ) -> pb.ListSubscriptionsResponse:
         caller = self._caller(context)
-        check = Violations()
-        page_size = check.page_size("page_size", request.page_size, SUBSCRIPTIONS)
-        check.raise_if_any()
-        # A token is bound to the account it was issued to.
-        filters = (caller.account_db_id,)
-        after_id = self.page_tokens.decode(SUBSCRIPTIONS, filters, request.page_token)
-        page = self.portal.list_subscriptions(caller, page_size, after_id)
+        page, next_page_token = read_page(
+            self.page_tokens,
+            SUBSCRIPTIONS,
+            (caller.account_db_id,),  # a token is bound to the account it was issued to
+            request,
+            Violations(),
+            lambda size, after_id: self.portal.list_subscriptions(caller, size, after_id),
+        )
         return pb.ListSubscriptionsResponse(
             subscriptions=[
                 convert.subscription(v, self.portal.purchase_url) for v in page.subscriptions
             ],
-            next_page_token=self.page_tokens.encode(SUBSCRIPTIONS, filters, page.next_after_id),
+            next_page_token=next_page_token,
         )
 
     def GetSubscription(
@@ -157,15 +152,20 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         caller = self._caller(context)
         check = Violations()
         serial = check.serial("serial_number", request.serial_number)
-        page_size = check.page_size("page_size", request.page_size, ACTIVATIONS)
-        check.raise_if_any()
-        # A token is bound to the account and the serial it was issued for.
-        filters = (caller.account_db_id, serial)
-        after_id = self.page_tokens.decode(ACTIVATIONS, filters, request.page_token)
-        page = self.installations.list_activations(caller, serial, page_size, after_id)
+        page, next_page_token = read_page(
+            self.page_tokens,
+            ACTIVATIONS,
+            # A token is bound to the account and the serial it was issued for.
+            (caller.account_db_id, serial),
+            request,
+            check,
+            lambda size, after_id: self.installations.list_activations(
+                caller, serial, size, after_id
+            ),
+        )
         return pb.ListActivationsResponse(
-            activations=[convert.activation(v) for v in page.activations],
-            next_page_token=self.page_tokens.encode(ACTIVATIONS, filters, page.next_after_id),
+            activations=[convert.activation(v) for v in page.items],
+            next_page_token=next_page_token,
         )
 
     def ReleaseActivation(
@@ -180,10 +180,7 @@ class LicensingServicer(pb_grpc.LicensingServiceServicer):
         result = self.installations.release_by_customer(
             caller, serial, activation_id, key, client_peer(context)
         )
-        return pb.ReleaseActivationResponse(
-            activation=convert.activation(result.activation),
-            transfers_remaining=result.transfers_remaining,
-        )
+        return pb.ReleaseActivationResponse(**convert.released(result))
 
     def RedeemOfflineRequest(
         self, request: pb.RedeemOfflineRequestRequest, context: grpc.ServicerContext

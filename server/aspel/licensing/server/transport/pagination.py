@@ -22,14 +22,17 @@ import hashlib
 import json
 import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import InvalidPageToken
+
+if TYPE_CHECKING:  # validation.py imports this module
+    from .validation import Violations
 
 KEY_SECRET_NAME = "page_tokens"  # noqa: S105 (the row's name, not a secret)
 KEY_BYTES = 32
@@ -121,3 +124,43 @@ class PageTokens:
             raise InvalidPageToken() from exc
         (position,) = _POSITION.unpack(plain)
         return int(position)
+
+
+class ListRequest(Protocol):
+    """The two fields every List request has (AIP-158)."""
+
+    @property
+    def page_size(self) -> int: ...
+
+    @property
+    def page_token(self) -> str: ...
+
+
+class Paged(Protocol):
+    """A page a service answers: where the next one starts (None: this is the last)."""
+
+    @property
+    def next_after_id(self) -> int | None: ...
+
+
+P = TypeVar("P", bound=Paged)
+
+
+def read_page(
+    tokens: PageTokens,
+    listing: Listing,
+    filters: Sequence[FilterValue],
+    request: ListRequest,
+    check: Violations,
+    fetch: Callable[[int, int], P],
+) -> tuple[P, str]:
+    """The page a List request asks for, and the token of the next one.
+
+    The page size joins the request's other checks in `check` (all raised
+    together); `fetch(size, after_id)` reads the page; the token read and the
+    token issued are bound to the same `listing` and `filters` (for a caller's
+    own list, filters name the caller)."""
+    size = check.page_size("page_size", request.page_size, listing)
+    check.raise_if_any()
+    page = fetch(size, tokens.decode(listing, filters, request.page_token))
+    return page, tokens.encode(listing, filters, page.next_after_id)

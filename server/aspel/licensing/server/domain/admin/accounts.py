@@ -58,18 +58,12 @@ def find_account(tx: UnitOfWork, account_id: str | None, username: str | None) -
     return row
 
 
+@dataclass(eq=False)
 class AccountAdmin:
-    def __init__(
-        self,
-        store: Store,
-        calendar: BusinessCalendar,
-        hasher: PasswordHasher,
-        resets: PasswordResetService,
-    ) -> None:
-        self.store = store
-        self.calendar = calendar
-        self.hasher = hasher
-        self.resets = resets
+    store: Store
+    calendar: BusinessCalendar
+    hasher: PasswordHasher
+    resets: PasswordResetService
 
     @retry_on_conflict()
     def create_account(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ... import errors
 from ...store.database import Store, retry_on_conflict
-from ...store.models import Subscription
+from ...store.models import Account, Subscription
 from ...store.unit_of_work import UnitOfWork
 from .. import serials
 from ..billing_cycle import following_payment, next_payment
@@ -55,6 +55,19 @@ def check_seats(users: int | None, installations_allowed: int | None) -> None:
         raise errors.InvalidArgument(field_violations=violations)
 
 
+def account_for_new_serial(
+    tx: UnitOfWork, account_id: str, product_code: str, version: str
+) -> Account:
+    """The account a new serial of `product_code` `version` is created in
+    (sold or imported): it exists and is enabled, and the release is published."""
+    account = find_account(tx, account_id, None)
+    if account.disabled:
+        raise errors.AccountNotActive(account.public_id)
+    if tx.catalog.find_release(product_code, version) is None:
+        raise errors.ReleaseNotPublished(product_name(product_code), version)
+    return account
+
+
 def find_serial_locked(tx: UnitOfWork, serial_number: str) -> Subscription:
     """`find_serial`, holding the row until the transaction ends and read after
     the lock, so concurrent changes of one serial run one after the other."""
@@ -68,10 +81,10 @@ def _cycle_anchor_day(tx: UnitOfWork, row: Subscription) -> int:
     return int(tx.subscriptions.lineage(row.id)[0].activation_date.day)
 
 
+@dataclass(eq=False)
 class BillingAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
-        self.store = store
-        self.calendar = calendar
+    store: Store
+    calendar: BusinessCalendar
 
     def _view(self, tx: UnitOfWork, serial_number: str) -> SubscriptionView:
         return views_of(tx, [find_serial(tx, serial_number)], self.calendar.today())[0]
@@ -110,11 +123,7 @@ class BillingAdmin:
         now = self.calendar.now()
 
         def create(tx: UnitOfWork) -> Result:
-            account = find_account(tx, account_id, None)
-            if account.disabled:
-                raise errors.AccountNotActive(account.public_id)
-            if tx.catalog.find_release(product_code, version) is None:
-                raise errors.ReleaseNotPublished(product_name(product_code), version)
+            account = account_for_new_serial(tx, account_id, product_code, version)
             serial = serials.generate_unused(tx.subscriptions.serial_exists)
             due = next_payment(start, billing_period, today)
             tx.subscriptions.create_subscription(

@@ -27,12 +27,10 @@ from ..billing_cycle import next_payment
 from ..clock import BusinessCalendar
 from ..credentials import new_public_id
 from ..idempotency import RequestKey, Result, digest, once
-from ..products import product_name
 from ..service_keys import Actor
 from ..states import PERPETUAL_LICENSE, SUBSCRIPTION
 from ..subscriptions import SubscriptionView, views_of
-from .accounts import find_account
-from .billing import EARLIEST_ACTIVATION, check_seats, find_serial
+from .billing import EARLIEST_ACTIVATION, account_for_new_serial, check_seats, find_serial
 from .common import record
 
 #: The furthest next payment date an import accepts (two years: an annual
@@ -124,10 +122,10 @@ def _differences(earlier: Result, data: dict[str, object]) -> tuple[str, str]:
     return ", ".join(names), ", ".join(_FIELD_LABELS.get(n, n) for n in names) or "datos"
 
 
+@dataclass(eq=False)
 class ImportAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
-        self.store = store
-        self.calendar = calendar
+    store: Store
+    calendar: BusinessCalendar
 
     def check(self, legacy: LegacySubscription) -> None:
         """The rules that need no store: INVALID_ARGUMENT with every bad field."""
@@ -214,11 +212,9 @@ class ImportAdmin:
 
         def create(tx: UnitOfWork) -> Result:
             ran.append(True)
-            account = find_account(tx, legacy.account_id, None)
-            if account.disabled:
-                raise errors.AccountNotActive(account.public_id)
-            if tx.catalog.find_release(legacy.product_code, legacy.version) is None:
-                raise errors.ReleaseNotPublished(product_name(legacy.product_code), legacy.version)
+            account = account_for_new_serial(
+                tx, legacy.account_id, legacy.product_code, legacy.version
+            )
             due = legacy.next_payment_date or next_payment(
                 legacy.activation_date, legacy.billing_period, today
             )

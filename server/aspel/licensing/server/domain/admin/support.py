@@ -13,7 +13,7 @@ from ..activation import ActivationView, activation_view
 from ..auth import AccountView, account_view
 from ..clock import BusinessCalendar
 from ..machine_match import MatchPolicy, clone_pairs_of
-from ..paging import one_page
+from ..paging import Page, page_of_rows
 from ..subscriptions import SubscriptionView, views_of
 from .billing import find_serial
 
@@ -58,12 +58,6 @@ class AuditFilter:
     kind: str | None = None
     start_time: dt.datetime | None = None
     end_time: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    events: list[AuditEventView]
-    next_after_id: int | None
 
 
 def event_view(row: AuditEvent) -> AuditEventView:
@@ -118,7 +112,9 @@ class SupportAdmin:
                 cloned_activations=clone_pairs_of(installations, self.match_policy),
             )
 
-    def list_audit_events(self, where: AuditFilter, size: int, after_id: int) -> AuditPage:
+    def list_audit_events(
+        self, where: AuditFilter, size: int, after_id: int
+    ) -> Page[AuditEventView]:
         """`size` events after `after_id` (the transport chose the size, see pagination.py)."""
         prefix = where.kind if where.kind and where.kind.endswith(".") else None
         with self.store.read() as tx:
@@ -132,5 +128,4 @@ class SupportAdmin:
                 start_time=where.start_time,
                 end_time=where.end_time,
             )
-        page, next_after_id = one_page(rows, size)
-        return AuditPage([event_view(r) for r in page], next_after_id)
+        return page_of_rows(rows, size, event_view)

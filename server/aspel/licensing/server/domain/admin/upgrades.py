@@ -113,10 +113,10 @@ def _check_order(order: UpgradeOrder, today: dt.date) -> None:
         raise errors.InvalidArgument(field_violations=violations)
 
 
+@dataclass(eq=False)
 class UpgradeAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
-        self.store = store
-        self.calendar = calendar
+    store: Store
+    calendar: BusinessCalendar
 
     @retry_on_conflict()
     def issue_upgrade(

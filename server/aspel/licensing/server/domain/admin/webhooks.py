@@ -14,7 +14,7 @@ from ...store.unit_of_work import UnitOfWork
 from .. import events
 from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, once
-from ..paging import one_page
+from ..paging import Page, page_of_rows
 from ..service_keys import Actor
 from .common import record
 
@@ -40,12 +40,6 @@ class CreatedEndpoint:
     secret: str
 
 
-@dataclass(frozen=True)
-class EndpointPage:
-    endpoints: list[EndpointView]
-    next_after_id: int | None
-
-
 def endpoint_view(row: WebhookEndpoint) -> EndpointView:
     return EndpointView(
         endpoint_id=row.public_id,
@@ -65,15 +59,7 @@ class WebhookAdmin:
         self.calendar = calendar
         #: Read by the transport's URL check (settings.webhook_allow_loopback_http).
         self.allow_loopback_http = allow_loopback_http
-        self._sealed: events.SealedSecrets | None = None
-
-    def _secrets(self) -> events.SealedSecrets:
-        if self._sealed is None:
-            key = self.store.secret(
-                events.SEALING_SECRET_NAME, events.SEALING_KEY_BYTES, self.calendar.now()
-            )
-            self._sealed = events.SealedSecrets(key)
-        return self._sealed
+        self._secrets = events.SealingKey(store.secret, calendar.now)
 
     @retry_on_conflict()
     def create(
@@ -125,11 +111,10 @@ class WebhookAdmin:
                 endpoint_view(row), sealed_secrets.open(row.public_id, row.secret_sealed)
             )
 
-    def list(self, size: int, after_id: int) -> EndpointPage:
+    def list(self, size: int, after_id: int) -> Page[EndpointView]:
         with self.store.read() as tx:
             rows = tx.webhooks.page(after_id=after_id, limit=size + 1)
-        page, next_after_id = one_page(rows, size)
-        return EndpointPage([endpoint_view(r) for r in page], next_after_id)
+        return page_of_rows(rows, size, endpoint_view)
 
     @retry_on_conflict()
     def delete(self, actor: Actor, endpoint_id: str, *, key: RequestKey | None) -> None:
