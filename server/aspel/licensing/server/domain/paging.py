@@ -3,11 +3,15 @@ last id it showed, so the extra row tells whether another page exists."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from ..store.models import BaseModel
 
-R = TypeVar("R", bound=BaseModel)
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Identified)
 
 
 def one_page(rows: list[R], size: int) -> tuple[list[R], int | None]:
