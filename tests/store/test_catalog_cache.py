@@ -17,8 +17,8 @@ from aspel.licensing.server.domain.portal import PortalService
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.store.database import Store
 
-from ..support.queries import counting_queries
 from ..domain.test_subscription_state import caller_for, demo_serial
+from ..support.queries import counting_queries
 
 CATALOG = Actor("catalog", frozenset({"catalog"}))
 SERVER = pathlib.Path(__file__).parents[2] / "server" / "aspel" / "licensing" / "server"
