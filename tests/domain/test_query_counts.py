@@ -3,6 +3,8 @@ the number of rows (counted on the in-memory store, tests/support/queries.py).""
 
 from __future__ import annotations
 
+import re
+
 from aspel.licensing.server.app import Services
 
 from ..support.queries import counting_queries
@@ -54,3 +56,14 @@ def test_a_validation_reads_the_serial_and_its_activation_in_two_queries(
     with demo.store.read(), counting_queries() as statements:
         demo.activation.validate(**validate)
     assert len(statements) == 2, statements
+
+
+def test_accepting_an_upgrade_reads_no_catalog_table_once_it_is_kept(demo: Services) -> None:
+    caller = caller_for(demo, "demo")
+    serial = demo_serial("SAE").serial_number
+    terms = demo.portal.get_upgrade_terms(caller, serial)
+    with demo.store.read(), counting_queries() as statements:
+        demo.portal.accept_upgrade(caller, serial, terms.terms_id, None, "test")
+    # The terms are checked against the kept catalog: its version is read, not its tables.
+    assert not [s for s in statements if re.search(r'\b(release|upgrade_terms_text)\b"?', s)]
+    assert sum("cache_version" in s for s in statements) >= 2  # before and inside the write

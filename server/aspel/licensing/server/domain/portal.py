@@ -49,7 +49,6 @@ class _Prepared:
 
     row: SubscriptionRow
     catalog_version: int
-    terms: TermsView
     succession: Succession
 
     @property
@@ -112,7 +111,7 @@ class PortalService:
                 if terms.terms_id != terms_id:
                     raise errors.TermsOutdated()
                 succession = self._succession(caller, row, terms, peer)
-                prepared = _Prepared(row, catalog.version, terms, succession)
+                prepared = _Prepared(row, catalog.version, succession)
             # else: upgraded already (a retry, a second click: answered as the
             # first inside) or not active (refused inside, as without this).
 
