@@ -29,7 +29,6 @@ from aspel.licensing.server.store.database import Store
 from aspel.licensing.server.store.models import (
     Account,
     Activation,
-    Release,
     Session,
     Subscription,
 )
@@ -55,8 +54,8 @@ class Workbench:
         self.store = Store.from_url(database_url)
         self.rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
         self.calendar = BusinessCalendar(SystemClock())
-        with self.store.connection():
-            self.releases = list(Release.select())
+        with self.store.connection() as tx:
+            self.releases = list(tx.catalog.in_force().releases)
             self.max_subscription_id = int(
                 Subscription.select(Subscription.id).order_by(Subscription.id.desc()).scalar()
             )
@@ -151,7 +150,7 @@ class Workbench:
                 key = (row.product_code, release.version)
                 if key not in terms_cache:
                     with self.store.read() as tx:
-                        terms_cache[key] = tx.catalog.current_terms(*key)
+                        terms_cache[key] = tx.catalog.in_force().current_terms(*key)
                 text = terms_cache[key]
                 if text is None:
                     continue

@@ -9,7 +9,6 @@ import grpc
 import pytest
 
 from aspel.licensing.server.domain import serials
-from aspel.licensing.server.store.models import UpgradeTermsText
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 
 from .helpers import Portal, rich_error
@@ -97,13 +96,14 @@ def test_perpetual_licence_upgrade_must_be_bought(portal: Portal) -> None:
 def test_terms_changed_since_shown_are_outdated(server, portal: Portal, clock) -> None:
     serial = portal.serial("SAE")
     shown = portal.terms(serial)
-    with server.services.store.write():
-        UpgradeTermsText.create(
+    # Through the catalog's repository, as every publisher: it tells the kept catalogs.
+    with server.services.store.write() as tx:
+        tx.catalog.add_terms(
             product_code="SAE",
             to_version="8.0",
             title="Nuevos términos",
             clauses=["Cláusula nueva de $product_name."],
-            publish_time=clock.now() + dt.timedelta(seconds=1),
+            now=clock.now() + dt.timedelta(seconds=1),
         )
     error = rich_error(lambda: portal.accept(serial, shown.terms_id))
     assert (error.code, error.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "TERMS_OUTDATED")

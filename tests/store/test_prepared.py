@@ -9,7 +9,6 @@ import pytest
 from aspel.licensing.server.store.database import Store, open_database
 from aspel.licensing.server.store.models import Account, Subscription
 from aspel.licensing.server.store.prepared import PreparedSelect
-from aspel.licensing.server.store.subscriptions import SubscriptionRepository
 
 
 def _demo_rows(username: str) -> list[Subscription]:
@@ -41,26 +40,6 @@ def test_the_query_is_built_once_and_bound_anew_on_each_call(demo) -> None:
     other = _demo_rows("demo2")
     assert [r.id for r in prepared.rows(other[0].account_id, 0, 10)] == [r.id for r in other]
     assert len(built) == 1  # once, with stand-ins, never with the real values
-
-
-def test_rows_match_the_plain_query_with_the_joined_predecessor(demo) -> None:
-    subscription_store = SubscriptionRepository()
-    row = _demo_rows("demo")[0]
-    successor = subscription_store.create_subscription(
-        serial_number="0" * 14 + "0", account_id=row.account_id, product_code=row.product_code,
-        version="8.0", users=1, modality="SUBSCRIPTION", billing_period="MONTHLY",
-        activation_date=row.activation_date, next_payment_date=None, now=row.create_time,
-        predecessor_id=row.id,
-    )  # fmt: skip
-    found = subscription_store.find_for_account(row.account_id, successor.serial_number)
-    assert found is not None and found.id == successor.id
-    assert found.predecessor_row.serial_number == row.serial_number
-    assert subscription_store.successor_serials([row.id, successor.id]) == {
-        row.id: successor.serial_number
-    }
-    # Another account's serial is not found (the account is bound, not ignored).
-    other = _demo_rows("demo2")[0]
-    assert subscription_store.find_for_account(other.account_id, successor.serial_number) is None
 
 
 def test_in_lists_of_different_lengths_each_get_their_own_sql(demo) -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .. import errors
 from ..store.database import Store, retry_on_conflict
-from ..store.models import Activation, Subscription
+from ..store.models import Activation
+from ..store.subscriptions import AnySubscription
 from ..store.unit_of_work import UnitOfWork
 from . import seats, serials
 from .activation import ActivationView, activation_view
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 RELEASE_EMAIL_KIND = "installation_released"
 
 #: Finds the serial a release acts on: the caller's own, or any (support).
-_Finder = Callable[[UnitOfWork], Subscription]
+_Finder = Callable[[UnitOfWork], AnySubscription]
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ class InstallationService:
     def _email(
         self,
         tx: UnitOfWork,
-        row: Subscription,
+        row: AnySubscription,
         activation: Activation,
         *,
         cause: str,

@@ -3,12 +3,12 @@ accepting an upgrade (the flow of Aspel's "Solicita tu número de serie")."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from .. import errors
+from ..store.catalog import Catalog
 from ..store.database import Store, retry_on_conflict
-from ..store.models import Subscription
+from ..store.subscriptions import SubscriptionRow
 from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .auth import Caller, user_actor
@@ -43,6 +43,19 @@ class UpgradeResult:
     previous_subscription: SubscriptionView
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What AcceptUpgrade computed before its transaction, and from what."""
+
+    row: SubscriptionRow
+    catalog_version: int
+    succession: Succession
+
+    @property
+    def basis(self) -> tuple[SubscriptionRow, int]:
+        return (self.row, self.catalog_version)
+
+
 class PortalService:
     def __init__(
         self, store: Store, calendar: BusinessCalendar, purchase_url: str = DEFAULT_PURCHASE_URL
@@ -69,7 +82,7 @@ class PortalService:
     def get_upgrade_terms(self, caller: Caller, serial_number: str) -> TermsView:
         with self.store.read() as tx:
             row = find_owned_serial(tx, caller.account_db_id, serial_number)
-            return self._terms_for(tx, row)
+            return self._terms_for(tx, row, tx.catalog.in_force())
 
     # --- accepting -------------------------------------------------------------
 
@@ -83,6 +96,24 @@ class PortalService:
         peer: str | None,
     ) -> UpgradeResult:
         now = self.calendar.now()
+        today = self.calendar.today()
+        # Everything that needs no lock is done before the write transaction
+        # (which holds SQLite's single write lock): the terms as shown, their
+        # id, the successor's description. Inside, they are reused when what
+        # they were computed from (the serial's row and the catalog's
+        # version) is unchanged, so the transaction is a few short statements.
+        with self.store.read() as tx:
+            row = find_owned_serial(tx, caller.account_db_id, serial_number)
+            catalog = tx.catalog.in_force()
+            prepared = None
+            if current_state(row, today) == ACTIVE:
+                terms = self._terms_for(tx, row, catalog)
+                if terms.terms_id != terms_id:
+                    raise errors.TermsOutdated()
+                succession = self._succession(caller, row, terms, peer)
+                prepared = _Prepared(row, catalog.version, succession)
+            # else: upgraded already (a retry, a second click: answered as the
+            # first inside) or not active (refused inside, as without this).
 
         def accept(tx: UnitOfWork) -> Result:
             row = find_owned_serial(tx, caller.account_db_id, serial_number)
@@ -90,59 +121,53 @@ class PortalService:
             successor = tx.subscriptions.find_successor(row.id)
             if successor is None:
                 # Checked again inside the write lock: what was shown may have changed.
-                terms = self._terms_for(tx, row)
-                if terms.terms_id != terms_id:
-                    raise errors.TermsOutdated()
-                successor = self._issue_successor(tx, caller, row, terms, now, peer)
+                catalog = tx.catalog.in_force()
+                if prepared is not None and (row, catalog.version) == prepared.basis:
+                    succession = prepared.succession
+                else:
+                    terms = self._terms_for(tx, row, catalog)
+                    if terms.terms_id != terms_id:
+                        raise errors.TermsOutdated()
+                    succession = self._succession(caller, row, terms, peer)
+                successor = issue_successor(tx, row, succession, today, now)
             # else: already upgraded (a retry, or a second click): same answer,
             # and no second email.
             return {"subscription_id": successor.id, "previous_id": row.id}
 
         with self.store.write() as tx:
             result = once(tx, f"account:{caller.account_id}", key, now, accept)
+        # The answer is read after the commit: nothing in it needs the lock.
+        with self.store.read() as tx:
             return self._result_of(tx, result["subscription_id"], result["previous_id"])
 
-    def _issue_successor(
-        self,
-        tx: UnitOfWork,
-        caller: Caller,
-        old: Subscription,
-        terms: TermsView,
-        now: dt.datetime,
-        peer: str | None,
-    ) -> Subscription:
+    def _succession(
+        self, caller: Caller, old: SubscriptionRow, terms: TermsView, peer: str | None
+    ) -> Succession:
         """A subscriber's free upgrade: same modality and billing period, the
         same next payment, the old serial usable until its next validation."""
-        today = self.calendar.today()
         name = product_name(old.product_code)
-        return issue_successor(
-            tx,
-            old,
-            Succession(
-                to_version=terms.to_version,
-                modality=old.modality,
-                billing_period=old.billing_period,
-                next_payment_date=old.next_payment_date,
-                retire_date=next_validation_retire_date(old, today),
-                download_url=terms.download_url,
-                what_happened=(
-                    f"Aceptaste los términos y condiciones para actualizar tu {name} de la "
-                    f"versión {old.version} a la versión {terms.to_version}, sin costo "
-                    "adicional por tu suscripción."
-                ),
-                audit_kind="subscription.upgraded",
-                actor=user_actor(caller.username),
-                peer=peer,
-                accepted_terms_id=terms.terms_id,
-                audit_detail={"terms_id": terms.terms_id},
+        return Succession(
+            to_version=terms.to_version,
+            modality=old.modality,
+            billing_period=old.billing_period,
+            next_payment_date=old.next_payment_date,
+            retire_date=next_validation_retire_date(old, self.calendar.today()),
+            download_url=terms.download_url,
+            what_happened=(
+                f"Aceptaste los términos y condiciones para actualizar tu {name} de la "
+                f"versión {old.version} a la versión {terms.to_version}, sin costo "
+                "adicional por tu suscripción."
             ),
-            today,
-            now,
+            audit_kind="subscription.upgraded",
+            actor=user_actor(caller.username),
+            peer=peer,
+            accepted_terms_id=terms.terms_id,
+            audit_detail={"terms_id": terms.terms_id},
         )
 
     # --- helpers -------------------------------------------------------------
 
-    def _terms_for(self, tx: UnitOfWork, row: Subscription) -> TermsView:
+    def _terms_for(self, tx: UnitOfWork, row: SubscriptionRow, catalog: Catalog) -> TermsView:
         """The terms for an ACTIVE subscription's newest free upgrade, or why there are none."""
         today = self.calendar.today()
         state = current_state(row, today)
@@ -152,7 +177,7 @@ class PortalService:
             raise errors.SerialNotActive(
                 shown, state, serials.display(successor) if successor else None
             )
-        releases = tx.catalog.releases_of([row.product_code])
+        releases = catalog.releases_of([row.product_code])
         offer = plan_offer(row, state, releases, has_successor=False)
         name = product_name(row.product_code)
         if offer.status == UPGRADE_REQUIRES_PURCHASE:
@@ -161,7 +186,7 @@ class PortalService:
             )
         release = newest_upgrade(row, releases) if offer.status == UPGRADE_AVAILABLE else None
         text = (
-            tx.catalog.current_terms(row.product_code, release.version)
+            catalog.current_terms(row.product_code, release.version)
             if release is not None
             else None
         )

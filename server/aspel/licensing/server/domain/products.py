@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 PRODUCT_NAMES: dict[str, str] = {
     "SAE": "Aspel SAE",
     "COI": "Aspel COI",
@@ -22,6 +24,9 @@ def product_name(code: str) -> str:
     return PRODUCT_NAMES.get(code, f"Aspel {code}")
 
 
+# Compared for every release against every serial of each portal page: the
+# versions in use are a few dozen strings, so each is parsed once.
+@functools.lru_cache(maxsize=1024)
 def version_key(version: str) -> tuple[int, ...]:
     """Orders "7.0" < "8.0" < "10.0" numerically, not as text."""
     return tuple(int(part) for part in version.split("."))

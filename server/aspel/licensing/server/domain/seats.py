@@ -22,7 +22,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from ..store.models import Activation, Subscription
+from ..store.models import Activation
+from ..store.subscriptions import AnySubscription
 from ..store.unit_of_work import UnitOfWork
 
 # How an activation was released (its stored `release_kind`).
@@ -104,7 +105,7 @@ def decide_release(
 
 def release_seat(
     tx: UnitOfWork,
-    subscription: Subscription,
+    subscription: AnySubscription,
     activation: Activation,
     *,
     proof: ReleaseProof,

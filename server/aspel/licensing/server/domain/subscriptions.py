@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import errors
-from ..store.models import Release, Subscription
+from ..store.catalog import ReleaseRow
+from ..store.models import Subscription
+from ..store.subscriptions import AnySubscription, SubscriptionRow
 from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .products import product_name, version_key
@@ -39,7 +41,7 @@ class SubscriptionView:
 
 def audit_serial(
     tx: UnitOfWork,
-    row: Subscription,
+    row: AnySubscription,
     kind: str,
     *,
     actor: str,
@@ -59,7 +61,7 @@ def audit_serial(
     )
 
 
-def current_state(row: Subscription, today: dt.date) -> str:
+def current_state(row: AnySubscription, today: dt.date) -> str:
     """INACTIVE is the passing of a superseded serial's retire date, OVERDUE the
     passing of an active subscription's next payment date (a payment due
     yesterday is overdue from today): no job flips either. A recorded payment
@@ -78,7 +80,7 @@ def current_state(row: Subscription, today: dt.date) -> str:
     return str(row.status)
 
 
-def newest_upgrade(row: Subscription, releases: Sequence[Release]) -> Release | None:
+def newest_upgrade(row: AnySubscription, releases: Sequence[ReleaseRow]) -> ReleaseRow | None:
     """The newest release of the serial's product that lists its version as a source."""
     candidates = [
         r
@@ -106,7 +108,7 @@ class PlanOffer:
     version: str | None
 
 
-def newest_release_after(row: Subscription, releases: Sequence[Release]) -> Release | None:
+def newest_release_after(row: AnySubscription, releases: Sequence[ReleaseRow]) -> ReleaseRow | None:
     """The newest release of the serial's product above its version, free or not."""
     newer = [
         r
@@ -117,7 +119,7 @@ def newest_release_after(row: Subscription, releases: Sequence[Release]) -> Rele
 
 
 def plan_offer(
-    row: Subscription, state: str, releases: Sequence[Release], has_successor: bool
+    row: AnySubscription, state: str, releases: Sequence[ReleaseRow], has_successor: bool
 ) -> PlanOffer:
     """The one rule of "Plan actualizado", behind Subscription.plan_status,
     upgrade_available and available_version, GetUpgradeTerms' refusals and
@@ -143,14 +145,13 @@ def plan_offer(
 
 
 def to_view(
-    row: Subscription,
+    row: AnySubscription,
     today: dt.date,
-    releases: Sequence[Release],
+    releases: Sequence[ReleaseRow],
     successor_serial: str | None,
 ) -> SubscriptionView:
     state = current_state(row, today)
     offer = plan_offer(row, state, releases, successor_serial is not None)
-    predecessor = getattr(row, "predecessor_row", None)
     return SubscriptionView(
         serial_number=row.serial_number,
         product_code=row.product_code,
@@ -165,7 +166,7 @@ def to_view(
         upgrade_available=offer.status == UPGRADE_AVAILABLE,
         available_version=offer.version,
         successor_serial_number=successor_serial,
-        predecessor_serial_number=predecessor.serial_number if predecessor else None,
+        predecessor_serial_number=row.predecessor_serial_number,
         retire_date=row.retire_date,
         installations_allowed=row.installations_allowed,
         plan_status=offer.status,
@@ -173,9 +174,14 @@ def to_view(
 
 
 def views_of(
-    tx: UnitOfWork, rows: Sequence[Subscription], today: dt.date
+    tx: UnitOfWork, rows: Sequence[AnySubscription], today: dt.date
 ) -> list[SubscriptionView]:
-    """Views of many rows with two more queries in all (successors, releases)."""
+    """Views of many rows with two more queries in all (successors, the
+    catalog's version; the catalog itself is kept, store/catalog.py). The
+    rows may be the portal's SubscriptionRow or peewee's Subscription read
+    with its predecessor (same attributes)."""
+    if not rows:
+        return []
     successors = tx.subscriptions.successor_serials(r.id for r in rows)
     releases = tx.catalog.releases_of(r.product_code for r in rows)
     return [to_view(r, today, releases, successors.get(r.id)) for r in rows]
@@ -189,7 +195,7 @@ def find_serial(tx: UnitOfWork, serial_number: str) -> Subscription:
     return row
 
 
-def find_owned_serial(tx: UnitOfWork, account_db_id: int, serial_number: str) -> Subscription:
+def find_owned_serial(tx: UnitOfWork, account_db_id: int, serial_number: str) -> SubscriptionRow:
     """A serial of that account (the portal's caller), or SERIAL_NOT_FOUND:
     another account's serial is answered as if it did not exist."""
     row = tx.subscriptions.find_for_account(account_db_id, serial_number)

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..store.models import Account, Subscription
+from ..store.models import Subscription
+from ..store.subscriptions import AnySubscription
 from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .billing_cycle import next_payment
@@ -31,7 +32,7 @@ UPGRADE_EMAIL_KIND = "upgrade_notification"
 MODALITIES_ES = {PERPETUAL_LICENSE: "licencia de pago único", "SUBSCRIPTION": "suscripción"}
 
 
-def next_validation_retire_date(old: Subscription, today: dt.date) -> dt.date:
+def next_validation_retire_date(old: AnySubscription, today: dt.date) -> dt.date:
     """The seed's rule: the old serial works "solamente hasta el vencimiento de
     tu siguiente validación" (its next payment date), or through today when it
     has none (a perpetual licence)."""
@@ -76,7 +77,7 @@ def first_payment(modality: str, billing_period: str | None, today: dt.date) -> 
 
 
 def issue_successor(
-    tx: UnitOfWork, old: Subscription, succession: Succession, today: dt.date, now: dt.datetime
+    tx: UnitOfWork, old: AnySubscription, succession: Succession, today: dt.date, now: dt.datetime
 ) -> Subscription:
     """Creates the successor of `old` (locked by the caller, ACTIVE) and retires
     `old` as `succession` says, with its email and audit event, in `tx`."""
@@ -84,7 +85,7 @@ def issue_successor(
     new_serial = serials.generate_unused(tx.subscriptions.serial_exists)
     new = tx.subscriptions.create_subscription(
         serial_number=new_serial,
-        account_id=old.account_id,  # type: ignore[attr-defined]
+        account_id=old.account_id,  # type: ignore[union-attr]  # peewee's FK column
         product_code=old.product_code,
         version=s.to_version,
         users=old.users,
@@ -98,7 +99,7 @@ def issue_successor(
         now=now,
     )
     tx.subscriptions.supersede(old.id, s.retire_date)
-    account: Account = old.account
+    account = old.account
     name = product_name(old.product_code)
     if s.retire_date < today:
         retire_text = (

@@ -9,7 +9,10 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..store.models import Account, Release, Subscription, UpgradeTermsText
+from ..store.accounts import AccountRow
+from ..store.catalog import ReleaseRow, TermsRow
+from ..store.models import Account
+from ..store.subscriptions import AnySubscription
 from .products import PRODUCT_NAMES, product_name
 from .serials import LENGTH as SERIAL_LENGTH
 from .serials import display
@@ -182,10 +185,10 @@ def terms_worst_case_bytes(
 
 
 def render(
-    subscription: Subscription,
-    account: Account,
-    release: Release,
-    text: UpgradeTermsText,
+    subscription: AnySubscription,
+    account: AccountRow | Account,
+    release: ReleaseRow,
+    text: TermsRow,
 ) -> TermsView:
     retire_date = subscription.next_payment_date
     values = {

@@ -3,16 +3,70 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import peewee
 
 from ..errors import UsernameTaken
+from . import raw
 from .models import Account, Session
-from .prepared import with_its_account
 from .shapes import insert_or_raise
 
-# Every authenticated RPC runs this: its SQL is built once (see prepared.py).
-_SESSION_WITH_ACCOUNT = with_its_account(Session, Session.token_hash)
+
+@dataclass(frozen=True)
+class AccountRow:
+    """What the portal's reads need of an account (no password hash)."""
+
+    id: int
+    public_id: str
+    username: str
+    email: str
+    razon_social: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    last_used_time: dt.datetime
+    expire_time: dt.datetime
+    end_time: dt.datetime | None
+    account: AccountRow
+
+
+def _session_row(
+    session_id: int,
+    last_used: Any,
+    expires: Any,
+    ended: Any,
+    account_id: int,
+    public_id: str,
+    username: str,
+    email: str,
+    razon_social: str,
+    disabled: Any,
+) -> SessionRow:
+    last_used_time = raw.utc_datetime(last_used)
+    expire_time = raw.utc_datetime(expires)
+    assert last_used_time is not None and expire_time is not None  # both columns are NOT NULL
+    return SessionRow(
+        session_id,
+        last_used_time,
+        expire_time,
+        raw.utc_datetime(ended),
+        AccountRow(account_id, public_id, username, email, razon_social, bool(disabled)),
+    )
+
+
+# Every authenticated RPC runs this, as a plain row (see raw.py).
+_SESSION_WITH_ACCOUNT = raw.RawSelect(
+    """SELECT s.id, s.last_used_time, s.expire_time, s.end_time,
+              a.id, a.public_id, a.username, a.email, a.razon_social, a.disabled
+         FROM session s JOIN account a ON a.id = s.account_id
+        WHERE s.token_hash = ?""",
+    _session_row,
+)
 
 
 class AccountRepository:
@@ -77,10 +131,9 @@ class AccountRepository:
             expire_time=expire_time,
         )
 
-    def find_session(self, token_hash: str) -> Session | None:
+    def find_session(self, token_hash: str) -> SessionRow | None:
         """The session and its account in one query."""
-        found: Session | None = _SESSION_WITH_ACCOUNT.first(token_hash)
-        return found
+        return _SESSION_WITH_ACCOUNT.first(token_hash)
 
     def touch_session(self, session_id: int, now: dt.datetime) -> None:
         Session.update(last_used_time=now).where(Session.id == session_id).execute()

@@ -106,6 +106,13 @@ class Subscription(BaseModel):
     class Meta:
         indexes = ((("account", "id"), False),)
 
+    @property
+    def predecessor_serial_number(self) -> str | None:
+        """The replaced serial, when the query joined it (as `predecessor_row`);
+        the portal's raw rows (SubscriptionRow) carry the same attribute."""
+        joined = getattr(self, "predecessor_row", None)
+        return joined.serial_number if joined is not None else None
+
 
 class OutboxMessage(BaseModel):
     """An email to send, written in the transaction of the change that causes it."""
@@ -336,3 +343,15 @@ class ReminderSent(BaseModel):
 
 
 ALL_MODELS.extend([WebhookEndpoint, ReminderSent])
+
+
+class CacheVersion(BaseModel):
+    """The version of a cache processes keep (`catalog`: releases and upgrade
+    terms), added to by every write that changes what it holds (store/catalog.py).
+    Migration 0014, which also writes the rows."""
+
+    name = peewee.CharField(unique=True)
+    version = peewee.BigIntegerField(default=1)
+
+
+ALL_MODELS.append(CacheVersion)

@@ -11,6 +11,9 @@ so they are the same model instances (joins included) as without it.
 
 Arguments must be plain `int` or `str` values already in database form (ids,
 serials, hashes), since they skip the fields' conversions.
+
+The portal's reads (sessions, pages, successors, the catalog) have since moved
+to plain rows (raw.py), which also skip peewee's row hydration.
 """
 
 from __future__ import annotations

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import peewee
 
 from ..domain.states import ACTIVE, SUPERSEDED
 from ..errors import ConcurrentModification
+from . import raw
+from .accounts import AccountRow
 from .models import Subscription
-from .prepared import PreparedSelect
 from .shapes import insert_or_raise
 
 Predecessor = Subscription.alias("predecessor")
@@ -26,27 +29,106 @@ def _with_predecessor() -> peewee.ModelSelect[Subscription]:
     )
 
 
-# The reads of every portal call build their SQL once (see prepared.py).
-_PAGE = PreparedSelect(
-    lambda account_id, after_id, limit: (
-        _with_predecessor()
-        .where((Subscription.account == account_id) & (Subscription.id > after_id))
-        .order_by(Subscription.id)
-        .limit(limit)
+@dataclass(frozen=True)
+class SubscriptionRow:
+    """A serial as the portal reads it: the columns its rules use, the serial
+    it replaced, and its account (for the terms' razón social and the emails)."""
+
+    id: int
+    account_id: int
+    serial_number: str
+    product_code: str
+    version: str
+    users: int
+    installations_allowed: int
+    modality: str
+    billing_period: str | None
+    activation_date: dt.date
+    next_payment_date: dt.date | None
+    status: str
+    retire_date: dt.date | None
+    predecessor_serial_number: str | None
+    account: AccountRow
+
+
+def _subscription_row(
+    row_id: int,
+    account_id: int,
+    serial_number: str,
+    product_code: str,
+    version: str,
+    users: int,
+    installations_allowed: int,
+    modality: str,
+    billing_period: str | None,
+    activation_date: Any,
+    next_payment_date: Any,
+    status: str,
+    retire_date: Any,
+    predecessor_serial_number: str | None,
+    public_id: str,
+    username: str,
+    email: str,
+    razon_social: str,
+    disabled: Any,
+) -> SubscriptionRow:
+    activated = raw.date(activation_date)
+    assert activated is not None  # the column is NOT NULL
+    return SubscriptionRow(
+        row_id,
+        account_id,
+        serial_number,
+        product_code,
+        version,
+        users,
+        installations_allowed,
+        modality,
+        billing_period,
+        activated,
+        raw.date(next_payment_date),
+        status,
+        raw.date(retire_date),
+        predecessor_serial_number,
+        AccountRow(account_id, public_id, username, email, razon_social, bool(disabled)),
     )
+
+
+#: What the domain's rules of a serial read: the raw row, or the model read
+#: with its predecessor (`predecessor_serial_number` on both).
+AnySubscription = SubscriptionRow | Subscription
+
+# The reads of every portal call, as plain rows (see raw.py).
+_SUBSCRIPTION_COLUMNS = """
+    SELECT s.id, s.account_id, s.serial_number, s.product_code, s.version, s.users,
+           s.installations_allowed, s.modality, s.billing_period, s.activation_date,
+           s.next_payment_date, s.status, s.retire_date, p.serial_number,
+           a.public_id, a.username, a.email, a.razon_social, a.disabled
+      FROM subscription s
+      JOIN account a ON a.id = s.account_id
+      LEFT JOIN subscription p ON p.id = s.predecessor_id"""
+_PAGE = raw.RawSelect(
+    _SUBSCRIPTION_COLUMNS + " WHERE s.account_id = ? AND s.id > ? ORDER BY s.id LIMIT ?",
+    _subscription_row,
 )
-_OWNED = PreparedSelect(
-    lambda account_id, serial_number: (
-        _with_predecessor()
-        .where((Subscription.serial_number == serial_number) & (Subscription.account == account_id))
-        .limit(1)
-    )
+_OWNED = raw.RawSelect(
+    _SUBSCRIPTION_COLUMNS + " WHERE s.serial_number = ? AND s.account_id = ?",
+    _subscription_row,
 )
-_SUCCESSORS = PreparedSelect(
-    lambda *ids: Subscription.select(Subscription.predecessor, Subscription.serial_number).where(
-        Subscription.predecessor.in_(list(ids))
-    )
-)
+# The ids are bound one placeholder each; the SQL of each count is kept (raw.py).
+_SUCCESSORS: dict[int, raw.RawSelect[tuple[int, str]]] = {}
+
+
+def _successors_of(count: int) -> raw.RawSelect[tuple[int, str]]:
+    found = _SUCCESSORS.get(count)
+    if found is None:
+        marks = ", ".join("?" * count)
+        found = raw.RawSelect(
+            f"SELECT predecessor_id, serial_number FROM subscription"  # noqa: S608 - marks only
+            f" WHERE predecessor_id IN ({marks})",
+            lambda predecessor_id, serial_number: (predecessor_id, serial_number),
+        )
+        _SUCCESSORS[count] = found
+    return found
 
 
 def _lineage_ids(subscription_id: int) -> peewee.SQL:
@@ -70,21 +152,19 @@ def _lineage_ids(subscription_id: int) -> peewee.SQL:
 class SubscriptionRepository:
     """Serial numbers and their lineage."""
 
-    def list_for_account(self, account_id: int, after_id: int, limit: int) -> list[Subscription]:
+    def list_for_account(self, account_id: int, after_id: int, limit: int) -> list[SubscriptionRow]:
         """One page in creation order, keyset-paginated on the primary key."""
         return _PAGE.rows(account_id, after_id, limit)
 
-    def find_for_account(self, account_id: int, serial_number: str) -> Subscription | None:
-        found: Subscription | None = _OWNED.first(account_id, serial_number)
-        return found
+    def find_for_account(self, account_id: int, serial_number: str) -> SubscriptionRow | None:
+        return _OWNED.first(serial_number, account_id)
 
     def successor_serials(self, subscription_ids: Iterable[int]) -> dict[int, str]:
         """Maps a subscription id to the serial that replaced it, for those replaced."""
         ids = sorted(set(subscription_ids))
         if not ids:
             return {}
-        rows = _SUCCESSORS.rows(*ids)
-        return {row.predecessor_id: row.serial_number for row in rows}
+        return dict(_successors_of(len(ids)).rows(*ids))
 
     def successor_serial(self, subscription_id: int) -> str | None:
         """The serial that replaced this one, if any."""
