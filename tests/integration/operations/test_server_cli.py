@@ -64,6 +64,15 @@ def test_a_bad_setting_is_refused_in_one_line_naming_it(name: str, value: str) -
     _one_line_refusal(run("aspel-licensing-server", "config", env={name: value}), name)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///var/x.db", "postgresql://u@db/x", "postgres://u@db/x", "postgresql+pool://u@db/x"],
+)
+def test_every_database_url_the_store_opens_is_accepted(url: str) -> None:
+    # The README documents postgresql+pool:// for production; the check once refused it.
+    assert Settings.from_env({"ASPEL_LICENSING_DATABASE_URL": url}).database_url == url
+
+
 def test_booleans_take_only_the_documented_spellings() -> None:
     for text, value in [("on", True), ("No", False), ("1", True), ("off", False)]:
         assert Settings.from_env({"ASPEL_LICENSING_REFLECTION": text}).reflection is value

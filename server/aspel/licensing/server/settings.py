@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from .domain.credentials import Argon2Parameters
 from .domain.products import DEFAULT_PURCHASE_URL
 from .domain.seats import SeatPolicy
+from .store.database import POSTGRES_SCHEMES
 
 ENV_PREFIX = "ASPEL_LICENSING_"
 DEFAULT_DATABASE_URL = "sqlite:///var/aspel-licensing.db"
@@ -309,10 +310,11 @@ def _check(source: str, key: str, value: object) -> None:
             raise SettingsError(f"{source}={value}: fuera del intervalo {low:g}-{high:g}")
     if key == "database_url":
         scheme = urllib.parse.urlsplit(str(value)).scheme
-        if scheme not in ("sqlite", "postgresql", "postgres"):
+        # Every scheme the store opens (open_database), the pooled ones included.
+        if scheme != "sqlite" and scheme not in POSTGRES_SCHEMES:
             raise SettingsError(
                 f"{source}: esquema {scheme or '(ninguno)'!r} no admitido "
-                "(sqlite:///ruta.db o postgresql://usuario@host/base)"
+                "(sqlite:///ruta.db, postgresql://usuario@host/base o postgresql+pool://...)"
             )
     elif key == "smtp_url":
         scheme = urllib.parse.urlsplit(str(value)).scheme
