@@ -314,7 +314,8 @@ def targets_table(found: Sequence[Target]) -> str:
         sign = ">=" if t.higher_is_better else "<="
         needed = "-" if t.threshold is None else f"{sign} {t.threshold:g}"
         verdict = {None: "reported", True: "met", False: "**MISSED**"}[t.met]
-        lines.append(f"| {t.name} | {t.scope} | {t.value:.2f} | {needed} | {verdict} |")
+        shown = f"{t.value:.2f}" if t.value >= 0.095 else f"{t.value:.3f}"
+        lines.append(f"| {t.name} | {t.scope} | {shown} | {needed} | {verdict} |")
     return "\n".join(lines)
 
 

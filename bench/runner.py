@@ -173,9 +173,10 @@ class PostgresEngine:
 
     name = "postgresql"
 
-    def __init__(self, cluster: Any) -> None:
+    def __init__(self, cluster: Any, notes: list[str]) -> None:
         self.cluster = cluster
         self.templates: dict[int, str] = {}
+        self.notes = notes
 
     def pristine(self, subscriptions: int) -> dataset.Manifest:
         name = self.cluster.create_database()
@@ -200,9 +201,20 @@ class PostgresEngine:
         log.info(
             "copied the %d-serial database in %.1f s", subscriptions, time.perf_counter() - started
         )
+        plain = self.cluster.url(name)
         # The production setting: a connection pool in each worker process.
-        url = self.cluster.url(name).replace("postgresql://", "postgresql+pool://", 1)
-        return f"{url}?max_connections=32&stale_timeout=300"
+        pooled = plain.replace("postgresql://", "postgresql+pool://", 1)
+        pooled += "?max_connections=32&stale_timeout=300"
+        if _server_accepts(pooled):
+            return pooled
+        note = (
+            "the server's settings refuse postgresql+pool:// URLs (settings.py), so "
+            "PostgreSQL ran with postgresql://: a new connection for every RPC"
+        )
+        if note not in self.notes:
+            self.notes.append(note)
+            log.warning(note)
+        return plain
 
     def discard(self, url: str) -> None:
         import psycopg
@@ -212,8 +224,19 @@ class PostgresEngine:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def _server_accepts(database_url: str) -> bool:
+    """Whether `serve --database URL` would start, as far as its settings go."""
+    from aspel.licensing.server.settings import Settings, SettingsError
+
+    try:
+        Settings.from_env({}, database_url=database_url)
+    except SettingsError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
-def engine_for(name: str, options: Options) -> Iterator[Engine]:
+def engine_for(name: str, options: Options, notes: list[str] | None = None) -> Iterator[Engine]:
     if name == "sqlite":
         yield SqliteEngine(options)
         return
@@ -236,7 +259,7 @@ def engine_for(name: str, options: Options) -> Iterator[Engine]:
             os.environ[memory.ON_DISK_ENV] = saved
     cluster.start()
     try:
-        yield PostgresEngine(cluster)
+        yield PostgresEngine(cluster, [] if notes is None else notes)
     finally:
         cluster.stop()
 
@@ -269,7 +292,7 @@ class Run:
     def execute(self) -> None:
         o = self.options
         for engine_name in o.engines:
-            with engine_for(engine_name, o) as engine:
+            with engine_for(engine_name, o, self.notes) as engine:
                 for size in o.subscriptions:
                     manifest = engine.pristine(size)
                     self.datasets.setdefault(engine_name, {})[size] = manifest.to_json()
