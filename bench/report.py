@@ -438,8 +438,8 @@ def markdown(
 
 
 def chart(path: pathlib.Path, rows: Sequence[Row]) -> None:
-    """Per engine: QPS against the echo ceiling, latency percentiles, and p50
-    against dataset size."""
+    """Per engine: QPS against the echo ceiling, the ratio to it with the
+    targets, latency percentiles, and p50 against dataset size."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -448,7 +448,7 @@ def chart(path: pathlib.Path, rows: Sequence[Row]) -> None:
     if not rows:
         return
     engines = sorted({r.engine for r in rows}, key=lambda e: (e != "sqlite", e))
-    figure, grid = plt.subplots(len(engines), 3, figsize=(17, 5.4 * len(engines)), squeeze=False)
+    figure, grid = plt.subplots(len(engines), 4, figsize=(22, 5.4 * len(engines)), squeeze=False)
     figure.suptitle(f"aspel-licensing on {os.cpu_count()} cores (grpcio {grpc.__version__})")
     for engine, axes in zip(engines, grid, strict=True):
         _chart_engine(axes, engine, [r for r in rows if r.engine == engine])
@@ -487,8 +487,36 @@ def _chart_engine(axes: Any, engine: str, rows: Sequence[Row]) -> None:
     ax.set_ylabel("calls per second")
     ax.set_title(f"{engine}, {largest:,} serials: throughput (closed loop)")
     ax.legend(fontsize=8)
-    # 2. Latency percentiles with the most workers.
+    # 2. The ratio to the echo server, every size and worker count, and the targets.
     ax = axes[1]
+    blocks = sorted({(r.subscriptions, r.workers) for r in rows})
+    width = 0.8 / len(blocks)
+    for i, (size, w) in enumerate(blocks):
+        by_rpc = {r.rpc: r for r in rows if r.subscriptions == size and r.workers == w}
+        ax.bar(
+            [x + i * width for x in range(len(rpcs))],
+            [by_rpc[n].echo_ratio if n in by_rpc else 0 for n in rpcs],
+            width,
+            label=f"{size:,} serials, {w} worker(s)",
+        )
+    for x, name in enumerate(rpcs):
+        rule = next(
+            (
+                r
+                for r in RULES
+                if r.kind == "echo" and r.rpc == name and (not r.engines or engine in r.engines)
+            ),
+            None,
+        )
+        if rule is not None and rule.threshold is not None:
+            ax.hlines(rule.threshold, x - width / 2, x + 0.8 - width / 2, colors="black")
+    ax.set_xticks([x + width * (len(blocks) - 1) / 2 for x in range(len(rpcs))])
+    ax.set_xticklabels(rpcs, rotation=20, ha="right")
+    ax.set_ylabel("QPS / echo QPS (black line: target)")
+    ax.set_title(f"{engine}: ratio to the echo server")
+    ax.legend(fontsize=8)
+    # 3. Latency percentiles with the most workers.
+    ax = axes[2]
     top = {r.rpc: r for r in chosen if r.workers == workers[-1]}
     for j, (label, attr) in enumerate((("p50", "p50_ms"), ("p90", "p90_ms"), ("p99", "p99_ms"))):
         ax.bar(
@@ -503,8 +531,8 @@ def _chart_engine(axes: Any, engine: str, rows: Sequence[Row]) -> None:
     ax.set_yscale("log")
     ax.set_title(f"{engine}, {largest:,} serials: latency, {workers[-1]} worker(s)")
     ax.legend(fontsize=8)
-    # 3. p50 against dataset size.
-    ax = axes[2]
+    # 4. p50 against dataset size.
+    ax = axes[3]
     sizes = sorted({r.subscriptions for r in rows})
     for name in rpcs:
         points = sorted(
