@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_names,
         default=d.rpcs,
         metavar="NAME[,NAME]",
-        help="only these RPCs (default: every hot RPC the server has)",
+        help="only these scenarios (default: every hot RPC the server has; "
+        "'ValidateLicense storm' is the first-validation-of-the-hour one)",
     )
     parser.add_argument(
         "--pool",
@@ -107,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="serials prepared for AcceptUpgrade (each accepted once)",
     )
     parser.add_argument(
+        "--storm-pool",
+        type=int,
+        default=d.storm_pool,
+        help="activations prepared for 'ValidateLicense storm' (each validated once, "
+        "its first validation of the hour)",
+    )
+    parser.add_argument(
         "--probe-concurrency",
         type=int,
         default=d.probe_concurrency,
@@ -119,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-argon2-check", action="store_true", help="skip measuring the raw argon2id verify rate"
+    )
+    parser.add_argument(
+        "--no-sqlite-check",
+        action="store_true",
+        help="skip measuring the raw durable SQLite transaction rate",
     )
     parser.add_argument(
         "--output-dir",
@@ -161,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def options_from(args: argparse.Namespace) -> Options:
-    unknown = [name for name in args.rpc if name not in {s.rpc for s in scenarios.SCENARIOS}]
+    unknown = [name for name in args.rpc if name not in {s.name for s in scenarios.SCENARIOS}]
     if unknown:
         raise SystemExit(f"unknown RPC(s): {', '.join(unknown)}")
     for engine in args.engine:
@@ -180,9 +193,11 @@ def options_from(args: argparse.Namespace) -> Options:
         rpcs=args.rpc,
         pool=args.pool,
         accept_pool=args.accept_pool,
+        storm_pool=args.storm_pool,
         probe_concurrency=args.probe_concurrency,
         latency_check=not args.no_latency_check,
         argon2_check=not args.no_argon2_check,
+        sqlite_check=not args.no_sqlite_check,
         cache_dir=args.cache_dir,
         work_dir=args.work_dir,
         profile_dir=args.output_dir / "profiles" if args.profile else None,
@@ -205,11 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(message)s")
     options = options_from(args)
     if args.build_only:
-        from .dataset import cached_sqlite
+        from .runner import engine_for
 
-        for size in options.subscriptions:
-            path, manifest = cached_sqlite(options.cache_dir, size)
-            print(f"{path}: {manifest}")
+        for engine_name in options.engines:
+            with engine_for(engine_name, options) as engine:
+                for size in options.subscriptions:
+                    manifest = engine.pristine(size)
+                    print(f"{engine_name}, {size:,} serials: {manifest}")
         return 0
     run = Run(options)
     started = dt.datetime.now()
@@ -222,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     found = report.targets(run.measurements, rows)
     output = args.output_dir
     report.write_json(output / "bench.json", run, rows, found)
+    (output / "README-table.md").write_text(
+        report.markdown(rows, found, run.measurements, run.datasets) + "\n"
+    )
     if not args.no_chart:
         report.chart(output / "bench.png", rows)
     m = report.machine()
@@ -235,10 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.table(rows))
     if any(r.exhausted for r in rows):
-        print(
-            "\n* the prepared requests ran out before the time was up (each accepts a "
-            "different serial): the window was shorter"
-        )
+        print("\n" + report.EXHAUSTED_NOTE.replace("\\", ""))
     print()
     print(report.extras_table(run.measurements))
     print()
@@ -246,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in run.notes:
         print(f"\nnote: {note}")
     print(
-        f"\nJSON: {output / 'bench.json'}"
+        f"\nJSON: {output / 'bench.json'}; README table: {output / 'README-table.md'}"
         + ("" if args.no_chart else f"; chart: {output / 'bench.png'}")
     )
     errors = report.error_summary(run.measurements)

@@ -7,20 +7,25 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import os
 import pathlib
 import statistics
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from aspel.licensing.server.domain.signing import generate_key_file
 
-from . import argon2_rate, dataset, loadgen, profiles, scenarios, servers
+from . import argon2_rate, dataset, loadgen, profiles, scenarios, servers, sqlite_rate
 from .echo_server import method_for
 from .stats import percentile
 
 log = logging.getLogger(__name__)
 PROBE_CALLS = 3
+#: The RPCs whose ceiling is the disk's commit rate (one durable write each):
+#: the raw SQLite transaction rate is measured once per block, before the first.
+SQLITE_BOUND = ("AcceptUpgrade", "ActivateInstallation")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,9 +42,13 @@ class Options:
     rpcs: tuple[str, ...] = ()  # empty: every RPC the server has
     pool: int = 2000
     accept_pool: int = 20_000
+    #: Activations prepared for the validation storm (each validated once):
+    #: more than a run can spend at the echo server's rate.
+    storm_pool: int = 50_000
     probe_concurrency: int = 2
     latency_check: bool = True
     argon2_check: bool = True
+    sqlite_check: bool = True
     cache_dir: pathlib.Path = pathlib.Path("var/bench/datasets")
     work_dir: pathlib.Path = pathlib.Path("var/bench/work")
     profile_dir: pathlib.Path | None = None  # py-spy the server's workers into here
@@ -57,8 +66,9 @@ class Measurement:
     workers: int
     repeat: int
     rpc: str
-    #: server | echo | argon2 | idle (probe alone) | under_logins (probe while
-    #: logins saturate) | logins (the saturating logins themselves)
+    #: server | echo | argon2 | sqlite (raw durable transactions) | idle (probe
+    #: alone) | under_logins (probe while logins saturate) | logins (the
+    #: saturating logins themselves)
     target: str
     qps: float
     calls: int = 0
@@ -163,22 +173,48 @@ class PostgresEngine:
 
     name = "postgresql"
 
-    def __init__(self, cluster: Any) -> None:
+    def __init__(self, cluster: Any, notes: list[str]) -> None:
         self.cluster = cluster
         self.templates: dict[int, str] = {}
+        self.notes = notes
 
     def pristine(self, subscriptions: int) -> dataset.Manifest:
         name = self.cluster.create_database()
         log.info("loading the %d-serial dataset into PostgreSQL", subscriptions)
         manifest = dataset.load_postgresql(self.cluster.url(name), subscriptions, dt.date.today())
+        log.info("loaded in %.0f s", manifest.build_seconds)
         self.templates[subscriptions] = name
         return manifest
 
     def fresh_url(self, subscriptions: int, tag: str) -> str:
-        name = self.cluster.create_database(template=self.templates[subscriptions])
+        import psycopg
+
+        name = f"bench_{uuid.uuid4().hex[:16]}"
+        started = time.perf_counter()
+        with psycopg.connect(self.cluster.url("postgres"), autocommit=True) as conn:
+            # FILE_COPY copies the template's files (one checkpoint); the default
+            # (WAL_LOG) would write a million-serial database through the WAL.
+            conn.execute(
+                f"CREATE DATABASE {name} TEMPLATE {self.templates[subscriptions]} "
+                "STRATEGY FILE_COPY"
+            )
+        log.info(
+            "copied the %d-serial database in %.1f s", subscriptions, time.perf_counter() - started
+        )
+        plain = self.cluster.url(name)
         # The production setting: a connection pool in each worker process.
-        url = self.cluster.url(name).replace("postgresql://", "postgresql+pool://", 1)
-        return f"{url}?max_connections=32&stale_timeout=300"
+        pooled = plain.replace("postgresql://", "postgresql+pool://", 1)
+        pooled += "?max_connections=32&stale_timeout=300"
+        if _server_accepts(pooled):
+            return pooled
+        note = (
+            "the server's settings refuse postgresql+pool:// URLs (settings.py), so "
+            "PostgreSQL ran with postgresql://: a new connection for every RPC"
+        )
+        if note not in self.notes:
+            self.notes.append(note)
+            log.warning(note)
+        return plain
 
     def discard(self, url: str) -> None:
         import psycopg
@@ -188,19 +224,42 @@ class PostgresEngine:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def _server_accepts(database_url: str) -> bool:
+    """Whether `serve --database URL` would start, as far as its settings go."""
+    from aspel.licensing.server.settings import Settings, SettingsError
+
+    try:
+        Settings.from_env({}, database_url=database_url)
+    except SettingsError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
-def engine_for(name: str, options: Options) -> Iterator[Engine]:
+def engine_for(name: str, options: Options, notes: list[str] | None = None) -> Iterator[Engine]:
     if name == "sqlite":
         yield SqliteEngine(options)
         return
     if name != "postgresql":
         raise ValueError(f"unknown engine {name!r}")
+    from tests.support import memory
     from tests.support.postgres import PostgresCluster
 
-    cluster = PostgresCluster()
+    # Durable (fsync, synchronous commit) and on disk beside the SQLite working
+    # copies, not in the tests' RAM folder: the RPCs that write wait for the
+    # same disk on both engines, as they would in production.
+    saved = os.environ.get(memory.ON_DISK_ENV)
+    os.environ[memory.ON_DISK_ENV] = "1"
+    try:
+        cluster = PostgresCluster(durable=True)
+    finally:
+        if saved is None:
+            del os.environ[memory.ON_DISK_ENV]
+        else:
+            os.environ[memory.ON_DISK_ENV] = saved
     cluster.start()
     try:
-        yield PostgresEngine(cluster)
+        yield PostgresEngine(cluster, [] if notes is None else notes)
     finally:
         cluster.stop()
 
@@ -214,14 +273,15 @@ class Run:
         self.datasets: dict[str, dict[int, dict[str, Any]]] = {}
         self.notes: list[str] = []
         self.password_hash = dataset.bench_password_hash()
+        self._sqlite_measured = False
 
     def selected(self) -> list[scenarios.Scenario]:
         chosen = []
         for scenario in scenarios.SCENARIOS:
-            if self.options.rpcs and scenario.rpc not in self.options.rpcs:
+            if self.options.rpcs and scenario.name not in self.options.rpcs:
                 continue
             if not scenario.available():
-                note = f"{scenario.rpc} not measured: the server on this branch has no such RPC"
+                note = f"{scenario.name} not measured: the server on this branch has no such RPC"
                 if note not in self.notes:
                     self.notes.append(note)
                     log.warning(note)
@@ -232,7 +292,7 @@ class Run:
     def execute(self) -> None:
         o = self.options
         for engine_name in o.engines:
-            with engine_for(engine_name, o) as engine:
+            with engine_for(engine_name, o, self.notes) as engine:
                 for size in o.subscriptions:
                     manifest = engine.pristine(size)
                     self.datasets.setdefault(engine_name, {})[size] = manifest.to_json()
@@ -248,7 +308,7 @@ class Run:
         self, scenario: scenarios.Scenario, method: str, calls: Sequence[loadgen.Call]
     ) -> loadgen.Stream:
         return loadgen.Stream(
-            scenario.rpc,
+            scenario.name,
             method,
             calls,
             self.options.concurrency,
@@ -291,6 +351,7 @@ class Run:
         generate_key_file(key_file, dt.datetime.now(dt.UTC), if_missing=True)
         env = {"ASPEL_LICENSING_SIGNING_KEY_FILE": str(key_file), **dict(o.server_env)}
         bench = scenarios.Workbench(url, o.seed + repeat)
+        self._sqlite_measured = False
         try:
             with (
                 servers.running(servers.licensing_server(url, workers, env), log_dir) as real,
@@ -312,13 +373,16 @@ class Run:
         where: dict[str, Any],
     ) -> None:
         o = self.options
-        count = o.accept_pool if scenario.consumes else o.pool
+        if scenario.consumes:
+            count = o.storm_pool if scenario.pool == "storm" else o.accept_pool
+        else:
+            count = o.pool
         started = time.perf_counter()
         # Requests that change data are probed with one of them, spent on it.
         probe_count = 1 if scenario.consumes else PROBE_CALLS
         calls = scenario.prepare(bench, count + (probe_count if scenario.consumes else 0))
         if len(calls) <= probe_count:
-            raise scenarios.SetupError(f"{scenario.rpc}: the dataset has too few candidates")
+            raise scenarios.SetupError(f"{scenario.name}: the dataset has too few candidates")
         probes = calls[:probe_count]
         if scenario.consumes:
             calls = calls[probe_count:]
@@ -327,7 +391,7 @@ class Run:
         request_bytes = round(statistics.mean(len(c.body) for c in calls))
         log.info(
             "  %s: %d requests ready in %.1f s (response %d bytes)",
-            scenario.rpc,
+            scenario.name,
             len(calls),
             time.perf_counter() - started,
             response_bytes,
@@ -344,6 +408,15 @@ class Run:
                 Measurement(**where, rpc="argon2id verify", target="argon2", qps=rate)
             )
             log.info("    raw argon2id verify: %.1f/s", rate)
+        if scenario.rpc in SQLITE_BOUND and o.sqlite_check and not self._sqlite_measured:
+            self._sqlite_measured = True
+            rate = sqlite_rate.commit_rate(
+                o.work_dir / "sqlite-rate.db", warmup=o.warmup, duration=o.duration
+            )
+            self.measurements.append(
+                Measurement(**where, rpc="durable SQLite transaction", target="sqlite", qps=rate)
+            )
+            log.info("    raw durable SQLite transactions: %.1f/s", rate)
         for target, server, method in (
             ("echo", echo, method_for(response_bytes)),
             ("server", real, scenario.method),
@@ -352,12 +425,14 @@ class Run:
             results, cpu = self._drive(
                 server,
                 [self._stream(scenario, method, calls)],
-                profile_as=f"{scenario.rpc}-{tag}" if target == "server" else None,
+                profile_as=f"{scenario.name.replace(' ', '-')}-{tag}"
+                if target == "server"
+                else None,
             )
             m = _measurement(
-                results[scenario.rpc],
+                results[scenario.name],
                 where=where,
-                rpc=scenario.rpc,
+                rpc=scenario.name,
                 target=target,
                 server_cpu=cpu,
                 concurrency=o.concurrency,
@@ -379,7 +454,7 @@ class Run:
     ) -> None:
         """The probe RPC at low concurrency, alone and while logins saturate."""
         o = self.options
-        available = {s.rpc: s for s in scenarios.SCENARIOS if s.available()}
+        available = {s.name: s for s in scenarios.SCENARIOS if s.available()}
         probe_name = next((n for n in scenarios.LATENCY_PROBES if n in available), None)
         if probe_name is None or "Authenticate" not in available:
             return

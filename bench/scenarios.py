@@ -10,6 +10,7 @@ row to `SCENARIOS` with a `prepare` function.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import random
 import re
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 import grpc
 
 from aspel.licensing.server.domain import serials
+from aspel.licensing.server.domain.activation import ActivationPolicy
 from aspel.licensing.server.domain.auth import SESSION_TOKEN_PREFIX, SessionPolicy
 from aspel.licensing.server.domain.clock import BusinessCalendar, SystemClock
 from aspel.licensing.server.domain.credentials import new_token, token_hash
@@ -41,6 +43,23 @@ from .loadgen import Call
 LICENSING = "aspel.licensing.v1.LicensingService"
 ACTIVATION = "aspel.licensing.v1.ActivationService"
 SAMPLE_CHUNK = 2_000
+#: The server's validation policy: how often a validation is recorded, and
+#: the licence bound a recorded validation leaves (domain/activation.py).
+POLICY = ActivationPolicy()
+#: Steady state: validated this long ago, well inside the record interval,
+#: so the validations of a run (seconds later) record nothing.
+STEADY_AGE = dt.timedelta(minutes=10)
+#: The storm: last validated before the interval, so the first validation of
+#: each activation writes (as the first hour after a release or an outage).
+STORM_AGE = POLICY.validation_record_interval + dt.timedelta(hours=1)
+
+
+def license_bound(validated: dt.datetime) -> dt.datetime:
+    """The licence bound a validation recorded at `validated` leaves, as
+    `ActivationService.license_bound` computes it: a bound short of it would
+    make a steady-state validation write to raise it."""
+    grace = max(POLICY.grace.subscription_grace, POLICY.grace.perpetual_grace)
+    return validated + POLICY.max_license_validity + POLICY.validation_record_interval + grace
 
 
 class SetupError(RuntimeError):
@@ -112,6 +131,18 @@ class Workbench:
                 if len(found) >= count:
                     return found
         return found
+
+    def set_last_validated(self, activations: Sequence[Activation], age: dt.timedelta) -> None:
+        """Records the activations' last validation `age` ago, with the licence
+        bound that validation would have left, on the working copy."""
+        last = self.calendar.now() - age
+        bound = license_bound(last)
+        ids = [a.id for a in activations]
+        for start in range(0, len(ids), SAMPLE_CHUNK):
+            with self.store.write():
+                Activation.update(last_validate_time=last, license_expire_time=bound).where(
+                    Activation.id.in_(ids[start : start + SAMPLE_CHUNK])
+                ).execute()
 
     def sample_activatable(self, count: int) -> list[Subscription]:
         """ACTIVE serials with a free seat: what a new installation activates."""
@@ -215,7 +246,9 @@ def prepare_accept_upgrade(bench: Workbench, count: int) -> list[Call]:
     ]
 
 
-def prepare_validate_license(bench: Workbench, count: int) -> list[Call]:
+def _validations(bench: Workbench, count: int, age: dt.timedelta) -> list[Call]:
+    chosen = bench.sample_activations(count)
+    bench.set_last_validated([activation for activation, _ in chosen], age)
     return [
         Call(
             activation_pb.ValidateLicenseRequest(
@@ -224,8 +257,19 @@ def prepare_validate_license(bench: Workbench, count: int) -> list[Call]:
                 machine_fingerprint=activation.machine_fingerprint,
             ).SerializeToString()
         )
-        for activation, row in bench.sample_activations(count)
+        for activation, row in chosen
     ]
+
+
+def prepare_validate_license(bench: Workbench, count: int) -> list[Call]:
+    """Steady state: installers that checked in minutes ago (validations read only)."""
+    return _validations(bench, count, STEADY_AGE)
+
+
+def prepare_validation_storm(bench: Workbench, count: int) -> list[Call]:
+    """The first validation of the hour, each of a different activation (each
+    records it): sent once each, from a pool larger than a run can spend."""
+    return _validations(bench, count, STORM_AGE)
 
 
 def prepare_activate_installation(bench: Workbench, count: int) -> list[Call]:
@@ -253,6 +297,15 @@ class Scenario:
     prepare: Callable[[Workbench, int], list[Call]]
     #: Every request can be sent once only (it changes the serial it names).
     consumes: bool = False
+    #: What the row is called when one RPC has several scenarios (`--rpc`, the table).
+    label: str = ""
+    #: Requests to prepare when it consumes them: "accept" (--accept-pool) or
+    #: "storm" (--storm-pool).
+    pool: str = "accept"
+
+    @property
+    def name(self) -> str:
+        return self.label or self.rpc
 
     @property
     def method(self) -> str:
@@ -275,6 +328,14 @@ class Scenario:
 # The hot RPCs, in the order they run (the ones that change data last).
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("ValidateLicense", ACTIVATION, prepare_validate_license),
+    Scenario(
+        "ValidateLicense",
+        ACTIVATION,
+        prepare_validation_storm,
+        consumes=True,
+        label="ValidateLicense storm",
+        pool="storm",
+    ),
     Scenario("ListSubscriptions", LICENSING, prepare_list_subscriptions),
     Scenario("GetUpgradeTerms", LICENSING, prepare_get_upgrade_terms),
     Scenario("Authenticate", LICENSING, prepare_authenticate),
@@ -289,7 +350,7 @@ LATENCY_PROBES = ("ValidateLicense", "ListSubscriptions")
 
 def by_name(name: str) -> Scenario:
     for scenario in SCENARIOS:
-        if scenario.rpc == name:
+        if scenario.name == name:
             return scenario
     raise KeyError(name)
 

@@ -24,7 +24,8 @@ def test_spread_is_half_the_range_over_the_median() -> None:
 
 def _m(target: str, qps: float, repeat: int = 0, **extra: object) -> Measurement:
     fields: dict = {"engine": "sqlite", "subscriptions": 1000, "workers": 1, "repeat": repeat}
-    fields.update(rpc="ListSubscriptions", target=target, qps=qps, **extra)
+    fields.update(rpc="ListSubscriptions", target=target, qps=qps)
+    fields.update(extra)
     return Measurement(**fields)
 
 
@@ -37,7 +38,51 @@ def test_ratio_to_echo_is_taken_within_each_repeat() -> None:
     (row,) = report.summarize(measurements)
     assert row.echo_ratio == pytest.approx(0.3)  # median of 0.1, 0.3, 0.5
     (target,) = report.targets(measurements, [row])
-    assert target.threshold == 0.5 and not target.met
+    assert target.threshold == 0.6 and not target.met
+
+
+def test_scaling_target_is_the_servers_scaling_over_the_echo_servers() -> None:
+    measurements = [
+        _m("server", 100, workers=1), _m("server", 150, workers=2),
+        _m("echo", 1000, workers=1), _m("echo", 1250, workers=2),
+    ]  # fmt: skip
+    found = report.targets(measurements, report.summarize(measurements))
+    (scaling,) = [t for t in found if "scaling" in t.name]
+    assert scaling.value == pytest.approx(1.5 / 1.25)
+    assert scaling.threshold == 0.9 and scaling.met
+    assert "server 1.50x, echo 1.25x" in scaling.scope
+
+
+def test_the_p50_target_compares_the_largest_dataset_with_the_smallest() -> None:
+    measurements = [
+        _m("server", 100, p50_ms=10.0), _m("echo", 1000),
+        _m("server", 100, p50_ms=12.0, subscriptions=10**6),
+        _m("echo", 1000, subscriptions=10**6),
+    ]  # fmt: skip
+    found = report.targets(measurements, report.summarize(measurements))
+    (size,) = [t for t in found if "p50" in t.name]
+    assert size.value == pytest.approx(1.2) and size.met is False
+
+
+def test_the_write_rpcs_report_their_ratio_to_raw_sqlite_commits_without_a_target() -> None:
+    measurements = [
+        _m("server", 300, rpc="AcceptUpgrade"), _m("echo", 3000, rpc="AcceptUpgrade"),
+        _m("sqlite", 3000, rpc="durable SQLite transaction"),
+    ]  # fmt: skip
+    found = report.targets(measurements, report.summarize(measurements))
+    (raw,) = [t for t in found if "SQLite" in t.name]
+    assert raw.value == pytest.approx(0.1) and raw.met is None
+    assert "| reported |" in report.targets_table([raw])
+
+
+def test_activate_installation_has_an_echo_target_on_sqlite_only() -> None:
+    measurements = [
+        _m(target, qps, rpc="ActivateInstallation", engine=engine)
+        for engine in ("sqlite", "postgresql")
+        for target, qps in (("server", 50), ("echo", 100))
+    ]
+    found = report.targets(measurements, report.summarize(measurements))
+    assert [t.scope.split(",")[0] for t in found if "echo" in t.name] == ["sqlite"]
 
 
 class _RunWithErrors:

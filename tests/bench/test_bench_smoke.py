@@ -23,7 +23,7 @@ def test_a_tiny_bench_run_measures_every_rpc_without_errors(tmp_path: pathlib.Pa
         sys.executable, "-m", "bench",
         "--subscriptions", "50", "--workers", "1", "--duration", "0.6", "--warmup", "0.2",
         "--concurrency", "2", "--clients", "1", "--connections", "1",
-        "--pool", "20", "--accept-pool", "40", "--no-chart",
+        "--pool", "20", "--accept-pool", "40", "--storm-pool", "40", "--no-chart",
         "--cache-dir", str(tmp_path / "datasets"), "--work-dir", str(tmp_path / "work"),
         "--output-dir", str(tmp_path / "results"),
     ]  # fmt: skip
@@ -34,7 +34,8 @@ def test_a_tiny_bench_run_measures_every_rpc_without_errors(tmp_path: pathlib.Pa
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     report = json.loads((tmp_path / "results" / "bench.json").read_text())
-    expected = {s.rpc for s in scenarios.SCENARIOS if s.available()}
+    expected = {s.name for s in scenarios.SCENARIOS if s.available()}
+    assert {"ValidateLicense", "ValidateLicense storm"} <= expected
     by_target: dict[str, dict[str, dict[str, object]]] = {"server": {}, "echo": {}}
     for m in report["measurements"]:
         if m["target"] in by_target:
@@ -47,7 +48,21 @@ def test_a_tiny_bench_run_measures_every_rpc_without_errors(tmp_path: pathlib.Pa
     assert report["errors"] == []
     assert {row["rpc"] for row in report["summary"]} == expected
     assert report["datasets"]["sqlite"]["50"]["subscriptions"] == 50
-    # The argon2 ceiling and the latency-under-logins check ran too.
+    # The raw ceilings (argon2, durable SQLite commits) and the
+    # latency-under-logins check ran too, and each has its target row.
     targets = {m["target"] for m in report["measurements"]}
-    assert {"argon2", "idle", "under_logins"} <= targets
+    assert {"argon2", "sqlite", "idle", "under_logins"} <= targets
+    names = {t["name"] for t in report["targets"]}
+    assert "AcceptUpgrade QPS / raw durable SQLite transactions/s" in names
+    assert "ValidateLicense p99 while logins saturate / idle p99" in names
     assert "| ListSubscriptions" in done.stdout
+    assert "| ValidateLicense storm" in done.stdout
+    # The README's block, written beside the JSON and rebuilt from it alike.
+    written = (tmp_path / "results" / "README-table.md").read_text()
+    results = str(tmp_path / "results" / "bench.json")
+    again = subprocess.run(
+        [sys.executable, "-m", "bench.report", "--markdown", results],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert again == written
+    assert "| ValidateLicense storm" in written and "| target |" in written
