@@ -16,8 +16,10 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .. import errors
+from ..store.activations import ActivationRow, SerialRow
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from ..store.unit_of_work import UnitOfWork
@@ -26,12 +28,14 @@ from .clock import BusinessCalendar
 from .credentials import new_public_id
 from .idempotency import RequestKey, Result, once
 from .licence_policy import GracePolicy, LicenceTerms, licence_terms, overdue_message
+from .licence_reuse import Kept, LicenceReuse
 from .machine_match import Components, MatchPolicy
 from .products import product_name
-from .signing import KeyRingSource, PublicKeyView
+from .signing import KeyRing, KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
 from .states import ACTIVE, INACTIVE, OVERDUE, SUPERSEDED
-from .subscriptions import current_state
+from .subscriptions import StatedSerial, current_state
+from .validation_records import Record, ValidationRecorder
 
 ACTIVATION_ID_PREFIX = "act_"
 
@@ -57,6 +61,9 @@ class ActivationPolicy:
     match: MatchPolicy = field(default_factory=MatchPolicy)
     #: How far a deactivation receipt's sign_time may be from the server's clock.
     receipt_window: dt.timedelta = receipts.DEFAULT_WINDOW
+    #: How long a validation may answer with the licence signed for the
+    #: activation a moment ago (licence_reuse.py); zero: always a new one.
+    license_reuse: dt.timedelta = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,35 @@ CertificateEncoder = Callable[[LicenseClaims], bytes]
 USABLE_STATES = (ACTIVE, OVERDUE, SUPERSEDED)
 
 
+class LicensedSerial(StatedSerial, Protocol):
+    """What a licence states of its serial: a Subscription, or the plain row
+    a validation reads (store/activations.py SerialRow)."""
+
+    @property
+    def serial_number(self) -> str: ...
+    @property
+    def product_code(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def users(self) -> int: ...
+
+
+class LicensedActivation(Protocol):
+    """What a licence states of its activation (an Activation or an ActivationRow)."""
+
+    @property
+    def public_id(self) -> str: ...
+    @property
+    def machine_fingerprint(self) -> str: ...
+    @property
+    def installation_public_key(self) -> str | None: ...
+
+
+#: What a reused licence is kept with: the licence and the terms it states.
+_Reusable = tuple[SignedLicenseView, LicenceTerms]
+
+
 def activation_view(
     row: Activation, serial_number: str, now: dt.datetime | None = None
 ) -> ActivationView:
@@ -190,12 +226,17 @@ class ActivationService:
         keys: KeyRingSource,
         encode_certificate: CertificateEncoder,
         policy: ActivationPolicy | None = None,
+        recorder: ValidationRecorder | None = None,
     ) -> None:
         self.store = store
         self.calendar = calendar
         self.keys = keys
         self.encode_certificate = encode_certificate
         self.policy = policy or ActivationPolicy()
+        #: Writes validations behind the call (validation_records.py); until
+        #: started, in the caller's thread.
+        self.recorder = recorder or ValidationRecorder(store, delay_seconds=1.0)
+        self.reuse: LicenceReuse[_Reusable] = LicenceReuse(self.policy.license_reuse)
 
     # --- activating ------------------------------------------------------------
 
@@ -255,7 +296,9 @@ class ActivationService:
                     # with what it sends now, and a new licence the bound must cover.
                     activation = machine_match.remember(tx, activation, identity)
                     tx.activations.extend_license_bound(activation.id, self.license_bound(now))
-                signed = self.issue(row, activation, state, now)
+                signed = self.issue(
+                    row, activation, state, now, razon_social=row.account.razon_social
+                )
                 return {
                     "activation_id": activation.public_id,
                     "certificate": _b64(signed.certificate),
@@ -295,7 +338,7 @@ class ActivationService:
             )
         state = current_state(row, today)
         if state not in USABLE_STATES:
-            raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
+            raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row.id))
         return state
 
     def seat_for_machine(
@@ -409,40 +452,33 @@ class ActivationService:
     def _validate(
         self, serial_number: str, activation_id: str, machine_fingerprint: str
     ) -> ValidationResult:
-        """A read: the serial and its account in one query, the activation in a
-        second, the successor only for a serial that has one to show."""
+        """One read: the serial, its account's razón social and the activation,
+        as plain rows (store/activations.py `for_validation`); the successor
+        only for a serial that has one to show. The recording is behind the
+        call unless the licence needs it (`_keep_bound`)."""
         now = self.calendar.now()
         today = self.calendar.today()
+        shown = serials.display(serial_number)
         with self.store.read() as tx:
-            row = self.subscription(tx, serial_number)
-            activation = self.live_activation(tx, row, activation_id, machine_fingerprint)
+            found = tx.activations.for_validation(serial_number, activation_id, machine_fingerprint)
+            if found is None:
+                raise errors.SerialNotFound(shown)
+            row = found.serial
+            activation = found.activation
+            if activation is None:
+                raise errors.ActivationNotFound(serials.display(row.serial_number))
             state = current_state(row, today)
-            successor = self._successor_shown(tx, row) if state not in (ACTIVE, OVERDUE) else None
-            shown = serials.display(serial_number)
-            if state == INACTIVE and row.retire_date is not None:
-                raise errors.SerialRetired(
-                    shown, row.retire_date, long_date(row.retire_date), successor
-                )
-            if state not in USABLE_STATES:
-                raise errors.SerialNotActive(shown, state, successor)
-            last = activation.last_validate_time
-            if last is None or now - last >= self.policy.validation_record_interval:
-                # One conditional UPDATE of its own: of concurrent validations
-                # at most one writes, and none holds a transaction open.
-                tx.activations.record_validation(
-                    activation.id,
-                    now,
-                    older_than=now - self.policy.validation_record_interval,
-                    license_expire_bound=self.license_bound(now),
-                )
-            elif self._bound_short_of(activation, now):
-                # Recorded recently, but not by a licence of this policy (an
-                # imported activation, a longer grace since): the licence
-                # handed out now must still be covered.
-                tx.activations.extend_license_bound(activation.id, self.license_bound(now))
-            signed = self.issue(row, activation, state, now)
+            successor = (
+                self._successor_shown(tx, row.id) if state not in (ACTIVE, OVERDUE) else None
+            )
+        if state == INACTIVE and row.retire_date is not None:
+            raise errors.SerialRetired(
+                shown, row.retire_date, long_date(row.retire_date), successor
+            )
+        if state not in USABLE_STATES:
+            raise errors.SerialNotActive(shown, state, successor)
+        signed, terms = self._licence(row, activation, state, now)
         superseded = state == SUPERSEDED
-        terms = self.terms(row, state, now)
         read_only = terms.payment_overdue and terms.read_only_now(now)
         message = ""
         if state == OVERDUE and row.next_payment_date is not None:
@@ -457,6 +493,73 @@ class ActivationService:
             read_only=read_only,
             message=message,
         )
+
+    def _licence(
+        self, row: SerialRow, activation: ActivationRow, state: str, now: dt.datetime
+    ) -> _Reusable:
+        """The licence a validation hands out, and its terms: the one signed a
+        moment ago when it states the same (licence_reuse.py), else a new one,
+        whose seat bound is committed first when the stored one misses it."""
+        terms = self.terms(row, state, now)
+        ring = self.keys.current()
+        stated = (
+            row.serial_number,
+            row.product_code,
+            row.version,
+            row.users,
+            row.razon_social,
+            row.modality,
+            row.next_payment_date,
+            row.retire_date,
+            state,
+            activation.public_id,
+            activation.machine_fingerprint,
+            activation.installation_public_key,
+            terms.read_only_access,
+            terms.payment_overdue,
+            ring.active_key_id,
+        )
+        kept = self.reuse.find(
+            activation.public_id, stated, now, terms.expire_time, terms.grace_end_time
+        )
+        if kept is not None:
+            # Covered by the bound committed when it was first handed out.
+            self._keep_bound(activation, now, reused=True)
+            return kept
+        self._keep_bound(activation, now, reused=False)
+        signed = self._sign(
+            self._claims(row, activation, state, now, terms, razon_social=row.razon_social), ring
+        )
+        self.reuse.keep(
+            activation.public_id,
+            Kept(stated, now, terms.expire_time, terms.grace_end_time, (signed, terms)),
+        )
+        return signed, terms
+
+    def _keep_bound(self, activation: ActivationRow, now: dt.datetime, *, reused: bool) -> None:
+        """Keeps the seat's bound ahead of the licences handed out, and the
+        recorded validation at most `validation_record_interval` stale.
+
+        A new licence the stored bound does not cover waits for the bound to
+        be committed (validation_records.py: shared with concurrent ones).
+        Otherwise nothing waits: the time (once an interval) and the bound
+        (while half an interval of slack is left, so installers validating
+        regularly never reach the waiting case) are written behind the call.
+        """
+        interval = self.policy.validation_record_interval
+        bound = self.license_bound(now)
+        needed = bound - interval  # what a licence issued now needs (license_bound)
+        stored = activation.license_expire_time
+        last = activation.last_validate_time
+        stale = last is None or now - last >= interval
+        if stored is None or stored < needed:
+            record = Record(activation.id, now if stale else None, bound)
+            if reused:
+                self.recorder.later(record)
+            else:
+                self.recorder.now(record)
+        elif stale or stored - needed < interval / 2:
+            self.recorder.later(Record(activation.id, now if stale else None, bound))
 
     # --- deactivating ------------------------------------------------------------
 
@@ -565,8 +668,8 @@ class ActivationService:
             raise errors.ActivationNotFound(serials.display(row.serial_number))
         return activation
 
-    def _successor_shown(self, tx: UnitOfWork, row: Subscription) -> str | None:
-        successor = tx.subscriptions.successor_serial(row.id)
+    def _successor_shown(self, tx: UnitOfWork, subscription_id: int) -> str | None:
+        successor = tx.subscriptions.successor_serial(subscription_id)
         return serials.display(successor) if successor else None
 
     def _serial_for(
@@ -590,10 +693,11 @@ class ActivationService:
 
         Safe because every licence issued at t expires by t +
         max_license_validity (expire_time cuts it, never extends it), and a
-        validation that records nothing runs less than
-        validation_record_interval after the last recorded one (or it would
-        record): so every licence issued before the next record expires
-        before this bound. The stored value is only ever raised (a shorter
+        validation hands out a new licence only when the stored bound already
+        covers it (this bound minus validation_record_interval, as of then) or
+        after committing a new one (`_keep_bound`, validation_records.py): so
+        a bound written at t covers every licence issued up to t + interval
+        without another write. The stored value is only ever raised (a shorter
         policy later cannot lower it below older licences), and the payment
         and retire cuts are left out on purpose: billing may move them later.
 
@@ -616,19 +720,13 @@ class ActivationService:
             + longest_grace
         )
 
-    def _bound_short_of(self, activation: Activation, now: dt.datetime) -> bool:
-        """Whether the activation's recorded bound misses a licence issued now."""
-        covered = self.license_bound(now) - self.policy.validation_record_interval
-        bound = activation.license_expire_time
-        return bound is None or bound < covered
-
     def end_of_day(self, day: dt.date) -> dt.datetime:
         """The first instant after `day` in the business time zone."""
         return dt.datetime.combine(
             day + dt.timedelta(days=1), dt.time(0), tzinfo=self.calendar.zone
         ).astimezone(dt.UTC)
 
-    def expire_time(self, row: Subscription, state: str, now: dt.datetime) -> dt.datetime:
+    def expire_time(self, row: LicensedSerial, state: str, now: dt.datetime) -> dt.datetime:
         """When a licence issued now must end: the policy's longest validity, cut
         at the end of the next payment date (the next validation date) and of
         the retire date. A next payment date already past (billing not yet
@@ -643,7 +741,7 @@ class ActivationService:
 
     def terms(
         self,
-        row: Subscription,
+        row: LicensedSerial,
         state: str,
         now: dt.datetime,
         expire_time: dt.datetime | None = None,
@@ -672,23 +770,48 @@ class ActivationService:
 
     def issue(
         self,
-        row: Subscription,
-        activation: Activation,
+        row: LicensedSerial,
+        activation: LicensedActivation,
         state: str,
         now: dt.datetime,
         *,
+        razon_social: str,
         expire_time: dt.datetime | None = None,
         installation_public_key: bytes = b"",
         offline_request_nonce: bytes = b"",
     ) -> SignedLicenseView:
         """A licence for the activation, signed with the current key."""
         terms = self.terms(row, state, now, expire_time)
-        claims = LicenseClaims(
+        claims = self._claims(
+            row,
+            activation,
+            state,
+            now,
+            terms,
+            razon_social=razon_social,
+            installation_public_key=installation_public_key,
+            offline_request_nonce=offline_request_nonce,
+        )
+        return self._sign(claims, self.keys.current())
+
+    def _claims(
+        self,
+        row: LicensedSerial,
+        activation: LicensedActivation,
+        state: str,
+        now: dt.datetime,
+        terms: LicenceTerms,
+        *,
+        razon_social: str,
+        installation_public_key: bytes = b"",
+        offline_request_nonce: bytes = b"",
+    ) -> LicenseClaims:
+        return LicenseClaims(
             serial_number=row.serial_number,
             product_code=row.product_code,
             version=row.version,
             users=row.users,
-            razon_social=row.account.razon_social,
+            razon_social=razon_social,
             machine_fingerprint=activation.machine_fingerprint,
             activation_id=activation.public_id,
             issue_time=now,
@@ -702,8 +825,10 @@ class ActivationService:
             ),
             offline_request_nonce=offline_request_nonce,
         )
+
+    def _sign(self, claims: LicenseClaims, ring: KeyRing) -> SignedLicenseView:
         certificate = self.encode_certificate(claims)
-        signature = self.keys.current().sign(certificate)
+        signature = ring.sign(certificate)
         return SignedLicenseView(certificate, signature.signature, signature.key_id)
 
     @contextmanager
