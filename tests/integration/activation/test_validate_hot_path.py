@@ -202,3 +202,30 @@ def _other_serial(server: RunningServer) -> DemoSerial:
     from .conftest import demo_serial
 
     return demo_serial(server, "demo", "COI")
+
+
+# --- ActivateInstallation: the work done before its transaction ----------------
+
+
+def test_a_retried_activation_replays_its_answer_after_the_serial_changed(
+    server: RunningServer, stub: Any, sae: DemoSerial
+) -> None:
+    request = activate_request(sae, request_id="7d4f1c2e-0b7a-4f43-9a51-3f0d2c9e8b61")
+    first = stub.ActivateInstallation(request)
+    # The checks run before the transaction now; a done request still replays.
+    update_subscription(server, sae.row_id, status="SUSPENDED")
+    again = stub.ActivateInstallation(request)
+    assert again.activation.activation_id == first.activation.activation_id
+    assert again.signed_license == first.signed_license
+
+
+def test_an_activation_signed_before_its_transaction_states_what_was_stored(
+    server: RunningServer, stub: Any, sae: DemoSerial
+) -> None:
+    key = bytes(range(32))
+    answer = stub.ActivateInstallation(activate_request(sae, installation_public_key=key))
+    certificate = certificate_of(answer)
+    row = _row(server, answer.activation.activation_id)
+    assert certificate.activation_id == row.public_id
+    assert certificate.installation_public_key == key
+    assert row.installation_public_key == key.hex()

@@ -26,7 +26,7 @@ from ..store.unit_of_work import UnitOfWork
 from . import machine_match, razon_social, receipts, seats, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
-from .idempotency import RequestKey, Result, once
+from .idempotency import RequestKey, Result, once, replay
 from .licence_policy import GracePolicy, LicenceTerms, licence_terms, overdue_message
 from .licence_reuse import Kept, LicenceReuse
 from .machine_match import Components, MatchPolicy
@@ -192,6 +192,44 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+def _signed_of(result: Result) -> SignedLicenseView:
+    """The licence an activation's stored answer holds."""
+    return SignedLicenseView(
+        certificate=base64.b64decode(result["certificate"]),
+        signature=base64.b64decode(result["signature"]),
+        key_id=result["key_id"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _NewActivation:
+    """The activation about to be inserted, as its licence states it."""
+
+    public_id: str
+    machine_fingerprint: str
+    public_key: bytes | None
+
+    @property
+    def installation_public_key(self) -> str | None:
+        return self.public_key.hex() if self.public_key else None
+
+
+def _licensed(row: Subscription) -> tuple[object, ...]:
+    """What an activation's checks and licence read of the serial: equal
+    before and inside the transaction, the work done before stands."""
+    return (
+        row.serial_number,
+        row.product_code,
+        row.version,
+        row.users,
+        row.modality,
+        row.next_payment_date,
+        row.status,
+        row.retire_date,
+        row.account.razon_social,
+    )
+
+
 def _installer(machine_fingerprint: str) -> str:
     """The audit log's actor for an installer: its machine (no session names it)."""
     return f"installer:{machine_fingerprint[:64]}"
@@ -256,29 +294,62 @@ class ActivationService:
     ) -> ActivationResult:
         """Activates (or finds the activation of) this machine and issues a licence.
 
-        Everything from the first read to the insert is one write transaction
-        that holds the serial's row (BEGIN IMMEDIATE on SQLite, SELECT ... FOR
+        From the seat count to the insert it is one write transaction that
+        holds the serial's row (BEGIN IMMEDIATE on SQLite, SELECT ... FOR
         UPDATE on PostgreSQL), so concurrent activations are counted one after
         another and never exceed the seats. The partial unique indexes of the
         activation table refuse anything that slips by (CONCURRENT_MODIFICATION).
+
+        The write lock is held by one activation at a time, so whatever does
+        not need it runs before: the checks (a refusal never takes the lock),
+        the razón social's normalisation, and the licence of the new
+        activation, encoded and signed under an id chosen up front. The
+        transaction reads the serial again and only repeats that work when
+        the serial changed in between or the machine turned out to be known.
         """
         detail = {"product_code": product_code, "version": version, "hostname": hostname}
+        identity = machine_match.Identity(
+            machine_fingerprint, machine_components, installation_public_key, hostname
+        )
+        scope = f"serial:{serial_number}"
 
         @retry_on_conflict()
         def attempt() -> ActivationResult:
             now = self.calendar.now()
             today = self.calendar.today()
+            new_id = new_public_id(ACTIVATION_ID_PREFIX)
+            with self.store.read() as tx:
+                # A retry of a done request replays its answer, whatever the
+                # serial is now: the transaction's `once` finds it.
+                earlier = replay(tx, scope, key) is not None
+                seen = None if earlier else self.subscription(tx, serial_number)
+                if seen is not None:
+                    self.check_razon_social(seen, razon_social_text)
+                    seen_state = self.check_activatable(tx, seen, product_code, version, today)
+            presigned = (
+                None
+                if seen is None
+                else self.issue(
+                    seen,
+                    _NewActivation(new_id, machine_fingerprint, installation_public_key),
+                    seen_state,
+                    now,
+                    razon_social=seen.account.razon_social,
+                )
+            )
+            made: list[Activation] = []
 
             def activate(tx: UnitOfWork) -> Result:
                 row = self.subscription(tx, serial_number)
                 # Every change of one serial's seats waits here for the previous one.
                 tx.subscriptions.lock(row.id)
-                self.check_razon_social(row, razon_social_text)
-                state = self.check_activatable(tx, row, product_code, version, today)
+                unchanged = seen is not None and _licensed(row) == _licensed(seen)
+                if unchanged:
+                    state = seen_state
+                else:
+                    self.check_razon_social(row, razon_social_text)
+                    state = self.check_activatable(tx, row, product_code, version, today)
                 activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
-                identity = machine_match.Identity(
-                    machine_fingerprint, machine_components, installation_public_key, hostname
-                )
                 if activation is None:
                     # A new fingerprint may still be a known machine, reinstalled.
                     activation = machine_match.rebind(
@@ -286,9 +357,17 @@ class ActivationService:
                     )
                 if activation is None:
                     activation = self._take_seat(
-                        tx, row, machine_fingerprint, hostname, product_code, version, now
+                        tx,
+                        row,
+                        machine_fingerprint,
+                        hostname,
+                        product_code,
+                        version,
+                        now,
+                        public_id=new_id,
+                        identity=identity,
                     )
-                    activation = machine_match.remember(tx, activation, identity)
+                    made.append(activation)
                     created = {**detail, "activation_id": activation.public_id}
                     _record(tx, "activation.created", row, machine_fingerprint, peer, created, now)
                 else:
@@ -296,9 +375,12 @@ class ActivationService:
                     # with what it sends now, and a new licence the bound must cover.
                     activation = machine_match.remember(tx, activation, identity)
                     tx.activations.extend_license_bound(activation.id, self.license_bound(now))
-                signed = self.issue(
-                    row, activation, state, now, razon_social=row.account.razon_social
-                )
+                if unchanged and made and presigned is not None:
+                    signed = presigned
+                else:
+                    signed = self.issue(
+                        row, activation, state, now, razon_social=row.account.razon_social
+                    )
                 return {
                     "activation_id": activation.public_id,
                     "certificate": _b64(signed.certificate),
@@ -307,7 +389,12 @@ class ActivationService:
                 }
 
             with self.store.write() as tx:
-                result = once(tx, f"serial:{serial_number}", key, now, activate)
+                result = once(tx, scope, key, now, activate)
+                if made and made[0].public_id == result["activation_id"]:
+                    # Just inserted, as stored: no need to read it back.
+                    return ActivationResult(
+                        activation_view(made[0], serial_number, now), _signed_of(result)
+                    )
                 return self.activation_result(tx, result, serial_number)
 
         # Outside the retries: a refusal is audited once, not once per attempt.
@@ -371,7 +458,12 @@ class ActivationService:
         product_code: str,
         version: str,
         now: dt.datetime,
+        *,
+        public_id: str | None = None,
+        identity: machine_match.Identity | None = None,
     ) -> Activation:
+        """A new activation on the lowest free seat, with what the machine
+        sent (`identity`: its components and key go in with the insert)."""
         taken = seats.held_seats(tx, row.id, now, machine_fingerprint)
         # The limit is a count of held seats (active and RELEASE_PENDING), not
         # a set of free seat numbers: after ChangeSeats lowers the seats,
@@ -392,7 +484,7 @@ class ActivationService:
         # rows still refuses a second holder of one seat.
         seat = next(n for n in range(1, len(taken) + 2) if n not in taken)
         return tx.activations.create_activation(
-            public_id=new_public_id(ACTIVATION_ID_PREFIX),
+            public_id=public_id or new_public_id(ACTIVATION_ID_PREFIX),
             subscription_id=row.id,
             machine_fingerprint=machine_fingerprint,
             hostname=hostname,
@@ -401,6 +493,12 @@ class ActivationService:
             seat=seat,
             now=now,
             license_expire_bound=self.license_bound(now),
+            machine_components=(
+                dict(identity.machine_components or {}) or None if identity is not None else None
+            ),
+            installation_public_key=(
+                identity.installation_public_key or None if identity is not None else None
+            ),
         )
 
     def activation_result(
@@ -411,12 +509,7 @@ class ActivationService:
         if row is None:  # pragma: no cover - activations are never deleted
             raise errors.ActivationNotFound(serials.display(serial_number))
         return ActivationResult(
-            activation_view(row, serial_number, self.calendar.now()),
-            SignedLicenseView(
-                certificate=base64.b64decode(result["certificate"]),
-                signature=base64.b64decode(result["signature"]),
-                key_id=result["key_id"],
-            ),
+            activation_view(row, serial_number, self.calendar.now()), _signed_of(result)
         )
 
     # --- validating ------------------------------------------------------------

@@ -232,6 +232,25 @@ class ActivationRepository:
             .execute()
         )
 
+    def free_seats_for_machine(
+        self, subscription_id: int, machine_fingerprint: str, now: dt.datetime
+    ) -> int:
+        """`free_expired_seats` and `free_pending_seats_of_machine` in one
+        UPDATE: an expired seat freed as of its expiry, a pending one of this
+        machine as of now."""
+        expiry = Activation.license_expire_time
+        at_now = peewee.Value(now, converter=Activation.seat_freed_time.db_value)
+        return int(
+            Activation.update(seat_freed_time=peewee.Case(None, [(expiry <= now, expiry)], at_now))
+            .where(
+                (Activation.subscription == subscription_id)
+                & Activation.deactivate_time.is_null(False)
+                & Activation.seat_freed_time.is_null()
+                & ((expiry <= now) | (Activation.machine_fingerprint == machine_fingerprint))
+            )
+            .execute()
+        )
+
     def next_seat_free_time(self, subscription_id: int) -> dt.datetime | None:
         """When the first seat still held by a released activation frees."""
         row = (
@@ -457,26 +476,6 @@ class ActivationRepository:
             if updated != 1:
                 raise ConcurrentModification()
         return Activation.get_by_id(activation_id)
-
-    def record_validation(
-        self,
-        activation_id: int,
-        now: dt.datetime,
-        *,
-        older_than: dt.datetime,
-        license_expire_bound: dt.datetime,
-    ) -> None:
-        """Records a validation unless one since `older_than` is already
-        recorded, raising the licence expiry bound with it (never lowering it)."""
-        Activation.update(
-            last_validate_time=now, license_expire_time=_raised_to(license_expire_bound)
-        ).where(
-            (Activation.id == activation_id)
-            & (
-                Activation.last_validate_time.is_null()
-                | (Activation.last_validate_time < older_than)
-            )
-        ).execute()
 
     def record_validations(
         self, records: Iterable[tuple[int, dt.datetime | None, dt.datetime]]
