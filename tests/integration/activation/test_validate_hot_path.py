@@ -21,7 +21,7 @@ from aspel.licensing.server.store.models import Account, Activation
 from aspel.licensing.v1 import activation_pb2
 from tests.conftest import RunningServer
 
-from .conftest import DemoSerial, activate_request, update_subscription
+from .conftest import DemoSerial, activate_request, demo_serial, failure, update_subscription
 from .test_validate import validate_request
 
 
@@ -111,9 +111,11 @@ def test_a_suspended_serial_gets_no_kept_licence(
     activation_id = _activate(stub, sae)
     stub.ValidateLicense(validate_request(sae, activation_id))
     update_subscription(server, sae.row_id, status="SUSPENDED")
-    with pytest.raises(grpc.RpcError) as refused:
-        stub.ValidateLicense(validate_request(sae, activation_id))
-    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    refused = failure(lambda: stub.ValidateLicense(validate_request(sae, activation_id)))
+    assert (refused.code, refused.reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "SERIAL_NOT_ACTIVE",
+    )
 
 
 def test_a_rotated_key_signs_anew(
@@ -162,7 +164,6 @@ def test_the_bound_is_kept_ahead_behind_the_call_and_flushed_in_one_batch(
     sae: DemoSerial,
     clock: FixedClock,
     behind: Any,
-    portal: Any,
 ) -> None:
     coi = _other_serial(server)
     ids = [_activate(stub, sae), _activate(stub, coi)]
@@ -199,8 +200,6 @@ def test_an_uncovered_licence_waits_for_its_bound(
 
 
 def _other_serial(server: RunningServer) -> DemoSerial:
-    from .conftest import demo_serial
-
     return demo_serial(server, "demo", "COI")
 
 
