@@ -99,9 +99,7 @@ def test_the_licence_bound_is_only_ever_raised(demo: Services, subscription_id: 
     with demo.store.write() as tx:
         first = create(tx, subscription_id, "machine-a", 1)
         tx.activations.extend_license_bound(first.id, later)
-        tx.activations.record_validation(
-            first.id, NOW, older_than=NOW + dt.timedelta(1), license_expire_bound=NOW
-        )
+        tx.activations.record_validations([(first.id, NOW, NOW)])
         tx.activations.extend_license_bound(first.id, NOW + dt.timedelta(days=1))
     row = Activation.get_by_id(first.id)
     assert row.license_expire_time == later
@@ -124,3 +122,83 @@ def test_a_reclaim_happens_once_and_not_after_a_validation(
             validated.id, NOW, kind="RECLAIMED", expired_before=cutoff
         )
         assert tx.activations.reclaim_candidates(cutoff, 10) == []
+
+
+def test_recorded_validations_only_ever_raise_the_time_and_the_bound(
+    demo: Services, subscription_id: int
+) -> None:
+    bound = NOW + dt.timedelta(days=30)
+    with demo.store.write() as tx:
+        first = create(tx, subscription_id, "machine-a", 1)
+        second = create(tx, subscription_id, "machine-b", 2)
+        later = NOW + dt.timedelta(hours=2)
+        tx.activations.record_validations(
+            [(first.id, later, bound + dt.timedelta(hours=2)), (second.id, None, bound)]
+        )
+        # An older batch landing after (another process): changes nothing.
+        tx.activations.record_validations([(first.id, NOW, bound)])
+    one, two = Activation.get_by_id(first.id), Activation.get_by_id(second.id)
+    assert (one.last_validate_time, one.license_expire_time) == (
+        later,
+        bound + dt.timedelta(hours=2),
+    )
+    # None: the bound only, the time as it was.
+    assert (two.last_validate_time, two.license_expire_time) == (NOW, bound)
+
+
+def test_seats_for_a_machine_are_freed_in_one_statement(
+    demo: Services, subscription_id: int
+) -> None:
+    from ..support.queries import counting_queries
+
+    expiry = NOW + dt.timedelta(days=30)
+    with demo.store.write() as tx:
+        expired = create(tx, subscription_id, "machine-a", 1)
+        mine = create(tx, subscription_id, "machine-b", 2)
+        other = create(tx, subscription_id, "machine-c", 3)
+        for row in (expired, mine, other):
+            tx.activations.release(row.id, NOW, kind="PENDING", seat_freed=None)
+        tx.activations.extend_license_bound(mine.id, expiry + dt.timedelta(days=5))
+        tx.activations.extend_license_bound(other.id, expiry + dt.timedelta(days=5))
+        at = expiry + dt.timedelta(days=1)
+        with counting_queries() as statements:
+            freed = tx.activations.free_seats_for_machine(subscription_id, "machine-b", at)
+        assert (freed, len(statements)) == (2, 1)
+    freed_at = {r.id: Activation.get_by_id(r.id).seat_freed_time for r in (expired, mine, other)}
+    assert freed_at == {expired.id: expiry, mine.id: at, other.id: None}
+
+
+def test_a_validation_reads_its_serial_and_activation_as_the_models_hold_them(
+    demo: Services, subscription_id: int
+) -> None:
+    with demo.store.write() as tx:
+        made = create(tx, subscription_id, "machine-a", 1)
+    model = Subscription.get_by_id(subscription_id)
+    with demo.store.read() as tx:
+        found = tx.activations.for_validation(model.serial_number, made.public_id, "machine-a")
+        other_machine = tx.activations.for_validation(
+            model.serial_number, made.public_id, "machine-b"
+        )
+        no_serial = tx.activations.for_validation("NO-SUCH", made.public_id, "machine-a")
+    assert found is not None and found.activation is not None
+    serial = found.serial
+    assert (serial.id, serial.serial_number, serial.users, serial.modality, serial.status) == (
+        model.id,
+        model.serial_number,
+        model.users,
+        model.modality,
+        model.status,
+    )
+    assert (serial.next_payment_date, serial.retire_date) == (
+        model.next_payment_date,
+        model.retire_date,
+    )
+    assert serial.razon_social == model.account.razon_social
+    row = Activation.get_by_id(made.id)
+    assert (
+        found.activation.id,
+        found.activation.last_validate_time,
+        found.activation.license_expire_time,
+    ) == (row.id, row.last_validate_time, row.license_expire_time)
+    assert other_machine is not None and other_machine.activation is None
+    assert no_serial is None

@@ -46,6 +46,7 @@ from .domain.offline import OfflineActivationService, OfflinePolicy
 from .domain.password_reset import PasswordResetService
 from .domain.portal import PortalService
 from .domain.signing import KeyRingSource
+from .domain.validation_records import ValidationRecorder
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .metrics import ServerMetrics
@@ -128,6 +129,7 @@ def build_services(
         KeyRingSource(pathlib.Path(settings.signing_key_file)),
         encode_certificate,
         policy,
+        ValidationRecorder(store, settings.validation_flush_seconds),
     )
     return Services(
         store=store,
@@ -168,6 +170,7 @@ def activation_policy(settings: Settings) -> ActivationPolicy:
         seat_policy=seat_policy(settings),
         match=MatchPolicy(min_matching=settings.machine_match_components),
         receipt_window=dt.timedelta(seconds=settings.deactivation_receipt_window_seconds),
+        license_reuse=dt.timedelta(seconds=settings.license_reuse_seconds),
     )
 
 
@@ -342,6 +345,8 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         reminders.start()
     if reclaimer is not None:
         reclaimer.start()
+    # Validations recorded behind the call from now on; written before exit.
+    services.activation.recorder.start()
     stopping.wait()
     # First, so load balancers send new calls elsewhere while these drain.
     for reporter in services.health:
@@ -351,6 +356,9 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         stopped.append(internal[0].stop(settings.shutdown_grace_seconds))
     for event in stopped:
         event.wait()
+    # After the drain: the last calls' validations are in the queue.
+    if not services.activation.recorder.stop(settings.shutdown_grace_seconds):
+        log.warning("validation records still being written; the last second may be lost")
     for reporter in services.health:
         reporter.stop()
     if reminders is not None and not reminders.stop(settings.shutdown_grace_seconds):

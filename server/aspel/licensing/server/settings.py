@@ -136,6 +136,14 @@ class Settings:
     #: How far a deactivation receipt's signing time may be from the server's clock.
     deactivation_receipt_window_seconds: float = 600.0
 
+    # --- the validation hot path (domain/licence_reuse.py, validation_records.py)
+    #: How long ValidateLicense may answer again with the licence it signed for
+    #: an activation, while that licence states the same (0: always a new one).
+    license_reuse_seconds: float = 300.0
+    #: How long a validation's recorded time waits in memory before `serve`
+    #: writes it, batched (lost on a crash; never a licence's bound).
+    validation_flush_seconds: float = 1.0
+
     # --- offline activation ------------------------------------------------------
     #: The oldest offline request RedeemOfflineRequest accepts, in days.
     offline_request_max_age_days: int = 30
@@ -249,6 +257,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "seat_reclaim_interval_seconds": (0, 7 * 86_400),
     "machine_match_components": (1, 4),
     "deactivation_receipt_window_seconds": (1, 86_400),
+    "license_reuse_seconds": (0, 3600),
+    "validation_flush_seconds": (0.01, 60),
 }
 
 

@@ -16,22 +16,26 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .. import errors
+from ..store.activations import ActivationRow, SerialRow
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from ..store.unit_of_work import UnitOfWork
 from . import machine_match, razon_social, receipts, seats, serials
 from .clock import BusinessCalendar
 from .credentials import new_public_id
-from .idempotency import RequestKey, Result, once
+from .idempotency import RequestKey, Result, once, replay
 from .licence_policy import GracePolicy, LicenceTerms, licence_terms, overdue_message
+from .licence_reuse import Kept, LicenceReuse
 from .machine_match import Components, MatchPolicy
 from .products import product_name
-from .signing import KeyRingSource, PublicKeyView
+from .signing import KeyRing, KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
 from .states import ACTIVE, INACTIVE, OVERDUE, SUPERSEDED
-from .subscriptions import current_state
+from .subscriptions import StatedSerial, current_state
+from .validation_records import Record, ValidationRecorder
 
 ACTIVATION_ID_PREFIX = "act_"
 
@@ -57,6 +61,9 @@ class ActivationPolicy:
     match: MatchPolicy = field(default_factory=MatchPolicy)
     #: How far a deactivation receipt's sign_time may be from the server's clock.
     receipt_window: dt.timedelta = receipts.DEFAULT_WINDOW
+    #: How long a validation may answer with the licence signed for the
+    #: activation a moment ago (licence_reuse.py); zero: always a new one.
+    license_reuse: dt.timedelta = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,35 @@ CertificateEncoder = Callable[[LicenseClaims], bytes]
 USABLE_STATES = (ACTIVE, OVERDUE, SUPERSEDED)
 
 
+class LicensedSerial(StatedSerial, Protocol):
+    """What a licence states of its serial: a Subscription, or the plain row
+    a validation reads (store/activations.py SerialRow)."""
+
+    @property
+    def serial_number(self) -> str: ...
+    @property
+    def product_code(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def users(self) -> int: ...
+
+
+class LicensedActivation(Protocol):
+    """What a licence states of its activation (an Activation or an ActivationRow)."""
+
+    @property
+    def public_id(self) -> str: ...
+    @property
+    def machine_fingerprint(self) -> str: ...
+    @property
+    def installation_public_key(self) -> str | None: ...
+
+
+#: What a reused licence is kept with: the licence and the terms it states.
+_Reusable = tuple[SignedLicenseView, LicenceTerms]
+
+
 def activation_view(
     row: Activation, serial_number: str, now: dt.datetime | None = None
 ) -> ActivationView:
@@ -154,6 +190,44 @@ def activation_view(
 
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
+
+
+def _signed_of(result: Result) -> SignedLicenseView:
+    """The licence an activation's stored answer holds."""
+    return SignedLicenseView(
+        certificate=base64.b64decode(result["certificate"]),
+        signature=base64.b64decode(result["signature"]),
+        key_id=result["key_id"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _NewActivation:
+    """The activation about to be inserted, as its licence states it."""
+
+    public_id: str
+    machine_fingerprint: str
+    public_key: bytes | None
+
+    @property
+    def installation_public_key(self) -> str | None:
+        return self.public_key.hex() if self.public_key else None
+
+
+def _licensed(row: Subscription) -> tuple[object, ...]:
+    """What an activation's checks and licence read of the serial: equal
+    before and inside the transaction, the work done before stands."""
+    return (
+        row.serial_number,
+        row.product_code,
+        row.version,
+        row.users,
+        row.modality,
+        row.next_payment_date,
+        row.status,
+        row.retire_date,
+        row.account.razon_social,
+    )
 
 
 def _installer(machine_fingerprint: str) -> str:
@@ -190,12 +264,17 @@ class ActivationService:
         keys: KeyRingSource,
         encode_certificate: CertificateEncoder,
         policy: ActivationPolicy | None = None,
+        recorder: ValidationRecorder | None = None,
     ) -> None:
         self.store = store
         self.calendar = calendar
         self.keys = keys
         self.encode_certificate = encode_certificate
         self.policy = policy or ActivationPolicy()
+        #: Writes validations behind the call (validation_records.py); until
+        #: started, in the caller's thread.
+        self.recorder = recorder or ValidationRecorder(store, delay_seconds=1.0)
+        self.reuse: LicenceReuse[_Reusable] = LicenceReuse(self.policy.license_reuse)
 
     # --- activating ------------------------------------------------------------
 
@@ -215,29 +294,62 @@ class ActivationService:
     ) -> ActivationResult:
         """Activates (or finds the activation of) this machine and issues a licence.
 
-        Everything from the first read to the insert is one write transaction
-        that holds the serial's row (BEGIN IMMEDIATE on SQLite, SELECT ... FOR
+        From the seat count to the insert it is one write transaction that
+        holds the serial's row (BEGIN IMMEDIATE on SQLite, SELECT ... FOR
         UPDATE on PostgreSQL), so concurrent activations are counted one after
         another and never exceed the seats. The partial unique indexes of the
         activation table refuse anything that slips by (CONCURRENT_MODIFICATION).
+
+        The write lock is held by one activation at a time, so whatever does
+        not need it runs before: the checks (a refusal never takes the lock),
+        the razón social's normalisation, and the licence of the new
+        activation, encoded and signed under an id chosen up front. The
+        transaction reads the serial again and only repeats that work when
+        the serial changed in between or the machine turned out to be known.
         """
         detail = {"product_code": product_code, "version": version, "hostname": hostname}
+        identity = machine_match.Identity(
+            machine_fingerprint, machine_components, installation_public_key, hostname
+        )
+        scope = f"serial:{serial_number}"
 
         @retry_on_conflict()
         def attempt() -> ActivationResult:
             now = self.calendar.now()
             today = self.calendar.today()
+            new_id = new_public_id(ACTIVATION_ID_PREFIX)
+            with self.store.read() as tx:
+                # A retry of a done request replays its answer, whatever the
+                # serial is now: the transaction's `once` finds it.
+                earlier = replay(tx, scope, key) is not None
+                seen = None if earlier else self.subscription(tx, serial_number)
+                if seen is not None:
+                    self.check_razon_social(seen, razon_social_text)
+                    seen_state = self.check_activatable(tx, seen, product_code, version, today)
+            presigned = (
+                None
+                if seen is None
+                else self.issue(
+                    seen,
+                    _NewActivation(new_id, machine_fingerprint, installation_public_key),
+                    seen_state,
+                    now,
+                    razon_social=seen.account.razon_social,
+                )
+            )
+            made: list[Activation] = []
 
             def activate(tx: UnitOfWork) -> Result:
                 row = self.subscription(tx, serial_number)
                 # Every change of one serial's seats waits here for the previous one.
                 tx.subscriptions.lock(row.id)
-                self.check_razon_social(row, razon_social_text)
-                state = self.check_activatable(tx, row, product_code, version, today)
+                unchanged = seen is not None and _licensed(row) == _licensed(seen)
+                if unchanged:
+                    state = seen_state
+                else:
+                    self.check_razon_social(row, razon_social_text)
+                    state = self.check_activatable(tx, row, product_code, version, today)
                 activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
-                identity = machine_match.Identity(
-                    machine_fingerprint, machine_components, installation_public_key, hostname
-                )
                 if activation is None:
                     # A new fingerprint may still be a known machine, reinstalled.
                     activation = machine_match.rebind(
@@ -245,9 +357,17 @@ class ActivationService:
                     )
                 if activation is None:
                     activation = self._take_seat(
-                        tx, row, machine_fingerprint, hostname, product_code, version, now
+                        tx,
+                        row,
+                        machine_fingerprint,
+                        hostname,
+                        product_code,
+                        version,
+                        now,
+                        public_id=new_id,
+                        identity=identity,
                     )
-                    activation = machine_match.remember(tx, activation, identity)
+                    made.append(activation)
                     created = {**detail, "activation_id": activation.public_id}
                     _record(tx, "activation.created", row, machine_fingerprint, peer, created, now)
                 else:
@@ -255,7 +375,12 @@ class ActivationService:
                     # with what it sends now, and a new licence the bound must cover.
                     activation = machine_match.remember(tx, activation, identity)
                     tx.activations.extend_license_bound(activation.id, self.license_bound(now))
-                signed = self.issue(row, activation, state, now)
+                if unchanged and made and presigned is not None:
+                    signed = presigned
+                else:
+                    signed = self.issue(
+                        row, activation, state, now, razon_social=row.account.razon_social
+                    )
                 return {
                     "activation_id": activation.public_id,
                     "certificate": _b64(signed.certificate),
@@ -264,7 +389,12 @@ class ActivationService:
                 }
 
             with self.store.write() as tx:
-                result = once(tx, f"serial:{serial_number}", key, now, activate)
+                result = once(tx, scope, key, now, activate)
+                if made and made[0].public_id == result["activation_id"]:
+                    # Just inserted, as stored: no need to read it back.
+                    return ActivationResult(
+                        activation_view(made[0], serial_number, now), _signed_of(result)
+                    )
                 return self.activation_result(tx, result, serial_number)
 
         # Outside the retries: a refusal is audited once, not once per attempt.
@@ -295,7 +425,7 @@ class ActivationService:
             )
         state = current_state(row, today)
         if state not in USABLE_STATES:
-            raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row))
+            raise errors.SerialNotActive(shown, state, self._successor_shown(tx, row.id))
         return state
 
     def seat_for_machine(
@@ -328,7 +458,12 @@ class ActivationService:
         product_code: str,
         version: str,
         now: dt.datetime,
+        *,
+        public_id: str | None = None,
+        identity: machine_match.Identity | None = None,
     ) -> Activation:
+        """A new activation on the lowest free seat, with what the machine
+        sent (`identity`: its components and key go in with the insert)."""
         taken = seats.held_seats(tx, row.id, now, machine_fingerprint)
         # The limit is a count of held seats (active and RELEASE_PENDING), not
         # a set of free seat numbers: after ChangeSeats lowers the seats,
@@ -349,7 +484,7 @@ class ActivationService:
         # rows still refuses a second holder of one seat.
         seat = next(n for n in range(1, len(taken) + 2) if n not in taken)
         return tx.activations.create_activation(
-            public_id=new_public_id(ACTIVATION_ID_PREFIX),
+            public_id=public_id or new_public_id(ACTIVATION_ID_PREFIX),
             subscription_id=row.id,
             machine_fingerprint=machine_fingerprint,
             hostname=hostname,
@@ -358,6 +493,12 @@ class ActivationService:
             seat=seat,
             now=now,
             license_expire_bound=self.license_bound(now),
+            machine_components=(
+                dict(identity.machine_components or {}) or None if identity is not None else None
+            ),
+            installation_public_key=(
+                identity.installation_public_key or None if identity is not None else None
+            ),
         )
 
     def activation_result(
@@ -368,12 +509,7 @@ class ActivationService:
         if row is None:  # pragma: no cover - activations are never deleted
             raise errors.ActivationNotFound(serials.display(serial_number))
         return ActivationResult(
-            activation_view(row, serial_number, self.calendar.now()),
-            SignedLicenseView(
-                certificate=base64.b64decode(result["certificate"]),
-                signature=base64.b64decode(result["signature"]),
-                key_id=result["key_id"],
-            ),
+            activation_view(row, serial_number, self.calendar.now()), _signed_of(result)
         )
 
     # --- validating ------------------------------------------------------------
@@ -409,40 +545,33 @@ class ActivationService:
     def _validate(
         self, serial_number: str, activation_id: str, machine_fingerprint: str
     ) -> ValidationResult:
-        """A read: the serial and its account in one query, the activation in a
-        second, the successor only for a serial that has one to show."""
+        """One read: the serial, its account's razón social and the activation,
+        as plain rows (store/activations.py `for_validation`); the successor
+        only for a serial that has one to show. The recording is behind the
+        call unless the licence needs it (`_keep_bound`)."""
         now = self.calendar.now()
         today = self.calendar.today()
+        shown = serials.display(serial_number)
         with self.store.read() as tx:
-            row = self.subscription(tx, serial_number)
-            activation = self.live_activation(tx, row, activation_id, machine_fingerprint)
+            found = tx.activations.for_validation(serial_number, activation_id, machine_fingerprint)
+            if found is None:
+                raise errors.SerialNotFound(shown)
+            row = found.serial
+            activation = found.activation
+            if activation is None:
+                raise errors.ActivationNotFound(serials.display(row.serial_number))
             state = current_state(row, today)
-            successor = self._successor_shown(tx, row) if state not in (ACTIVE, OVERDUE) else None
-            shown = serials.display(serial_number)
-            if state == INACTIVE and row.retire_date is not None:
-                raise errors.SerialRetired(
-                    shown, row.retire_date, long_date(row.retire_date), successor
-                )
-            if state not in USABLE_STATES:
-                raise errors.SerialNotActive(shown, state, successor)
-            last = activation.last_validate_time
-            if last is None or now - last >= self.policy.validation_record_interval:
-                # One conditional UPDATE of its own: of concurrent validations
-                # at most one writes, and none holds a transaction open.
-                tx.activations.record_validation(
-                    activation.id,
-                    now,
-                    older_than=now - self.policy.validation_record_interval,
-                    license_expire_bound=self.license_bound(now),
-                )
-            elif self._bound_short_of(activation, now):
-                # Recorded recently, but not by a licence of this policy (an
-                # imported activation, a longer grace since): the licence
-                # handed out now must still be covered.
-                tx.activations.extend_license_bound(activation.id, self.license_bound(now))
-            signed = self.issue(row, activation, state, now)
+            successor = (
+                self._successor_shown(tx, row.id) if state not in (ACTIVE, OVERDUE) else None
+            )
+        if state == INACTIVE and row.retire_date is not None:
+            raise errors.SerialRetired(
+                shown, row.retire_date, long_date(row.retire_date), successor
+            )
+        if state not in USABLE_STATES:
+            raise errors.SerialNotActive(shown, state, successor)
+        signed, terms = self._licence(row, activation, state, now)
         superseded = state == SUPERSEDED
-        terms = self.terms(row, state, now)
         read_only = terms.payment_overdue and terms.read_only_now(now)
         message = ""
         if state == OVERDUE and row.next_payment_date is not None:
@@ -457,6 +586,73 @@ class ActivationService:
             read_only=read_only,
             message=message,
         )
+
+    def _licence(
+        self, row: SerialRow, activation: ActivationRow, state: str, now: dt.datetime
+    ) -> _Reusable:
+        """The licence a validation hands out, and its terms: the one signed a
+        moment ago when it states the same (licence_reuse.py), else a new one,
+        whose seat bound is committed first when the stored one misses it."""
+        terms = self.terms(row, state, now)
+        ring = self.keys.current()
+        stated = (
+            row.serial_number,
+            row.product_code,
+            row.version,
+            row.users,
+            row.razon_social,
+            row.modality,
+            row.next_payment_date,
+            row.retire_date,
+            state,
+            activation.public_id,
+            activation.machine_fingerprint,
+            activation.installation_public_key,
+            terms.read_only_access,
+            terms.payment_overdue,
+            ring.active_key_id,
+        )
+        kept = self.reuse.find(
+            activation.public_id, stated, now, terms.expire_time, terms.grace_end_time
+        )
+        if kept is not None:
+            # Covered by the bound committed when it was first handed out.
+            self._keep_bound(activation, now, reused=True)
+            return kept
+        self._keep_bound(activation, now, reused=False)
+        signed = self._sign(
+            self._claims(row, activation, state, now, terms, razon_social=row.razon_social), ring
+        )
+        self.reuse.keep(
+            activation.public_id,
+            Kept(stated, now, terms.expire_time, terms.grace_end_time, (signed, terms)),
+        )
+        return signed, terms
+
+    def _keep_bound(self, activation: ActivationRow, now: dt.datetime, *, reused: bool) -> None:
+        """Keeps the seat's bound ahead of the licences handed out, and the
+        recorded validation at most `validation_record_interval` stale.
+
+        A new licence the stored bound does not cover waits for the bound to
+        be committed (validation_records.py: shared with concurrent ones).
+        Otherwise nothing waits: the time (once an interval) and the bound
+        (while half an interval of slack is left, so installers validating
+        regularly never reach the waiting case) are written behind the call.
+        """
+        interval = self.policy.validation_record_interval
+        bound = self.license_bound(now)
+        needed = bound - interval  # what a licence issued now needs (license_bound)
+        stored = activation.license_expire_time
+        last = activation.last_validate_time
+        stale = last is None or now - last >= interval
+        if stored is None or stored < needed:
+            record = Record(activation.id, now if stale else None, bound)
+            if reused:
+                self.recorder.later(record)
+            else:
+                self.recorder.now(record)
+        elif stale or stored - needed < interval / 2:
+            self.recorder.later(Record(activation.id, now if stale else None, bound))
 
     # --- deactivating ------------------------------------------------------------
 
@@ -565,8 +761,8 @@ class ActivationService:
             raise errors.ActivationNotFound(serials.display(row.serial_number))
         return activation
 
-    def _successor_shown(self, tx: UnitOfWork, row: Subscription) -> str | None:
-        successor = tx.subscriptions.successor_serial(row.id)
+    def _successor_shown(self, tx: UnitOfWork, subscription_id: int) -> str | None:
+        successor = tx.subscriptions.successor_serial(subscription_id)
         return serials.display(successor) if successor else None
 
     def _serial_for(
@@ -590,10 +786,11 @@ class ActivationService:
 
         Safe because every licence issued at t expires by t +
         max_license_validity (expire_time cuts it, never extends it), and a
-        validation that records nothing runs less than
-        validation_record_interval after the last recorded one (or it would
-        record): so every licence issued before the next record expires
-        before this bound. The stored value is only ever raised (a shorter
+        validation hands out a new licence only when the stored bound already
+        covers it (this bound minus validation_record_interval, as of then) or
+        after committing a new one (`_keep_bound`, validation_records.py): so
+        a bound written at t covers every licence issued up to t + interval
+        without another write. The stored value is only ever raised (a shorter
         policy later cannot lower it below older licences), and the payment
         and retire cuts are left out on purpose: billing may move them later.
 
@@ -616,19 +813,13 @@ class ActivationService:
             + longest_grace
         )
 
-    def _bound_short_of(self, activation: Activation, now: dt.datetime) -> bool:
-        """Whether the activation's recorded bound misses a licence issued now."""
-        covered = self.license_bound(now) - self.policy.validation_record_interval
-        bound = activation.license_expire_time
-        return bound is None or bound < covered
-
     def end_of_day(self, day: dt.date) -> dt.datetime:
         """The first instant after `day` in the business time zone."""
         return dt.datetime.combine(
             day + dt.timedelta(days=1), dt.time(0), tzinfo=self.calendar.zone
         ).astimezone(dt.UTC)
 
-    def expire_time(self, row: Subscription, state: str, now: dt.datetime) -> dt.datetime:
+    def expire_time(self, row: LicensedSerial, state: str, now: dt.datetime) -> dt.datetime:
         """When a licence issued now must end: the policy's longest validity, cut
         at the end of the next payment date (the next validation date) and of
         the retire date. A next payment date already past (billing not yet
@@ -643,7 +834,7 @@ class ActivationService:
 
     def terms(
         self,
-        row: Subscription,
+        row: LicensedSerial,
         state: str,
         now: dt.datetime,
         expire_time: dt.datetime | None = None,
@@ -672,23 +863,48 @@ class ActivationService:
 
     def issue(
         self,
-        row: Subscription,
-        activation: Activation,
+        row: LicensedSerial,
+        activation: LicensedActivation,
         state: str,
         now: dt.datetime,
         *,
+        razon_social: str,
         expire_time: dt.datetime | None = None,
         installation_public_key: bytes = b"",
         offline_request_nonce: bytes = b"",
     ) -> SignedLicenseView:
         """A licence for the activation, signed with the current key."""
         terms = self.terms(row, state, now, expire_time)
-        claims = LicenseClaims(
+        claims = self._claims(
+            row,
+            activation,
+            state,
+            now,
+            terms,
+            razon_social=razon_social,
+            installation_public_key=installation_public_key,
+            offline_request_nonce=offline_request_nonce,
+        )
+        return self._sign(claims, self.keys.current())
+
+    def _claims(
+        self,
+        row: LicensedSerial,
+        activation: LicensedActivation,
+        state: str,
+        now: dt.datetime,
+        terms: LicenceTerms,
+        *,
+        razon_social: str,
+        installation_public_key: bytes = b"",
+        offline_request_nonce: bytes = b"",
+    ) -> LicenseClaims:
+        return LicenseClaims(
             serial_number=row.serial_number,
             product_code=row.product_code,
             version=row.version,
             users=row.users,
-            razon_social=row.account.razon_social,
+            razon_social=razon_social,
             machine_fingerprint=activation.machine_fingerprint,
             activation_id=activation.public_id,
             issue_time=now,
@@ -702,8 +918,10 @@ class ActivationService:
             ),
             offline_request_nonce=offline_request_nonce,
         )
+
+    def _sign(self, claims: LicenseClaims, ring: KeyRing) -> SignedLicenseView:
         certificate = self.encode_certificate(claims)
-        signature = self.keys.current().sign(certificate)
+        signature = ring.sign(certificate)
         return SignedLicenseView(certificate, signature.signature, signature.key_id)
 
     @contextmanager

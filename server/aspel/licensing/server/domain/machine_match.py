@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
@@ -104,7 +104,14 @@ class Identity:
     hostname: str | None = None
 
 
-def public_key_of(row: Activation) -> bytes | None:
+class KeyHolder(Protocol):
+    """An Activation, or the plain row of a validation (store/activations.py)."""
+
+    @property
+    def installation_public_key(self) -> str | None: ...
+
+
+def public_key_of(row: KeyHolder) -> bytes | None:
     """The activation's installation key as bytes (the store keeps hex)."""
     kept = row.installation_public_key
     return bytes.fromhex(kept) if kept else None

@@ -241,6 +241,7 @@ class OfflineActivationService:
             activation,
             state,
             now,
+            razon_social=row.account.razon_social,
             expire_time=expire_time,
             installation_public_key=claims.installation_public_key,
             offline_request_nonce=claims.nonce,

@@ -149,9 +149,11 @@ def held_seats(
     machine only, so it cannot run beside another one. Call it holding the
     serial's row.
     """
-    tx.activations.free_expired_seats(subscription_id, now)
-    if machine_fingerprint is not None:
-        tx.activations.free_pending_seats_of_machine(subscription_id, machine_fingerprint, now)
+    if machine_fingerprint is None:
+        tx.activations.free_expired_seats(subscription_id, now)
+    else:
+        # Both in one statement: this runs holding the serial's write lock.
+        tx.activations.free_seats_for_machine(subscription_id, machine_fingerprint, now)
     return tx.activations.seats_in_use(subscription_id)
 
 

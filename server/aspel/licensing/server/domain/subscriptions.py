@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .. import errors
 from ..store.catalog import ReleaseRow
@@ -61,7 +61,21 @@ def audit_serial(
     )
 
 
-def current_state(row: AnySubscription, today: dt.date) -> str:
+class StatedSerial(Protocol):
+    """What the state of a serial is derived from: a Subscription, or a plain
+    row of the hot reads (store/activations.py SerialRow)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def modality(self) -> str: ...
+    @property
+    def next_payment_date(self) -> dt.date | None: ...
+    @property
+    def retire_date(self) -> dt.date | None: ...
+
+
+def current_state(row: StatedSerial, today: dt.date) -> str:
     """INACTIVE is the passing of a superseded serial's retire date, OVERDUE the
     passing of an active subscription's next payment date (a payment due
     yesterday is overdue from today): no job flips either. A recorded payment

@@ -7,16 +7,119 @@ checks that stand in for a login (the razón social) are the domain's.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import peewee
 
 from ..errors import ConcurrentModification
+from . import raw
 from .models import Activation, Subscription
 from .prepared import PreparedSelect, with_its_account
 from .shapes import insert_or_raise, newest
 
-# Every ValidateLicense runs these two: their SQL is built once (see prepared.py).
+
+@dataclass(frozen=True, slots=True)
+class SerialRow:
+    """What a validation reads of a serial and its account (a plain row, no model)."""
+
+    id: int
+    serial_number: str
+    product_code: str
+    version: str
+    users: int
+    modality: str
+    next_payment_date: dt.date | None
+    status: str
+    retire_date: dt.date | None
+    razon_social: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationRow:
+    """What a validation reads of an active activation."""
+
+    id: int
+    public_id: str
+    machine_fingerprint: str
+    last_validate_time: dt.datetime | None
+    license_expire_time: dt.datetime | None
+    #: Hex, as stored (machine_match.public_key_of reads it).
+    installation_public_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationRow:
+    serial: SerialRow
+    #: None: no active activation with that id on that machine.
+    activation: ActivationRow | None
+
+
+def _validation_row(
+    subscription_id: int,
+    serial_number: str,
+    product_code: str,
+    version: str,
+    users: int,
+    modality: str,
+    next_payment_date: Any,
+    status: str,
+    retire_date: Any,
+    razon_social: str,
+    activation_id: int | None,
+    public_id: str | None,
+    machine_fingerprint: str | None,
+    last_validate_time: Any,
+    license_expire_time: Any,
+    installation_public_key: str | None,
+) -> ValidationRow:
+    serial = SerialRow(
+        subscription_id,
+        serial_number,
+        product_code,
+        version,
+        users,
+        modality,
+        raw.date(next_payment_date),
+        status,
+        raw.date(retire_date),
+        razon_social,
+    )
+    if activation_id is None or public_id is None or machine_fingerprint is None:
+        return ValidationRow(serial, None)
+    return ValidationRow(
+        serial,
+        ActivationRow(
+            activation_id,
+            public_id,
+            machine_fingerprint,
+            raw.utc_datetime(last_validate_time),
+            raw.utc_datetime(license_expire_time),
+            installation_public_key,
+        ),
+    )
+
+
+# Every ValidateLicense runs this one query: the serial, its account's razón
+# social and the activation (LEFT JOIN: a serial without it still answers
+# SERIAL_NOT_FOUND vs ACTIVATION_NOT_FOUND apart), as plain rows (raw.py).
+_FOR_VALIDATION = raw.RawSelect(
+    """SELECT s.id, s.serial_number, s.product_code, s.version, s.users, s.modality,
+              s.next_payment_date, s.status, s.retire_date, acc.razon_social,
+              a.id, a.public_id, a.machine_fingerprint, a.last_validate_time,
+              a.license_expire_time, a.installation_public_key
+         FROM subscription s
+         JOIN account acc ON acc.id = s.account_id
+         LEFT JOIN activation a
+           ON a.subscription_id = s.id AND a.public_id = ? AND a.machine_fingerprint = ?
+              AND a.deactivate_time IS NULL
+        WHERE s.serial_number = ?
+        LIMIT 1""",
+    _validation_row,
+)
+
+# The portal's and installers' other lookups: their SQL is built once (see prepared.py).
 _SUBSCRIPTION_WITH_ACCOUNT = with_its_account(Subscription, Subscription.serial_number)
 _ACTIVE = PreparedSelect(
     lambda subscription_id, public_id, machine_fingerprint: (
@@ -41,6 +144,13 @@ def _raised_to(bound: dt.datetime) -> peewee.Node:
 
 class ActivationRepository:
     """Installations activated on a serial."""
+
+    def for_validation(
+        self, serial_number: str, public_id: str, machine_fingerprint: str
+    ) -> ValidationRow | None:
+        """The serial, its account's razón social and its active activation with
+        that id on that machine, in one query; None: no such serial."""
+        return _FOR_VALIDATION.first(public_id, machine_fingerprint, serial_number)
 
     def find_subscription(self, serial_number: str) -> Subscription | None:
         """The serial and its account, in one query."""
@@ -118,6 +228,25 @@ class ActivationRepository:
                 & (Activation.machine_fingerprint == machine_fingerprint)
                 & Activation.deactivate_time.is_null(False)
                 & Activation.seat_freed_time.is_null()
+            )
+            .execute()
+        )
+
+    def free_seats_for_machine(
+        self, subscription_id: int, machine_fingerprint: str, now: dt.datetime
+    ) -> int:
+        """`free_expired_seats` and `free_pending_seats_of_machine` in one
+        UPDATE: an expired seat freed as of its expiry, a pending one of this
+        machine as of now."""
+        expiry = Activation.license_expire_time
+        at_now = peewee.Value(now, converter=Activation.seat_freed_time.db_value)
+        return int(
+            Activation.update(seat_freed_time=peewee.Case(None, [(expiry <= now, expiry)], at_now))
+            .where(
+                (Activation.subscription == subscription_id)
+                & Activation.deactivate_time.is_null(False)
+                & Activation.seat_freed_time.is_null()
+                & ((expiry <= now) | (Activation.machine_fingerprint == machine_fingerprint))
             )
             .execute()
         )
@@ -348,25 +477,22 @@ class ActivationRepository:
                 raise ConcurrentModification()
         return Activation.get_by_id(activation_id)
 
-    def record_validation(
-        self,
-        activation_id: int,
-        now: dt.datetime,
-        *,
-        older_than: dt.datetime,
-        license_expire_bound: dt.datetime,
+    def record_validations(
+        self, records: Iterable[tuple[int, dt.datetime | None, dt.datetime]]
     ) -> None:
-        """Records a validation unless one since `older_than` is already
-        recorded, raising the licence expiry bound with it (never lowering it)."""
-        Activation.update(
-            last_validate_time=now, license_expire_time=_raised_to(license_expire_bound)
-        ).where(
-            (Activation.id == activation_id)
-            & (
-                Activation.last_validate_time.is_null()
-                | (Activation.last_validate_time < older_than)
-            )
-        ).execute()
+        """For each (activation id, time or None, bound): raises the recorded
+        last validation to the time and the licence expiry bound to the bound,
+        never lowering either (batches from several processes may land in any
+        order). One UPDATE per activation, all in the caller's transaction."""
+        column = Activation.last_validate_time
+        for activation_id, now, bound in records:
+            changes: dict[Any, Any] = {Activation.license_expire_time: _raised_to(bound)}
+            if now is not None:
+                value = peewee.Value(now, converter=column.db_value)
+                changes[column] = peewee.Case(
+                    None, [((column.is_null()) | (column < now), value)], column
+                )
+            Activation.update(changes).where(Activation.id == activation_id).execute()
 
     def latest_of_subscription(self, subscription_id: int, limit: int) -> list[Activation]:
         """A serial's activations, deactivated ones included, newest first."""

@@ -292,6 +292,15 @@ class Store:
     def __init__(self, database: peewee.Database) -> None:
         self.database = database
         self._work = UnitOfWork()
+        # SQLite has one write lock per file, and a writer that finds it taken
+        # polls for it (busy_timeout: sleeps of 1 ms growing to 100 ms), so
+        # under load a write's latency was mostly sleep past the moment the
+        # lock came free, and a writer could starve past the timeout
+        # (DATABASE_UNAVAILABLE). The threads of one process queue here
+        # instead, each woken as the previous transaction ends; only other
+        # processes (workers) still meet at SQLite's lock. Reentrant: a write
+        # inside a write is a savepoint of the same transaction.
+        self._sqlite_writer = threading.RLock()
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -364,7 +373,7 @@ class Store:
         with self.connection() as tx:
             try:
                 if self.is_sqlite:
-                    with self.database.atomic("IMMEDIATE"):
+                    with self._sqlite_writer, self.database.atomic("IMMEDIATE"):
                         yield tx
                 else:
                     # READ COMMITTED plus explicit row locks and conditional

@@ -1,0 +1,45 @@
+"""The threads of one process take turns at SQLite's write lock in the Store
+(store/database.py) instead of meeting at it: with SQLite's own wait turned
+off, concurrent write transactions still all commit."""
+
+from __future__ import annotations
+
+import pathlib
+import threading
+
+import pytest
+
+from aspel.licensing.server.store import database
+from aspel.licensing.server.store.database import Store
+
+
+def test_concurrent_writers_of_one_process_queue_for_the_write_lock(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No busy wait at all: a BEGIN IMMEDIATE that meets another writer fails.
+    monkeypatch.setitem(database.SQLITE_PRAGMAS, "busy_timeout", 0)
+    store = Store.from_url(f"sqlite:///{tmp_path / 'writers.db'}")
+    with store.write():
+        store.database.execute_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, thread INTEGER)")
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def writer(number: int) -> None:
+        start.wait()
+        for _ in range(20):
+            try:
+                with store.write():
+                    store.database.execute_sql("INSERT INTO t (thread) VALUES (?)", (number,))
+            except Exception as error:  # counted: the assertion names them
+                failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with store.read():
+        (count,) = store.database.execute_sql("SELECT count(*) FROM t").fetchone()
+    store.close()
+    assert failures == []
+    assert count == 160
