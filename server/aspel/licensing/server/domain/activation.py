@@ -34,7 +34,7 @@ from .products import product_name
 from .signing import KeyRing, KeyRingSource, PublicKeyView
 from .spanish import long_date, time_of_day
 from .states import ACTIVE, INACTIVE, OVERDUE, SUPERSEDED
-from .subscriptions import StatedSerial, current_state
+from .subscriptions import StatedSerial, audit_serial, current_state
 from .validation_records import Record, ValidationRecorder
 
 ACTIVATION_ID_PREFIX = "act_"
@@ -245,14 +245,8 @@ def _record(
     now: dt.datetime,
 ) -> None:
     """An installer's change of a serial's seats, in the audit log (same transaction)."""
-    tx.audit.record(
-        kind=kind,
-        actor=_installer(machine_fingerprint),
-        peer=peer,
-        account_public_id=row.account.public_id,
-        serial_number=row.serial_number,
-        detail=detail,
-        now=now,
+    audit_serial(
+        tx, row, kind, actor=_installer(machine_fingerprint), peer=peer, detail=detail, now=now
     )
 
 

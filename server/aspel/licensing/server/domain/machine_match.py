@@ -22,6 +22,7 @@ from typing import Protocol, TypeVar
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from ..store.unit_of_work import UnitOfWork
+from .subscriptions import audit_serial
 
 MACHINE_ID = "machine_id"
 SYSTEM_UUID = "system_uuid"
@@ -165,12 +166,12 @@ def _rebound(
         hostname=identity.hostname or None,
         key_replaced_until=key_replaced_until(activation, identity.installation_public_key or None),
     )
-    tx.audit.record(
-        kind="activation.rebound",
+    audit_serial(
+        tx,
+        row,
+        "activation.rebound",
         actor=f"installer:{identity.machine_fingerprint[:64]}",
         peer=peer,
-        account_public_id=row.account.public_id,
-        serial_number=row.serial_number,
         detail={
             "activation_id": activation.public_id,
             "previous_fingerprint": previous[:64],
