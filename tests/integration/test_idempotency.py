@@ -101,6 +101,27 @@ def test_a_request_id_replays_its_accept_and_refuses_other_terms(server: Running
     assert (error.code, error.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_ID_REUSED")
 
 
+def test_a_reused_request_id_is_named_before_what_the_other_request_would_be_refused_for(
+    server: RunningServer,
+) -> None:
+    # The claim of the request_id decides first: a retry of a request still
+    # committing elsewhere must wait for it and replay it, never be answered
+    # by a check made before the claim (terms published meanwhile).
+    portal = Portal(server.channel).login()
+    serial = portal.serial("SAE")
+    request_id = str(uuid.uuid4())
+    portal.accept(serial, portal.terms(serial).terms_id, request_id)
+    other = portal.serial("CAJA")
+    outdated = portal.terms(other).terms_id + "-anteriores"
+
+    error = rich_error(lambda: portal.accept(other, outdated, request_id))
+
+    assert (error.code, error.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_ID_REUSED")
+    assert rich_error(lambda: portal.accept(other, outdated, str(uuid.uuid4()))).reason == (
+        "TERMS_OUTDATED"
+    )
+
+
 # --- password recovery -----------------------------------------------------------
 
 

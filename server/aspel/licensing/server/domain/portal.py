@@ -102,22 +102,32 @@ class PortalService:
         # id, the successor's description. Inside, they are reused when what
         # they were computed from (the serial's row and the catalog's
         # version) is unchanged, so the transaction is a few short statements.
+        # Nothing is refused here: a refusal is decided inside, after the
+        # request_id's claim. A retry of a request still committing elsewhere
+        # (PostgreSQL) must wait for it and replay its answer, not see the
+        # terms published meanwhile and answer TERMS_OUTDATED for an upgrade
+        # that did happen.
+        prepared = None
         with self.store.read() as tx:
-            row = find_owned_serial(tx, caller.account_db_id, serial_number)
-            catalog = tx.catalog.in_force()
-            prepared = None
-            if current_state(row, today) == ACTIVE:
-                terms = self._terms_for(tx, row, catalog)
-                if terms.terms_id != terms_id:
-                    raise errors.TermsOutdated()
-                succession = self._succession(caller, row, terms, peer)
-                prepared = _Prepared(row, catalog.version, succession)
+            try:
+                row = find_owned_serial(tx, caller.account_db_id, serial_number)
+                catalog = tx.catalog.in_force()
+                if current_state(row, today) == ACTIVE:
+                    terms = self._terms_for(tx, row, catalog)
+                    if terms.terms_id == terms_id:
+                        succession = self._succession(caller, row, terms, peer)
+                        prepared = _Prepared(row, catalog.version, succession)
+            except errors.LicensingError:
+                prepared = None
             # else: upgraded already (a retry, a second click: answered as the
             # first inside) or not active (refused inside, as without this).
 
         def accept(tx: UnitOfWork) -> Result:
             row = find_owned_serial(tx, caller.account_db_id, serial_number)
-            tx.subscriptions.lock(row.id)
+            if tx.subscriptions.lock(row.id):
+                # Read after the lock: a payment committed in between moves the
+                # next payment date the successor copies.
+                row = find_owned_serial(tx, caller.account_db_id, serial_number)
             successor = tx.subscriptions.find_successor(row.id)
             if successor is None:
                 # Checked again inside the write lock: what was shown may have changed.

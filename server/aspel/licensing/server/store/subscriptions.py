@@ -173,14 +173,21 @@ class SubscriptionRepository:
     def find_successor(self, subscription_id: int) -> Subscription | None:
         return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
 
-    def lock(self, subscription_id: int) -> None:
+    def lock(self, subscription_id: int) -> bool:
         """Holds the row until the transaction ends, so concurrent changes of one
         serial (upgrade, activation) run one after the other. SQLite's write
-        transaction already excludes other writers, and has no row locks."""
-        if Subscription._meta.database.for_update:
-            Subscription.select(Subscription.id).where(
-                Subscription.id == subscription_id
-            ).for_update().execute()
+        transaction already excludes other writers, and has no row locks.
+
+        True when a row lock was taken: what was read of the row before it may
+        be older than what another transaction committed meanwhile, so read it
+        again. False on SQLite, where nobody else can have written since the
+        write transaction began."""
+        if not Subscription._meta.database.for_update:
+            return False
+        Subscription.select(Subscription.id).where(
+            Subscription.id == subscription_id
+        ).for_update().execute()
+        return True
 
     def serial_exists(self, serial_number: str) -> bool:
         return Subscription.select().where(Subscription.serial_number == serial_number).exists()
