@@ -118,6 +118,8 @@ def build_services(
             settings.max_concurrent_hashes or None,
             settings.max_waiting_hashes if settings.max_waiting_hashes >= 0 else None,
             listener=metrics.observe_gate if metrics is not None else None,
+            # Logins in the gate may hold at most half of the RPC threads.
+            threads=settings.max_workers,
         ),
     )
     resets = PasswordResetService(store, calendar, hasher)
@@ -126,7 +128,10 @@ def build_services(
     activation = ActivationService(
         store,
         calendar,
-        KeyRingSource(pathlib.Path(settings.signing_key_file)),
+        KeyRingSource(
+            pathlib.Path(settings.signing_key_file),
+            clock=lambda: calendar.clock.now().timestamp(),
+        ),
         encode_certificate,
         policy,
     )

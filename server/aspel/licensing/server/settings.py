@@ -40,7 +40,9 @@ class Settings:
     #: With several workers, give it a fixed port: they share it as they share `listen`.
     internal_listen: str = ""
     #: argon2id hashes running at once per process (0: one per core), and callers
-    #: allowed to wait for one before SERVER_BUSY (negative: twice that).
+    #: allowed to wait for one before SERVER_BUSY (negative: twice that). Both
+    #: together are held to half of max_workers (each holds an RPC thread), so
+    #: logins always leave threads to the other calls.
     max_concurrent_hashes: int = 0
     max_waiting_hashes: int = -1
     #: Server processes sharing the listen port (SO_REUSEPORT).
