@@ -105,7 +105,12 @@ class _Call:
 
     def _begin(self, context: grpc.ServicerContext) -> tuple[RequestContext, Any, float]:
         metadata = context.invocation_metadata()
-        forwarded = [v for k, v in metadata or () if k == FORWARDED_FOR_KEY and isinstance(v, str)]
+        # x-forwarded-for counts only behind trusted proxies: else not even read.
+        forwarded = (
+            [v for k, v in metadata or () if k == FORWARDED_FOR_KEY and isinstance(v, str)]
+            if self.client_address.trusted
+            else ()
+        )
         current = RequestContext(
             request_id=request_id_of(metadata),
             peer=self.client_address.resolve(context.peer(), forwarded),
