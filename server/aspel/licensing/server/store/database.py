@@ -281,8 +281,10 @@ class Store:
     """One database, with its units of work. Built once in `app.py` and given
     to every domain service; several may live in one process (binding.py).
 
-    - `connection()`: the connection of one RPC (the transport's interceptor
-      opens it; the units of work inside reuse it);
+    - `connection()`: one connection for a block (the mailer, the health
+      check); the units of work inside reuse it;
+    - `kept()`: the same for an RPC, on a connection its thread keeps for
+      its next call (the transport's connection layer);
     - `read() as tx`: reads through `tx`'s repositories, no transaction;
     - `write() as tx`: one transaction that takes the write lock up front
       (`BEGIN IMMEDIATE` on SQLite), so a read-check-write sequence inside it

@@ -277,7 +277,10 @@ class ErrorInterceptor(WrappingInterceptor):
                 # Usually protobuf's DecodeError; whatever the deserializer
                 # raises, the bytes were not a request we can read.
                 raise MalformedRequest() from exc
-            if isinstance(request, Message):
+            # U+0000 is the byte 0 in UTF-8 and a string's bytes are copied
+            # into the message as they are: no 0 byte, no NUL in any field,
+            # and the walk over every field is skipped.
+            if b"\x00" in raw and isinstance(request, Message):
                 bad = nul_characters(request)
                 if bad:
                     raise InvalidArgument(field_violations=bad)
