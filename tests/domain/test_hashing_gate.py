@@ -76,3 +76,22 @@ def test_server_busy_is_unavailable_with_retry_info() -> None:
     retries[0].Unpack(retry)
     assert info.reason == "SERVER_BUSY"
     assert retry.retry_delay.seconds == 1
+
+
+@pytest.mark.parametrize(
+    "threads,concurrency,max_waiting",
+    [(16, 2, 4), (8, 2, 2), (4, 2, 0), (2, 1, 0), (1, 1, 0)],
+)
+def test_the_gate_holds_at_most_half_of_the_rpc_threads(
+    threads: int, concurrency: int, max_waiting: int
+) -> None:
+    gate = HashingGate(concurrency=2, max_waiting=4, threads=threads)
+    assert (gate.concurrency, gate.max_waiting) == (concurrency, max_waiting)
+
+
+def test_a_gate_without_waiting_room_still_runs_its_hashes() -> None:
+    gate = HashingGate(concurrency=2, max_waiting=0)
+    with gate.slot(), gate.slot(), pytest.raises(ServerBusy), gate.slot():
+        pass
+    with gate.slot():
+        pass

@@ -2,7 +2,9 @@
 responses, as grpc-interceptor's `_get_factory_and_method`): it decodes the
 requests itself and answers typed errors, undecodable requests and unexpected
 exceptions with a rich status, whichever the kind. A small server with one
-method of each kind, behind the real `ErrorInterceptor`, shows it."""
+method of each kind, behind the real `ErrorInterceptor`, shows it: run by grpc
+as an interceptor, and wrapped once at registration (`Layers`, as the server
+does), through the registered methods and through a generic handler."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 from grpc_health.v1 import health_pb2
 
 from aspel.licensing.server.errors import SerialNotFound
-from aspel.licensing.server.transport.interceptors import ErrorInterceptor
+from aspel.licensing.server.transport.interceptors import ErrorInterceptor, Layers
 
 from .calls import reason_of
 
@@ -60,12 +62,9 @@ KINDS: dict[str, tuple[Callable[..., grpc.RpcMethodHandler], Callable[..., Any]]
 }
 
 
-@pytest.fixture(scope="module")
-def channel() -> Iterator[grpc.Channel]:
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=4),
-        interceptors=[ErrorInterceptor(max_request_bytes=1000)],
-    )
+@pytest.fixture(scope="module", params=["interceptor", "registered", "generic"])
+def channel(request: pytest.FixtureRequest) -> Iterator[grpc.Channel]:
+    layer = ErrorInterceptor(max_request_bytes=1000)
     handlers = {
         name: factory(
             behavior,
@@ -74,7 +73,18 @@ def channel() -> Iterator[grpc.Channel]:
         )
         for name, (factory, behavior) in KINDS.items()
     }
-    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(SERVICE, handlers)])
+    if request.param == "interceptor":
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), interceptors=[layer])
+        server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(SERVICE, handlers)])
+    else:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        registrar = Layers([layer]).registering(server)
+        if request.param == "registered":
+            registrar.add_registered_method_handlers(SERVICE, handlers)
+        else:
+            registrar.add_generic_rpc_handlers(
+                [grpc.method_handlers_generic_handler(SERVICE, handlers)]
+            )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as open_channel:

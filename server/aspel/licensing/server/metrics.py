@@ -138,16 +138,23 @@ class ServerMetrics:
             "Pooled database connections of the server processes, by state.",
             "state",
         )
+        # Set after every RPC: the children are looked up once, at the first.
+        self._pool_children: tuple[Any, Any] | None = None
 
-    def observe_pool(self, database: Any) -> None:
-        """After each RPC: the pool's connections in use and idle (peewee's
-        PooledDatabase; two len() calls). Not a pool: nothing to report."""
-        in_use = getattr(database, "_in_use", None)
-        idle = getattr(database, "_connections", None)
-        if in_use is None or idle is None:
+    def observe_connections(self, sizes: tuple[int, int] | None) -> None:
+        """After each RPC: the database connections serving a call and idle
+        (pooled, or kept by an RPC thread between its calls; Store.connections).
+        None (no pool): nothing to report."""
+        if sizes is None:
             return
-        self.pool_connections.labels("in_use").set(len(in_use))
-        self.pool_connections.labels("idle").set(len(idle))
+        if self._pool_children is None:
+            self._pool_children = (
+                self.pool_connections.labels("in_use"),
+                self.pool_connections.labels("idle"),
+            )
+        in_use, idle = self._pool_children
+        in_use.set(sizes[0])
+        idle.set(sizes[1])
 
     def observe_gate(self, event: str) -> None:
         """HashingGate's listener: "wait", "run", "done" or "shed"."""

@@ -41,13 +41,18 @@ class Settings:
     #: With several workers, give it a fixed port: they share it as they share `listen`.
     internal_listen: str = ""
     #: argon2id hashes running at once per process (0: one per core), and callers
-    #: allowed to wait for one before SERVER_BUSY (negative: twice that).
+    #: allowed to wait for one before SERVER_BUSY (negative: twice that). Both
+    #: together are held to half of max_workers (each holds an RPC thread), so
+    #: logins always leave threads to the other calls.
     max_concurrent_hashes: int = 0
     max_waiting_hashes: int = -1
     #: Server processes sharing the listen port (SO_REUSEPORT).
     workers: int = 1
-    #: Threads that run RPCs, per process.
-    max_workers: int = 16
+    #: Threads that run RPCs, per process. 8, not 16: measured with `make bench`
+    #: (--server-env ASPEL_LICENSING_MAX_WORKERS=4/8/16), 8 threads cost less CPU
+    #: per call than 16 (fewer threads taking turns at the GIL) and still leave
+    #: half of them free while logins fill the hashing gate.
+    max_workers: int = 8
     #: RPCs accepted at once; more are refused RESOURCE_EXHAUSTED instead of queueing.
     max_concurrent_rpcs: int = 256
     #: The largest request or response accepted, in bytes.

@@ -36,6 +36,12 @@ class HashingGate:
     at once (default: one per core) and at most `max_waiting` callers wait;
     one more is answered SERVER_BUSY (UNAVAILABLE, safe to retry) at once,
     leaving the rest of the thread pool to the other RPCs.
+
+    Each caller in the gate, hashing or waiting, holds an RPC thread. Given
+    the server's `threads`, the gate holds at most half of them (fewer hashes
+    and a shorter queue than asked for, when they would not fit), so with a
+    small thread pool logins that saturate the server still leave threads to
+    the calls that hash nothing (ValidateLicense): those never wait for a hash.
     """
 
     def __init__(
@@ -43,10 +49,18 @@ class HashingGate:
         concurrency: int | None = None,
         max_waiting: int | None = None,
         listener: Callable[[str], None] | None = None,
+        *,
+        threads: int | None = None,
     ) -> None:
         cores = os.cpu_count() or 1
-        self.concurrency = concurrency or cores
-        self.max_waiting = max_waiting if max_waiting is not None else 2 * self.concurrency
+        concurrency = concurrency or cores
+        max_waiting = max_waiting if max_waiting is not None else 2 * concurrency
+        if threads is not None:
+            holding = max(1, threads // 2)
+            concurrency = min(concurrency, holding)
+            max_waiting = min(max_waiting, holding - concurrency)
+        self.concurrency = concurrency
+        self.max_waiting = max_waiting
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         self._waiting = 0
@@ -55,20 +69,25 @@ class HashingGate:
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
-        with self._lock:
-            if self._waiting >= self.max_waiting:
-                self._listener("shed")
-                raise ServerBusy(retry_delay=dt.timedelta(seconds=1))
-            self._waiting += 1
-        self._listener("wait")
-        try:
-            self._slots.acquire()
-        except BaseException:
-            self._listener("gave_up")
-            raise
-        finally:
+        # A free slot is taken at once, so a gate with no waiting room
+        # (max_waiting 0) still admits up to `concurrency` hashes.
+        if self._slots.acquire(blocking=False):
+            self._listener("wait")
+        else:
             with self._lock:
-                self._waiting -= 1
+                if self._waiting >= self.max_waiting:
+                    self._listener("shed")
+                    raise ServerBusy(retry_delay=dt.timedelta(seconds=1))
+                self._waiting += 1
+            self._listener("wait")
+            try:
+                self._slots.acquire()
+            except BaseException:
+                self._listener("gave_up")
+                raise
+            finally:
+                with self._lock:
+                    self._waiting -= 1
         self._listener("run")
         try:
             yield

@@ -24,7 +24,8 @@ import os
 import pathlib
 import secrets
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -259,15 +260,35 @@ def rotate_key_file(path: pathlib.Path, now: dt.datetime) -> PublicKeyView:
 
 
 class KeyRingSource:
-    """The key ring of a key file, read again whenever the file is replaced."""
+    """The key ring of a key file, read again whenever the file is replaced.
 
-    def __init__(self, path: pathlib.Path) -> None:
+    Whether it was replaced is asked of the file system (one `stat`) at most
+    once every `check_seconds` of `clock` (seconds; the server passes its
+    domain clock, so a test's fixed clock decides when time has passed), not
+    on every licence signed or checked: a rotation (`keys rotate` replaces the
+    file) is picked up within that time. A clock that went back asks again.
+    """
+
+    def __init__(
+        self,
+        path: pathlib.Path,
+        *,
+        check_seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = path
+        self.check_seconds = check_seconds
+        self._clock = clock
         self._lock = threading.Lock()
         self._ring: KeyRing | None = None
         self._stamp: tuple[int, int, int] | None = None
+        self._checked = 0.0
 
     def current(self) -> KeyRing:
+        ring = self._ring
+        now = self._clock()
+        if ring is not None and 0 <= now - self._checked < self.check_seconds:
+            return ring
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -279,4 +300,5 @@ class KeyRingSource:
             if self._ring is None or stamp != self._stamp:
                 self._ring = read_key_file(self.path)
                 self._stamp = stamp
+            self._checked = now
             return self._ring

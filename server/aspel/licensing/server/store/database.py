@@ -281,8 +281,10 @@ class Store:
     """One database, with its units of work. Built once in `app.py` and given
     to every domain service; several may live in one process (binding.py).
 
-    - `connection()`: the connection of one RPC (the transport's interceptor
-      opens it; the units of work inside reuse it);
+    - `connection()`: one connection for a block (the mailer, the health
+      check); the units of work inside reuse it;
+    - `kept()`: the same for an RPC, on a connection its thread keeps for
+      its next call (the transport's connection layer);
     - `read() as tx`: reads through `tx`'s repositories, no transaction;
     - `write() as tx`: one transaction that takes the write lock up front
       (`BEGIN IMMEDIATE` on SQLite), so a read-check-write sequence inside it
@@ -301,6 +303,19 @@ class Store:
         # processes (workers) still meet at SQLite's lock. Reentrant: a write
         # inside a write is a savepoint of the same transaction.
         self._sqlite_writer = threading.RLock()
+        # The connections RPC threads keep between their calls (`kept()`):
+        # raw connection -> its owner thread's state; `_busy` of them serve a
+        # call now. close() ends them all, whichever thread holds them.
+        self._kept_lock = threading.Lock()
+        self._kept: dict[int, object] = {}
+        self._busy = 0
+        self._local = threading.local()
+        # A pool recycles a connection past its stale_timeout when it is
+        # handed back; a kept one is handed back after that long instead.
+        stale = getattr(database, "_stale_timeout", None)
+        self._keep_seconds = float(stale) if stale else None
+        # Each connection to ":memory:" is a database of its own.
+        self._keeps = getattr(database, "database", None) != ":memory:"
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -336,6 +351,74 @@ class Store:
                 raise
             finally:
                 self._release(healthy)
+
+    @contextlib.contextmanager
+    def kept(self) -> Iterator[UnitOfWork]:
+        """`connection()` for a thread that serves one call after another (the
+        RPC threads): the connection stays open in the thread after the block,
+        for its next call, instead of going back to the pool and out again.
+
+        Outages as in `connection()`: a connection that failed with one is
+        closed, never kept; the thread's next call opens a fresh one. A
+        transaction left open is rolled back after the block. A connection
+        older than the pool's stale_timeout goes back to the pool (which
+        recycles it) after its call. `close()` ends the kept connections.
+        """
+        if not self._keeps:
+            with self.connection() as tx:
+                yield tx
+            return
+        database = self.database
+        with bound_to(database):
+            if database.is_closed():
+                with _outages_typed():
+                    database.connect()
+                raw = database.connection()
+                local = self._local
+                local.raw = raw
+                local.until = (
+                    None if self._keep_seconds is None else time.monotonic() + self._keep_seconds
+                )
+                with self._kept_lock:
+                    self._kept[id(raw)] = raw
+            with self._kept_lock:
+                self._busy += 1
+            healthy = True
+            try:
+                with _outages_typed():
+                    yield self._work
+            except (DatabaseUnavailable, StorageUnavailable):
+                healthy = False
+                raise
+            finally:
+                with self._kept_lock:
+                    self._busy -= 1
+                self._settle(healthy)
+
+    def _settle(self, healthy: bool) -> None:
+        """After a kept connection's call: keep it, or let it go."""
+        local = self._local
+        raw = getattr(local, "raw", None)
+        if raw is None or self.database.is_closed():
+            return
+        reusable = healthy and _reusable(raw)
+        if reusable and (local.until is None or time.monotonic() < local.until):
+            return
+        with self._kept_lock:
+            self._kept.pop(id(raw), None)
+        local.raw = None
+        self._release(reusable)
+
+    def connections(self) -> tuple[int, int] | None:
+        """(serving a call now, open and idle) of a pool and the kept
+        connections; None when the database is no pool (nothing to report)."""
+        in_use = getattr(self.database, "_in_use", None)
+        idle = getattr(self.database, "_connections", None)
+        if in_use is None or idle is None:
+            return None
+        with self._kept_lock:
+            kept_idle = len(self._kept) - self._busy
+        return len(in_use) - kept_idle, len(idle) + kept_idle
 
     @contextlib.contextmanager
     def read(self) -> Iterator[UnitOfWork]:
@@ -396,13 +479,39 @@ class Store:
             return tx.server_secrets.create_once(name, size, now)
 
     def close(self) -> None:
+        """Ends every connection: this thread's, the pool's and the ones RPC
+        threads keep (after the server stopped: no call is using them)."""
         if not self.database.is_closed():
             self.database.close()
+        with self._kept_lock:
+            kept, self._kept = list(self._kept.values()), {}
+        for raw in kept:
+            with contextlib.suppress(Exception):
+                raw.close()  # type: ignore[attr-defined]
         # A pool keeps connections after close(): end them too, so none is
         # inherited across a fork or left behind.
         close_all = getattr(self.database, "close_all", None)
         if close_all is not None:
             close_all()
+
+
+def _reusable(raw: object) -> bool:
+    """False for a connection that is broken; rolls back a transaction left open."""
+    try:
+        if isinstance(raw, sqlite3.Connection):
+            if raw.in_transaction:
+                raw.rollback()
+            return True
+        if isinstance(raw, psycopg.Connection):
+            status = raw.info.transaction_status
+            if status == psycopg.pq.TransactionStatus.UNKNOWN:
+                return False
+            if status != psycopg.pq.TransactionStatus.IDLE:
+                raw.rollback()
+            return True
+    except Exception:
+        return False
+    return True
 
 
 def retry_on_conflict(

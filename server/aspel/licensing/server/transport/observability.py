@@ -19,8 +19,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 from collections.abc import Iterator
+from random import getrandbits
 from typing import Any
 
 import grpc
@@ -28,6 +28,7 @@ import grpc
 from .. import request_context
 from ..metrics import ServerMetrics
 from ..request_context import RequestContext
+from ..store.database import Store
 from .interceptors import Behavior, WrappingInterceptor, _Kind, kind_of, rewrap
 from .peers import ClientAddress
 
@@ -46,12 +47,26 @@ _TYPES = {
 }
 
 
+# The version (4) and variant (RFC 4122) bits of a random UUID.
+_UUID4_BITS = (0x4000 << 64) | (0x8000 << 48)
+_UUID4_MASK = ~((0xF000 << 64) | (0xC000 << 48))
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID in its usual text form. Not `uuid.uuid4()`:
+    that reads the OS's random source and builds a UUID object on every call
+    (a few microseconds of every RPC); a request id must be unique, not
+    unguessable, and `random` is reseeded in each forked worker."""
+    digits = f"{getrandbits(128) & _UUID4_MASK | _UUID4_BITS:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
 def request_id_of(metadata: Any) -> str:
     """The caller's x-request-id when it is printable and bounded, else a new one."""
     for key, value in metadata or ():
         if key == REQUEST_ID_KEY and isinstance(value, str) and _SANE_REQUEST_ID.fullmatch(value):
             return value
-    return str(uuid.uuid4())
+    return new_request_id()
 
 
 def _split(method: str) -> tuple[str, str]:
@@ -65,12 +80,12 @@ class ObservabilityInterceptor(WrappingInterceptor):
         self,
         metrics: ServerMetrics | None = None,
         client_address: ClientAddress | None = None,
-        database: Any = None,
+        store: Store | None = None,
     ) -> None:
         self.metrics = metrics
         self.client_address = client_address or ClientAddress()
-        #: The store's database, whose pool the metrics report after each call.
-        self.database = database
+        #: The store whose connections the metrics report after each call.
+        self.store = store
 
     def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         kind, inner = kind_of(handler)
@@ -81,66 +96,105 @@ class ObservabilityInterceptor(WrappingInterceptor):
 
 class _Call:
     """The bookkeeping of one method's calls (shared by its concurrent calls:
-    the state of one call lives in its RequestContext)."""
+    the state of one call lives in its RequestContext).
+
+    Built once per method, so what does not change from call to call is
+    resolved here: the metrics' label children (prometheus' `labels()` takes
+    a lock and builds a key on every use) and the parts of the log line."""
 
     def __init__(self, owner: ObservabilityInterceptor, kind: _Kind, service: str, name: str):
-        self.owner = owner
+        self.client_address = owner.client_address
+        self.store = owner.store
         self.service = service
         self.name = name
         self.type = _TYPES[(kind.request_streaming, kind.response_streaming)]
+        self.metrics = owner.metrics
+        # At the first call (a method never called has no series, as before).
+        self._started: Any = None
+        self._in_flight: Any = None
+        self._handling: Any = None
+        # By status code and by reason: a few of each, filled as they occur.
+        self._handled: dict[str, Any] = {}
+        self._errors: dict[str, Any] = {}
 
     def _begin(self, context: grpc.ServicerContext) -> tuple[RequestContext, Any, float]:
         metadata = context.invocation_metadata()
-        forwarded = [v for k, v in metadata or () if k == FORWARDED_FOR_KEY and isinstance(v, str)]
+        # x-forwarded-for counts only behind trusted proxies: else not even read.
+        forwarded = (
+            [v for k, v in metadata or () if k == FORWARDED_FOR_KEY and isinstance(v, str)]
+            if self.client_address.trusted
+            else ()
+        )
         current = RequestContext(
             request_id=request_id_of(metadata),
-            peer=self.owner.client_address.resolve(context.peer(), forwarded),
+            peer=self.client_address.resolve(context.peer(), forwarded),
         )
         token = request_context.begin(current)
         # Before any response, so even an error answer carries it.
         context.send_initial_metadata(((REQUEST_ID_KEY, current.request_id),))
-        metrics = self.owner.metrics
-        if metrics is not None:
-            metrics.started.labels(self.type, self.service, self.name).inc()
-            metrics.in_flight.labels(self.service).inc()
+        if self.metrics is not None:
+            if self._started is None:
+                labels = (self.type, self.service, self.name)
+                self._handling = self.metrics.handling.labels(*labels)
+                self._in_flight = self.metrics.in_flight.labels(self.service)
+                self._started = self.metrics.started.labels(*labels)
+            self._started.inc()
+            self._in_flight.inc()
         return current, token, time.perf_counter()
+
+    def _count(self, code: str, reason: str | None, elapsed: float) -> None:
+        metrics = self.metrics
+        assert metrics is not None
+        self._in_flight.dec()
+        handled = self._handled.get(code)
+        if handled is None:
+            handled = self._handled[code] = metrics.handled.labels(
+                self.type, self.service, self.name, code
+            )
+        handled.inc()
+        self._handling.observe(elapsed)
+        if reason is not None:
+            errors = self._errors.get(reason)
+            if errors is None:
+                errors = self._errors[reason] = metrics.errors.labels(
+                    self.service, self.name, reason
+                )
+            errors.inc()
+        if self.store is not None:
+            metrics.observe_connections(self.store.connections())
 
     def _end(
         self, context: grpc.ServicerContext, current: RequestContext, token: Any, started: float
     ) -> None:
         elapsed = time.perf_counter() - started
         code = _code_name(context)
-        metrics = self.owner.metrics
-        if metrics is not None:
-            metrics.in_flight.labels(self.service).dec()
-            metrics.handled.labels(self.type, self.service, self.name, code).inc()
-            metrics.handling.labels(self.type, self.service, self.name).observe(elapsed)
-            if current.reason is not None:
-                metrics.errors.labels(self.service, self.name, current.reason).inc()
-            if self.owner.database is not None:
-                metrics.observe_pool(self.owner.database)
-        fields = {
-            "request_id": current.request_id,
-            "grpc_service": self.service,
-            "grpc_method": self.name,
-            "grpc_code": code,
-            "reason": current.reason,
-            "duration_ms": round(elapsed * 1000, 3),
-            "peer": current.peer,
-            "actor": current.actor,
-        }
-        log.info(
-            "rpc %s/%s %s%s %.1fms peer=%s actor=%s request_id=%s",
-            self.service,
-            self.name,
-            code,
-            f" {current.reason}" if current.reason else "",
-            elapsed * 1000,
-            current.peer,
-            current.actor or "-",
-            current.request_id,
-            extra=fields,
-        )
+        if self.metrics is not None:
+            self._count(code, current.reason, elapsed)
+        if log.isEnabledFor(logging.INFO):
+            # Only when the line is written: the fields and the formatting
+            # are most of the cost of logging.
+            fields = {
+                "request_id": current.request_id,
+                "grpc_service": self.service,
+                "grpc_method": self.name,
+                "grpc_code": code,
+                "reason": current.reason,
+                "duration_ms": round(elapsed * 1000, 3),
+                "peer": current.peer,
+                "actor": current.actor,
+            }
+            log.info(
+                "rpc %s/%s %s%s %.1fms peer=%s actor=%s request_id=%s",
+                self.service,
+                self.name,
+                code,
+                f" {current.reason}" if current.reason else "",
+                elapsed * 1000,
+                current.peer,
+                current.actor or "-",
+                current.request_id,
+                extra=fields,
+            )
         request_context.end(token)
 
     def unary(self, inner: Behavior) -> Behavior:

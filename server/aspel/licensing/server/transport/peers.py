@@ -62,8 +62,10 @@ class ClientAddress:
 
     def resolve(self, peer: str, forwarded_for: Iterable[str]) -> str:
         """The client, grpc-style: `peer` itself unless it is a trusted proxy."""
+        if not self.trusted:
+            return peer  # no proxy to look behind: nothing to parse
         direct = grpc_peer_address(peer)
-        if direct is None or not self.trusted or not self._is_trusted(direct):
+        if direct is None or not self._is_trusted(direct):
             return peer
         chain = [hop.strip() for value in forwarded_for for hop in value.split(",")]
         for hop in reversed([h for h in chain if h]):
