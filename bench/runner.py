@@ -207,8 +207,10 @@ class PostgresEngine:
         pooled += "?max_connections=32&stale_timeout=300"
         if _server_accepts(pooled):
             return pooled
+        # Refused when the pool is smaller than what the server's threads keep
+        # (settings.connections_needed, e.g. with a larger MAX_WORKERS).
         note = (
-            "the server's settings refuse postgresql+pool:// URLs (settings.py), so "
+            "the server's settings refuse a pool of 32 connections for these threads, so "
             "PostgreSQL ran with postgresql://: a new connection for every RPC"
         )
         if note not in self.notes:

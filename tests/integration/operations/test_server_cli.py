@@ -66,11 +66,39 @@ def test_a_bad_setting_is_refused_in_one_line_naming_it(name: str, value: str) -
 
 @pytest.mark.parametrize(
     "url",
-    ["sqlite:///var/x.db", "postgresql://u@db/x", "postgres://u@db/x", "postgresql+pool://u@db/x"],
+    [
+        "sqlite:///var/x.db",
+        "postgresql://u@db/x",
+        "postgres://u@db/x",
+        "postgresql+pool://u@db/x",
+        "postgresql+pool://u@db/x?max_connections=14&stale_timeout=300",
+    ],
 )
 def test_every_database_url_the_store_opens_is_accepted(url: str) -> None:
     # The README documents postgresql+pool:// for production; the check once refused it.
     assert Settings.from_env({"ASPEL_LICENSING_DATABASE_URL": url}).database_url == url
+
+
+def test_a_pool_smaller_than_the_connections_a_process_keeps_is_refused() -> None:
+    # 8 RPC threads each keep a connection, plus the background threads: 14.
+    small = "postgresql+pool://u@db/x?max_connections=13"
+    with pytest.raises(SettingsError, match=r"ASPEL_LICENSING_DATABASE_URL.*max_connections=14"):
+        Settings.from_env({"ASPEL_LICENSING_DATABASE_URL": small})
+    # The internal port has its own RPC threads.
+    with pytest.raises(SettingsError, match=r"max_connections=22"):
+        Settings.from_env(
+            {
+                "ASPEL_LICENSING_DATABASE_URL": "postgresql+pool://u@db/x",
+                "ASPEL_LICENSING_INTERNAL_LISTEN": "127.0.0.1:0",
+            }
+        )
+    assert (
+        Settings.from_env(
+            {"ASPEL_LICENSING_DATABASE_URL": small, "ASPEL_LICENSING_MAX_WORKERS": "7"}
+        ).max_workers
+        == 7
+    )
+    _one_line_refusal(run("aspel-licensing-server", "--database", small, "config"), "--database")
 
 
 def test_booleans_take_only_the_documented_spellings() -> None:

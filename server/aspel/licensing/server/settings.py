@@ -15,7 +15,11 @@ from dataclasses import dataclass, field, fields
 from .domain.credentials import Argon2Parameters
 from .domain.products import DEFAULT_PURCHASE_URL
 from .domain.seats import SeatPolicy
-from .store.database import POSTGRES_SCHEMES
+from .store.database import (
+    BACKGROUND_CONNECTIONS,
+    POOL_DEFAULT_MAX_CONNECTIONS,
+    POSTGRES_SCHEMES,
+)
 
 ENV_PREFIX = "ASPEL_LICENSING_"
 DEFAULT_DATABASE_URL = "sqlite:///var/aspel-licensing.db"
@@ -189,7 +193,9 @@ class Settings:
                 else ENV_PREFIX + key.upper()
             )
             _check(source, key, value)
-        return cls(**values)  # type: ignore[arg-type]
+        settings = cls(**values)  # type: ignore[arg-type]
+        _check_pool_size(settings, "--database" if overrides.get("database_url") else None)
+        return settings
 
     def redacted(self) -> dict[str, str]:
         """Every setting as text for `aspel-licensing-server config`, passwords hidden."""
@@ -208,6 +214,35 @@ def seat_policy(settings: Settings) -> SeatPolicy:
         transfers_per_year=settings.seat_transfers_per_year,
         reclaim_after=dt.timedelta(days=settings.seat_reclaim_after_days),
     )
+
+
+def connections_needed(settings: Settings) -> int:
+    """The database connections one server process may hold at once: each RPC
+    thread keeps its own between calls (store/database.py `Store.kept`), the
+    internal port has threads of its own, and the background threads take one
+    while they work."""
+    ports = 2 if settings.internal_listen else 1
+    return settings.max_workers * ports + BACKGROUND_CONNECTIONS
+
+
+def _check_pool_size(settings: Settings, flag: str | None) -> None:
+    """A `postgresql+pool://` URL's `max_connections` must hold every connection
+    the process keeps; fewer would leave RPC threads without one under load
+    (answered DATABASE_UNAVAILABLE) while the database itself is fine."""
+    parsed = urllib.parse.urlsplit(settings.database_url)
+    if not parsed.scheme.endswith("+pool"):
+        return
+    given = urllib.parse.parse_qs(parsed.query).get("max_connections", [])
+    size = int(given[-1]) if given and given[-1].isdigit() else POOL_DEFAULT_MAX_CONNECTIONS
+    needed = connections_needed(settings)
+    if size < needed:
+        source = flag or ENV_PREFIX + "DATABASE_URL"
+        raise SettingsError(
+            f"{source}: max_connections={size} es menor que las conexiones que cada proceso "
+            f"puede ocupar ({needed}: {settings.max_workers} hilos RPC por puerto y "
+            f"{BACKGROUND_CONNECTIONS} tareas de fondo); usa max_connections={needed} o más, "
+            "o menos hilos (ASPEL_LICENSING_MAX_WORKERS)"
+        )
 
 
 class SettingsError(ValueError):

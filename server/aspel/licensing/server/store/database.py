@@ -68,6 +68,14 @@ class UnsupportedDatabaseUrl(ValueError):
 
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+pool", "postgres+pool")
+#: How long a thread waits for a pooled PostgreSQL connection when the URL names no `timeout`.
+POOL_WAIT_SECONDS = 5
+#: peewee's PooledDatabase default when the URL names no `max_connections`.
+POOL_DEFAULT_MAX_CONNECTIONS = 20
+#: Threads besides the RPC threads that may hold a connection at once: the
+#: validation recorder, the health check, the mailer, reminders, seat reclaim,
+#: and a metrics scrape.
+BACKGROUND_CONNECTIONS = 6
 
 # SQLSTATEs that mean "this transaction lost a race; run it again".
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
@@ -108,7 +116,13 @@ def open_database(url: str, *, pooled: bool = False) -> peewee.Database:
         pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
         return _pooled_sqlite(path)
     if parsed.scheme in POSTGRES_SCHEMES:
-        return db_url.connect(url, autoconnect=False, prefer_psycopg3=True)
+        options: dict[str, object] = {}
+        if parsed.scheme.endswith("+pool") and "timeout" not in urllib.parse.parse_qs(parsed.query):
+            # Without it peewee's pool refuses at once when every connection is
+            # out (MaxConnectionsExceeded, then DATABASE_UNAVAILABLE); a short
+            # wait lets a background thread's brief use end first.
+            options["timeout"] = POOL_WAIT_SECONDS
+        return db_url.connect(url, autoconnect=False, prefer_psycopg3=True, **options)
     raise UnsupportedDatabaseUrl(f"unsupported database URL scheme {parsed.scheme!r}")
 
 
