@@ -13,13 +13,13 @@ Why no process ever serves a catalog older than the last committed change,
 whichever process or machine made it, on SQLite and on PostgreSQL READ
 COMMITTED:
 
-- Every write of `release` or `upgrade_terms_text` goes through this
-  repository (`add_release_once`, `add_terms`), and each one adds one to the
-  version in the same statement sequence of the caller's transaction
-  (`_bump`). The change and its new version commit together or not at all;
-  a bump waits on the row lock of any concurrent one (PostgreSQL) or on the
-  single writer (SQLite), so committed versions only grow and two commits
-  never share one.
+- Every write of `release` or `upgrade_terms_text`, by this repository, by a
+  server of an older release during a rolling deploy, or by an operator's
+  SQL, adds one to the version in the writer's own transaction: triggers do
+  it (migration 0015), not the writers. The change and its new version commit
+  together or not at all; a bump waits on the row lock of any concurrent one
+  (PostgreSQL) or on the single writer (SQLite), so committed versions only
+  grow and two commits never share one.
 - A call reads the version first, then (on a mismatch) the catalog, each
   statement on its own snapshot (READ COMMITTED; SQLite outside a
   transaction). The catalog read therefore sees at least everything committed
@@ -49,7 +49,7 @@ import peewee
 
 from . import raw
 from .binding import database_proxy
-from .models import CacheVersion, Release, UpgradeTermsText
+from .models import Release, UpgradeTermsText
 
 CATALOG = "catalog"  # the cache_version row of releases and upgrade terms
 
@@ -174,12 +174,6 @@ class CatalogRepository:
     def releases_of(self, product_codes: Iterable[str]) -> list[ReleaseRow]:
         return self.in_force().releases_of(product_codes)
 
-    def _bump(self) -> None:
-        """Part of every write of the catalog's tables, in the writer's transaction."""
-        CacheVersion.update(version=CacheVersion.version + 1).where(
-            CacheVersion.name == CATALOG
-        ).execute()
-
     def find_release(self, product_code: str, version: str) -> Release | None:
         return Release.get_or_none(
             (Release.product_code == product_code) & (Release.version == version)
@@ -211,7 +205,6 @@ class CatalogRepository:
             locale=locale,
             publish_time=now,
         )
-        self._bump()
         return row
 
     def find_releases(self, product_code: str, versions: Iterable[str]) -> list[Release]:
@@ -249,5 +242,4 @@ class CatalogRepository:
                 )
         except peewee.IntegrityError:
             return None
-        self._bump()
         return row
