@@ -47,11 +47,11 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+#: How long SQLite waits for its write lock, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Every connection: write-ahead log so readers never wait for the writer,
 # FULL sync so a committed upgrade survives a power cut, foreign keys on, and a
 # busy timeout so concurrent writers queue instead of failing at once.
-#: How long SQLite waits for its write lock, in milliseconds.
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = {
     # First, so that even switching to WAL waits for a concurrent opener.
     "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
