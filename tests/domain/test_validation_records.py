@@ -112,3 +112,34 @@ def test_stop_writes_what_is_queued() -> None:
     # Once stopped, a late call writes its own record (no queue left unwritten).
     recorder.later(_record(6))
     assert store.written[-1] == [(6, *_times(0))]
+
+
+class StuckStore(FlakyStore):
+    """A write that blocks (another process's lock, an operator's open
+    transaction) until released."""
+
+    def __init__(self) -> None:
+        super().__init__(failures=0)
+        self.release = threading.Event()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Any]:
+        assert self.release.wait(30)
+        with super().write() as tx:
+            yield tx
+
+
+def test_a_caller_waits_for_its_bound_at_most_wait_seconds() -> None:
+    store = StuckStore()
+    recorder = ValidationRecorder(store, delay_seconds=3600, wait_seconds=0.05)  # type: ignore[arg-type]
+    recorder.start()
+    try:
+        # No licence on this path: the caller is answered UNAVAILABLE, its
+        # thread is free again, and the record stays for the stuck round.
+        with pytest.raises(errors.DatabaseUnavailable):
+            recorder.now(_record(8))
+        store.release.set()
+        assert store.wrote.wait(30)
+    finally:
+        recorder.stop(10)
+    assert store.written == [[(8, *_times(0))]]

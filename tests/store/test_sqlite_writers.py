@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from aspel.licensing.server.errors import DatabaseUnavailable
 from aspel.licensing.server.store import database
 from aspel.licensing.server.store.database import Store
 
@@ -43,3 +44,30 @@ def test_concurrent_writers_of_one_process_queue_for_the_write_lock(
     store.close()
     assert failures == []
     assert count == 160
+
+
+def test_a_writer_queued_past_the_busy_timeout_is_answered_unavailable(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As SQLite's own wait would end: the thread is freed, nothing was written.
+    monkeypatch.setattr(database, "_WRITER_WAIT_SECONDS", 0.05)
+    store = Store.from_url(f"sqlite:///{tmp_path / 'writers.db'}")
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write():
+            holding.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        with pytest.raises(DatabaseUnavailable), store.write():
+            pytest.fail("the write lock was held by the other thread")
+    finally:
+        done.set()
+        holder.join()
+    with store.write():  # free again
+        pass
+    store.close()

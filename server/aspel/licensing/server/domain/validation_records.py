@@ -28,6 +28,8 @@ How (one `ValidationRecorder` per process, started by `serve`):
 - A failed write (database down) is logged (counts and the error's kind, no
   serials, no keys) and its entries go back into the queue for the next
   attempt, after a back-off; waiters get the error (UNAVAILABLE), no licence.
+- A waiter waits at most `wait_seconds` (as long as SQLite's busy timeout),
+  then gets DATABASE_UNAVAILABLE and no licence; its record stays queued.
 - `stop()` (SIGTERM drain, every worker) writes what is queued before the
   process ends.
 
@@ -43,7 +45,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..store.database import Store
+from .. import errors
+from ..store.database import SQLITE_BUSY_TIMEOUT_MS, Store
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +75,17 @@ class _Round:
     error: BaseException | None = None
 
 
+#: The longest a validation waits for its bound to commit: SQLite's busy timeout.
+WAIT_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000
+
+
 class ValidationRecorder:
-    def __init__(self, store: Store, delay_seconds: float) -> None:
+    def __init__(
+        self, store: Store, delay_seconds: float, wait_seconds: float = WAIT_SECONDS
+    ) -> None:
         self.store = store
         self.delay_seconds = delay_seconds
+        self.wait_seconds = wait_seconds
         self._cond = threading.Condition()
         self._queued: dict[int, Record] = {}
         self._round = _Round()
@@ -111,7 +121,12 @@ class ValidationRecorder:
         if not queued:
             self._write([record])
             return
-        waiting.done.wait()
+        # Bounded: a writer stuck behind a lock (another process's write, an
+        # operator's open transaction) must not hold every RPC thread that
+        # needs a bound. The record stays queued; this call hands out no
+        # licence (DATABASE_UNAVAILABLE, safe to retry), so the bound rule holds.
+        if not waiting.done.wait(timeout=self.wait_seconds):
+            raise errors.DatabaseUnavailable()
         if waiting.error is not None:
             raise waiting.error
 

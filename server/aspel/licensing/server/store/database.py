@@ -47,12 +47,14 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+#: How long SQLite waits for its write lock, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Every connection: write-ahead log so readers never wait for the writer,
 # FULL sync so a committed upgrade survives a power cut, foreign keys on, and a
 # busy timeout so concurrent writers queue instead of failing at once.
 SQLITE_PRAGMAS = {
     # First, so that even switching to WAL waits for a concurrent opener.
-    "busy_timeout": 10_000,
+    "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
@@ -76,6 +78,9 @@ POOL_DEFAULT_MAX_CONNECTIONS = 20
 #: validation recorder, the health check, the mailer, reminders, seat reclaim,
 #: and a metrics scrape.
 BACKGROUND_CONNECTIONS = 6
+
+#: The longest a thread queues for this process's SQLite writer (busy_timeout).
+_WRITER_WAIT_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 # SQLSTATEs that mean "this transaction lost a race; run it again".
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
@@ -470,8 +475,16 @@ class Store:
         with self.connection() as tx:
             try:
                 if self.is_sqlite:
-                    with self._sqlite_writer, self.database.atomic("IMMEDIATE"):
-                        yield tx
+                    # Bounded as SQLite's own wait is: a writer of another
+                    # process holding the file must not queue this process's
+                    # threads without end (each would wait a busy timeout).
+                    if not self._sqlite_writer.acquire(timeout=_WRITER_WAIT_SECONDS):
+                        raise DatabaseUnavailable()
+                    try:
+                        with self.database.atomic("IMMEDIATE"):
+                            yield tx
+                    finally:
+                        self._sqlite_writer.release()
                 else:
                     # READ COMMITTED plus explicit row locks and conditional
                     # updates where a rule must hold across processes.
