@@ -361,15 +361,23 @@ class Store:
                 return
             with _outages_typed():
                 self.database.connect()
-            healthy = True
-            try:
-                with _outages_typed():
-                    yield self._work
-            except (DatabaseUnavailable, StorageUnavailable):
-                healthy = False
-                raise
-            finally:
-                self._release(healthy)
+            with self._settled_by(self._release) as tx:
+                yield tx
+
+    @contextlib.contextmanager
+    def _settled_by(self, settle: Callable[[bool], None]) -> Iterator[UnitOfWork]:
+        """The block's unit of work on the connection just taken, then
+        `settle(healthy)`: healthy is False when the block met an outage, so
+        the connection is closed rather than reused."""
+        healthy = True
+        try:
+            with _outages_typed():
+                yield self._work
+        except (DatabaseUnavailable, StorageUnavailable):
+            healthy = False
+            raise
+        finally:
+            settle(healthy)
 
     @contextlib.contextmanager
     def kept(self) -> Iterator[UnitOfWork]:
@@ -402,17 +410,13 @@ class Store:
                     self._kept[id(raw)] = raw
             with self._kept_lock:
                 self._busy += 1
-            healthy = True
-            try:
-                with _outages_typed():
-                    yield self._work
-            except (DatabaseUnavailable, StorageUnavailable):
-                healthy = False
-                raise
-            finally:
-                with self._kept_lock:
-                    self._busy -= 1
-                self._settle(healthy)
+            with self._settled_by(self._kept_call_ended) as tx:
+                yield tx
+
+    def _kept_call_ended(self, healthy: bool) -> None:
+        with self._kept_lock:
+            self._busy -= 1
+        self._settle(healthy)
 
     def _settle(self, healthy: bool) -> None:
         """After a kept connection's call: keep it, or let it go."""
