@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 
 import grpc
@@ -10,7 +11,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from aspel.licensing.server.domain.credentials import HashingGate
+from aspel.licensing.server.domain.credentials import HASHING_NICENESS, HashingGate
 from aspel.licensing.server.errors import ServerBusy
 from aspel.licensing.server.transport.interceptors import status_of
 
@@ -95,3 +96,29 @@ def test_a_gate_without_waiting_room_still_runs_its_hashes() -> None:
         pass
     with gate.slot():
         pass
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no thread priorities here")
+def test_hashes_run_on_threads_of_lower_priority_than_the_caller() -> None:
+    """argon2 fills a core per hash: it runs at a higher niceness, so under a
+    login storm the scheduler serves the RPC threads (installers) first."""
+    gate = HashingGate(concurrency=1, max_waiting=0)
+    caller = threading.get_native_id()
+
+    def niceness_of_this_thread() -> tuple[int, int]:
+        return threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    hasher, niceness = gate.run(niceness_of_this_thread)
+    assert hasher != caller
+    assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, caller) + HASHING_NICENESS)
+
+
+def test_a_failing_hash_fails_its_caller_and_frees_its_slot() -> None:
+    gate = HashingGate(concurrency=1, max_waiting=0)
+
+    def broken() -> None:
+        raise ValueError("argon2 said no")
+
+    with pytest.raises(ValueError, match="argon2 said no"):
+        gate.run(broken)
+    assert gate.run(lambda: 42) == 42

@@ -80,23 +80,23 @@ def test_every_database_url_the_store_opens_is_accepted(url: str) -> None:
 
 
 def test_a_pool_smaller_than_the_connections_a_process_keeps_is_refused() -> None:
-    # 8 RPC threads each keep a connection, plus the background threads: 14.
-    small = "postgresql+pool://u@db/x?max_connections=13"
-    with pytest.raises(SettingsError, match=r"ASPEL_LICENSING_DATABASE_URL.*max_connections=14"):
+    # 4 RPC threads each keep a connection, plus the background threads: 10.
+    small = "postgresql+pool://u@db/x?max_connections=9"
+    with pytest.raises(SettingsError, match=r"ASPEL_LICENSING_DATABASE_URL.*max_connections=10"):
         Settings.from_env({"ASPEL_LICENSING_DATABASE_URL": small})
-    # The internal port has its own RPC threads.
-    with pytest.raises(SettingsError, match=r"max_connections=22"):
+    # The internal port has its own RPC threads: 4 x 2 + 6.
+    with pytest.raises(SettingsError, match=r"max_connections=14"):
         Settings.from_env(
             {
-                "ASPEL_LICENSING_DATABASE_URL": "postgresql+pool://u@db/x",
+                "ASPEL_LICENSING_DATABASE_URL": "postgresql+pool://u@db/x?max_connections=13",
                 "ASPEL_LICENSING_INTERNAL_LISTEN": "127.0.0.1:0",
             }
         )
     assert (
         Settings.from_env(
-            {"ASPEL_LICENSING_DATABASE_URL": small, "ASPEL_LICENSING_MAX_WORKERS": "7"}
+            {"ASPEL_LICENSING_DATABASE_URL": small, "ASPEL_LICENSING_MAX_WORKERS": "3"}
         ).max_workers
-        == 7
+        == 3
     )
     _one_line_refusal(run("aspel-licensing-server", "--database", small, "config"), "--database")
 

@@ -52,11 +52,15 @@ class Settings:
     max_waiting_hashes: int = -1
     #: Server processes sharing the listen port (SO_REUSEPORT).
     workers: int = 1
-    #: Threads that run RPCs, per process. 8, not 16: measured with `make bench`
-    #: (--server-env ASPEL_LICENSING_MAX_WORKERS=4/8/16), 8 threads cost less CPU
-    #: per call than 16 (fewer threads taking turns at the GIL) and still leave
-    #: half of them free while logins fill the hashing gate.
-    max_workers: int = 8
+    #: Threads that run RPCs, per process. 4: measured with `make bench`
+    #: (--server-env ASPEL_LICENSING_MAX_WORKERS=2/4/8/16, bench/README.md), every
+    #: thread more than a few makes each call dearer: a call gives the GIL up at
+    #: each SQLite step and gRPC batch, and with more threads ready to take it
+    #: every give-up is a thread switch (8 threads: 27 switches and 0.85 ms of CPU
+    #: per ValidateLicense, 2 threads: 10 and 0.58 ms). 4 still runs two hashes
+    #: (one per core here) with two threads left for everything else, and waits on
+    #: PostgreSQL overlap. More threads help only calls that wait, not compute.
+    max_workers: int = 4
     #: RPCs accepted at once; more are refused RESOURCE_EXHAUSTED instead of queueing.
     max_concurrent_rpcs: int = 256
     #: The largest request or response accepted, in bytes.

@@ -10,12 +10,29 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import ServerBusy
+
+T = TypeVar("T")
+
+#: The niceness of the threads that hash (Linux: per thread; 0 is the default).
+#: At 10 the scheduler gives a hashing thread about a tenth of the share of a
+#: thread at 0 when both want the same core, and all of an idle core.
+HASHING_NICENESS = 10
+
+
+def _lower_this_threads_priority() -> None:
+    """Runs first in each hashing thread. An unprivileged process may always
+    raise its niceness; where the OS has no per-thread priority (or refuses),
+    hashes simply run at the normal one."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 @dataclass(frozen=True)
@@ -62,10 +79,28 @@ class HashingGate:
         self.concurrency = concurrency
         self.max_waiting = max_waiting
         self._slots = threading.BoundedSemaphore(self.concurrency)
+        # The hashes themselves run on threads of their own, at a lower CPU
+        # priority: bounding how many run is not enough on a machine whose
+        # cores they fill (each takes a whole core for tens of ms), where the
+        # RPC threads serving installers would wait for the CPU behind them
+        # (bench: ValidateLicense's p99 while logins saturate). The caller's
+        # RPC thread waits for its hash, as it did while hashing. Started on
+        # first use, so a gate built before `serve` forks starts no thread.
+        self._workers = ThreadPoolExecutor(
+            max_workers=self.concurrency,
+            thread_name_prefix="argon2",
+            initializer=_lower_this_threads_priority,
+        )
         self._lock = threading.Lock()
         self._waiting = 0
         # Told "wait", "run", "done", "shed" or "gave_up" (the metrics).
         self._listener = listener or (lambda _event: None)
+
+    def run(self, work: Callable[[], T]) -> T:
+        """`work` (one hash) once a slot is free, on a hashing thread; its
+        result or its exception. ServerBusy at once when the queue is full."""
+        with self.slot():
+            return self._workers.submit(work).result()
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
@@ -116,17 +151,16 @@ class PasswordHasher:
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, password: str) -> str:
-        with self.gate.slot():
-            return self._hasher.hash(password)
+        return self.gate.run(lambda: self._hasher.hash(password))
 
     def verify(self, password_hash: str | None, password: str) -> bool:
-        with self.gate.slot():
+        def verified() -> bool:
             try:
-                return self._hasher.verify(password_hash or self._dummy_hash, password) and (
-                    password_hash is not None
-                )
+                return self._hasher.verify(password_hash or self._dummy_hash, password)
             except (VerificationError, InvalidHashError):
                 return False
+
+        return self.gate.run(verified) and password_hash is not None
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

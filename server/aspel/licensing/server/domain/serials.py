@@ -21,11 +21,13 @@ refused as malformed rather than looked up.
 
 from __future__ import annotations
 
+import operator
 import secrets
 from collections.abc import Callable
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
+_SYMBOLS = frozenset(ALPHABET)
 _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 DATA_LENGTH = 14  # 14 x log2(31) = 69.4 random bits
 LENGTH = DATA_LENGTH + 1
@@ -34,8 +36,12 @@ LEGACY_MIN_LENGTH, LEGACY_MAX_LENGTH = 6, 8
 _LEGACY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
+_WEIGHTS = range(1, DATA_LENGTH + 1)
+
+
 def _check_character(data: str) -> str:
-    total = sum(weight * _VALUE[ch] for weight, ch in enumerate(data, start=1))
+    # sum(weight * value) with the loop in C: every installer's call reads a serial.
+    total = sum(map(operator.mul, _WEIGHTS, map(_VALUE.__getitem__, data)))
     return ALPHABET[total % len(ALPHABET)]
 
 
@@ -63,7 +69,10 @@ def _squeezed(text: str) -> str:
 def normalize_legacy(text: str) -> str | None:
     """The canonical form of a legacy serial as typed, or None when the text
     does not have a legacy serial's shape."""
-    cleaned = _squeezed(text)
+    return _legacy(_squeezed(text))
+
+
+def _legacy(cleaned: str) -> str | None:
     if (
         not LEGACY_MIN_LENGTH <= len(cleaned) <= LEGACY_MAX_LENGTH
         or any(ch not in _LEGACY_CHARACTERS for ch in cleaned)
@@ -81,11 +90,12 @@ def is_legacy(canonical: str) -> bool:
 def normalize(text: str) -> str | None:
     """The canonical form of what a person typed, native or legacy, or None
     when it is not a serial."""
-    legacy = normalize_legacy(text)
+    squeezed = _squeezed(text)
+    legacy = _legacy(squeezed)
     if legacy is not None:
         return legacy
-    cleaned = _squeezed(text).translate(_LOOKALIKES)
-    if len(cleaned) != LENGTH or any(ch not in _VALUE for ch in cleaned):
+    cleaned = squeezed.translate(_LOOKALIKES)
+    if len(cleaned) != LENGTH or not _SYMBOLS.issuperset(cleaned):
         return None
     if _check_character(cleaned[:DATA_LENGTH]) != cleaned[-1]:
         return None

@@ -17,9 +17,7 @@ using one raises `NoStoreInUse`, never a query on somebody else's database.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
-from collections.abc import Iterator
 
 import peewee
 
@@ -57,11 +55,24 @@ class CurrentDatabase(peewee.DatabaseProxy):
 database_proxy = CurrentDatabase()
 
 
-@contextlib.contextmanager
-def bound_to(database: peewee.Database) -> Iterator[None]:
-    """The models use `database` in this context until the block ends."""
-    token = _current.set(database)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+class bound_to:
+    """The models use `database` in this context until the block ends.
+
+    A class, not a `contextlib.contextmanager`: every RPC enters it, and a
+    generator-based one costs a few microseconds more per use."""
+
+    __slots__ = ("_database", "_token")
+
+    def __init__(self, database: peewee.Database) -> None:
+        self._database = database
+
+    def __enter__(self) -> None:
+        self._token = _current.set(self._database)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)
+
+
+def is_bound_to(database: peewee.Database) -> bool:
+    """True inside a `bound_to(database)` block of this context."""
+    return _current.get() is database

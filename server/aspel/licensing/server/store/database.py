@@ -40,7 +40,7 @@ from ..errors import (
     LicensingError,
     StorageUnavailable,
 )
-from .binding import bound_to
+from .binding import bound_to, is_bound_to
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -283,17 +283,81 @@ class OutageLog:
 outage_log = OutageLog()
 
 
-@contextlib.contextmanager
-def _outages_typed() -> Iterator[None]:
-    try:
-        yield
-    except LicensingError:
-        raise
-    except Exception as exc:
-        outage = outage_of(exc)
-        if outage is None:
+def _typed_outage(exc: BaseException | None) -> LicensingError | None:
+    """The typed error for `exc` when it says the database does not answer
+    (or is full); None for anything else, typed errors included."""
+    if exc is None or isinstance(exc, LicensingError) or not isinstance(exc, Exception):
+        return None
+    return outage_of(exc)
+
+
+class _outages_typed:
+    """A block whose database failures leave it as `DatabaseUnavailable` or
+    `StorageUnavailable`. A class rather than a generator context manager,
+    like the others every RPC enters (binding.py says why)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        outage = _typed_outage(exc)
+        if outage is not None:
+            raise outage from exc
+
+
+class _OnOpenConnection:
+    """`connection()` (and `read()`) inside a block that already holds this
+    store's open connection, bound for the models (an RPC's `kept()`): the
+    unit of work, with outages typed, and nothing else to do. Stateless, so
+    one per store serves every thread and nested block."""
+
+    __slots__ = ("_work",)
+
+    def __init__(self, work: UnitOfWork) -> None:
+        self._work = work
+
+    def __enter__(self) -> UnitOfWork:
+        return self._work
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        outage = _typed_outage(exc)
+        if outage is not None:
+            raise outage from exc
+
+
+class _KeptCall:
+    """One RPC on the connection its thread keeps (`Store.kept`)."""
+
+    __slots__ = ("_bound", "_store")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._bound = bound_to(store.database)
+
+    def __enter__(self) -> UnitOfWork:
+        store = self._store
+        self._bound.__enter__()
+        try:
+            store._open_kept()
+        except BaseException:
+            self._bound.__exit__(None, None, None)
             raise
-        raise outage from exc
+        return store._work
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        outage = _typed_outage(exc)
+        try:
+            # A connection that met an outage is closed, never kept.
+            healthy = outage is None and not isinstance(
+                exc, (DatabaseUnavailable, StorageUnavailable)
+            )
+            self._store._kept_call_ended(healthy)
+        finally:
+            self._bound.__exit__(None, None, None)
+        if outage is not None:
+            raise outage from exc
 
 
 class Store:
@@ -313,6 +377,7 @@ class Store:
     def __init__(self, database: peewee.Database) -> None:
         self.database = database
         self._work = UnitOfWork()
+        self._on_open_connection = _OnOpenConnection(self._work)
         # SQLite has one write lock per file, and a writer that finds it taken
         # polls for it (busy_timeout: sleeps of 1 ms growing to 100 ms), so
         # under load a write's latency was mostly sleep past the moment the
@@ -344,8 +409,7 @@ class Store:
     def is_sqlite(self) -> bool:
         return isinstance(self.database, peewee.SqliteDatabase)
 
-    @contextlib.contextmanager
-    def connection(self) -> Iterator[UnitOfWork]:
+    def connection(self) -> contextlib.AbstractContextManager[UnitOfWork]:
         """One connection for the duration of one RPC (reused when already open).
 
         A database that does not answer raises `DatabaseUnavailable` or
@@ -354,6 +418,14 @@ class Store:
         the next RPC gets a fresh one (or fails fast while the outage lasts).
         The models use this store's database for the block (binding.py).
         """
+        if is_bound_to(self.database) and not self.database.is_closed():
+            # Inside an RPC's kept() (or another connection block): nothing
+            # to open or bind again.
+            return self._on_open_connection
+        return self._connected()
+
+    @contextlib.contextmanager
+    def _connected(self) -> Iterator[UnitOfWork]:
         with bound_to(self.database):
             if not self.database.is_closed():
                 with _outages_typed():
@@ -379,8 +451,7 @@ class Store:
         finally:
             settle(healthy)
 
-    @contextlib.contextmanager
-    def kept(self) -> Iterator[UnitOfWork]:
+    def kept(self) -> contextlib.AbstractContextManager[UnitOfWork]:
         """`connection()` for a thread that serves one call after another (the
         RPC threads): the connection stays open in the thread after the block,
         for its next call, instead of going back to the pool and out again.
@@ -392,26 +463,27 @@ class Store:
         recycles it) after its call. `close()` ends the kept connections.
         """
         if not self._keeps:
-            with self.connection() as tx:
-                yield tx
-            return
+            return self.connection()
+        # A class, not a generator: every RPC of our services enters it.
+        return _KeptCall(self)
+
+    def _open_kept(self) -> None:
+        """At a kept call's start: this thread's connection, opened and
+        registered when it has none, counted as serving a call."""
         database = self.database
-        with bound_to(database):
-            if database.is_closed():
-                with _outages_typed():
-                    database.connect()
-                raw = database.connection()
-                local = self._local
-                local.raw = raw
-                local.until = (
-                    None if self._keep_seconds is None else time.monotonic() + self._keep_seconds
-                )
-                with self._kept_lock:
-                    self._kept[id(raw)] = raw
+        if database.is_closed():
+            with _outages_typed():
+                database.connect()
+            raw = database.connection()
+            local = self._local
+            local.raw = raw
+            local.until = (
+                None if self._keep_seconds is None else time.monotonic() + self._keep_seconds
+            )
             with self._kept_lock:
-                self._busy += 1
-            with self._settled_by(self._kept_call_ended) as tx:
-                yield tx
+                self._kept[id(raw)] = raw
+        with self._kept_lock:
+            self._busy += 1
 
     def _kept_call_ended(self, healthy: bool) -> None:
         with self._kept_lock:
@@ -443,11 +515,9 @@ class Store:
             kept_idle = len(self._kept) - self._busy
         return len(in_use) - kept_idle, len(idle) + kept_idle
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[UnitOfWork]:
+    def read(self) -> contextlib.AbstractContextManager[UnitOfWork]:
         """Reads on one connection, without a transaction of their own."""
-        with self.connection() as tx:
-            yield tx
+        return self.connection()
 
     def _release(self, healthy: bool) -> None:
         try:
