@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import peewee
@@ -27,6 +27,25 @@ def _with_predecessor() -> peewee.ModelSelect[Subscription]:
         on=(Subscription.predecessor == Predecessor.id),
         attr="predecessor_row",
     )
+
+
+@dataclass(frozen=True)
+class SubscriptionTerms:
+    """What a serial is sold as: the product and version, its seats, and how
+    it is paid. Sold, imported, seeded and succeeded serials are created from
+    one, and a serial's row carries the same names (`of`)."""
+
+    product_code: str
+    version: str
+    users: int
+    installations_allowed: int
+    modality: str
+    billing_period: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> SubscriptionTerms:
+        """The terms `row` (a Subscription, a SubscriptionRow, an import) states."""
+        return cls(*(getattr(row, f.name) for f in fields(cls)))
 
 
 @dataclass(frozen=True)
@@ -197,15 +216,10 @@ class SubscriptionRepository:
         *,
         serial_number: str,
         account_id: int,
-        product_code: str,
-        version: str,
-        users: int,
-        modality: str,
-        billing_period: str | None,
+        terms: SubscriptionTerms,
         activation_date: dt.date,
         next_payment_date: dt.date | None,
         now: dt.datetime,
-        installations_allowed: int = 1,
         predecessor_id: int | None = None,
         accepted_terms_id: str | None = None,
     ) -> Subscription:
@@ -216,12 +230,7 @@ class SubscriptionRepository:
             ConcurrentModification,
             serial_number=serial_number,
             account=account_id,
-            product_code=product_code,
-            version=version,
-            users=users,
-            installations_allowed=installations_allowed,
-            modality=modality,
-            billing_period=billing_period,
+            **asdict(terms),
             activation_date=activation_date,
             next_payment_date=next_payment_date,
             predecessor=predecessor_id,

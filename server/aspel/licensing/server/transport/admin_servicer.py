@@ -9,7 +9,7 @@ domain and converts the answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import grpc
 
@@ -29,6 +29,7 @@ from ..domain.upgrade_terms import (
     RAZON_SOCIAL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
+from ..store.subscriptions import SubscriptionTerms
 from . import convert
 from .auth_interceptor import current_actor
 from .offline import redeem
@@ -66,6 +67,26 @@ def _reasoned_change(
     key = check.request_key(request)
     check.raise_if_any()
     return serial, reason, key
+
+
+def _sold_terms(
+    check: Violations, request: pb.CreateSubscriptionRequest | pb.ImportSubscriptionRequest
+) -> SubscriptionTerms:
+    """What a serial is sold (or, for an import, was sold) as, checked into `check`."""
+    product_code = check.product("product_code", request.product_code)
+    version = check.version("version", request.version)
+    modality = check.enum("modality", subscription_pb2.Modality, request.modality)
+    if modality is None:
+        check.add("modality", "Indica la modalidad: suscripción o licencia de pago único.")
+    period = check.enum("billing_period", subscription_pb2.BillingPeriod, request.billing_period)
+    return SubscriptionTerms(
+        product_code=product_code,
+        version=version,
+        users=request.users,
+        installations_allowed=request.installations_allowed or 1,
+        modality=modality or "",
+        billing_period=period,
+    )
 
 
 @dataclass(eq=False)  # a servicer is one object, told apart by identity
@@ -225,14 +246,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         actor = current_actor()
         check = Violations()
         account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
-        product_code = check.product("product_code", request.product_code)
-        version = check.version("version", request.version)
-        modality = check.enum("modality", subscription_pb2.Modality, request.modality)
-        if modality is None:
-            check.add("modality", "Indica la modalidad: suscripción o licencia de pago único.")
-        period = check.enum(
-            "billing_period", subscription_pb2.BillingPeriod, request.billing_period
-        )
+        terms = _sold_terms(check, request)
         activation = check.date(
             "activation_date",
             request.activation_date if request.HasField("activation_date") else None,
@@ -240,16 +254,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         key = check.request_key(request)
         check.raise_if_any()
         view = self.admin.billing.create_subscription(
-            actor,
-            account_id=account_id,
-            product_code=product_code,
-            version=version,
-            users=request.users,
-            modality=modality or "",
-            billing_period=period,
-            installations_allowed=request.installations_allowed or 1,
-            activation_date=activation,
-            key=key,
+            actor, account_id=account_id, terms=terms, activation_date=activation, key=key
         )
         return pb.CreateSubscriptionResponse(
             subscription=convert.subscription(view, self.admin.purchase_url)
@@ -549,12 +554,7 @@ def legacy_subscription(
     check = Violations()
     serial = check.legacy_serial("serial_number", request.serial_number)
     account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
-    product_code = check.product("product_code", request.product_code)
-    version = check.version("version", request.version)
-    modality = check.enum("modality", subscription_pb2.Modality, request.modality)
-    if modality is None:
-        check.add("modality", "Indica la modalidad: suscripción o licencia de pago único.")
-    period = check.enum("billing_period", subscription_pb2.BillingPeriod, request.billing_period)
+    terms = _sold_terms(check, request)
     activation_date = check.date(
         "activation_date",
         request.activation_date if request.HasField("activation_date") else None,
@@ -592,14 +592,9 @@ def legacy_subscription(
     legacy = LegacySubscription(
         serial_number=serial,
         account_id=account_id,
-        product_code=product_code,
-        version=version,
-        users=request.users,
-        modality=modality or "",
-        billing_period=period,
+        **asdict(terms),
         activation_date=activation_date,
         next_payment_date=next_payment_date,
-        installations_allowed=request.installations_allowed or 1,
         activations=tuple(activations),
     )
     return legacy, key
