@@ -33,7 +33,8 @@ def _with_predecessor() -> peewee.ModelSelect[Subscription]:
 class SubscriptionTerms:
     """What a serial is sold as: the product and version, its seats, and how
     it is paid. Sold, imported, seeded and succeeded serials are created from
-    one, and a serial's row carries the same names (`of`)."""
+    one; a serial's row (a Subscription, a SubscriptionRow) carries the same
+    names (`of`)."""
 
     product_code: str
     version: str
@@ -42,26 +43,21 @@ class SubscriptionTerms:
     modality: str
     billing_period: str | None
 
-    @classmethod
-    def of(cls, row: Any) -> SubscriptionTerms:
+    @staticmethod
+    def of(row: Any) -> SubscriptionTerms:
         """The terms `row` (a Subscription, a SubscriptionRow, an import) states."""
-        return cls(*(getattr(row, f.name) for f in fields(cls)))
+        return SubscriptionTerms(*(getattr(row, f.name) for f in fields(SubscriptionTerms)))
 
 
 @dataclass(frozen=True)
-class SubscriptionRow:
-    """A serial as the portal reads it: the columns its rules use, the serial
-    it replaced, and its account (for the terms' razón social and the emails)."""
+class SubscriptionRow(SubscriptionTerms):
+    """A serial as the portal reads it: the terms it was sold as, the other
+    columns its rules use, the serial it replaced, and its account (for the
+    terms' razón social and the emails)."""
 
     id: int
     account_id: int
     serial_number: str
-    product_code: str
-    version: str
-    users: int
-    installations_allowed: int
-    modality: str
-    billing_period: str | None
     activation_date: dt.date
     next_payment_date: dt.date | None
     status: str
@@ -94,15 +90,15 @@ def _subscription_row(
     activated = raw.date(activation_date)
     assert activated is not None  # the column is NOT NULL
     return SubscriptionRow(
-        row_id,
-        account_id,
-        serial_number,
         product_code,
         version,
         users,
         installations_allowed,
         modality,
         billing_period,
+        row_id,
+        account_id,
+        serial_number,
         activated,
         raw.date(next_payment_date),
         status,
@@ -230,7 +226,7 @@ class SubscriptionRepository:
             ConcurrentModification,
             serial_number=serial_number,
             account=account_id,
-            **asdict(terms),
+            **asdict(SubscriptionTerms.of(terms)),  # of(): a SubscriptionRow has more fields
             activation_date=activation_date,
             next_payment_date=next_payment_date,
             predecessor=predecessor_id,
