@@ -23,6 +23,7 @@ from ..domain.admin.support import AuditFilter
 from ..domain.admin.upgrades import OVERLAP_NEXT_VALIDATION, UpgradeOrder
 from ..domain.idempotency import RequestKey
 from ..domain.offline import OfflineActivationService
+from ..domain.subscriptions import SubscriptionView
 from ..domain.upgrade_terms import (
     CLAUSE_MAX_LENGTH,
     MAX_CLAUSES,
@@ -35,7 +36,13 @@ from .auth_interceptor import current_actor
 from .offline import redeem
 from .pagination import AUDIT_EVENTS, WEBHOOK_ENDPOINTS, PageTokens, read_page
 from .request_keys import required_request_key
-from .validation import ACCOUNT_ID_MAX_LENGTH, WEBHOOK_ENDPOINT_ID, Violations, serial_only
+from .validation import (
+    ACCOUNT_ID_MAX_LENGTH,
+    WEBHOOK_ENDPOINT_ID,
+    Violations,
+    given,
+    serial_only,
+)
 
 REASON_MAX_LENGTH = 500
 WEBHOOK_DESCRIPTION_MAX_LENGTH = 200
@@ -97,6 +104,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     page_tokens: PageTokens
     offline: OfflineActivationService | None = None
 
+    def _subscription(self, view: SubscriptionView) -> subscription_pb2.Subscription:
+        return convert.subscription(view, self.admin.purchase_url)
+
     # --- accounts ---------------------------------------------------------------
 
     def CreateAccount(
@@ -131,9 +141,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         details = self.admin.accounts.get_account(account_id, username)
         return pb.GetAccountResponse(
             account=convert.account(details.account),
-            subscriptions=[
-                convert.subscription(v, self.admin.purchase_url) for v in details.subscriptions
-            ],
+            subscriptions=[self._subscription(v) for v in details.subscriptions],
             subscription_count=details.subscription_count,
             lock_expire_time=(
                 convert.timestamp(details.lock_expire_time) if details.lock_expire_time else None
@@ -247,18 +255,13 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         check = Violations()
         account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
         terms = _sold_terms(check, request)
-        activation = check.date(
-            "activation_date",
-            request.activation_date if request.HasField("activation_date") else None,
-        )
+        activation = check.date("activation_date", given(request, "activation_date"))
         key = check.request_key(request)
         check.raise_if_any()
         view = self.admin.billing.create_subscription(
             actor, account_id=account_id, terms=terms, activation_date=activation, key=key
         )
-        return pb.CreateSubscriptionResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.CreateSubscriptionResponse(subscription=self._subscription(view))
 
     def RecordPayment(
         self, request: pb.RecordPaymentRequest, context: grpc.ServicerContext
@@ -282,7 +285,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             payment_reference=payment_reference,
         )
         return pb.RecordPaymentResponse(
-            subscription=convert.subscription(result.subscription, self.admin.purchase_url),
+            subscription=self._subscription(result.subscription),
             previous_next_payment_date=convert.date(result.previous_next_payment_date),
         )
 
@@ -291,18 +294,14 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     ) -> pb.SuspendSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
         view = self.admin.billing.suspend(current_actor(), serial, reason=reason, key=key)
-        return pb.SuspendSubscriptionResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.SuspendSubscriptionResponse(subscription=self._subscription(view))
 
     def ReinstateSubscription(
         self, request: pb.ReinstateSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.ReinstateSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
         view = self.admin.billing.reinstate(current_actor(), serial, reason=reason, key=key)
-        return pb.ReinstateSubscriptionResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.ReinstateSubscriptionResponse(subscription=self._subscription(view))
 
     def ChangeSeats(
         self, request: pb.ChangeSeatsRequest, context: grpc.ServicerContext
@@ -315,15 +314,11 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         view = self.admin.billing.change_seats(
             actor,
             serial,
-            users=request.users if request.HasField("users") else None,
-            installations_allowed=(
-                request.installations_allowed if request.HasField("installations_allowed") else None
-            ),
+            users=given(request, "users"),
+            installations_allowed=given(request, "installations_allowed"),
             key=key,
         )
-        return pb.ChangeSeatsResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.ChangeSeatsResponse(subscription=self._subscription(view))
 
     # --- support -----------------------------------------------------------------
 
@@ -332,12 +327,10 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     ) -> pb.LookupSerialResponse:
         found = self.admin.support.lookup_serial(serial_only(request.serial_number))
         return pb.LookupSerialResponse(
-            subscription=convert.subscription(found.subscription, self.admin.purchase_url),
+            subscription=self._subscription(found.subscription),
             account=convert.account(found.account),
-            predecessors=[
-                convert.subscription(v, self.admin.purchase_url) for v in found.predecessors
-            ],
-            successors=[convert.subscription(v, self.admin.purchase_url) for v in found.successors],
+            predecessors=[self._subscription(v) for v in found.predecessors],
+            successors=[self._subscription(v) for v in found.successors],
             recent_events=[convert.audit_event(e) for e in found.recent_events],
             accepted_terms_id=found.accepted_terms_id or "",
             activations=[convert.activation(a) for a in found.activations],
@@ -384,12 +377,8 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         kind = request.kind.strip() or None
         if kind is not None and not KIND.match(kind):
             check.add("kind", "El tipo de evento se escribe como «payment.recorded» o «login.».")
-        start = check.timestamp(
-            "start_time", request.start_time if request.HasField("start_time") else None
-        )
-        end = check.timestamp(
-            "end_time", request.end_time if request.HasField("end_time") else None
-        )
+        start = check.timestamp("start_time", given(request, "start_time"))
+        end = check.timestamp("end_time", given(request, "end_time"))
         if start is not None and end is not None and end < start:
             check.add("end_time", "El final del periodo no puede ser anterior a su inicio.")
         account_id = (
@@ -489,10 +478,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         overlap = (
             check.enum("overlap", pb.UpgradeOverlap, request.overlap) or OVERLAP_NEXT_VALIDATION
         )
-        end_date = check.date(
-            "overlap_end_date",
-            request.overlap_end_date if request.HasField("overlap_end_date") else None,
-        )
+        end_date = check.date("overlap_end_date", given(request, "overlap_end_date"))
         key = check.request_key(request)
         check.raise_if_any()
         issued = self.admin.upgrades.issue_upgrade(
@@ -520,7 +506,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             actor, legacy, key=key, dry_run=request.validate_only
         )
         return pb.ImportSubscriptionResponse(
-            subscription=convert.subscription(result.subscription, self.admin.purchase_url),
+            subscription=self._subscription(result.subscription),
             already_imported=result.already_imported,
         )
 
@@ -555,16 +541,10 @@ def legacy_subscription(
     serial = check.legacy_serial("serial_number", request.serial_number)
     account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
     terms = _sold_terms(check, request)
-    activation_date = check.date(
-        "activation_date",
-        request.activation_date if request.HasField("activation_date") else None,
-    )
+    activation_date = check.date("activation_date", given(request, "activation_date"))
     if not request.HasField("activation_date"):
         check.add("activation_date", "Indica la fecha de activación del número de serie.")
-    next_payment_date = check.date(
-        "next_payment_date",
-        request.next_payment_date if request.HasField("next_payment_date") else None,
-    )
+    next_payment_date = check.date("next_payment_date", given(request, "next_payment_date"))
     activations = []
     if len(request.activations) > IMPORTED_ACTIVATIONS_MAX:
         check.add(
@@ -578,10 +558,7 @@ def legacy_subscription(
             fingerprint = check.fingerprint(
                 f"{field}.machine_fingerprint", known.machine_fingerprint
             )
-            when = check.timestamp(
-                f"{field}.activate_time",
-                known.activate_time if known.HasField("activate_time") else None,
-            )
+            when = check.timestamp(f"{field}.activate_time", given(known, "activate_time"))
             if not known.HasField("activate_time"):
                 check.add(f"{field}.activate_time", "Indica cuándo se activó el equipo.")
             if when is not None:
