@@ -76,22 +76,28 @@ def _reasoned_change(
     return serial, reason, key
 
 
+def _modality(check: Violations, field: str, value: int) -> str:
+    """The modality a request must name ("" with a violation when it does not)."""
+    modality = check.enum(field, subscription_pb2.Modality, value)
+    if modality is None:
+        check.add(field, "Indica la modalidad: suscripción o licencia de pago único.")
+    return modality or ""
+
+
 def _sold_terms(
     check: Violations, request: pb.CreateSubscriptionRequest | pb.ImportSubscriptionRequest
 ) -> SubscriptionTerms:
     """What a serial is sold (or, for an import, was sold) as, checked into `check`."""
     product_code = check.product("product_code", request.product_code)
     version = check.version("version", request.version)
-    modality = check.enum("modality", subscription_pb2.Modality, request.modality)
-    if modality is None:
-        check.add("modality", "Indica la modalidad: suscripción o licencia de pago único.")
+    modality = _modality(check, "modality", request.modality)
     period = check.enum("billing_period", subscription_pb2.BillingPeriod, request.billing_period)
     return SubscriptionTerms(
         product_code=product_code,
         version=version,
         users=request.users,
         installations_allowed=request.installations_allowed or 1,
-        modality=modality or "",
+        modality=modality,
         billing_period=period,
     )
 
@@ -466,9 +472,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         kind = check.enum("kind", pb.UpgradeKind, request.kind)
         if kind is None:
             check.add("kind", "Indica qué se vendió: PURCHASED_UPGRADE o MODALITY_CHANGE.")
-        modality = check.enum("new_modality", subscription_pb2.Modality, request.new_modality)
-        if modality is None:
-            check.add("new_modality", "Indica la modalidad: suscripción o licencia de pago único.")
+        modality = _modality(check, "new_modality", request.new_modality)
         period = check.enum(
             "billing_period", subscription_pb2.BillingPeriod, request.billing_period
         )
@@ -487,7 +491,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
                 serial_number=serial,
                 kind=kind or "",
                 to_version=to_version,
-                modality=modality or "",
+                modality=modality,
                 billing_period=period,
                 order_reference=order_reference,
                 overlap=overlap,
