@@ -7,7 +7,11 @@ import datetime as dt
 
 from aspel.licensing.server.store.accounts import AccountRepository, AccountRow
 from aspel.licensing.server.store.models import Account, Session, Subscription
-from aspel.licensing.server.store.subscriptions import SubscriptionRepository, SubscriptionRow
+from aspel.licensing.server.store.subscriptions import (
+    SubscriptionRepository,
+    SubscriptionRow,
+    SubscriptionTerms,
+)
 
 NOW = dt.datetime(2026, 11, 23, 18, 0, 0, 123456, tzinfo=dt.UTC)
 
@@ -57,8 +61,8 @@ def test_a_page_is_the_models_values_in_id_order_with_each_predecessor(demo) -> 
     models = _demo_rows("demo")
     first = models[0]
     successor = repository.create_subscription(
-        serial_number="0" * 14 + "0", account_id=first.account_id, product_code=first.product_code,
-        version="8.0", users=1, modality="SUBSCRIPTION", billing_period="MONTHLY",
+        serial_number="0" * 14 + "0", account_id=first.account_id,
+        terms=SubscriptionTerms(first.product_code, "8.0", 1, 1, "SUBSCRIPTION", "MONTHLY"),
         activation_date=first.activation_date, next_payment_date=None, now=NOW,
         predecessor_id=first.id,
     )  # fmt: skip

@@ -12,6 +12,7 @@ from aspel.licensing.server.app import Services
 from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.states import ACTIVE, SUPERSEDED
 from aspel.licensing.server.store.models import Subscription
+from aspel.licensing.server.store.subscriptions import SubscriptionTerms
 
 from ...support.queries import counting_queries
 
@@ -33,11 +34,7 @@ def _line_of(services: Services, length: int) -> list[str]:
                 tx.subscriptions.create_subscription(
                     serial_number=serials.generate(),
                     account_id=old.account_id,
-                    product_code=old.product_code,
-                    version=old.version,
-                    users=old.users,
-                    modality=old.modality,
-                    billing_period=old.billing_period,
+                    terms=SubscriptionTerms.of(old),
                     activation_date=old.activation_date,
                     next_payment_date=old.next_payment_date,
                     predecessor_id=old.id,

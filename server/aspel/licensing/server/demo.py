@@ -12,6 +12,7 @@ from .domain.credentials import PasswordHasher, new_public_id
 from .domain.states import PERPETUAL_LICENSE, SUBSCRIPTION
 from .domain.upgrade_terms import DEFAULT_CLAUSES, DEFAULT_TITLE
 from .store.database import Store
+from .store.subscriptions import SubscriptionTerms
 
 DOWNLOAD_CENTER = "https://www.aspel.com.mx/descargas"
 
@@ -29,12 +30,15 @@ RELEASES: tuple[tuple[str, str, list[str], bool], ...] = (
 
 @dataclass(frozen=True)
 class DemoSerial:
-    product_code: str
-    version: str
-    users: int
-    modality: str
-    billing_period: str | None
+    terms: SubscriptionTerms
     months_active: int
+
+
+def _sold(
+    product: str, version: str, users: int, modality: str, period: str | None
+) -> SubscriptionTerms:
+    """A demo serial's terms: one installation, as most are sold."""
+    return SubscriptionTerms(product, version, users, 1, modality, period)
 
 
 DEMO_ACCOUNTS = (
@@ -44,10 +48,10 @@ DEMO_ACCOUNTS = (
         "demo@example.com",
         "Comercializadora Demo, S.A. de C.V.",
         (
-            DemoSerial("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY", 9),
-            DemoSerial("CAJA", "4.0", 2, SUBSCRIPTION, "ANNUAL", 8),
-            DemoSerial("COI", "9.0", 3, PERPETUAL_LICENSE, None, 30),
-            DemoSerial("NOI", "11.0", 5, SUBSCRIPTION, "SEMIANNUAL", 4),
+            DemoSerial(_sold("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY"), 9),
+            DemoSerial(_sold("CAJA", "4.0", 2, SUBSCRIPTION, "ANNUAL"), 8),
+            DemoSerial(_sold("COI", "9.0", 3, PERPETUAL_LICENSE, None), 30),
+            DemoSerial(_sold("NOI", "11.0", 5, SUBSCRIPTION, "SEMIANNUAL"), 4),
         ),
     ),
     (
@@ -55,7 +59,7 @@ DEMO_ACCOUNTS = (
         "demo2-aspel-2026",
         "demo2@example.com",
         "Servicios Contables Ejemplo, S.C.",
-        (DemoSerial("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY", 2),),
+        (DemoSerial(_sold("SAE", "7.0", 1, SUBSCRIPTION, "MONTHLY"), 2),),
     ),
 )
 
@@ -97,13 +101,9 @@ def seed_demo(store: Store, calendar: BusinessCalendar, hasher: PasswordHasher) 
                 tx.subscriptions.create_subscription(
                     serial_number=serials.generate(),
                     account_id=account.id,
-                    product_code=item.product_code,
-                    version=item.version,
-                    users=item.users,
-                    modality=item.modality,
-                    billing_period=item.billing_period,
+                    terms=item.terms,
                     activation_date=activation,
-                    next_payment_date=next_payment(activation, item.billing_period, today),
+                    next_payment_date=next_payment(activation, item.terms.billing_period, today),
                     now=now,
                 )
     return True

@@ -15,8 +15,9 @@ metadata. A class declares the fields its constructor takes as annotations
 the base class builds that constructor (`dataclass_transform`, so type
 checkers see it) and fills the template and the metadata from the fields
 and from what `derived_fields` computes of them (an es-MX state name, a
-sentence said only when a field is given). Only a class that also sets
-`BadRequest` violations or a `RetryInfo` delay writes its own `__init__`.
+sentence said only when a field is given). A `retry_delay` field is the
+`RetryInfo` delay the error interceptor sends. Only a class that also sets
+`BadRequest` violations, or computes its delay, writes its own `__init__`.
 Numbers a rule decides (a lifetime, a limit) arrive as fields from the
 policy that applies them, never written into a sentence here.
 """
@@ -398,10 +399,8 @@ class ServerBusy(LicensingError):
         "Intenta de nuevo en unos segundos."
     )
 
-    def __init__(self, retry_delay: dt.timedelta) -> None:
-        #: Read by the error interceptor into a `google.rpc.RetryInfo`.
-        self.retry_delay = retry_delay
-        super().__init__()
+    #: Read by the error interceptor into a `google.rpc.RetryInfo`.
+    retry_delay: dt.timedelta
 
 
 class DatabaseUnavailable(LicensingError):
@@ -419,10 +418,8 @@ class DatabaseUnavailable(LicensingError):
         "Intenta de nuevo en unos segundos."
     )
 
-    def __init__(self, retry_delay: dt.timedelta = dt.timedelta(seconds=2)) -> None:
-        #: Read by the error interceptor into a `google.rpc.RetryInfo`.
-        self.retry_delay = retry_delay
-        super().__init__()
+    #: Read by the error interceptor into a `google.rpc.RetryInfo`.
+    retry_delay: dt.timedelta = dt.timedelta(seconds=2)
 
 
 class StorageUnavailable(LicensingError):
@@ -438,10 +435,8 @@ class StorageUnavailable(LicensingError):
         "Intenta de nuevo más tarde."
     )
 
-    def __init__(self, retry_delay: dt.timedelta = dt.timedelta(seconds=30)) -> None:
-        #: Read by the error interceptor into a `google.rpc.RetryInfo`.
-        self.retry_delay = retry_delay
-        super().__init__()
+    #: Read by the error interceptor into a `google.rpc.RetryInfo`.
+    retry_delay: dt.timedelta = dt.timedelta(seconds=30)
 
 
 # --- ABORTED -------------------------------------------------------------------

@@ -23,6 +23,7 @@ import os
 import pathlib
 import sys
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aspel.licensing.v1 import admin_service_pb2, subscription_pb2
@@ -235,11 +236,14 @@ def run_publish_terms(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _period(choice: str | None) -> subscription_pb2.BillingPeriod:
+    """--period / --billing-period: unspecified when not given (a perpetual licence)."""
+    return PERIOD_CHOICES[choice] if choice else subscription_pb2.BILLING_PERIOD_UNSPECIFIED
+
+
 def run_create_subscription(args: argparse.Namespace, ctx: Context) -> int:
     modality = MODALITY_CHOICES[args.modality]
-    period = (
-        PERIOD_CHOICES[args.period] if args.period else subscription_pb2.BILLING_PERIOD_UNSPECIFIED
-    )
+    period = _period(args.period)
     with admin_client(ctx) as client:
         subscription = client.create_subscription(
             args.account_id,
@@ -278,11 +282,7 @@ def _overlap(text: str) -> tuple[int, dt.date | None]:
 
 def run_issue_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     overlap, until = args.overlap
-    period = (
-        PERIOD_CHOICES[args.billing_period]
-        if args.billing_period
-        else subscription_pb2.BILLING_PERIOD_UNSPECIFIED
-    )
+    period = _period(args.billing_period)
     with admin_client(ctx) as client:
         issued = client.issue_upgrade(
             args.serial,
@@ -317,22 +317,25 @@ def run_record_payment(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def run_suspend(args: argparse.Namespace, ctx: Context) -> int:
+def _change_state(
+    args: argparse.Namespace,
+    ctx: Context,
+    change: Callable[..., subscription_pb2.Subscription],
+    done: str,
+) -> int:
+    """suspend and reinstate: `change` is the AdminClient method, `done` what it did."""
     with admin_client(ctx) as client:
-        subscription = client.suspend_subscription(
-            args.serial, args.reason, request_id=args.request_id
-        )
-    ctx.print(f"Número de serie {subscription.serial_number} suspendido.")
+        subscription = change(client, args.serial, args.reason, request_id=args.request_id)
+    ctx.print(f"Número de serie {subscription.serial_number} {done}.")
     return 0
+
+
+def run_suspend(args: argparse.Namespace, ctx: Context) -> int:
+    return _change_state(args, ctx, AdminClient.suspend_subscription, "suspendido")
 
 
 def run_reinstate(args: argparse.Namespace, ctx: Context) -> int:
-    with admin_client(ctx) as client:
-        subscription = client.reinstate_subscription(
-            args.serial, args.reason, request_id=args.request_id
-        )
-    ctx.print(f"Número de serie {subscription.serial_number} reactivado.")
-    return 0
+    return _change_state(args, ctx, AdminClient.reinstate_subscription, "reactivado")
 
 
 def run_change_seats(args: argparse.Namespace, ctx: Context) -> int:

@@ -132,6 +132,12 @@ def channel_credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | N
     )
 
 
+def add_product_version(parser: argparse.ArgumentParser) -> None:
+    """--product and --version: the installed system a licence is for."""
+    parser.add_argument("--product", required=True, metavar="SISTEMA", help="p. ej. SAE")
+    parser.add_argument("--version", required=True, metavar="VERSION", help="p. ej. 8.0")
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",

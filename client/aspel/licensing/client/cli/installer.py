@@ -68,6 +68,7 @@ from .common import (
     CliError,
     Context,
     add_json_flag,
+    add_product_version,
     format_date,
     format_local_time,
     state_label,
@@ -143,8 +144,7 @@ def add_commands(subparsers: Any) -> None:
         metavar="TEXTO",
         help="la razón social registrada en tu cuenta (no importan mayúsculas, acentos ni puntos)",
     )
-    activate.add_argument("--product", required=True, metavar="SISTEMA", help="p. ej. SAE")
-    activate.add_argument("--version", required=True, metavar="VERSION", help="p. ej. 8.0")
+    add_product_version(activate)
     activate.add_argument("--hostname", metavar="NOMBRE", help="por omisión, el de este equipo")
     activate.add_argument("--output", metavar="ARCHIVO", help="dónde guardar la licencia")
     activate.add_argument(
@@ -169,7 +169,7 @@ def add_commands(subparsers: Any) -> None:
             "emitió la licencia (guardado por activate en LICENCIA.server)."
         ),
     )
-    validate.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
+    _add_license_file(validate)
     _add_fingerprint(validate)
     _add_pinned_keys(validate, required=False)
 
@@ -185,7 +185,7 @@ def add_commands(subparsers: Any) -> None:
             "que emitió la licencia."
         ),
     )
-    deactivate.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
+    _add_license_file(deactivate)
     _add_fingerprint(deactivate)
 
     verify = add_command(
@@ -213,9 +213,8 @@ def add_commands(subparsers: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    verify.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
-    verify.add_argument("--product", required=True, metavar="SISTEMA", help="p. ej. SAE")
-    verify.add_argument("--version", required=True, metavar="VERSION", help="p. ej. 8.0")
+    _add_license_file(verify)
+    add_product_version(verify)
     verify.add_argument(
         "--clock-tolerance",
         type=_hours,
@@ -245,7 +244,7 @@ def add_commands(subparsers: Any) -> None:
             "Termina con 1 si la firma se verificó y no es válida."
         ),
     )
-    inspect.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
+    _add_license_file(inspect)
     inspect.add_argument(
         "--pinned-keys",
         metavar="ARCHIVO",
@@ -265,10 +264,14 @@ def add_commands(subparsers: Any) -> None:
             "es una licencia que todos los comandos aceptan."
         ),
     )
-    armored.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
+    _add_license_file(armored)
     armored.add_argument(
         "--output", metavar="ARCHIVO", help="dónde escribir el texto (por omisión, la pantalla)"
     )
+
+
+def _add_license_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("license_file", metavar="LICENCIA", help="el archivo de licencia")
 
 
 def _add_fingerprint(parser: argparse.ArgumentParser) -> None:

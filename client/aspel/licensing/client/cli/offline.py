@@ -28,7 +28,7 @@ from ..offline import (
     write_request,
 )
 from ..offline_code import display
-from .common import PROGRAM, CliError, Context, format_local_time
+from .common import PROGRAM, CliError, Context, add_product_version, format_local_time
 from .installer import _load, _pinned_keys, trusted_time_for
 from .program import add_command
 
@@ -49,8 +49,7 @@ def add_commands(subparsers: Any) -> None:
         ),
     )
     request.add_argument("serial_number", metavar="NO_SERIE", help="el número de serie")
-    request.add_argument("--product", required=True, metavar="SISTEMA", help="p. ej. SAE")
-    request.add_argument("--version", required=True, metavar="VERSION", help="p. ej. 8.0")
+    add_product_version(request)
     request.add_argument(
         "--license",
         metavar="LICENCIA",

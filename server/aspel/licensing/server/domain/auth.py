@@ -12,6 +12,7 @@ from .clock import BusinessCalendar
 from .credentials import PasswordHasher, new_token, token_hash
 from .password_policy import normalize as normalize_password
 from .spanish import time_of_day
+from .views import view_of
 
 SESSION_TOKEN_PREFIX = "als_"  # noqa: S105 - a public prefix, not a secret
 #: The actor of a failed login whose username names no account.
@@ -76,14 +77,7 @@ class Caller:
 
 
 def account_view(account: Account) -> AccountView:
-    return AccountView(
-        account_id=account.public_id,
-        username=account.username,
-        email=account.email,
-        razon_social=account.razon_social,
-        disabled=account.disabled,
-        create_time=account.create_time,
-    )
+    return view_of(AccountView, account, account_id=account.public_id)
 
 
 class AuthService:

@@ -19,6 +19,7 @@ from ..store.database import Store
 from ..store.models import ServiceKey
 from .clock import BusinessCalendar
 from .credentials import new_token, token_hash
+from .views import view_of
 
 SERVICE_KEY_PREFIX = "alsvc_"
 SCOPES = ("billing", "catalog", "support")
@@ -60,12 +61,7 @@ class CreatedKey:
 
 
 def _view(row: ServiceKey) -> ServiceKeyView:
-    return ServiceKeyView(
-        name=row.name,
-        scopes=tuple(row.scopes),
-        create_time=row.create_time,
-        revoke_time=row.revoke_time,
-    )
+    return view_of(ServiceKeyView, row, scopes=tuple(row.scopes))
 
 
 def validate_name(name: str) -> str:

@@ -15,6 +15,7 @@ from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .products import product_name, version_key
 from .states import ACTIVE, INACTIVE, OVERDUE, SUBSCRIPTION, SUPERSEDED
+from .views import view_of
 
 
 @dataclass(frozen=True)
@@ -166,23 +167,14 @@ def to_view(
 ) -> SubscriptionView:
     state = current_state(row, today)
     offer = plan_offer(row, state, releases, successor_serial is not None)
-    return SubscriptionView(
-        serial_number=row.serial_number,
-        product_code=row.product_code,
+    return view_of(
+        SubscriptionView,
+        row,
         product_name=product_name(row.product_code),
-        version=row.version,
-        users=row.users,
-        activation_date=row.activation_date,
-        next_payment_date=row.next_payment_date,
-        modality=row.modality,
-        billing_period=row.billing_period,
         state=state,
         upgrade_available=offer.status == UPGRADE_AVAILABLE,
         available_version=offer.version,
         successor_serial_number=successor_serial,
-        predecessor_serial_number=row.predecessor_serial_number,
-        retire_date=row.retire_date,
-        installations_allowed=row.installations_allowed,
         plan_status=offer.status,
     )
 

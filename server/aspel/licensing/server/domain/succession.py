@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..store.models import Subscription
-from ..store.subscriptions import AnySubscription
+from ..store.subscriptions import AnySubscription, SubscriptionTerms
 from ..store.unit_of_work import UnitOfWork
 from . import serials
 from .billing_cycle import next_payment
@@ -86,12 +86,12 @@ def issue_successor(
     new = tx.subscriptions.create_subscription(
         serial_number=new_serial,
         account_id=old.account_id,  # type: ignore[union-attr]  # peewee's FK column
-        product_code=old.product_code,
-        version=s.to_version,
-        users=old.users,
-        installations_allowed=old.installations_allowed,
-        modality=s.modality,
-        billing_period=s.billing_period,
+        terms=replace(
+            SubscriptionTerms.of(old),
+            version=s.to_version,
+            modality=s.modality,
+            billing_period=s.billing_period,
+        ),
         activation_date=today,
         next_payment_date=s.next_payment_date,
         predecessor_id=old.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import peewee
@@ -30,19 +30,34 @@ def _with_predecessor() -> peewee.ModelSelect[Subscription]:
 
 
 @dataclass(frozen=True)
-class SubscriptionRow:
-    """A serial as the portal reads it: the columns its rules use, the serial
-    it replaced, and its account (for the terms' razón social and the emails)."""
+class SubscriptionTerms:
+    """What a serial is sold as: the product and version, its seats, and how
+    it is paid. Sold, imported, seeded and succeeded serials are created from
+    one; a serial's row (a Subscription, a SubscriptionRow) carries the same
+    names (`of`)."""
 
-    id: int
-    account_id: int
-    serial_number: str
     product_code: str
     version: str
     users: int
     installations_allowed: int
     modality: str
     billing_period: str | None
+
+    @staticmethod
+    def of(row: Any) -> SubscriptionTerms:
+        """The terms `row` (a Subscription, a SubscriptionRow, an import) states."""
+        return SubscriptionTerms(*(getattr(row, f.name) for f in fields(SubscriptionTerms)))
+
+
+@dataclass(frozen=True)
+class SubscriptionRow(SubscriptionTerms):
+    """A serial as the portal reads it: the terms it was sold as, the other
+    columns its rules use, the serial it replaced, and its account (for the
+    terms' razón social and the emails)."""
+
+    id: int
+    account_id: int
+    serial_number: str
     activation_date: dt.date
     next_payment_date: dt.date | None
     status: str
@@ -75,15 +90,15 @@ def _subscription_row(
     activated = raw.date(activation_date)
     assert activated is not None  # the column is NOT NULL
     return SubscriptionRow(
-        row_id,
-        account_id,
-        serial_number,
         product_code,
         version,
         users,
         installations_allowed,
         modality,
         billing_period,
+        row_id,
+        account_id,
+        serial_number,
         activated,
         raw.date(next_payment_date),
         status,
@@ -197,15 +212,10 @@ class SubscriptionRepository:
         *,
         serial_number: str,
         account_id: int,
-        product_code: str,
-        version: str,
-        users: int,
-        modality: str,
-        billing_period: str | None,
+        terms: SubscriptionTerms,
         activation_date: dt.date,
         next_payment_date: dt.date | None,
         now: dt.datetime,
-        installations_allowed: int = 1,
         predecessor_id: int | None = None,
         accepted_terms_id: str | None = None,
     ) -> Subscription:
@@ -216,12 +226,7 @@ class SubscriptionRepository:
             ConcurrentModification,
             serial_number=serial_number,
             account=account_id,
-            product_code=product_code,
-            version=version,
-            users=users,
-            installations_allowed=installations_allowed,
-            modality=modality,
-            billing_period=billing_period,
+            **asdict(SubscriptionTerms.of(terms)),  # of(): a SubscriptionRow has more fields
             activation_date=activation_date,
             next_payment_date=next_payment_date,
             predecessor=predecessor_id,

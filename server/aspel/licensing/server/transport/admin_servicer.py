@@ -9,7 +9,7 @@ domain and converts the answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import grpc
 
@@ -23,18 +23,26 @@ from ..domain.admin.support import AuditFilter
 from ..domain.admin.upgrades import OVERLAP_NEXT_VALIDATION, UpgradeOrder
 from ..domain.idempotency import RequestKey
 from ..domain.offline import OfflineActivationService
+from ..domain.subscriptions import SubscriptionView
 from ..domain.upgrade_terms import (
     CLAUSE_MAX_LENGTH,
     MAX_CLAUSES,
     RAZON_SOCIAL_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
+from ..store.subscriptions import SubscriptionTerms
 from . import convert
 from .auth_interceptor import current_actor
 from .offline import redeem
 from .pagination import AUDIT_EVENTS, WEBHOOK_ENDPOINTS, PageTokens, read_page
 from .request_keys import required_request_key
-from .validation import ACCOUNT_ID_MAX_LENGTH, WEBHOOK_ENDPOINT_ID, Violations, serial_only
+from .validation import (
+    ACCOUNT_ID_MAX_LENGTH,
+    WEBHOOK_ENDPOINT_ID,
+    Violations,
+    given,
+    serial_only,
+)
 
 REASON_MAX_LENGTH = 500
 WEBHOOK_DESCRIPTION_MAX_LENGTH = 200
@@ -68,6 +76,32 @@ def _reasoned_change(
     return serial, reason, key
 
 
+def _modality(check: Violations, field: str, value: int) -> str:
+    """The modality a request must name ("" with a violation when it does not)."""
+    modality = check.enum(field, subscription_pb2.Modality, value)
+    if modality is None:
+        check.add(field, "Indica la modalidad: suscripción o licencia de pago único.")
+    return modality or ""
+
+
+def _sold_terms(
+    check: Violations, request: pb.CreateSubscriptionRequest | pb.ImportSubscriptionRequest
+) -> SubscriptionTerms:
+    """What a serial is sold (or, for an import, was sold) as, checked into `check`."""
+    product_code = check.product("product_code", request.product_code)
+    version = check.version("version", request.version)
+    modality = _modality(check, "modality", request.modality)
+    period = check.enum("billing_period", subscription_pb2.BillingPeriod, request.billing_period)
+    return SubscriptionTerms(
+        product_code=product_code,
+        version=version,
+        users=request.users,
+        installations_allowed=request.installations_allowed or 1,
+        modality=modality,
+        billing_period=period,
+    )
+
+
 @dataclass(eq=False)  # a servicer is one object, told apart by identity
 class AdminServicer(pb_grpc.AdminServiceServicer):
     """Thin: the domain services do the work (their keys are ScopeInterceptor's)."""
@@ -75,6 +109,9 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     admin: AdminServices
     page_tokens: PageTokens
     offline: OfflineActivationService | None = None
+
+    def _subscription(self, view: SubscriptionView) -> subscription_pb2.Subscription:
+        return convert.subscription(view, self.admin.purchase_url)
 
     # --- accounts ---------------------------------------------------------------
 
@@ -110,9 +147,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         details = self.admin.accounts.get_account(account_id, username)
         return pb.GetAccountResponse(
             account=convert.account(details.account),
-            subscriptions=[
-                convert.subscription(v, self.admin.purchase_url) for v in details.subscriptions
-            ],
+            subscriptions=[self._subscription(v) for v in details.subscriptions],
             subscription_count=details.subscription_count,
             lock_expire_time=(
                 convert.timestamp(details.lock_expire_time) if details.lock_expire_time else None
@@ -225,35 +260,14 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         actor = current_actor()
         check = Violations()
         account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
-        product_code = check.product("product_code", request.product_code)
-        version = check.version("version", request.version)
-        modality = check.enum("modality", subscription_pb2.Modality, request.modality)
-        if modality is None:
-            check.add("modality", "Indica la modalidad: suscripción o licencia de pago único.")
-        period = check.enum(
-            "billing_period", subscription_pb2.BillingPeriod, request.billing_period
-        )
-        activation = check.date(
-            "activation_date",
-            request.activation_date if request.HasField("activation_date") else None,
-        )
+        terms = _sold_terms(check, request)
+        activation = check.date("activation_date", given(request, "activation_date"))
         key = check.request_key(request)
         check.raise_if_any()
         view = self.admin.billing.create_subscription(
-            actor,
-            account_id=account_id,
-            product_code=product_code,
-            version=version,
-            users=request.users,
-            modality=modality or "",
-            billing_period=period,
-            installations_allowed=request.installations_allowed or 1,
-            activation_date=activation,
-            key=key,
+            actor, account_id=account_id, terms=terms, activation_date=activation, key=key
         )
-        return pb.CreateSubscriptionResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.CreateSubscriptionResponse(subscription=self._subscription(view))
 
     def RecordPayment(
         self, request: pb.RecordPaymentRequest, context: grpc.ServicerContext
@@ -277,7 +291,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             payment_reference=payment_reference,
         )
         return pb.RecordPaymentResponse(
-            subscription=convert.subscription(result.subscription, self.admin.purchase_url),
+            subscription=self._subscription(result.subscription),
             previous_next_payment_date=convert.date(result.previous_next_payment_date),
         )
 
@@ -286,18 +300,14 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     ) -> pb.SuspendSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
         view = self.admin.billing.suspend(current_actor(), serial, reason=reason, key=key)
-        return pb.SuspendSubscriptionResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.SuspendSubscriptionResponse(subscription=self._subscription(view))
 
     def ReinstateSubscription(
         self, request: pb.ReinstateSubscriptionRequest, context: grpc.ServicerContext
     ) -> pb.ReinstateSubscriptionResponse:
         serial, reason, key = _reasoned_change(request)
         view = self.admin.billing.reinstate(current_actor(), serial, reason=reason, key=key)
-        return pb.ReinstateSubscriptionResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.ReinstateSubscriptionResponse(subscription=self._subscription(view))
 
     def ChangeSeats(
         self, request: pb.ChangeSeatsRequest, context: grpc.ServicerContext
@@ -310,15 +320,11 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         view = self.admin.billing.change_seats(
             actor,
             serial,
-            users=request.users if request.HasField("users") else None,
-            installations_allowed=(
-                request.installations_allowed if request.HasField("installations_allowed") else None
-            ),
+            users=given(request, "users"),
+            installations_allowed=given(request, "installations_allowed"),
             key=key,
         )
-        return pb.ChangeSeatsResponse(
-            subscription=convert.subscription(view, self.admin.purchase_url)
-        )
+        return pb.ChangeSeatsResponse(subscription=self._subscription(view))
 
     # --- support -----------------------------------------------------------------
 
@@ -327,12 +333,10 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
     ) -> pb.LookupSerialResponse:
         found = self.admin.support.lookup_serial(serial_only(request.serial_number))
         return pb.LookupSerialResponse(
-            subscription=convert.subscription(found.subscription, self.admin.purchase_url),
+            subscription=self._subscription(found.subscription),
             account=convert.account(found.account),
-            predecessors=[
-                convert.subscription(v, self.admin.purchase_url) for v in found.predecessors
-            ],
-            successors=[convert.subscription(v, self.admin.purchase_url) for v in found.successors],
+            predecessors=[self._subscription(v) for v in found.predecessors],
+            successors=[self._subscription(v) for v in found.successors],
             recent_events=[convert.audit_event(e) for e in found.recent_events],
             accepted_terms_id=found.accepted_terms_id or "",
             activations=[convert.activation(a) for a in found.activations],
@@ -379,12 +383,8 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         kind = request.kind.strip() or None
         if kind is not None and not KIND.match(kind):
             check.add("kind", "El tipo de evento se escribe como «payment.recorded» o «login.».")
-        start = check.timestamp(
-            "start_time", request.start_time if request.HasField("start_time") else None
-        )
-        end = check.timestamp(
-            "end_time", request.end_time if request.HasField("end_time") else None
-        )
+        start = check.timestamp("start_time", given(request, "start_time"))
+        end = check.timestamp("end_time", given(request, "end_time"))
         if start is not None and end is not None and end < start:
             check.add("end_time", "El final del periodo no puede ser anterior a su inicio.")
         account_id = (
@@ -472,9 +472,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         kind = check.enum("kind", pb.UpgradeKind, request.kind)
         if kind is None:
             check.add("kind", "Indica qué se vendió: PURCHASED_UPGRADE o MODALITY_CHANGE.")
-        modality = check.enum("new_modality", subscription_pb2.Modality, request.new_modality)
-        if modality is None:
-            check.add("new_modality", "Indica la modalidad: suscripción o licencia de pago único.")
+        modality = _modality(check, "new_modality", request.new_modality)
         period = check.enum(
             "billing_period", subscription_pb2.BillingPeriod, request.billing_period
         )
@@ -484,10 +482,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
         overlap = (
             check.enum("overlap", pb.UpgradeOverlap, request.overlap) or OVERLAP_NEXT_VALIDATION
         )
-        end_date = check.date(
-            "overlap_end_date",
-            request.overlap_end_date if request.HasField("overlap_end_date") else None,
-        )
+        end_date = check.date("overlap_end_date", given(request, "overlap_end_date"))
         key = check.request_key(request)
         check.raise_if_any()
         issued = self.admin.upgrades.issue_upgrade(
@@ -496,7 +491,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
                 serial_number=serial,
                 kind=kind or "",
                 to_version=to_version,
-                modality=modality or "",
+                modality=modality,
                 billing_period=period,
                 order_reference=order_reference,
                 overlap=overlap,
@@ -515,7 +510,7 @@ class AdminServicer(pb_grpc.AdminServiceServicer):
             actor, legacy, key=key, dry_run=request.validate_only
         )
         return pb.ImportSubscriptionResponse(
-            subscription=convert.subscription(result.subscription, self.admin.purchase_url),
+            subscription=self._subscription(result.subscription),
             already_imported=result.already_imported,
         )
 
@@ -549,22 +544,11 @@ def legacy_subscription(
     check = Violations()
     serial = check.legacy_serial("serial_number", request.serial_number)
     account_id = check.text("account_id", request.account_id, ACCOUNT_ID_MAX_LENGTH)
-    product_code = check.product("product_code", request.product_code)
-    version = check.version("version", request.version)
-    modality = check.enum("modality", subscription_pb2.Modality, request.modality)
-    if modality is None:
-        check.add("modality", "Indica la modalidad: suscripción o licencia de pago único.")
-    period = check.enum("billing_period", subscription_pb2.BillingPeriod, request.billing_period)
-    activation_date = check.date(
-        "activation_date",
-        request.activation_date if request.HasField("activation_date") else None,
-    )
+    terms = _sold_terms(check, request)
+    activation_date = check.date("activation_date", given(request, "activation_date"))
     if not request.HasField("activation_date"):
         check.add("activation_date", "Indica la fecha de activación del número de serie.")
-    next_payment_date = check.date(
-        "next_payment_date",
-        request.next_payment_date if request.HasField("next_payment_date") else None,
-    )
+    next_payment_date = check.date("next_payment_date", given(request, "next_payment_date"))
     activations = []
     if len(request.activations) > IMPORTED_ACTIVATIONS_MAX:
         check.add(
@@ -578,10 +562,7 @@ def legacy_subscription(
             fingerprint = check.fingerprint(
                 f"{field}.machine_fingerprint", known.machine_fingerprint
             )
-            when = check.timestamp(
-                f"{field}.activate_time",
-                known.activate_time if known.HasField("activate_time") else None,
-            )
+            when = check.timestamp(f"{field}.activate_time", given(known, "activate_time"))
             if not known.HasField("activate_time"):
                 check.add(f"{field}.activate_time", "Indica cuándo se activó el equipo.")
             if when is not None:
@@ -592,14 +573,9 @@ def legacy_subscription(
     legacy = LegacySubscription(
         serial_number=serial,
         account_id=account_id,
-        product_code=product_code,
-        version=version,
-        users=request.users,
-        modality=modality or "",
-        billing_period=period,
+        **asdict(terms),
         activation_date=activation_date,
         next_payment_date=next_payment_date,
-        installations_allowed=request.installations_allowed or 1,
         activations=tuple(activations),
     )
     return legacy, key

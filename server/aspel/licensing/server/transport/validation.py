@@ -406,6 +406,11 @@ class Violations:
             raise InvalidArgument(field_violations=self.items)
 
 
+def given(request: message.Message, field: str) -> Any:
+    """`request`'s `field` (an optional or message field) when it is set, else None."""
+    return getattr(request, field) if request.HasField(field) else None
+
+
 def serial_only(value: str, field: str = "serial_number") -> str:
     """The canonical serial of a request whose only field to check is its serial."""
     check = Violations()

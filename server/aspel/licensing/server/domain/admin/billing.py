@@ -4,11 +4,12 @@ changing seats."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ... import errors
 from ...store.database import Store, retry_on_conflict
 from ...store.models import Account, Subscription
+from ...store.subscriptions import SubscriptionTerms
 from ...store.unit_of_work import UnitOfWork
 from .. import serials
 from ..billing_cycle import following_payment, next_payment
@@ -55,6 +56,15 @@ def check_seats(users: int | None, installations_allowed: int | None) -> None:
         raise errors.InvalidArgument(field_violations=violations)
 
 
+def period_violations(modality: str, billing_period: str | None) -> list[tuple[str, str]]:
+    """A subscription is paid every period; a perpetual licence has none."""
+    if modality == SUBSCRIPTION and billing_period is None:
+        return [("billing_period", "Una suscripción necesita su periodicidad.")]
+    if modality == PERPETUAL_LICENSE and billing_period is not None:
+        return [("billing_period", "Una licencia de pago único no tiene periodicidad.")]
+    return []
+
+
 def account_for_new_serial(
     tx: UnitOfWork, account_id: str, product_code: str, version: str
 ) -> Account:
@@ -95,46 +105,30 @@ class BillingAdmin:
         actor: Actor,
         *,
         account_id: str,
-        product_code: str,
-        version: str,
-        users: int,
-        modality: str,
-        billing_period: str | None,
-        installations_allowed: int,
+        terms: SubscriptionTerms,
         activation_date: dt.date | None,
         key: RequestKey | None,
     ) -> SubscriptionView:
         today = self.calendar.today()
         start = activation_date or today
-        violations = []
-        if modality == SUBSCRIPTION and billing_period is None:
-            violations.append(("billing_period", "Una suscripción necesita su periodicidad."))
-        if modality == PERPETUAL_LICENSE and billing_period is not None:
-            violations.append(
-                ("billing_period", "Una licencia de pago único no tiene periodicidad.")
-            )
+        violations = period_violations(terms.modality, terms.billing_period)
         if not EARLIEST_ACTIVATION <= start <= today:
             violations.append(
                 ("activation_date", "La fecha de activación debe ser hoy o una fecha pasada.")
             )
         if violations:
             raise errors.InvalidArgument(field_violations=violations)
-        check_seats(users, installations_allowed)
+        check_seats(terms.users, terms.installations_allowed)
         now = self.calendar.now()
 
         def create(tx: UnitOfWork) -> Result:
-            account = account_for_new_serial(tx, account_id, product_code, version)
+            account = account_for_new_serial(tx, account_id, terms.product_code, terms.version)
             serial = serials.generate_unused(tx.subscriptions.serial_exists)
-            due = next_payment(start, billing_period, today)
+            due = next_payment(start, terms.billing_period, today)
             tx.subscriptions.create_subscription(
                 serial_number=serial,
                 account_id=account.id,
-                product_code=product_code,
-                version=version,
-                users=users,
-                installations_allowed=installations_allowed,
-                modality=modality,
-                billing_period=billing_period,
+                terms=terms,
                 activation_date=start,
                 next_payment_date=due,
                 now=now,
@@ -147,12 +141,7 @@ class BillingAdmin:
                 account_id=account.public_id,
                 serial_number=serial,
                 detail={
-                    "product_code": product_code,
-                    "version": version,
-                    "users": users,
-                    "installations_allowed": installations_allowed,
-                    "modality": modality,
-                    "billing_period": billing_period,
+                    **asdict(terms),
                     "activation_date": start.isoformat(),
                     "next_payment_date": due.isoformat() if due else None,
                 },

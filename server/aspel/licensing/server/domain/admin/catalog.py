@@ -21,6 +21,7 @@ from ..upgrade_terms import (
     placeholder_problems,
     terms_worst_case_bytes,
 )
+from ..views import view_of
 from .common import record
 
 TERMS_LOCALE = "es-MX"
@@ -50,13 +51,11 @@ class TermsTemplateView:
 
 
 def release_view(row: Release) -> ReleaseView:
-    return ReleaseView(
-        product_code=row.product_code,
+    return view_of(
+        ReleaseView,
+        row,
         product_name=product_name(row.product_code),
-        version=row.version,
         upgrade_from_versions=tuple(row.upgrade_from),
-        download_url=row.download_url,
-        publish_time=row.publish_time,
     )
 
 
@@ -65,14 +64,11 @@ def template_id_of(row_id: int) -> str:
 
 
 def template_view(row: UpgradeTermsText) -> TermsTemplateView:
-    return TermsTemplateView(
+    return view_of(
+        TermsTemplateView,
+        row,
         template_id=template_id_of(row.id),
-        product_code=row.product_code,
-        to_version=row.to_version,
-        title=row.title,
         clauses=tuple(row.clauses),
-        locale=row.locale,
-        publish_time=row.publish_time,
         introduction=row.introduction or "",
     )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ... import errors
 from ...store.database import Store, retry_on_conflict
+from ...store.subscriptions import SubscriptionTerms
 from ...store.unit_of_work import UnitOfWork
 from .. import serials
 from ..activation import ACTIVATION_ID_PREFIX
@@ -28,9 +29,15 @@ from ..clock import BusinessCalendar
 from ..credentials import new_public_id
 from ..idempotency import RequestKey, Result, digest, once
 from ..service_keys import Actor
-from ..states import PERPETUAL_LICENSE, SUBSCRIPTION
+from ..states import PERPETUAL_LICENSE
 from ..subscriptions import SubscriptionView, views_of
-from .billing import EARLIEST_ACTIVATION, account_for_new_serial, check_seats, find_serial
+from .billing import (
+    EARLIEST_ACTIVATION,
+    account_for_new_serial,
+    check_seats,
+    find_serial,
+    period_violations,
+)
 from .common import record
 
 #: The furthest next payment date an import accepts (two years: an annual
@@ -134,17 +141,11 @@ class ImportAdmin:
         violations: list[tuple[str, str]] = []
         if serials.normalize_legacy(legacy.serial_number) != legacy.serial_number:
             violations.append(("serial_number", "No es un número de serie de un sistema anterior."))
-        if legacy.modality == SUBSCRIPTION and legacy.billing_period is None:
-            violations.append(("billing_period", "Una suscripción necesita su periodicidad."))
-        if legacy.modality == PERPETUAL_LICENSE:
-            if legacy.billing_period is not None:
-                violations.append(
-                    ("billing_period", "Una licencia de pago único no tiene periodicidad.")
-                )
-            if legacy.next_payment_date is not None:
-                violations.append(
-                    ("next_payment_date", "Una licencia de pago único no tiene próximo pago.")
-                )
+        violations += period_violations(legacy.modality, legacy.billing_period)
+        if legacy.modality == PERPETUAL_LICENSE and legacy.next_payment_date is not None:
+            violations.append(
+                ("next_payment_date", "Una licencia de pago único no tiene próximo pago.")
+            )
         if not EARLIEST_ACTIVATION <= legacy.activation_date <= today:
             violations.append(
                 ("activation_date", "La fecha de activación debe ser hoy o una fecha pasada.")
@@ -221,12 +222,7 @@ class ImportAdmin:
             row = tx.subscriptions.create_subscription(
                 serial_number=serial,
                 account_id=account.id,
-                product_code=legacy.product_code,
-                version=legacy.version,
-                users=legacy.users,
-                installations_allowed=legacy.installations_allowed,
-                modality=legacy.modality,
-                billing_period=legacy.billing_period,
+                terms=SubscriptionTerms.of(legacy),
                 activation_date=legacy.activation_date,
                 next_payment_date=due,
                 now=now,

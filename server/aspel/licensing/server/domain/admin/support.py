@@ -15,6 +15,7 @@ from ..clock import BusinessCalendar
 from ..machine_match import MatchPolicy, clone_pairs_of
 from ..paging import Page, page_of_rows
 from ..subscriptions import SubscriptionView, views_of
+from ..views import view_of
 from .billing import find_serial
 
 RECENT_EVENTS = 20
@@ -61,14 +62,11 @@ class AuditFilter:
 
 
 def event_view(row: AuditEvent) -> AuditEventView:
-    return AuditEventView(
+    return view_of(
+        AuditEventView,
+        row,
         event_id=row.id,
-        time=row.time,
-        kind=row.kind,
-        actor=row.actor,
-        peer=row.peer,
         account_id=row.account_public_id,
-        serial_number=row.serial_number,
         detail=dict(row.detail or {}),
     )
 

@@ -16,6 +16,7 @@ from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, once
 from ..paging import Page, page_of_rows
 from ..service_keys import Actor
+from ..views import view_of
 from .common import record
 
 #: Every audited change fans out to each endpoint in its transaction: a few.
@@ -41,14 +42,7 @@ class CreatedEndpoint:
 
 
 def endpoint_view(row: WebhookEndpoint) -> EndpointView:
-    return EndpointView(
-        endpoint_id=row.public_id,
-        url=row.url,
-        event_types=tuple(row.event_types),
-        description=row.description,
-        create_time=row.create_time,
-        created_by=row.created_by,
-    )
+    return view_of(EndpointView, row, endpoint_id=row.public_id, event_types=tuple(row.event_types))
 
 
 class WebhookAdmin:
