@@ -4,6 +4,8 @@ so a converter names only the fields it renames or reshapes."""
 from __future__ import annotations
 
 import functools
+import operator
+from collections.abc import Callable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,9 +16,19 @@ V = TypeVar("V", bound="DataclassInstance")
 
 
 @functools.cache
-def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
-    # Once per view class: the portal's reads build many views per call.
-    return tuple(f.name for f in fields(cls))
+def _copier(
+    cls: type[DataclassInstance], given: frozenset[str]
+) -> tuple[tuple[str, ...], Callable[[object], Any]]:
+    # Once per view class and set of given fields: the portal's reads build
+    # several views per call, and reading the row's attributes in one
+    # attrgetter call costs a third of a loop over dataclass fields.
+    names = tuple(f.name for f in fields(cls) if f.name not in given)
+    if not names:
+        return names, lambda _row: ()
+    getter = operator.attrgetter(*names)
+    if len(names) == 1:
+        return names, lambda row: (getter(row),)
+    return names, getter
 
 
 def view_of(cls: type[V], row: object, **given: Any) -> V:
@@ -25,5 +37,5 @@ def view_of(cls: type[V], row: object, **given: Any) -> V:
 
     Mind a peewee model's foreign keys: a field named like one reads the
     related row; views name such a field `..._id`, or have it given."""
-    copied = {name: getattr(row, name) for name in _field_names(cls) if name not in given}
-    return cls(**copied, **given)
+    names, read = _copier(cls, frozenset(given))
+    return cls(**dict(zip(names, read(row), strict=True)), **given)
