@@ -132,3 +132,26 @@ def test_a_malformed_message_in_a_client_stream_is_malformed_request(server: Any
         list(rpc(iter([good, b"\x0a"]), timeout=5))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert reason_of(caught.value) == "MALFORMED_REQUEST"
+
+
+def test_health_watchers_hold_no_rpc_thread(server: Any, settings: Settings) -> None:
+    """A Watch stream may stay open for hours (a load balancer's): grpc_health
+    answers it through callbacks, off the RPC threads. More watchers than the
+    server has threads leave every thread to the other calls."""
+    stub = health_pb2_grpc.HealthStub(server.channel)
+    serving = health_pb2.HealthCheckResponse.SERVING
+    watchers = [
+        stub.Watch(health_pb2.HealthCheckRequest(), timeout=30)
+        for _ in range(settings.max_workers + 2)
+    ]
+    try:
+        for watch in watchers:
+            assert next(watch).status == serving
+        assert stub.Check(health_pb2.HealthCheckRequest(), timeout=5).status == serving
+        answer = call_raw(
+            server.channel, "/aspel.licensing.v1.ActivationService/ListSigningKeys", b"", timeout=5
+        )
+        assert answer.code == grpc.StatusCode.OK
+    finally:
+        for watch in watchers:
+            watch.cancel()

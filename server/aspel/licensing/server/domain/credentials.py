@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,18 +22,27 @@ from ..errors import ServerBusy
 
 T = TypeVar("T")
 
-#: The niceness of the threads that hash (Linux: per thread; 0 is the default).
-#: At 10 the scheduler gives a hashing thread about a tenth of the share of a
-#: thread at 0 when both want the same core, and all of an idle core.
+#: How much nicer than the process the threads that hash are (Linux: per
+#: thread). At +10 the scheduler gives a hashing thread about a tenth of the
+#: share of an RPC thread when both want the same core, and all of an idle core.
 HASHING_NICENESS = 10
+MAX_NICENESS = 19
 
 
 def _lower_this_threads_priority() -> None:
-    """Runs first in each hashing thread. An unprivileged process may always
-    raise its niceness; where the OS has no per-thread priority (or refuses),
-    hashes simply run at the normal one."""
+    """Runs first in each hashing thread: niceness +10 relative to what the
+    thread inherited (never below it, so never a higher priority). Only on
+    Linux, where a thread id names the thread for setpriority; an unprivileged
+    process may always raise its niceness. Elsewhere, or if refused, hashes
+    run at the normal priority."""
+    if not sys.platform.startswith("linux"):
+        return
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+        thread = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(
+            os.PRIO_PROCESS, thread, max(current, min(MAX_NICENESS, current + HASHING_NICENESS))
+        )
 
 
 @dataclass(frozen=True)

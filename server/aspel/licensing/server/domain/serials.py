@@ -40,6 +40,7 @@ _WEIGHTS = range(1, DATA_LENGTH + 1)
 
 
 def _check_character(data: str) -> str:
+    """The check character of `data`: exactly DATA_LENGTH symbols (map stops at the weights)."""
     # sum(weight * value) with the loop in C: every installer's call reads a serial.
     total = sum(map(operator.mul, _WEIGHTS, map(_VALUE.__getitem__, data)))
     return ALPHABET[total % len(ALPHABET)]

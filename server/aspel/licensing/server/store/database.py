@@ -307,7 +307,7 @@ class _outages_typed:
             raise outage from exc
 
 
-class _OnOpenConnection:
+class _OnOpenConnection(_outages_typed):
     """`connection()` (and `read()`) inside a block that already holds this
     store's open connection, bound for the models (an RPC's `kept()`): the
     unit of work, with outages typed, and nothing else to do. Stateless, so
@@ -318,13 +318,8 @@ class _OnOpenConnection:
     def __init__(self, work: UnitOfWork) -> None:
         self._work = work
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> UnitOfWork:  # type: ignore[override]
         return self._work
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        outage = _typed_outage(exc)
-        if outage is not None:
-            raise outage from exc
 
 
 class _KeptCall:
@@ -347,15 +342,20 @@ class _KeptCall:
         return store._work
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        outage = _typed_outage(exc)
+        outage = None
+        healthy = False
         try:
+            outage = _typed_outage(exc)
             # A connection that met an outage is closed, never kept.
             healthy = outage is None and not isinstance(
                 exc, (DatabaseUnavailable, StorageUnavailable)
             )
-            self._store._kept_call_ended(healthy)
         finally:
-            self._bound.__exit__(None, None, None)
+            # Whatever happened above (as the generator's `finally` did).
+            try:
+                self._store._kept_call_ended(healthy)
+            finally:
+                self._bound.__exit__(None, None, None)
         if outage is not None:
             raise outage from exc
 

@@ -44,6 +44,8 @@ def date(day: dt.date | None) -> date_pb2.Date | None:
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, a Timestamp's range.
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 
 
 def timestamp(instant: dt.datetime) -> timestamp_pb2.Timestamp:
@@ -53,9 +55,10 @@ def timestamp(instant: dt.datetime) -> timestamp_pb2.Timestamp:
     # What Timestamp.FromDatetime computes, without its timetuple and timegm:
     # every ValidateLicense answers two or three of these.
     since = instant - _EPOCH
-    return timestamp_pb2.Timestamp(
-        seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1000
-    )
+    seconds = since.days * 86_400 + since.seconds
+    if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
+        raise ValueError(f"{instant!r} is outside a Timestamp's range")  # as FromDatetime
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=since.microseconds * 1000)
 
 
 def account(view: AccountView) -> account_pb2.Account:

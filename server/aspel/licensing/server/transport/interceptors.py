@@ -176,6 +176,15 @@ class Layers:
         self.layers = tuple(layers)
 
     def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        _, behavior = kind_of(handler)
+        if getattr(behavior, "experimental_non_blocking", False):
+            # grpc runs such a method off the RPC threads: it returns at once
+            # and answers through a callback (health's Watch, a stream a load
+            # balancer may keep open for hours). The layers are blocking
+            # generators: wrapped, each watcher would hold an RPC thread for
+            # as long as it watches, and max_workers of them would stop the
+            # server. Left as grpc_health built it (grpc's own errors).
+            return handler
         for layer in reversed(self.layers):
             if layer.applies(method):
                 handler = layer.wrap(handler, method)

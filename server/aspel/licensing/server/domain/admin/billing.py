@@ -141,7 +141,7 @@ class BillingAdmin:
                 account_id=account.public_id,
                 serial_number=serial,
                 detail={
-                    **asdict(terms),
+                    **asdict(SubscriptionTerms.of(terms)),  # never a row's other columns
                     "activation_date": start.isoformat(),
                     "next_payment_date": due.isoformat() if due else None,
                 },
