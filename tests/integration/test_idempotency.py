@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from aspel.licensing.server.store.models import (
     Activation,
@@ -23,10 +26,39 @@ from aspel.licensing.v1 import activation_service_pb2_grpc as activation_grpc
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from tests.conftest import RunningServer
 from tests.integration.activation.conftest import activate_request, demo_serial
+from tests.transport.calls import reason_of
 
 from .helpers import Portal, rich_error
 
 TWINS = 8
+
+
+#: SERVER_BUSY (UNAVAILABLE with RetryInfo): the hashing gate was full, nothing
+#: was done. A twin does what every client of ours does with it (client/base.py):
+#: it waits the RetryInfo delay and sends the same request again.
+BUSY_RETRIES = 10
+
+
+def _retry_delay_of(error: grpc.RpcError) -> float:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return info.retry_delay.ToTimedelta().total_seconds()
+    raise AssertionError("SERVER_BUSY without RetryInfo")
+
+
+def _retrying_busy(call: Callable[[], Any]) -> Any:
+    for _ in range(BUSY_RETRIES):
+        try:
+            return call()
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE or reason_of(error) != "SERVER_BUSY":
+                raise
+            time.sleep(_retry_delay_of(error))
+    return call()
 
 
 def race(call: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
@@ -38,7 +70,7 @@ def race(call: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
     def run() -> None:
         barrier.wait()
         try:
-            answers.append(call())
+            answers.append(_retrying_busy(call))
         except BaseException as exc:
             failures.append(exc)
 
