@@ -16,8 +16,9 @@ the fields): PostgreSQL cannot store it, and no field admits it.
 
 Both interceptors handle every RPC kind (unary or streaming requests and
 responses), as grpc-interceptor's `_get_factory_and_method` does, so health
-checks (unary and a server stream) and reflection (a bidirectional stream)
-get the same decoding and error answers as our own services.
+checks and reflection (a bidirectional stream) get the same decoding and error
+answers as our own services. One exception: health's `Watch`, which grpc runs
+without blocking an RPC thread, is left unwrapped (`Layers.wrap` says why).
 
 The server does not run them as grpc interceptors: grpc would call every
 interceptor on every call, and each would build its closures and a new
