@@ -13,7 +13,6 @@ from typing import Any
 
 import grpc
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from aspel.licensing.server.store.models import (
     Activation,
@@ -26,7 +25,7 @@ from aspel.licensing.v1 import activation_service_pb2_grpc as activation_grpc
 from aspel.licensing.v1 import licensing_service_pb2 as pb
 from tests.conftest import RunningServer
 from tests.integration.activation.conftest import activate_request, demo_serial
-from tests.transport.calls import reason_of
+from tests.transport.calls import detail_of, reason_of
 
 from .helpers import Portal, rich_error
 
@@ -39,17 +38,6 @@ TWINS = 8
 BUSY_RETRIES = 10
 
 
-def _retry_delay_of(error: grpc.RpcError) -> float:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    for detail in status.details:
-        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            info = error_details_pb2.RetryInfo()
-            detail.Unpack(info)
-            return info.retry_delay.ToTimedelta().total_seconds()
-    raise AssertionError("SERVER_BUSY without RetryInfo")
-
-
 def _retrying_busy(call: Callable[[], Any]) -> Any:
     for _ in range(BUSY_RETRIES):
         try:
@@ -57,7 +45,11 @@ def _retrying_busy(call: Callable[[], Any]) -> Any:
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.UNAVAILABLE or reason_of(error) != "SERVER_BUSY":
                 raise
-            time.sleep(_retry_delay_of(error))
+            time.sleep(
+                detail_of(error, error_details_pb2.RetryInfo)
+                .retry_delay.ToTimedelta()
+                .total_seconds()
+            )
     return call()
 
 

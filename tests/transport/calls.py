@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
+from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -81,14 +83,22 @@ def documented_error(error: grpc.RpcError, path: str) -> Answer:
     )
 
 
-def reason_of(error: grpc.RpcError) -> str:
-    """The ErrorInfo reason of an error of a method with no proto comments of ours
-    (health, reflection)."""
+D = TypeVar("D", bound=Message)
+
+
+def detail_of(error: grpc.RpcError, kind: type[D]) -> D:
+    """The error's one detail of type `kind` (ErrorInfo, RetryInfo, ...)."""
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     assert status is not None
     for any_detail in status.details:
-        if any_detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            any_detail.Unpack(info)
-            return info.reason
-    raise AssertionError("no ErrorInfo")
+        if any_detail.Is(kind.DESCRIPTOR):
+            detail = kind()
+            any_detail.Unpack(detail)
+            return detail
+    raise AssertionError(f"no {kind.DESCRIPTOR.name}")
+
+
+def reason_of(error: grpc.RpcError) -> str:
+    """The ErrorInfo reason of an error of a method with no proto comments of ours
+    (health, reflection)."""
+    return detail_of(error, error_details_pb2.ErrorInfo).reason

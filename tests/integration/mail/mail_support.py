@@ -26,7 +26,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from aspel.licensing.server.domain.clock import Clock
 from aspel.licensing.server.mail.render import RenderContext
@@ -34,6 +33,7 @@ from aspel.licensing.server.mail.transports import SmtpTransport
 from aspel.licensing.server.mail.worker import OutboxWorker, RetryPolicy
 from aspel.licensing.server.store.database import Store
 from aspel.licensing.v1 import licensing_service_pb2 as pb
+from tests.transport.calls import detail_of
 
 MAIL_FROM = "Mi cuenta Aspel <no-responder@licensing.aspel.com.mx>"
 RESET_PAGE = "https://portal.example.com/restablecer"
@@ -210,14 +210,7 @@ def new_worker(
 
 def error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo:
     """The one ErrorInfo of a failed call."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info
-    raise AssertionError("no ErrorInfo in the status")
+    return detail_of(error, error_details_pb2.ErrorInfo)
 
 
 def login(stub: Any, username: str, password: str) -> tuple[tuple[str, str], ...]:
