@@ -8,6 +8,7 @@ import pytest
 from aspel.licensing.server import errors
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.domain.states import ACTIVE, SUSPENDED
+from aspel.licensing.server.store.activations import Installation
 from aspel.licensing.server.store.models import Account
 
 from .test_subscription_state import caller_for, demo_serial
@@ -19,10 +20,7 @@ def _activate(services: Services, serial: str, machine: str):  # type: ignore[no
     return services.activation.activate(
         serial_number=serial,
         razon_social_text=account.razon_social,
-        product_code=row.product_code,
-        version=row.version,
-        machine_fingerprint=machine,
-        hostname=machine,
+        installation=Installation(machine, machine, row.product_code, row.version),
         key=None,
         peer="test",
     )

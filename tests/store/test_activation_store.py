@@ -10,6 +10,7 @@ import pytest
 
 from aspel.licensing.server.app import Services
 from aspel.licensing.server.errors import ConcurrentModification
+from aspel.licensing.server.store.activations import Installation
 from aspel.licensing.server.store.models import Activation, Subscription
 from aspel.licensing.server.store.unit_of_work import UnitOfWork
 
@@ -34,10 +35,7 @@ def create(tx: UnitOfWork, subscription_id: int, machine: str, seat: int) -> Act
     return tx.activations.create_activation(
         public_id=f"act_{uuid.uuid4().hex[:16]}",
         subscription_id=subscription_id,
-        machine_fingerprint=machine,
-        hostname="",
-        product_code="SAE",
-        version="7.0",
+        installation=Installation(machine, "", "SAE", "7.0"),
         seat=seat,
         now=NOW,
         license_expire_bound=NOW + dt.timedelta(days=30),

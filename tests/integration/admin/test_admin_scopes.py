@@ -18,6 +18,7 @@ from aspel.licensing.client import offline
 from aspel.licensing.client.installation_key import InstallationKey
 from aspel.licensing.server.domain.service_keys import Actor
 from aspel.licensing.server.domain.upgrade_terms import DEFAULT_CLAUSES
+from aspel.licensing.server.store.activations import Installation
 from aspel.licensing.server.store.models import Account, AuditEvent, Subscription
 from aspel.licensing.server.transport.auth_interceptor import SCOPES
 from aspel.licensing.v1 import admin_service_pb2 as admin_pb
@@ -82,10 +83,7 @@ def _released(world: World) -> admin_pb.AdminServiceReleaseActivationRequest:
         activated = world.services.activation.activate(
             serial_number=world.sae_serial,
             razon_social_text=row.account.razon_social,
-            product_code=row.product_code,
-            version=row.version,
-            machine_fingerprint="scope-test-machine",
-            hostname="",
+            installation=Installation("scope-test-machine", "", row.product_code, row.version),
             key=None,
             peer=None,
         )

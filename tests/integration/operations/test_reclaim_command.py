@@ -8,6 +8,7 @@ import datetime as dt
 from aspel.licensing.server.demo import seed_demo
 from aspel.licensing.server.domain.clock import BusinessCalendar, SystemClock
 from aspel.licensing.server.domain.credentials import PasswordHasher
+from aspel.licensing.server.store.activations import Installation
 from aspel.licensing.server.store.database import Store
 from aspel.licensing.server.store.models import Activation, AuditEvent, Subscription
 from tests.conftest import FAST_ARGON2
@@ -23,10 +24,7 @@ def _activation(store: Store, machine: str, licence_expired_days_ago: int) -> st
         row = tx.activations.create_activation(
             public_id=f"act_{machine}",
             subscription_id=serial.id,
-            machine_fingerprint=machine,
-            hostname=machine,
-            product_code=serial.product_code,
-            version=serial.version,
+            installation=Installation(machine, machine, serial.product_code, serial.version),
             seat=len(tx.activations.seats_in_use(serial.id)) + 1,
             now=now - dt.timedelta(days=licence_expired_days_ago + 30),
             license_expire_bound=now - dt.timedelta(days=licence_expired_days_ago),

@@ -11,6 +11,7 @@ import pytest
 
 from aspel.licensing.server.domain import serials
 from aspel.licensing.server.domain.signing import generate_key_file
+from aspel.licensing.server.store.activations import Installation
 from aspel.licensing.server.store.database import Store
 from aspel.licensing.server.store.models import Activation, Subscription
 from aspel.licensing.v1 import activation_service_pb2 as pb
@@ -37,10 +38,7 @@ def _stale_activation(url: str) -> tuple[str, str, dt.datetime]:
             row = tx.activations.create_activation(
                 public_id="act_flush",
                 subscription_id=serial.id,
-                machine_fingerprint=MACHINE,
-                hostname=MACHINE,
-                product_code=serial.product_code,
-                version=serial.version,
+                installation=Installation(MACHINE, MACHINE, serial.product_code, serial.version),
                 seat=len(tx.activations.seats_in_use(serial.id)) + 1,
                 now=stale,
                 license_expire_bound=now + dt.timedelta(days=400),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .. import errors
-from ..store.activations import ActivationRow, SerialRow
+from ..store.activations import ActivationRow, Installation, SerialRow
 from ..store.database import Store, retry_on_conflict
 from ..store.models import Activation, Subscription
 from ..store.unit_of_work import UnitOfWork
@@ -277,10 +277,7 @@ class ActivationService:
         *,
         serial_number: str,
         razon_social_text: str,
-        product_code: str,
-        version: str,
-        machine_fingerprint: str,
-        hostname: str,
+        installation: Installation,
         key: RequestKey | None,
         peer: str | None,
         machine_components: Components | None = None,
@@ -301,9 +298,14 @@ class ActivationService:
         transaction reads the serial again and only repeats that work when
         the serial changed in between or the machine turned out to be known.
         """
-        detail = {"product_code": product_code, "version": version, "hostname": hostname}
+        machine_fingerprint = installation.machine_fingerprint
+        detail = {
+            "product_code": installation.product_code,
+            "version": installation.version,
+            "hostname": installation.hostname,
+        }
         identity = machine_match.Identity(
-            machine_fingerprint, machine_components, installation_public_key, hostname
+            machine_fingerprint, machine_components, installation_public_key, installation.hostname
         )
         scope = f"serial:{serial_number}"
 
@@ -319,7 +321,9 @@ class ActivationService:
                 seen = None if earlier else self.subscription(tx, serial_number)
                 if seen is not None:
                     self.check_razon_social(seen, razon_social_text)
-                    seen_state = self.check_activatable(tx, seen, product_code, version, today)
+                    seen_state = self.check_activatable(
+                        tx, seen, installation.product_code, installation.version, today
+                    )
             presigned = (
                 None
                 if seen is None
@@ -342,7 +346,9 @@ class ActivationService:
                     state = seen_state
                 else:
                     self.check_razon_social(row, razon_social_text)
-                    state = self.check_activatable(tx, row, product_code, version, today)
+                    state = self.check_activatable(
+                        tx, row, installation.product_code, installation.version, today
+                    )
                 activation = tx.activations.find_active_for_machine(row.id, machine_fingerprint)
                 if activation is None:
                     # A new fingerprint may still be a known machine, reinstalled.
@@ -351,15 +357,7 @@ class ActivationService:
                     )
                 if activation is None:
                     activation = self._take_seat(
-                        tx,
-                        row,
-                        machine_fingerprint,
-                        hostname,
-                        product_code,
-                        version,
-                        now,
-                        public_id=new_id,
-                        identity=identity,
+                        tx, row, installation, now, public_id=new_id, identity=identity
                     )
                     made.append(activation)
                     created = {**detail, "activation_id": activation.public_id}
@@ -438,19 +436,14 @@ class ActivationService:
         if activation is not None:
             tx.activations.extend_license_bound(activation.id, self.license_bound(now))
             return activation, False
-        return (
-            self._take_seat(tx, row, machine_fingerprint, hostname, product_code, version, now),
-            True,
-        )
+        installation = Installation(machine_fingerprint, hostname, product_code, version)
+        return self._take_seat(tx, row, installation, now), True
 
     def _take_seat(
         self,
         tx: UnitOfWork,
         row: Subscription,
-        machine_fingerprint: str,
-        hostname: str,
-        product_code: str,
-        version: str,
+        installation: Installation,
         now: dt.datetime,
         *,
         public_id: str | None = None,
@@ -458,7 +451,7 @@ class ActivationService:
     ) -> Activation:
         """A new activation on the lowest free seat, with what the machine
         sent (`identity`: its components and key go in with the insert)."""
-        taken = seats.held_seats(tx, row.id, now, machine_fingerprint)
+        taken = seats.held_seats(tx, row.id, now, installation.machine_fingerprint)
         # The limit is a count of held seats (active and RELEASE_PENDING), not
         # a set of free seat numbers: after ChangeSeats lowers the seats,
         # machines may still hold numbers above the new limit while a lower
@@ -480,10 +473,7 @@ class ActivationService:
         return tx.activations.create_activation(
             public_id=public_id or new_public_id(ACTIVATION_ID_PREFIX),
             subscription_id=row.id,
-            machine_fingerprint=machine_fingerprint,
-            hostname=hostname,
-            product_code=product_code,
-            version=version,
+            installation=installation,
             seat=seat,
             now=now,
             license_expire_bound=self.license_bound(now),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import peewee
@@ -18,6 +18,18 @@ from . import raw
 from .models import Activation, Subscription
 from .prepared import PreparedSelect, with_its_account
 from .shapes import insert_or_raise, newest
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """A product installed on a machine, as it asks for a seat: the
+    activation it becomes carries these columns of the same names."""
+
+    machine_fingerprint: str
+    #: What the machine calls itself; may be empty.
+    hostname: str
+    product_code: str
+    version: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,10 +402,7 @@ class ActivationRepository:
         *,
         public_id: str,
         subscription_id: int,
-        machine_fingerprint: str,
-        hostname: str,
-        product_code: str,
-        version: str,
+        installation: Installation,
         seat: int,
         now: dt.datetime,
         license_expire_bound: dt.datetime,
@@ -408,10 +417,7 @@ class ActivationRepository:
             ConcurrentModification,
             public_id=public_id,
             subscription=subscription_id,
-            machine_fingerprint=machine_fingerprint,
-            hostname=hostname,
-            product_code=product_code,
-            version=version,
+            **asdict(installation),
             seat=seat,
             create_time=now,
             last_validate_time=last_validate_time or now,

@@ -11,6 +11,7 @@ from aspel.licensing.v1 import activation_service_pb2 as pb
 from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 
 from ..domain.activation import ActivationService
+from ..store.activations import Installation
 from . import convert
 from .pagination import SIGNING_KEYS, PageTokens, page_of
 from .peers import client_peer
@@ -42,10 +43,15 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
         check = Violations()
         serial = check.serial("serial_number", request.serial_number)
         check.required("razon_social", request.razon_social, max_length=RAZON_SOCIAL_MAX_LENGTH)
-        product_code = check.product("product_code", request.product_code)
-        version = check.version("version", request.version)
-        fingerprint = check.fingerprint("machine_fingerprint", request.machine_fingerprint)
-        hostname = check.optional("hostname", request.hostname, HOSTNAME_MAX_LENGTH)
+        # Checked in the order the violations are reported.
+        installation = Installation(
+            product_code=check.product("product_code", request.product_code),
+            version=check.version("version", request.version),
+            machine_fingerprint=check.fingerprint(
+                "machine_fingerprint", request.machine_fingerprint
+            ),
+            hostname=check.optional("hostname", request.hostname, HOSTNAME_MAX_LENGTH),
+        )
         components = check.machine_components("machine_components", request.machine_components)
         public_key = check.installation_public_key(
             "installation_public_key", request.installation_public_key
@@ -55,10 +61,7 @@ class ActivationServicer(pb_grpc.ActivationServiceServicer):
         result = self.activations.activate(
             serial_number=serial,
             razon_social_text=request.razon_social,
-            product_code=product_code,
-            version=version,
-            machine_fingerprint=fingerprint,
-            hostname=hostname,
+            installation=installation,
             key=key,
             peer=client_peer(context),
             machine_components=components or None,

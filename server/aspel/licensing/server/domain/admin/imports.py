@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ... import errors
+from ...store.activations import Installation
 from ...store.database import Store, retry_on_conflict
 from ...store.subscriptions import SubscriptionTerms
 from ...store.unit_of_work import UnitOfWork
@@ -233,10 +234,12 @@ class ImportAdmin:
                 tx.activations.create_activation(
                     public_id=new_public_id(ACTIVATION_ID_PREFIX),
                     subscription_id=row.id,
-                    machine_fingerprint=known.machine_fingerprint,
-                    hostname=known.hostname,
-                    product_code=legacy.product_code,
-                    version=legacy.version,
+                    installation=Installation(
+                        known.machine_fingerprint,
+                        known.hostname,
+                        legacy.product_code,
+                        legacy.version,
+                    ),
                     seat=seat,
                     now=known.activate_time,
                     # Seen as of the import: the earlier system's record is
