@@ -36,6 +36,7 @@ from .spanish import long_date, time_of_day
 from .states import ACTIVE, INACTIVE, OVERDUE, SUPERSEDED
 from .subscriptions import StatedSerial, audit_serial, current_state
 from .validation_records import Record, ValidationRecorder
+from .views import view_of
 
 ACTIVATION_ID_PREFIX = "act_"
 
@@ -173,17 +174,12 @@ def activation_view(
     row: Activation, serial_number: str, now: dt.datetime | None = None
 ) -> ActivationView:
     """The view of a row; with `now`, its seat's state as of then too."""
-    return ActivationView(
+    return view_of(
+        ActivationView,
+        row,
         activation_id=row.public_id,
         serial_number=serial_number,
-        machine_fingerprint=row.machine_fingerprint,
-        hostname=row.hostname,
-        product_code=row.product_code,
-        version=row.version,
-        create_time=row.create_time,
-        deactivate_time=row.deactivate_time,
         seat=seats.seat_view(row, now) if now is not None else None,
-        machine_components=row.machine_components,
         installation_public_key=machine_match.public_key_of(row),
     )
 
@@ -883,11 +879,11 @@ class ActivationService:
         installation_public_key: bytes = b"",
         offline_request_nonce: bytes = b"",
     ) -> LicenseClaims:
-        return LicenseClaims(
-            serial_number=row.serial_number,
-            product_code=row.product_code,
-            version=row.version,
-            users=row.users,
+        # The serial's own claims (its number, product, version and users)
+        # are its fields of the same names (LicensedSerial); the rest are given.
+        return view_of(
+            LicenseClaims,
+            row,
             razon_social=razon_social,
             machine_fingerprint=activation.machine_fingerprint,
             activation_id=activation.public_id,
