@@ -10,8 +10,7 @@ import grpc
 from aspel.licensing.v1 import activation_service_pb2 as pb
 from aspel.licensing.v1 import activation_service_pb2_grpc as pb_grpc
 
-from ..domain.activation import ActivationService
-from ..store.activations import Installation
+from ..domain.activation import ActivationService, Installation
 from . import convert
 from .pagination import SIGNING_KEYS, PageTokens, page_of
 from .peers import client_peer
