@@ -24,27 +24,17 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from google.protobuf import timestamp_pb2
-
 from aspel.licensing.v1 import account_pb2, audit_event_pb2, subscription_pb2
 from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 
 from .base import BaseClient, follow_pages
-from .convert import date_message
+from .convert import date_message, timestamp_message
 
 #: The environment variable the admin CLI reads the service key from.
 ADMIN_KEY_ENV = "ASPEL_LICENSING_ADMIN_KEY"
 #: The billing period of a perpetual licence.
 NO_BILLING_PERIOD = subscription_pb2.BILLING_PERIOD_UNSPECIFIED
-
-
-def _timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value.astimezone(dt.UTC))
-    return stamp
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -218,9 +208,8 @@ class AdminClient(BaseClient):
             modality=modality,
             billing_period=billing_period,
             installations_allowed=installations_allowed,
+            activation_date=date_message(activation_date),
         )
-        if activation_date is not None:
-            request.activation_date.CopyFrom(date_message(activation_date))
         response: pb.CreateSubscriptionResponse = self._mutate(
             self._stub.CreateSubscription, request, request_id
         )
@@ -338,8 +327,8 @@ class AdminClient(BaseClient):
                 account_id=account_id,
                 serial_number=serial_number,
                 kind=kind,
-                start_time=_timestamp(start_time),
-                end_time=_timestamp(end_time),
+                start_time=timestamp_message(start_time),
+                end_time=timestamp_message(end_time),
                 page_size=page_size,
                 page_token=page_token,
             ),
@@ -441,9 +430,8 @@ class AdminClient(BaseClient):
             billing_period=billing_period,
             order_reference=order_reference,
             overlap=overlap,
+            overlap_end_date=date_message(overlap_end_date),
         )
-        if overlap_end_date is not None:
-            request.overlap_end_date.CopyFrom(date_message(overlap_end_date))
         return self._mutate(self._stub.IssueUpgrade, request, request_id)
 
     def import_subscription(
