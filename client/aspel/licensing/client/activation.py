@@ -82,10 +82,9 @@ class ActivationClient(BaseClient):
             machine_components=_components(machine_components),
             installation_public_key=installation_public_key,
         )
-        response: pb.ActivateInstallationResponse = self._mutate(
+        return self._mutate(
             self._stub.ActivateInstallation, request, request_id, authenticated=False
         )
-        return response
 
     def validate_license(
         self,
@@ -107,10 +106,7 @@ class ActivationClient(BaseClient):
             machine_fingerprint=machine_fingerprint,
             machine_components=_components(machine_components),
         )
-        response: pb.ValidateLicenseResponse = self._call(
-            self._stub.ValidateLicense, request, authenticated=False, idempotent=True
-        )
-        return response
+        return self._call(self._stub.ValidateLicense, request, authenticated=False, idempotent=True)
 
     def deactivate_installation(
         self,
@@ -154,12 +150,11 @@ class ActivationClient(BaseClient):
         """
 
         def fetch(token: str) -> pb.ListSigningKeysResponse:
-            page: pb.ListSigningKeysResponse = self._call(
+            return self._call(
                 self._stub.ListSigningKeys,
                 pb.ListSigningKeysRequest(page_size=page_size, page_token=token),
                 authenticated=False,
             )
-            return page
 
         return follow_pages(fetch, lambda page: page.signing_keys)
 

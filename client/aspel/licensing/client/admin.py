@@ -24,27 +24,17 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from google.protobuf import timestamp_pb2
-
 from aspel.licensing.v1 import account_pb2, audit_event_pb2, subscription_pb2
 from aspel.licensing.v1 import admin_service_pb2 as pb
 from aspel.licensing.v1 import admin_service_pb2_grpc as pb_grpc
 
 from .base import BaseClient, follow_pages
-from .convert import date_message
+from .convert import date_message, timestamp_message
 
 #: The environment variable the admin CLI reads the service key from.
 ADMIN_KEY_ENV = "ASPEL_LICENSING_ADMIN_KEY"
 #: The billing period of a perpetual licence.
 NO_BILLING_PERIOD = subscription_pb2.BILLING_PERIOD_UNSPECIFIED
-
-
-def _timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value.astimezone(dt.UTC))
-    return stamp
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -77,7 +67,7 @@ class AdminClient(BaseClient):
     ) -> pb.CreateAccountResponse:
         """Opens an account; without a password the reset email is queued.
         Raises AlreadyExistsError (USERNAME_TAKEN), InvalidArgumentError."""
-        response: pb.CreateAccountResponse = self._mutate(
+        return self._mutate(
             self._stub.CreateAccount,
             pb.CreateAccountRequest(
                 username=username,
@@ -87,7 +77,6 @@ class AdminClient(BaseClient):
             ),
             request_id,
         )
-        return response
 
     def get_account(
         self, *, account_id: str | None = None, username: str | None = None
@@ -98,8 +87,7 @@ class AdminClient(BaseClient):
             if account_id
             else pb.GetAccountRequest(username=username or "")
         )
-        response: pb.GetAccountResponse = self._call(self._stub.GetAccount, request)
-        return response
+        return self._call(self._stub.GetAccount, request)
 
     def update_account(
         self,
@@ -123,12 +111,11 @@ class AdminClient(BaseClient):
     ) -> pb.DisableAccountResponse:
         """Disables an account and ends its sessions. Raises FailedPreconditionError
         (INVALID_STATE_TRANSITION) when it already was disabled."""
-        response: pb.DisableAccountResponse = self._mutate(
+        return self._mutate(
             self._stub.DisableAccount,
             pb.DisableAccountRequest(account_id=account_id, reason=reason),
             request_id,
         )
-        return response
 
     def start_password_reset(
         self,
@@ -161,7 +148,7 @@ class AdminClient(BaseClient):
     ) -> pb.PublishReleaseResponse:
         """Publishes a version. Raises AlreadyExistsError (RELEASE_EXISTS),
         FailedPreconditionError (RELEASE_NOT_PUBLISHED for a source version)."""
-        response: pb.PublishReleaseResponse = self._mutate(
+        return self._mutate(
             self._stub.PublishRelease,
             pb.PublishReleaseRequest(
                 product_code=product_code,
@@ -171,7 +158,6 @@ class AdminClient(BaseClient):
             ),
             request_id,
         )
-        return response
 
     def publish_upgrade_terms(
         self,
@@ -185,7 +171,7 @@ class AdminClient(BaseClient):
     ) -> pb.PublishUpgradeTermsResponse:
         """Puts new terms in force for a release (every serial gets a new terms_id).
         An empty `introduction` shows the default one."""
-        response: pb.PublishUpgradeTermsResponse = self._mutate(
+        return self._mutate(
             self._stub.PublishUpgradeTerms,
             pb.PublishUpgradeTermsRequest(
                 product_code=product_code,
@@ -196,7 +182,6 @@ class AdminClient(BaseClient):
             ),
             request_id,
         )
-        return response
 
     # --- billing -------------------------------------------------------------------
 
@@ -223,9 +208,8 @@ class AdminClient(BaseClient):
             modality=modality,
             billing_period=billing_period,
             installations_allowed=installations_allowed,
+            activation_date=date_message(activation_date),
         )
-        if activation_date is not None:
-            request.activation_date.CopyFrom(date_message(activation_date))
         response: pb.CreateSubscriptionResponse = self._mutate(
             self._stub.CreateSubscription, request, request_id
         )
@@ -239,7 +223,7 @@ class AdminClient(BaseClient):
         without one, give the payment's own request_id when it may be recorded
         again. The same reference for another serial raises AlreadyExistsError
         (PAYMENT_REFERENCE_REUSED)."""
-        response: pb.RecordPaymentResponse = self._mutate(
+        return self._mutate(
             self._stub.RecordPayment,
             pb.RecordPaymentRequest(
                 serial_number=serial_number,
@@ -247,7 +231,6 @@ class AdminClient(BaseClient):
             ),
             request_id,
         )
-        return response
 
     def suspend_subscription(
         self, serial_number: str, reason: str, *, request_id: str | None = None
@@ -291,10 +274,9 @@ class AdminClient(BaseClient):
 
     def lookup_serial(self, serial_number: str) -> pb.LookupSerialResponse:
         """The serial, its account, lineage and latest events on one screen."""
-        response: pb.LookupSerialResponse = self._call(
+        return self._call(
             self._stub.LookupSerial, pb.LookupSerialRequest(serial_number=serial_number)
         )
-        return response
 
     def release_activation(
         self,
@@ -306,28 +288,26 @@ class AdminClient(BaseClient):
     ) -> pb.AdminServiceReleaseActivationResponse:
         """Releases an installation for a customer (scope support); the reason
         goes into the audit event. Same seat rule as the portal's release."""
-        response: pb.AdminServiceReleaseActivationResponse = self._mutate(
+        return self._mutate(
             self._stub.ReleaseActivation,
             pb.AdminServiceReleaseActivationRequest(
                 serial_number=serial_number, activation_id=activation_id, reason=reason
             ),
             request_id,
         )
-        return response
 
     def redeem_offline_request(
         self, request_code: str, razon_social: str = "", request_id: str | None = None
     ) -> pb.AdminServiceRedeemOfflineRequestResponse:
         """Support redeems a customer's offline request (scope support); the
         razón social is checked only when given."""
-        response: pb.AdminServiceRedeemOfflineRequestResponse = self._mutate(
+        return self._mutate(
             self._stub.RedeemOfflineRequest,
             pb.AdminServiceRedeemOfflineRequestRequest(
                 request_code=request_code, razon_social=razon_social
             ),
             request_id,
         )
-        return response
 
     def list_audit_events_page(
         self,
@@ -341,19 +321,18 @@ class AdminClient(BaseClient):
         page_token: str = "",
     ) -> pb.ListAuditEventsResponse:
         """One page of audit events, oldest first."""
-        response: pb.ListAuditEventsResponse = self._call(
+        return self._call(
             self._stub.ListAuditEvents,
             pb.ListAuditEventsRequest(
                 account_id=account_id,
                 serial_number=serial_number,
                 kind=kind,
-                start_time=_timestamp(start_time),
-                end_time=_timestamp(end_time),
+                start_time=timestamp_message(start_time),
+                end_time=timestamp_message(end_time),
                 page_size=page_size,
                 page_token=page_token,
             ),
         )
-        return response
 
     def list_audit_events(
         self,
@@ -391,23 +370,21 @@ class AdminClient(BaseClient):
     ) -> pb.CreateWebhookEndpointResponse:
         """Registers an endpoint; the response's `signing_secret` is shown only
         here (and to a retry with the same request_id): keep it."""
-        response: pb.CreateWebhookEndpointResponse = self._mutate(
+        return self._mutate(
             self._stub.CreateWebhookEndpoint,
             pb.CreateWebhookEndpointRequest(
                 url=url, event_types=list(event_types), description=description
             ),
             request_id,
         )
-        return response
 
     def list_webhook_endpoints_page(
         self, *, page_size: int = 0, page_token: str = ""
     ) -> pb.ListWebhookEndpointsResponse:
-        response: pb.ListWebhookEndpointsResponse = self._call(
+        return self._call(
             self._stub.ListWebhookEndpoints,
             pb.ListWebhookEndpointsRequest(page_size=page_size, page_token=page_token),
         )
-        return response
 
     def list_webhook_endpoints(self) -> Iterator[pb.WebhookEndpoint]:
         """Every endpoint still receiving events, oldest first (never a secret)."""
@@ -453,13 +430,9 @@ class AdminClient(BaseClient):
             billing_period=billing_period,
             order_reference=order_reference,
             overlap=overlap,
+            overlap_end_date=date_message(overlap_end_date),
         )
-        if overlap_end_date is not None:
-            request.overlap_end_date.CopyFrom(date_message(overlap_end_date))
-        response: pb.IssueUpgradeResponse = self._mutate(
-            self._stub.IssueUpgrade, request, request_id
-        )
-        return response
+        return self._mutate(self._stub.IssueUpgrade, request, request_id)
 
     def import_subscription(
         self, request: pb.ImportSubscriptionRequest, *, request_id: str | None = None
@@ -468,10 +441,7 @@ class AdminClient(BaseClient):
         row). The same serial with the same data again answers
         `already_imported`; with other data, AlreadyExistsError
         SERIAL_ALREADY_IMPORTED."""
-        response: pb.ImportSubscriptionResponse = self._mutate(
-            self._stub.ImportSubscription, request, request_id
-        )
-        return response
+        return self._mutate(self._stub.ImportSubscription, request, request_id)
 
 
 __all__ = ["ADMIN_KEY_ENV", "AdminClient"]

@@ -24,6 +24,12 @@ constructor builds it on `self.channel`) and sends every RPC through
                 lambda page: page.signing_keys,
             )
 
+The generated `_grpc` stubs have no type stubs, so mypy sees `self._stub`'s
+methods (and so what `_call` and `_mutate` return) as `Any`: a method that
+returns the whole response returns the call, and its return annotation names
+the response type; one that reads a field first binds the response to an
+annotated name, so that mypy checks the field.
+
 What `_call` does, so the methods need not:
 
 - **Deadline.** Every call has one: `deadline` seconds (default

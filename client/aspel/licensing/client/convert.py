@@ -1,4 +1,4 @@
-"""Proto date and time fields as Python values."""
+"""Proto date and time fields as Python values, and Python values as request fields."""
 
 from __future__ import annotations
 
@@ -15,9 +15,22 @@ def date_of(value: date_pb2.Date) -> dt.date | None:
     return dt.date(value.year, value.month, value.day)
 
 
-def date_message(day: dt.date) -> date_pb2.Date:
-    """A `date` as a `google.type.Date`, for a request field."""
+def date_message(day: dt.date | None) -> date_pb2.Date | None:
+    """A `date` as a `google.type.Date`, for a request field; None for None,
+    which a message's constructor takes as the field left unset."""
+    if day is None:
+        return None
     return date_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+def timestamp_message(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
+    """A `datetime` as a `Timestamp`, for a request field; None for None (the
+    field left unset). A naive `datetime` is taken as local time."""
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value.astimezone(dt.UTC))
+    return stamp
 
 
 def time_of(value: timestamp_pb2.Timestamp) -> dt.datetime | None:

@@ -32,11 +32,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from google.protobuf import timestamp_pb2
-
 from aspel.licensing.v1 import admin_service_pb2
 
-from .convert import date_message
+from .convert import date_message, timestamp_message
 
 COLUMNS = (
     "serial_number",
@@ -264,7 +262,7 @@ def request_of(
     row: LegacyRow, *, request_id: str = "", validate_only: bool = False
 ) -> admin_service_pb2.ImportSubscriptionRequest:
     """The AdminService.ImportSubscription request of a row."""
-    request = admin_service_pb2.ImportSubscriptionRequest(
+    return admin_service_pb2.ImportSubscriptionRequest(
         serial_number=row.serial_number,
         account_id=row.account_id,
         product_code=row.product_code,
@@ -273,18 +271,16 @@ def request_of(
         modality=f"MODALITY_{row.modality}",
         billing_period=f"BILLING_PERIOD_{row.billing_period or 'UNSPECIFIED'}",
         activation_date=date_message(row.activation_date),
+        next_payment_date=date_message(row.next_payment_date),
         installations_allowed=row.installations_allowed,
+        activations=[
+            admin_service_pb2.ImportedActivation(
+                hostname=known.hostname,
+                machine_fingerprint=known.machine_fingerprint,
+                activate_time=timestamp_message(known.activate_time),
+            )
+            for known in row.activations
+        ],
         request_id=request_id,
         validate_only=validate_only,
     )
-    if row.next_payment_date is not None:
-        request.next_payment_date.CopyFrom(date_message(row.next_payment_date))
-    for known in row.activations:
-        when = timestamp_pb2.Timestamp()
-        when.FromDatetime(known.activate_time.astimezone(dt.UTC).replace(tzinfo=None))
-        request.activations.add(
-            hostname=known.hostname,
-            machine_fingerprint=known.machine_fingerprint,
-            activate_time=when,
-        )
-    return request

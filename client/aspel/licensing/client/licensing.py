@@ -62,11 +62,10 @@ class LicensingClient(BaseClient):
         self, page_size: int = 0, page_token: str = ""
     ) -> pb.ListSubscriptionsResponse:
         """One page of the caller's serials, oldest first (0 = server default size)."""
-        response: pb.ListSubscriptionsResponse = self._call(
+        return self._call(
             self._stub.ListSubscriptions,
             pb.ListSubscriptionsRequest(page_size=page_size, page_token=page_token),
         )
-        return response
 
     def list_subscriptions(self, page_size: int = 0) -> Iterator[subscription_pb2.Subscription]:
         """Every serial of the caller, fetching the pages as it goes."""
@@ -107,12 +106,11 @@ class LicensingClient(BaseClient):
         TERMS_OUTDATED (fetch the terms again) and InvalidArgumentError
         REQUEST_ID_REUSED.
         """
-        response: pb.AcceptUpgradeResponse = self._mutate(
+        return self._mutate(
             self._stub.AcceptUpgrade,
             pb.AcceptUpgradeRequest(serial_number=serial_number, terms_id=terms_id),
             request_id,
         )
-        return response
 
     # --- installations ------------------------------------------------------------
 
@@ -120,13 +118,12 @@ class LicensingClient(BaseClient):
         self, serial_number: str, page_size: int = 0, page_token: str = ""
     ) -> pb.ListActivationsResponse:
         """One page of a serial's installations, oldest first, released ones included."""
-        response: pb.ListActivationsResponse = self._call(
+        return self._call(
             self._stub.ListActivations,
             pb.ListActivationsRequest(
                 serial_number=serial_number, page_size=page_size, page_token=page_token
             ),
         )
-        return response
 
     def list_activations(
         self, serial_number: str, page_size: int = 0
@@ -148,12 +145,11 @@ class LicensingClient(BaseClient):
         on UNAVAILABLE and ABORTED without a second email. Raises NotFoundError
         (SERIAL_NOT_FOUND, ACTIVATION_NOT_FOUND), InvalidArgumentError.
         """
-        response: pb.ReleaseActivationResponse = self._mutate(
+        return self._mutate(
             self._stub.ReleaseActivation,
             pb.ReleaseActivationRequest(serial_number=serial_number, activation_id=activation_id),
             request_id,
         )
-        return response
 
     def redeem_offline_request(
         self, request_code: str, razon_social: str, request_id: str | None = None
@@ -162,12 +158,11 @@ class LicensingClient(BaseClient):
         of the caller's serials; the answer carries the licence as a response
         file's text and as a code. Redeeming the same request again gives the
         same licence, so the call is retried safely."""
-        response: pb.RedeemOfflineRequestResponse = self._mutate(
+        return self._mutate(
             self._stub.RedeemOfflineRequest,
             pb.RedeemOfflineRequestRequest(request_code=request_code, razon_social=razon_social),
             request_id,
         )
-        return response
 
     # --- password recovery ---------------------------------------------------------
 
