@@ -246,25 +246,20 @@ def _record(
     )
 
 
+@dataclass(eq=False)
 class ActivationService:
-    def __init__(
-        self,
-        store: Store,
-        calendar: BusinessCalendar,
-        keys: KeyRingSource,
-        encode_certificate: CertificateEncoder,
-        policy: ActivationPolicy | None = None,
-        recorder: ValidationRecorder | None = None,
-    ) -> None:
-        self.store = store
-        self.calendar = calendar
-        self.keys = keys
-        self.encode_certificate = encode_certificate
-        self.policy = policy or ActivationPolicy()
-        #: Writes validations behind the call (validation_records.py); until
-        #: started, in the caller's thread.
-        self.recorder = recorder or ValidationRecorder(store, delay_seconds=1.0)
-        self.reuse: LicenceReuse[_Reusable] = LicenceReuse(self.policy.license_reuse)
+    store: Store
+    calendar: BusinessCalendar
+    keys: KeyRingSource
+    encode_certificate: CertificateEncoder
+    policy: ActivationPolicy
+    #: Writes validations behind the call (validation_records.py); until
+    #: started, in the caller's thread.
+    recorder: ValidationRecorder
+    reuse: LicenceReuse[_Reusable] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reuse = LicenceReuse(self.policy.license_reuse)
 
     # --- activating ------------------------------------------------------------
 

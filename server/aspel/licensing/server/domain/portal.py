@@ -56,14 +56,12 @@ class _Prepared:
         return (self.row, self.catalog_version)
 
 
+@dataclass(eq=False)
 class PortalService:
-    def __init__(
-        self, store: Store, calendar: BusinessCalendar, purchase_url: str = DEFAULT_PURCHASE_URL
-    ) -> None:
-        self.store = store
-        self.calendar = calendar
-        #: Where what is not free is bought (ASPEL_LICENSING_PURCHASE_URL).
-        self.purchase_url = purchase_url
+    store: Store
+    calendar: BusinessCalendar
+    #: Where what is not free is bought (ASPEL_LICENSING_PURCHASE_URL).
+    purchase_url: str = DEFAULT_PURCHASE_URL
 
     # --- reading -------------------------------------------------------------
 

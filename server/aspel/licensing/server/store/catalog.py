@@ -115,6 +115,16 @@ _RELEASES = raw.RawSelect(
          FROM release ORDER BY id""",
     _release,
 )
+_RELEASE = raw.RawSelect(
+    """SELECT product_code, version, upgrade_from, download_url, publish_time
+         FROM release WHERE product_code = ? AND version = ?""",
+    _release,
+)
+_TERMS = raw.RawSelect(
+    """SELECT id, product_code, to_version, title, clauses, locale, introduction, publish_time
+         FROM upgrade_terms_text WHERE id = ?""",
+    _terms,
+)
 # The newest text of each release (publish time, then id): the terms in force.
 _TERMS_IN_FORCE = raw.RawSelect(
     """SELECT t.id, t.product_code, t.to_version, t.title, t.clauses, t.locale,
@@ -179,10 +189,11 @@ class CatalogRepository:
             (Release.product_code == product_code) & (Release.version == version)
         )
 
-    def get_release(self, product_code: str, version: str) -> Release:
-        row: Release = Release.get(
-            (Release.product_code == product_code) & (Release.version == version)
-        )
+    def get_release(self, product_code: str, version: str) -> ReleaseRow:
+        """A release known to exist (just published, in this transaction)."""
+        row = _RELEASE.first(product_code, version)
+        if row is None:
+            raise LookupError(f"no release {product_code} {version}")
         return row
 
     def add_terms(
@@ -217,8 +228,12 @@ class CatalogRepository:
             )
         )
 
-    def get_terms(self, row_id: int) -> UpgradeTermsText:
-        return UpgradeTermsText.get_by_id(row_id)
+    def get_terms(self, row_id: int) -> TermsRow:
+        """A text of terms known to exist (just published, in this transaction)."""
+        row = _TERMS.first(row_id)
+        if row is None:
+            raise LookupError(f"no upgrade terms text {row_id}")
+        return row
 
     def add_release_once(
         self,

@@ -28,12 +28,13 @@ from aspel.licensing.v1 import (
 
 from ..domain import seats, serials
 from ..domain.activation import ActivationView, LicenseClaims, SignedLicenseView
-from ..domain.admin.catalog import ReleaseView, TermsTemplateView
+from ..domain.admin.catalog import ReleaseRow, TermsRow, template_id_of
 from ..domain.admin.support import AuditEventView
 from ..domain.admin.webhooks import EndpointView
 from ..domain.auth import AccountView
 from ..domain.installations import ReleaseResult
 from ..domain.machine_match import KNOWN_KINDS
+from ..domain.products import product_name
 from ..domain.signing import PublicKeyView
 from ..domain.subscriptions import UPGRADE_REQUIRES_PURCHASE, SubscriptionView
 from ..domain.upgrade_terms import TermsView
@@ -264,27 +265,28 @@ def signing_key(view: PublicKeyView) -> activation_pb2.SigningKey:
 # --- AdminService ------------------------------------------------------------
 
 
-def release(view: ReleaseView) -> release_pb2.Release:
+def release(row: ReleaseRow) -> release_pb2.Release:
     return release_pb2.Release(
-        product_code=view.product_code,
-        product_name=view.product_name,
-        version=view.version,
-        upgrade_from_versions=list(view.upgrade_from_versions),
-        download_url=view.download_url,
-        publish_time=timestamp(view.publish_time),
+        product_code=row.product_code,
+        product_name=product_name(row.product_code),
+        version=row.version,
+        upgrade_from_versions=list(row.upgrade_from),
+        download_url=row.download_url,
+        publish_time=timestamp(row.publish_time),
     )
 
 
-def terms_template(view: TermsTemplateView) -> upgrade_terms_template_pb2.UpgradeTermsTemplate:
+def terms_template(row: TermsRow) -> upgrade_terms_template_pb2.UpgradeTermsTemplate:
     return upgrade_terms_template_pb2.UpgradeTermsTemplate(
-        template_id=view.template_id,
-        product_code=view.product_code,
-        to_version=view.to_version,
-        title=view.title,
-        clauses=list(view.clauses),
-        locale=view.locale,
-        publish_time=timestamp(view.publish_time),
-        introduction=view.introduction,
+        template_id=template_id_of(row.id),
+        product_code=row.product_code,
+        to_version=row.to_version,
+        title=row.title,
+        clauses=list(row.clauses),
+        locale=row.locale,
+        publish_time=timestamp(row.publish_time),
+        # None: published without one (the portal shows its default).
+        introduction=row.introduction or "",
     )
 
 

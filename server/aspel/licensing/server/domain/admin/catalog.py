@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ... import errors
+from ...store.catalog import ReleaseRow, TermsRow
 from ...store.database import Store, retry_on_conflict
-from ...store.models import Release, UpgradeTermsText
 from ...store.unit_of_work import UnitOfWork
 from ..clock import BusinessCalendar
 from ..idempotency import RequestKey, Result, once
@@ -21,62 +20,20 @@ from ..upgrade_terms import (
     placeholder_problems,
     terms_worst_case_bytes,
 )
-from ..views import view_of
 from .common import record
 
 TERMS_LOCALE = "es-MX"
 
 
-@dataclass(frozen=True)
-class ReleaseView:
-    product_code: str
-    product_name: str
-    version: str
-    upgrade_from_versions: tuple[str, ...]
-    download_url: str
-    publish_time: dt.datetime
-
-
-@dataclass(frozen=True)
-class TermsTemplateView:
-    template_id: str
-    product_code: str
-    to_version: str
-    title: str
-    clauses: tuple[str, ...]
-    locale: str
-    publish_time: dt.datetime
-    #: "" when published without one (the default introduction is shown).
-    introduction: str
-
-
-def release_view(row: Release) -> ReleaseView:
-    return view_of(
-        ReleaseView,
-        row,
-        product_name=product_name(row.product_code),
-        upgrade_from_versions=tuple(row.upgrade_from),
-    )
-
-
 def template_id_of(row_id: int) -> str:
+    """The public id of a published text of terms (AdminService's template_id)."""
     return f"template-{row_id}"
 
 
-def template_view(row: UpgradeTermsText) -> TermsTemplateView:
-    return view_of(
-        TermsTemplateView,
-        row,
-        template_id=template_id_of(row.id),
-        clauses=tuple(row.clauses),
-        introduction=row.introduction or "",
-    )
-
-
+@dataclass(eq=False)
 class CatalogAdmin:
-    def __init__(self, store: Store, calendar: BusinessCalendar) -> None:
-        self.store = store
-        self.calendar = calendar
+    store: Store
+    calendar: BusinessCalendar
 
     @retry_on_conflict()
     def publish_release(
@@ -88,7 +45,7 @@ class CatalogAdmin:
         upgrade_from_versions: Sequence[str],
         download_url: str,
         key: RequestKey | None,
-    ) -> ReleaseView:
+    ) -> ReleaseRow:
         sources = sorted(set(upgrade_from_versions), key=version_key)
         not_older = [
             (f"upgrade_from_versions[{i}]", f"La versión {v} no es anterior a la {version}.")
@@ -132,7 +89,7 @@ class CatalogAdmin:
         with self.store.write() as tx:
             once(tx, actor.idempotency_scope, key, now, publish)
             # Published above or by the first request of this request_id.
-            return release_view(tx.catalog.get_release(product_code, version))
+            return tx.catalog.get_release(product_code, version)
 
     @retry_on_conflict()
     def publish_upgrade_terms(
@@ -145,7 +102,7 @@ class CatalogAdmin:
         clauses: Sequence[str],
         key: RequestKey | None,
         introduction: str | None = None,
-    ) -> TermsTemplateView:
+    ) -> TermsRow:
         texts = [("title", title), *((f"clauses[{i}]", c) for i, c in enumerate(clauses))]
         if introduction is not None:
             texts.insert(1, ("introduction", introduction))
@@ -197,4 +154,4 @@ class CatalogAdmin:
 
         with self.store.write() as tx:
             result = once(tx, actor.idempotency_scope, key, now, publish)
-            return template_view(tx.catalog.get_terms(result["template_row_id"]))
+            return tx.catalog.get_terms(result["template_row_id"])
