@@ -33,6 +33,7 @@ import pathlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Required, TypedDict, Unpack
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -451,33 +452,30 @@ class LicenseStatus:
         return self.state != REFUSED
 
 
+class LicenseChecks(TypedDict, total=False):
+    """What a licence is checked against on this machine: the keywords that
+    `license_status` passes on to `verify_license` (PEP 692), declared once so
+    the two cannot drift apart."""
+
+    pinned_keys: Required[PinnedKeys]
+    product_code: Required[str]
+    version: Required[str]
+    machine_fingerprint: Required[str]
+    now: dt.datetime | None
+    trusted_time: TrustedTime | None
+    installation_key_file: str | os.PathLike[str] | None
+
+
 def license_status(
-    signed: activation_pb2.SignedLicense | bytes,
-    *,
-    pinned_keys: PinnedKeys,
-    product_code: str,
-    version: str,
-    machine_fingerprint: str,
-    now: dt.datetime | None = None,
-    trusted_time: TrustedTime | None = None,
-    installation_key_file: str | os.PathLike[str] | None = None,
+    signed: activation_pb2.SignedLicense | bytes, **checks: Unpack[LicenseChecks]
 ) -> LicenseStatus:
     """What the licence allows on this machine at `now`: FULL, GRACE (with the
-    days left), READ_ONLY, or REFUSED with the reason. Never raises
+    days left), READ_ONLY, or REFUSED with the reason. Takes `verify_license`'s
+    keywords but `allow_read_only` (`LicenseChecks`). Never raises
     LicenseVerificationError. On anything but REFUSED, raises the mark of
     `trusted_time`."""
     try:
-        verified = verify_license(
-            signed,
-            pinned_keys=pinned_keys,
-            product_code=product_code,
-            version=version,
-            machine_fingerprint=machine_fingerprint,
-            now=now,
-            trusted_time=trusted_time,
-            allow_read_only=True,
-            installation_key_file=installation_key_file,
-        )
+        verified = verify_license(signed, allow_read_only=True, **checks)
     except LicenseVerificationError as exc:
         return LicenseStatus(REFUSED, exc.message_es, reason=exc.reason)
     return LicenseStatus(
