@@ -64,3 +64,40 @@ def test_a_datetime_bound_in_sql_compares_as_the_column_stores_it(demo) -> None:
 def test_a_percent_sign_is_refused_where_psycopg_would_misread_it() -> None:
     with pytest.raises(ValueError, match="placeholders"):
         raw.RawSelect("SELECT 1 WHERE 'a' LIKE 'a%'", int)
+
+
+_TOUCH = raw.RawWrite("UPDATE subscription SET users = users + ? WHERE account_id = ?")
+
+
+def test_a_raw_write_answers_how_many_rows_it_changed(demo) -> None:
+    owner = Subscription.select().order_by(Subscription.id).first().account_id
+
+    def users() -> dict[int, int]:
+        return {s.id: s.users for s in Subscription.select().where(Subscription.account == owner)}
+
+    users_before = users()
+    with demo.store.write():
+        changed = _TOUCH.execute(1, owner)
+        unmatched = _TOUCH.execute(1, -1)
+    assert (changed, unmatched) == (len(users_before), 0)
+    assert users() == {i: u + 1 for i, u in users_before.items()}
+
+
+def test_a_claim_inserts_once_and_its_answer_reads_back_as_stored(demo) -> None:
+    at = dt.datetime(2026, 12, 3, 12, 0, 0, 500, tzinfo=dt.UTC)
+    answer = {"activation_id": "act_1", "razón": "Ñandú, S.A.", "seats": [1, 2]}
+    with demo.store.write() as tx:
+        claims = [
+            tx.idempotency.claim(
+                scope="s", request_id="r", operation="Op", request_hash="h", now=at
+            )
+            for _ in range(2)
+        ]
+        empty = tx.idempotency.find("s", "r")
+        tx.idempotency.complete("s", "r", answer)
+    with demo.store.read() as tx:
+        stored = tx.idempotency.find("s", "r")
+    assert claims == [True, False]
+    assert empty is not None and empty.result == {}
+    assert stored is not None
+    assert (stored.result, stored.create_time, stored.operation) == (answer, at, "Op")

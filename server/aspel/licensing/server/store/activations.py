@@ -147,6 +147,37 @@ _ACTIVE = PreparedSelect(
 )
 
 
+# The activation write path's reads (ActivateInstallation runs both in its
+# transaction, which holds SQLite's write lock): built once, see prepared.py.
+_ACTIVE_ON_MACHINE = PreparedSelect(
+    lambda subscription_id, machine_fingerprint: (
+        Activation.select()
+        .where(
+            (Activation.subscription == subscription_id)
+            & (Activation.machine_fingerprint == machine_fingerprint)
+            & Activation.deactivate_time.is_null()
+        )
+        .limit(1)
+    )
+)
+_SEATS_NOT_FREED = PreparedSelect(
+    lambda subscription_id: Activation.select(Activation.seat).where(
+        (Activation.subscription == subscription_id) & Activation.seat_freed_time.is_null()
+    )
+)
+
+
+# Every new activation runs it first (domain/seats.py `held_seats`), in the
+# transaction that holds the write lock: SQL written once (raw.py).
+_FREE_SEATS_FOR_MACHINE = raw.RawWrite(
+    """UPDATE activation
+          SET seat_freed_time = CASE WHEN license_expire_time <= ? THEN license_expire_time
+                                     ELSE ? END
+        WHERE subscription_id = ? AND deactivate_time IS NOT NULL AND seat_freed_time IS NULL
+          AND (license_expire_time <= ? OR machine_fingerprint = ?)"""
+)
+
+
 def _raised_to(bound: dt.datetime) -> peewee.Node:
     """The column's new value: `bound`, unless it already holds a later one."""
     column = Activation.license_expire_time
@@ -193,11 +224,9 @@ class ActivationRepository:
     def find_active_for_machine(
         self, subscription_id: int, machine_fingerprint: str
     ) -> Activation | None:
-        return Activation.get_or_none(
-            (Activation.subscription == subscription_id)
-            & (Activation.machine_fingerprint == machine_fingerprint)
-            & Activation.deactivate_time.is_null()
-        )
+        # At most one: a partial unique index holds one active activation per machine.
+        found: Activation | None = _ACTIVE_ON_MACHINE.first(subscription_id, machine_fingerprint)
+        return found
 
     def find_by_id(self, activation_id: int) -> Activation | None:
         return Activation.get_or_none(Activation.id == activation_id)
@@ -208,10 +237,7 @@ class ActivationRepository:
     def seats_in_use(self, subscription_id: int) -> set[int]:
         """The seat numbers not freed: active activations and released ones
         whose seat still counts (see `free_expired_seats`)."""
-        rows = Activation.select(Activation.seat).where(
-            (Activation.subscription == subscription_id) & Activation.seat_freed_time.is_null()
-        )
-        return {row.seat for row in rows}
+        return {row.seat for row in _SEATS_NOT_FREED.rows(subscription_id)}
 
     def free_expired_seats(self, subscription_id: int, now: dt.datetime) -> int:
         """Frees the seats of released activations whose licence has expired
@@ -250,18 +276,8 @@ class ActivationRepository:
         """`free_expired_seats` and `free_pending_seats_of_machine` in one
         UPDATE: an expired seat freed as of its expiry, a pending one of this
         machine as of now."""
-        expiry = Activation.license_expire_time
-        at_now = peewee.Value(now, converter=Activation.seat_freed_time.db_value)
-        return int(
-            Activation.update(seat_freed_time=peewee.Case(None, [(expiry <= now, expiry)], at_now))
-            .where(
-                (Activation.subscription == subscription_id)
-                & Activation.deactivate_time.is_null(False)
-                & Activation.seat_freed_time.is_null()
-                & ((expiry <= now) | (Activation.machine_fingerprint == machine_fingerprint))
-            )
-            .execute()
-        )
+        at = raw.db_datetime(now)
+        return _FREE_SEATS_FOR_MACHINE.execute(at, at, subscription_id, at, machine_fingerprint)
 
     def next_seat_free_time(self, subscription_id: int) -> dt.datetime | None:
         """When the first seat still held by a released activation frees."""

@@ -11,7 +11,31 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from . import raw
 from .models import IdempotencyRecord
+from .prepared import PreparedSelect
+
+# Every retryable mutation looks its request_id up first: built once, see prepared.py.
+_RECORD = PreparedSelect(
+    lambda scope, request_id: (
+        IdempotencyRecord.select()
+        .where((IdempotencyRecord.scope == scope) & (IdempotencyRecord.request_id == request_id))
+        .limit(1)
+    )
+)
+
+
+# Claimed and completed inside every retryable mutation's write transaction:
+# SQL written once (raw.py). ON CONFLICT DO NOTHING is SQLite's INSERT OR IGNORE.
+_CLAIM = raw.RawWrite(
+    """INSERT INTO idempotency_record
+              (scope, request_id, operation, request_hash, result, create_time)
+       VALUES (?, ?, ?, ?, '{}', ?)
+       ON CONFLICT DO NOTHING"""
+)
+_COMPLETE = raw.RawWrite(
+    "UPDATE idempotency_record SET result = ? WHERE scope = ? AND request_id = ?"
+)
 
 
 class IdempotencyRepository:
@@ -33,28 +57,14 @@ class IdempotencyRepository:
         # Outside a transaction the claim would commit alone, with no answer in it.
         if not database.in_transaction():
             raise RuntimeError("claim() belongs inside Store.write()")
-        inserted = (
-            IdempotencyRecord.insert(
-                scope=scope,
-                request_id=request_id,
-                operation=operation,
-                request_hash=request_hash,
-                result={},
-                create_time=now,
-            )
-            .on_conflict_ignore()
-            .as_rowcount()
-            .execute()
+        return bool(
+            _CLAIM.execute(scope, request_id, operation, request_hash, raw.db_datetime(now))
         )
-        return bool(inserted)
 
     def complete(self, scope: str, request_id: str, result: Mapping[str, Any]) -> None:
         """Stores the answer in the row this transaction claimed."""
-        IdempotencyRecord.update(result=dict(result)).where(
-            (IdempotencyRecord.scope == scope) & (IdempotencyRecord.request_id == request_id)
-        ).execute()
+        _COMPLETE.execute(IdempotencyRecord.result.db_value(dict(result)), scope, request_id)
 
     def find(self, scope: str, request_id: str) -> IdempotencyRecord | None:
-        return IdempotencyRecord.get_or_none(
-            (IdempotencyRecord.scope == scope) & (IdempotencyRecord.request_id == request_id)
-        )
+        found: IdempotencyRecord | None = _RECORD.first(scope, request_id)
+        return found

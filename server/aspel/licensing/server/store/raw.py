@@ -10,7 +10,7 @@ style, executed through peewee's `execute_sql` (so driver errors are still
 peewee's, and the store's outage translation still applies), and each row is
 a tuple handed to a converter the repository chooses (usually a frozen
 dataclass constructor). peewee stays the tool for the schema, migrations and
-every write.
+the writes, but for the few `RawWrite`s on ActivateInstallation's path.
 
 The SQL names tables and columns as the models declare them; the store tests
 run each one on SQLite and PostgreSQL, which is what keeps them in step.
@@ -29,7 +29,28 @@ from .binding import database_proxy
 T = TypeVar("T")
 
 
-class RawSelect(Generic[T]):
+class _RawSql:
+    """SQL text with `?` placeholders, rewritten once per engine to its style."""
+
+    __slots__ = ("_by_engine", "_sql")
+
+    def __init__(self, sql: str) -> None:
+        if "%" in sql:
+            raise ValueError("write placeholders as ?: % would clash with psycopg's")
+        self._sql = " ".join(sql.split())
+        self._by_engine: dict[type, str] = {}
+
+    def _execute(self, arguments: tuple[Any, ...]) -> Any:
+        database = database_proxy.obj
+        kind = type(database)
+        text = self._by_engine.get(kind)
+        if text is None:
+            text = self._sql.replace("?", database.param)
+            self._by_engine[kind] = text
+        return database.execute_sql(text, arguments)
+
+
+class RawSelect(_RawSql, Generic[T]):
     """`RawSelect("SELECT a, b FROM t WHERE id = ?", Row)`, then `.first(42)`.
 
     `convert` receives the row's values as positional arguments. Arguments are
@@ -37,34 +58,32 @@ class RawSelect(Generic[T]):
     serials, hashes; datetimes through `db_datetime`).
     """
 
-    __slots__ = ("_by_engine", "_convert", "_sql")
+    __slots__ = ("_convert",)
 
     def __init__(self, sql: str, convert: Callable[..., T]) -> None:
-        if "%" in sql:
-            raise ValueError("write placeholders as ?: % would clash with psycopg's")
-        self._sql = " ".join(sql.split())
-        self._by_engine: dict[type, str] = {}
+        super().__init__(sql)
         self._convert = convert
 
-    def _text(self, database: peewee.Database) -> str:
-        kind = type(database)
-        text = self._by_engine.get(kind)
-        if text is None:
-            text = self._sql.replace("?", database.param)
-            self._by_engine[kind] = text
-        return text
-
     def rows(self, *arguments: Any) -> list[T]:
-        database = database_proxy.obj
-        cursor = database.execute_sql(self._text(database), arguments)
         convert = self._convert
-        return [convert(*values) for values in cursor.fetchall()]
+        return [convert(*values) for values in self._execute(arguments).fetchall()]
 
     def first(self, *arguments: Any) -> T | None:
-        database = database_proxy.obj
-        cursor = database.execute_sql(self._text(database), arguments)
-        values = cursor.fetchone()
+        values = self._execute(arguments).fetchone()
         return None if values is None else self._convert(*values)
+
+
+class RawWrite(_RawSql):
+    """`RawWrite("UPDATE t SET a = ? WHERE id = ?")`, then `.execute(1, 42)`:
+    the number of rows inserted, changed or deleted. Arguments as for
+    `RawSelect` (JSON through the field's own `db_value`). For the few
+    statements every ActivateInstallation runs while it holds SQLite's write
+    lock; every other write stays peewee's."""
+
+    __slots__ = ()
+
+    def execute(self, *arguments: Any) -> int:
+        return int(self._execute(arguments).rowcount)
 
 
 # --- values as the drivers return them -------------------------------------------

@@ -6,6 +6,16 @@ import datetime as dt
 from collections.abc import Sequence
 
 from .models import WebhookEndpoint
+from .prepared import PreparedSelect
+
+# Read by every audited change (store/audit.py): built once, see prepared.py.
+_ACTIVE = PreparedSelect(
+    lambda: (
+        WebhookEndpoint.select(WebhookEndpoint.public_id, WebhookEndpoint.event_types)
+        .where(WebhookEndpoint.delete_time.is_null())
+        .order_by(WebhookEndpoint.id)
+    )
+)
 
 
 class WebhookRepository:
@@ -46,11 +56,7 @@ class WebhookRepository:
 
     def active(self) -> list[WebhookEndpoint]:
         """Every endpoint still receiving (a handful: read whole per audited change)."""
-        return list(
-            WebhookEndpoint.select(WebhookEndpoint.public_id, WebhookEndpoint.event_types)
-            .where(WebhookEndpoint.delete_time.is_null())
-            .order_by(WebhookEndpoint.id)
-        )
+        return _ACTIVE.rows()
 
     def count_active(self) -> int:
         return int(WebhookEndpoint.select().where(WebhookEndpoint.delete_time.is_null()).count())
