@@ -14,6 +14,7 @@ from ..errors import ConcurrentModification
 from . import raw
 from .accounts import AccountRow
 from .models import Subscription
+from .prepared import PreparedSelect
 from .shapes import insert_or_raise
 
 Predecessor = Subscription.alias("predecessor")
@@ -27,6 +28,26 @@ def _with_predecessor() -> peewee.ModelSelect[Subscription]:
         on=(Subscription.predecessor == Predecessor.id),
         attr="predecessor_row",
     )
+
+
+# AcceptUpgrade's transaction reads the serial it replaces, its successor and
+# both rows back (with the predecessor's serial, a self-join whose SQL peewee
+# would rebuild on every call): built once, see prepared.py.
+_BY_ID = PreparedSelect(
+    lambda subscription_id: _with_predecessor().where(Subscription.id == subscription_id).limit(1)
+)
+_SUCCESSOR = PreparedSelect(
+    lambda subscription_id: (
+        _with_predecessor().where(Subscription.predecessor == subscription_id).limit(1)
+    )
+)
+_SERIAL_TAKEN = PreparedSelect(
+    lambda serial_number: (
+        Subscription.select(Subscription.id)
+        .where(Subscription.serial_number == serial_number)
+        .limit(1)
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -186,7 +207,9 @@ class SubscriptionRepository:
         return self.successor_serials([subscription_id]).get(subscription_id)
 
     def find_successor(self, subscription_id: int) -> Subscription | None:
-        return _with_predecessor().where(Subscription.predecessor == subscription_id).get_or_none()
+        # At most one: the predecessor column is unique.
+        found: Subscription | None = _SUCCESSOR.first(subscription_id)
+        return found
 
     def lock(self, subscription_id: int) -> bool:
         """Holds the row until the transaction ends, so concurrent changes of one
@@ -205,7 +228,7 @@ class SubscriptionRepository:
         return True
 
     def serial_exists(self, serial_number: str) -> bool:
-        return Subscription.select().where(Subscription.serial_number == serial_number).exists()
+        return _SERIAL_TAKEN.first(serial_number) is not None
 
     def create_subscription(
         self,
@@ -244,7 +267,10 @@ class SubscriptionRepository:
             raise ConcurrentModification()
 
     def get_by_id(self, subscription_id: int) -> Subscription:
-        row: Subscription = _with_predecessor().where(Subscription.id == subscription_id).get()
+        """A serial known to exist (its id came from this transaction or a row)."""
+        row: Subscription | None = _BY_ID.first(subscription_id)
+        if row is None:
+            raise LookupError(f"no subscription {subscription_id}")
         return row
 
     def lineage(self, subscription_id: int) -> list[Subscription]:
