@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from aspel.licensing.server.errors import DatabaseUnavailable
-from aspel.licensing.server.reclaim import ReclaimThread
+from aspel.licensing.server.reclaim import reclaim_thread
 
 
 class FakeInstallations:
@@ -27,7 +27,7 @@ class FakeInstallations:
 
 def test_the_thread_reclaims_again_after_an_outage_and_stops_when_asked() -> None:
     fake: Any = FakeInstallations(failures=2)
-    thread = ReclaimThread(fake, interval_seconds=0.01)
+    thread = reclaim_thread(fake, interval_seconds=0.01)
 
     thread.start()
     reached = fake.enough.wait(30)

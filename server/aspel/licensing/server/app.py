@@ -51,8 +51,8 @@ from .domain.validation_records import ValidationRecorder
 from .health import DatabaseHealth
 from .mail.worker import MailerThread, build_worker
 from .metrics import ServerMetrics
-from .reclaim import ReclaimThread
-from .reminders import RemindersThread, build_reminders
+from .reclaim import reclaim_thread
+from .reminders import build_reminders, reminders_thread
 from .settings import Settings, seat_policy
 from .signals import stop_on_signals
 from .store import migrate
@@ -331,7 +331,7 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     # Built before serving, so a bad --smtp-url stops the start, not the first email.
     mailer = new_mailer(settings, services) if settings.mail_worker else None
     reminders = (
-        RemindersThread(
+        reminders_thread(
             build_reminders(settings, services.store, services.calendar),
             settings.reminders_interval_seconds,
         )
@@ -339,7 +339,7 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         else None
     )
     reclaimer = (
-        ReclaimThread(services.admin.installations, settings.seat_reclaim_interval_seconds)
+        reclaim_thread(services.admin.installations, settings.seat_reclaim_interval_seconds)
         if settings.seat_reclaim_interval_seconds > 0
         else None
     )

@@ -17,21 +17,19 @@ from .periodic import PeriodicThread
 log = logging.getLogger(__name__)
 
 
-class ReclaimThread(PeriodicThread):
+def reclaim_thread(installations: InstallationService, interval_seconds: float) -> PeriodicThread:
     """Reclaims every `interval_seconds` until stopped (the first run after a
     random part of one interval, so workers started together do not all run
     at once)."""
 
-    def __init__(self, installations: InstallationService, interval_seconds: float) -> None:
-        self.installations = installations
-        super().__init__(
-            "seat-reclaim",
-            self._reclaim,
-            interval_seconds,
-            interval_seconds * random.random(),  # noqa: S311 (spreading, not secrecy)
-        )
-
-    def _reclaim(self) -> None:
-        reclaimed = self.installations.reclaim()
+    def reclaim() -> None:
+        reclaimed = installations.reclaim()
         if reclaimed:
             log.info("reclaimed %d seats of silent machines", reclaimed)
+
+    return PeriodicThread(
+        "seat-reclaim",
+        reclaim,
+        interval_seconds,
+        interval_seconds * random.random(),  # noqa: S311 (spreading, not secrecy)
+    )

@@ -28,20 +28,15 @@ def build_reminders(
 FIRST_RUN_DELAY_SECONDS = 60.0
 
 
-class RemindersThread(PeriodicThread):
+def reminders_thread(service: ReminderService, interval_seconds: float) -> PeriodicThread:
     """A run shortly after start, then one every `interval_seconds`, until
     stopped. Every worker process may run one: each reminder's unique row
     sends it once."""
 
-    def __init__(self, service: ReminderService, interval_seconds: float) -> None:
-        self.service = service
-        super().__init__(
-            "reminders",
-            self._remind,
-            interval_seconds,
-            min(FIRST_RUN_DELAY_SECONDS, interval_seconds),
-        )
+    def remind() -> None:
+        with service.store.connection():
+            service.run()
 
-    def _remind(self) -> None:
-        with self.service.store.connection():
-            self.service.run()
+    return PeriodicThread(
+        "reminders", remind, interval_seconds, min(FIRST_RUN_DELAY_SECONDS, interval_seconds)
+    )
