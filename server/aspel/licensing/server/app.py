@@ -57,6 +57,7 @@ from .settings import Settings, seat_policy
 from .signals import stop_on_signals
 from .store import migrate
 from .store.database import Store
+from .transport import answer_metadata
 from .transport.activation_servicer import ActivationServicer
 from .transport.admin_servicer import AdminServicer
 from .transport.auth_interceptor import ScopeInterceptor
@@ -193,6 +194,8 @@ def create_server(
     Given `services`, the server shares them (and so the store) instead of building its own.
     """
     services = services or build_services(settings, clock, metrics)
+    # Every answer's x-request-id goes with the answer (see the module).
+    answer_metadata.install()
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,

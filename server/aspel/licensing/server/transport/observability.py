@@ -29,6 +29,7 @@ from .. import request_context
 from ..metrics import ServerMetrics
 from ..request_context import RequestContext
 from ..store.database import Store
+from .answer_metadata import send_with_answer
 from .interceptors import Behavior, WrappingInterceptor, _Kind, kind_of, rewrap
 from .peers import ClientAddress
 
@@ -130,8 +131,9 @@ class _Call:
             peer=self.client_address.resolve(context.peer(), forwarded),
         )
         token = request_context.begin(current)
-        # Before any response, so even an error answer carries it.
-        context.send_initial_metadata(((REQUEST_ID_KEY, current.request_id),))
+        # Every answer carries it, an error too: with the answer's own batch
+        # (answer_metadata.py), not in one of its own.
+        send_with_answer(context, ((REQUEST_ID_KEY, current.request_id),))
         if self.metrics is not None:
             if self._started is None:
                 labels = (self.type, self.service, self.name)
