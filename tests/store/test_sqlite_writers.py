@@ -71,3 +71,84 @@ def test_a_writer_queued_past_the_busy_timeout_is_answered_unavailable(
     with store.write():  # free again
         pass
     store.close()
+
+
+def _two_stores(path: pathlib.Path) -> tuple[Store, Store]:
+    """Two stores on one file: each has its own writer queue, so they meet at
+    SQLite's write lock as two worker processes do."""
+    first = Store.from_url(f"sqlite:///{path}")
+    with first.write():
+        first.database.execute_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)")
+    return first, Store.from_url(f"sqlite:///{path}")
+
+
+def _busy_timeout(store: Store) -> int:
+    with store.connection():
+        return int(store.database.execute_sql("PRAGMA busy_timeout").fetchone()[0])
+
+
+def test_a_writer_polls_for_the_lock_another_process_holds_then_commits_after_it(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder, waiter = _two_stores(tmp_path / "writers.db")
+    waits: list[float] = []
+    sleep = database.time.sleep
+
+    def recorded_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        sleep(seconds)
+
+    monkeypatch.setattr(database.time, "sleep", recorded_sleep)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with holder.write():
+            holder.database.execute_sql("INSERT INTO t (who) VALUES ('holder')")
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(30)
+    threading.Timer(0.2, release.set).start()
+    with waiter.write():
+        waiter.database.execute_sql("INSERT INTO t (who) VALUES ('waiter')")
+    thread.join()
+    with waiter.connection():
+        order = [r[0] for r in waiter.database.execute_sql("SELECT who FROM t ORDER BY id")]
+    assert order == ["holder", "waiter"]
+    # It waited in its own steps, none longer than the longest, not in SQLite's.
+    assert waits and max(waits) <= database._WRITE_LOCK_LONGEST_WAIT
+    assert waits[0] == database._WRITE_LOCK_FIRST_WAIT
+    # Every other statement keeps SQLite's own wait.
+    assert _busy_timeout(waiter) == database.SQLITE_BUSY_TIMEOUT_MS
+    holder.close()
+    waiter.close()
+
+
+def test_a_lock_held_elsewhere_past_the_wait_is_answered_unavailable(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "_WRITER_WAIT_SECONDS", 0.05)
+    holder, waiter = _two_stores(tmp_path / "writers.db")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with holder.write():
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        with pytest.raises(DatabaseUnavailable), waiter.write():
+            pytest.fail("the write lock was held by the other store")
+    finally:
+        release.set()
+        thread.join()
+    assert _busy_timeout(waiter) == database.SQLITE_BUSY_TIMEOUT_MS
+    with waiter.write():  # free again
+        waiter.database.execute_sql("INSERT INTO t (who) VALUES ('waiter')")
+    holder.close()
+    waiter.close()

@@ -30,6 +30,8 @@ unsent_while_handling: list[bool] = []
 def _answer(requests: list[Any], context: Any) -> Any:
     unsent_while_handling.append(context._state.initial_metadata_allowed)
     names = [r.service for r in requests]
+    if "extra" in names:
+        context.send_initial_metadata((("x-extra", "1"),))
     if "fail" in names:
         raise SerialNotFound("ABCDE-12345-FGH7K")
     if "crash" in names:
@@ -129,8 +131,27 @@ def test_an_error_carries_its_request_id(
     assert ("x-request-id", f"req-{kind}-{service}") in tuple(error.initial_metadata())
 
 
+def test_metadata_a_handler_sends_itself_joins_the_request_id(channel: grpc.Channel) -> None:
+    # Deferred only: sent apart, the request id leaves no room for more (grpc
+    # allows one initial metadata per call).
+    assert answer_metadata.install()
+    call = _call(channel, "UnaryUnary", "extra", "req-extra")
+    sent = tuple(call.initial_metadata())
+    assert ("x-request-id", "req-extra") in sent and ("x-extra", "1") in sent
+
+
 def test_grpc_shaped_otherwise_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(answer_metadata, "_installed", False)
     monkeypatch.setattr(grpc_server, "_get_initial_metadata", lambda state: None)
     assert answer_metadata.install() is False
     assert grpc_server._get_initial_metadata.__name__ == "<lambda>"
+
+
+def test_answer_batches_that_no_longer_ask_it_leave_grpc_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(answer_metadata, "_installed", False)
+    original = grpc_server._get_initial_metadata
+    monkeypatch.setattr(grpc_server, "_get_initial_metadata_operation", lambda state, md: None)
+    assert answer_metadata.install() is False
+    assert grpc_server._get_initial_metadata is original

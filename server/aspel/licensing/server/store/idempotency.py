@@ -26,7 +26,8 @@ _RECORD = PreparedSelect(
 
 
 # Claimed and completed inside every retryable mutation's write transaction:
-# SQL written once (raw.py). ON CONFLICT DO NOTHING is SQLite's INSERT OR IGNORE.
+# SQL written once (raw.py). ON CONFLICT DO NOTHING yields to the unique
+# (scope, request_id) only; a NOT NULL or CHECK failure still raises.
 _CLAIM = raw.RawWrite(
     """INSERT INTO idempotency_record
               (scope, request_id, operation, request_hash, result, create_time)
@@ -46,7 +47,7 @@ class IdempotencyRepository:
     ) -> bool:
         """Inserts the row of a request not seen before; False when it already exists.
 
-        `INSERT ... ON CONFLICT DO NOTHING` (SQLite: `INSERT OR IGNORE`). On
+        `INSERT ... ON CONFLICT DO NOTHING` (on both engines). On
         PostgreSQL a second claimer of the same key waits on the unique index until
         the first transaction ends: it inserts if that one rolled back and does
         nothing if it committed, and its next statement (READ COMMITTED) reads the

@@ -111,6 +111,8 @@ def date(value: Any) -> dt.date | None:
 def db_datetime(value: dt.datetime) -> str | dt.datetime:
     """An aware datetime as a UtcDateTimeField stores it (for comparisons in SQL):
     naive UTC, and on SQLite the text peewee writes, so string order is time order."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")  # as UtcDateTimeField
     naive = value.astimezone(dt.UTC).replace(tzinfo=None)
     database = database_proxy.obj
     if isinstance(database, peewee.SqliteDatabase):

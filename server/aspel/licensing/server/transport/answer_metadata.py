@@ -19,9 +19,10 @@ the public call. Tests pin the header on every kind of answer, both ways
 (tests/transport/test_answer_metadata.py).
 
 What changes for a client: the headers arrive with the answer instead of as
-the handler starts. A call that ends on the client's side before any answer
-(its deadline passed) has no initial metadata; its request id is still in the
-server's log line.
+the handler starts. A call that ends with no answer from the handler has no
+initial metadata now: its deadline passed, the server's shutdown grace ran
+out, or the answer broke grpc's send limit (max_message_bytes; a bug of ours).
+Its request id is still in the server's log line (README, "Request ids").
 """
 
 from __future__ import annotations
@@ -44,17 +45,25 @@ _installed = False
 
 
 def _shaped_as_expected() -> bool:
-    """grpc's internals as this module relies on them (grpcio 1.85)."""
+    """grpc's internals as this module relies on them (grpcio 1.85): the
+    function, its parameters, the answer batches' one way to it (the
+    operation builder calls it through the module), and the state's flag."""
     original = getattr(grpc_server, "_get_initial_metadata", None)
+    builder = getattr(grpc_server, "_get_initial_metadata_operation", None)
     state_class = getattr(grpc_server, "_RPCState", None)
-    if not callable(original) or state_class is None:
+    if not callable(original) or not callable(builder) or state_class is None:
         return False
     try:
         parameters = list(inspect.signature(original).parameters)
         state = state_class()
-    except (TypeError, ValueError):
+        names = builder.__code__.co_names
+    except (AttributeError, TypeError, ValueError):
         return False
-    return parameters == ["state", "metadata"] and hasattr(state, "initial_metadata_allowed")
+    return (
+        parameters == ["state", "metadata"]
+        and "_get_initial_metadata" in names
+        and hasattr(state, "initial_metadata_allowed")
+    )
 
 
 def install() -> bool:
@@ -69,8 +78,10 @@ def install() -> bool:
         original: Callable[[Any, Any], Any] = grpc_server._get_initial_metadata
 
         def with_pending(state: Any, metadata: Any) -> Any:
-            if metadata is None:
-                metadata = getattr(state, _PENDING, None)
+            pending = getattr(state, _PENDING, None)
+            if pending is not None:
+                # Also when a handler sends metadata of its own after all.
+                metadata = pending + tuple(metadata or ())
             return original(state, metadata)
 
         grpc_server._get_initial_metadata = with_pending
