@@ -4,14 +4,39 @@ off, concurrent write transactions still all commit."""
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import threading
+from collections.abc import Iterator
 
 import pytest
 
 from aspel.licensing.server.errors import DatabaseUnavailable
 from aspel.licensing.server.store import database
 from aspel.licensing.server.store.database import Store
+
+
+@contextlib.contextmanager
+def write_held(store: Store, sql: str | None = None) -> Iterator[None]:
+    """A write transaction of `store` (running `sql`) held open by another
+    thread for the block, committed after it."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write():
+            if sql is not None:
+                store.database.execute_sql(sql)
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        yield
+    finally:
+        release.set()
+        thread.join()
 
 
 def test_concurrent_writers_of_one_process_queue_for_the_write_lock(
@@ -52,22 +77,8 @@ def test_a_writer_queued_past_the_busy_timeout_is_answered_unavailable(
     # As SQLite's own wait would end: the thread is freed, nothing was written.
     monkeypatch.setattr(database, "_WRITER_WAIT_SECONDS", 0.05)
     store = Store.from_url(f"sqlite:///{tmp_path / 'writers.db'}")
-    holding, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with store.write():
-            holding.set()
-            done.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert holding.wait(30)
-        with pytest.raises(DatabaseUnavailable), store.write():
-            pytest.fail("the write lock was held by the other thread")
-    finally:
-        done.set()
-        holder.join()
+    with write_held(store), pytest.raises(DatabaseUnavailable), store.write():
+        pytest.fail("the write lock was held by the other thread")
     with store.write():  # free again
         pass
     store.close()
@@ -80,6 +91,11 @@ def _two_stores(path: pathlib.Path) -> tuple[Store, Store]:
     with first.write():
         first.database.execute_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)")
     return first, Store.from_url(f"sqlite:///{path}")
+
+
+def _write_as(store: Store, who: str) -> None:
+    with store.write():
+        store.database.execute_sql("INSERT INTO t (who) VALUES (?)", (who,))
 
 
 def _busy_timeout(store: Store) -> int:
@@ -99,21 +115,14 @@ def test_a_writer_polls_for_the_lock_another_process_holds_then_commits_after_it
         sleep(seconds)
 
     monkeypatch.setattr(database.time, "sleep", recorded_sleep)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with holder.write():
-            holder.database.execute_sql("INSERT INTO t (who) VALUES ('holder')")
-            holding.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert holding.wait(30)
-    threading.Timer(0.2, release.set).start()
-    with waiter.write():
-        waiter.database.execute_sql("INSERT INTO t (who) VALUES ('waiter')")
-    thread.join()
+    waiting = threading.Thread(target=_write_as, args=(waiter, "waiter"))
+    with write_held(holder, "INSERT INTO t (who) VALUES ('holder')"):
+        waiting.start()
+        for _ in range(30_000):  # until it met the lock and polls for it
+            if waits:
+                break
+            sleep(0.001)
+    waiting.join()
     with waiter.connection():
         order = [r[0] for r in waiter.database.execute_sql("SELECT who FROM t ORDER BY id")]
     assert order == ["holder", "waiter"]
@@ -131,22 +140,8 @@ def test_a_lock_held_elsewhere_past_the_wait_is_answered_unavailable(
 ) -> None:
     monkeypatch.setattr(database, "_WRITER_WAIT_SECONDS", 0.05)
     holder, waiter = _two_stores(tmp_path / "writers.db")
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with holder.write():
-            holding.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    try:
-        assert holding.wait(30)
-        with pytest.raises(DatabaseUnavailable), waiter.write():
-            pytest.fail("the write lock was held by the other store")
-    finally:
-        release.set()
-        thread.join()
+    with write_held(holder), pytest.raises(DatabaseUnavailable), waiter.write():
+        pytest.fail("the write lock was held by the other store")
     assert _busy_timeout(waiter) == database.SQLITE_BUSY_TIMEOUT_MS
     with waiter.write():  # free again
         waiter.database.execute_sql("INSERT INTO t (who) VALUES ('waiter')")

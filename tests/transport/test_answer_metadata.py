@@ -5,22 +5,22 @@ RPC kind, for answers and for errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent import futures
 from typing import Any
 
 import grpc
 import pytest
 from grpc import _server as grpc_server
-from grpc_health.v1 import health_pb2
 
 from aspel.licensing.server.errors import SerialNotFound
 from aspel.licensing.server.transport import answer_metadata
 from aspel.licensing.server.transport.interceptors import ErrorInterceptor, Layers
 from aspel.licensing.server.transport.observability import ObservabilityInterceptor
 
-Request = health_pb2.HealthCheckRequest
-Response = health_pb2.HealthCheckResponse
+from . import kinds
+from .kinds import Request, Response
+
 SERVICE = "test.RequestIds"
 
 #: Whether the headers were still unsent when each handler ran (the layers ran first).
@@ -39,41 +39,9 @@ def _answer(requests: list[Any], context: Any) -> Any:
     return Response(status=Response.SERVING)
 
 
-def _unary_unary(request: Any, context: Any) -> Any:
-    return _answer([request], context)
-
-
-def _unary_stream(request: Any, context: Any) -> Iterator[Any]:
-    yield _answer([request], context)
-
-
-def _stream_unary(requests: Iterator[Any], context: Any) -> Any:
-    return _answer(list(requests), context)
-
-
-def _stream_stream(requests: Iterator[Any], context: Any) -> Iterator[Any]:
-    for request in requests:
-        yield _answer([request], context)
-
-
-KINDS: dict[str, tuple[Callable[..., grpc.RpcMethodHandler], Callable[..., Any]]] = {
-    "UnaryUnary": (grpc.unary_unary_rpc_method_handler, _unary_unary),
-    "UnaryStream": (grpc.unary_stream_rpc_method_handler, _unary_stream),
-    "StreamUnary": (grpc.stream_unary_rpc_method_handler, _stream_unary),
-    "StreamStream": (grpc.stream_stream_rpc_method_handler, _stream_stream),
-}
-
-
 @pytest.fixture(scope="module")
 def channel() -> Iterator[grpc.Channel]:
-    handlers = {
-        name: factory(
-            behavior,
-            request_deserializer=Request.FromString,
-            response_serializer=Response.SerializeToString,
-        )
-        for name, (factory, behavior) in KINDS.items()
-    }
+    handlers = kinds.handlers(_answer)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     layers = Layers([ObservabilityInterceptor(), ErrorInterceptor(max_request_bytes=1000)])
     layers.registering(server).add_registered_method_handlers(SERVICE, handlers)
@@ -110,7 +78,7 @@ def _call(channel: grpc.Channel, kind: str, service: str, request_id: str) -> An
     return call
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", kinds.KIND_NAMES)
 def test_an_answer_carries_its_request_id(channel: grpc.Channel, kind: str, deferred: bool) -> None:
     unsent_while_handling.clear()
     call = _call(channel, kind, "ok", f"req-{kind}-ok")
@@ -119,7 +87,7 @@ def test_an_answer_carries_its_request_id(channel: grpc.Channel, kind: str, defe
     assert unsent_while_handling == [deferred]
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", kinds.KIND_NAMES)
 @pytest.mark.parametrize("service,code", [("fail", "NOT_FOUND"), ("crash", "INTERNAL")])
 def test_an_error_carries_its_request_id(
     channel: grpc.Channel, kind: str, service: str, code: str, deferred: bool

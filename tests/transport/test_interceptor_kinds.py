@@ -8,25 +8,24 @@ does), through the registered methods and through a generic handler."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent import futures
 from typing import Any
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2
 
 from aspel.licensing.server.errors import SerialNotFound
 from aspel.licensing.server.transport.interceptors import ErrorInterceptor, Layers
 
+from . import kinds
 from .calls import reason_of
+from .kinds import Request, Response
 
-Request = health_pb2.HealthCheckRequest
-Response = health_pb2.HealthCheckResponse
 SERVICE = "test.Kinds"
 
 
-def _answer(requests: list[Any]) -> Any:
+def _answer(requests: list[Any], _context: Any) -> Any:
     """Echoes the services asked for; "fail" is a typed error, "crash" a bug."""
     names = [r.service for r in requests]
     if "fail" in names:
@@ -36,43 +35,11 @@ def _answer(requests: list[Any]) -> Any:
     return Response(status=Response.SERVING)
 
 
-def _unary_unary(request: Any, _context: Any) -> Any:
-    return _answer([request])
-
-
-def _unary_stream(request: Any, _context: Any) -> Iterator[Any]:
-    yield Response(status=Response.SERVING)  # a failure after the first answer
-    yield _answer([request])
-
-
-def _stream_unary(requests: Iterator[Any], _context: Any) -> Any:
-    return _answer(list(requests))
-
-
-def _stream_stream(requests: Iterator[Any], _context: Any) -> Iterator[Any]:
-    for request in requests:
-        yield _answer([request])
-
-
-KINDS: dict[str, tuple[Callable[..., grpc.RpcMethodHandler], Callable[..., Any]]] = {
-    "UnaryUnary": (grpc.unary_unary_rpc_method_handler, _unary_unary),
-    "UnaryStream": (grpc.unary_stream_rpc_method_handler, _unary_stream),
-    "StreamUnary": (grpc.stream_unary_rpc_method_handler, _stream_unary),
-    "StreamStream": (grpc.stream_stream_rpc_method_handler, _stream_stream),
-}
-
-
 @pytest.fixture(scope="module", params=["interceptor", "registered", "generic"])
 def channel(request: pytest.FixtureRequest) -> Iterator[grpc.Channel]:
     layer = ErrorInterceptor(max_request_bytes=1000)
-    handlers = {
-        name: factory(
-            behavior,
-            request_deserializer=Request.FromString,
-            response_serializer=Response.SerializeToString,
-        )
-        for name, (factory, behavior) in KINDS.items()
-    }
+    # A failure of UnaryStream comes after its first answer.
+    handlers = kinds.handlers(_answer, serving_first=True)
     if request.param == "interceptor":
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), interceptors=[layer])
         server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(SERVICE, handlers)])
@@ -110,13 +77,13 @@ def _body(service: str) -> bytes:
     return Request(service=service).SerializeToString()
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", kinds.KIND_NAMES)
 def test_a_good_request_is_answered(channel: grpc.Channel, kind: str) -> None:
     answers = _call(channel, kind, [_body("ok")])
     assert answers and all(Response.FromString(a).status == Response.SERVING for a in answers)
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", kinds.KIND_NAMES)
 @pytest.mark.parametrize(
     "bodies,code,reason",
     [
