@@ -6,9 +6,9 @@ batch of its own: one more C-core operation, completion and HEADERS frame
 per call, about 0.08 ms of the 0.8 ms of server CPU a ValidateLicense takes
 when calls come one at a time (bench/README.md finding 18). Yet grpc's sync
 server already sends initial metadata in the answer's own batch, the one that
-carries the response and the status (or the first
-streamed message, or the abort): each of those asks `_get_initial_metadata(
-state, None)` what to send, and unless compression is set it sends nothing.
+carries the response and the status (or the first streamed message, or the
+abort): each of those asks `_get_initial_metadata(state, None)` what to send,
+and unless compression is set it sends nothing.
 
 `install()` makes that function answer the metadata a handler left on the
 call's state with `send_with_answer`, so the headers travel with the answer
