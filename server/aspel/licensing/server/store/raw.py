@@ -10,7 +10,7 @@ style, executed through peewee's `execute_sql` (so driver errors are still
 peewee's, and the store's outage translation still applies), and each row is
 a tuple handed to a converter the repository chooses (usually a frozen
 dataclass constructor). peewee stays the tool for the schema, migrations and
-the writes, but for the few `RawWrite`s on ActivateInstallation's path.
+the writes, but for the few `RawWrite`s inside the hot write transactions.
 
 The SQL names tables and columns as the models declare them; the store tests
 run each one on SQLite and PostgreSQL, which is what keeps them in step.
@@ -77,8 +77,9 @@ class RawWrite(_RawSql):
     """`RawWrite("UPDATE t SET a = ? WHERE id = ?")`, then `.execute(1, 42)`:
     the number of rows inserted, changed or deleted. Arguments as for
     `RawSelect` (JSON through the field's own `db_value`). For the few
-    statements every ActivateInstallation runs while it holds SQLite's write
-    lock; every other write stays peewee's."""
+    statements run while SQLite's write lock is held on every call: the
+    idempotency claim and answer of each retryable mutation, ActivateInstallation's
+    seat freeing. Every other write stays peewee's."""
 
     __slots__ = ()
 
