@@ -134,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip measuring the raw durable SQLite transaction rate",
     )
     parser.add_argument(
+        "--no-floor-check",
+        action="store_true",
+        help="skip measuring ValidateLicense against the floor server (decode and the "
+        "same query, nothing else)",
+    )
+    parser.add_argument(
         "--output-dir",
         type=pathlib.Path,
         default=pathlib.Path("var/bench/results"),
@@ -198,6 +204,7 @@ def options_from(args: argparse.Namespace) -> Options:
         latency_check=not args.no_latency_check,
         argon2_check=not args.no_argon2_check,
         sqlite_check=not args.no_sqlite_check,
+        floor_check=not args.no_floor_check,
         cache_dir=args.cache_dir,
         work_dir=args.work_dir,
         profile_dir=args.output_dir / "profiles" if args.profile else None,

@@ -21,8 +21,8 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from concurrent import futures
-from typing import Any
 
 import grpc
 
@@ -67,10 +67,13 @@ class EchoHandler(grpc.GenericRpcHandler):
         return handler
 
 
-def _serve(listen: str, settings: Settings, ready: Any = None) -> None:
+HandlerFactory = Callable[[], grpc.GenericRpcHandler]
+
+
+def _serve(listen: str, settings: Settings, handler: HandlerFactory) -> None:
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
-        handlers=[EchoHandler()],
+        handlers=[handler()],
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
@@ -88,9 +91,12 @@ def _serve(listen: str, settings: Settings, ready: Any = None) -> None:
     server.stop(1).wait()
 
 
-def serve_workers(listen: str, workers: int, settings: Settings) -> int:
+def serve_workers(
+    listen: str, workers: int, settings: Settings, handler: HandlerFactory = EchoHandler
+) -> int:
     """Forks `workers` servers on one port before any gRPC object exists, as
-    `aspel-licensing-server serve --workers N` does; prints the port."""
+    `aspel-licensing-server serve --workers N` does; prints the port. Each
+    server calls `handler()` once it runs (after the fork) for its handler."""
     host, _, port = listen.rpartition(":")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -101,14 +107,14 @@ def serve_workers(listen: str, workers: int, settings: Settings) -> int:
     try:
         if workers <= 1:
             sock.close()
-            _serve(address, settings)
+            _serve(address, settings, handler)
             return 0
         for _ in range(workers):
             pid = os.fork()
             if pid == 0:
                 code = 0
                 try:
-                    _serve(address, settings)
+                    _serve(address, settings, handler)
                 except BaseException:
                     code = 1
                 finally:

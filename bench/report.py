@@ -151,8 +151,15 @@ RULES: tuple[Rule, ...] = (
     Rule("argon2", "Authenticate", 0.9),
     Rule("sqlite", "AcceptUpgrade", None),
     Rule("sqlite", "ActivateInstallation", None),
+    # How much of the distance to the echo server is this repository's own
+    # work per call (floor_server.py): reported, the targets stay echo's.
+    Rule("floor", "ValidateLicense", None),
 )
-RAW_LABELS = {"argon2": "raw argon2id verify rate", "sqlite": "raw durable SQLite transactions/s"}
+RAW_LABELS = {
+    "argon2": "raw argon2id verify rate",
+    "sqlite": "raw durable SQLite transactions/s",
+    "floor": "the floor server's QPS",
+}
 
 
 def _where(engine: str, size: int | None = None, workers: int | None = None) -> str:
@@ -320,10 +327,10 @@ def targets_table(found: Sequence[Target]) -> str:
 
 
 def extras_table(measurements: Sequence[Measurement]) -> str:
-    """The argon2 ceiling and the latency-under-logins runs, which have no echo."""
+    """The raw ceilings, the floor and the latency-under-logins runs, which have no echo."""
     groups: dict[tuple[str, int, int, str, str], list[Measurement]] = defaultdict(list)
     for m in measurements:
-        if m.target in ("argon2", "sqlite", "idle", "under_logins", "logins"):
+        if m.target in ("argon2", "sqlite", "floor", "idle", "under_logins", "logins"):
             groups[(m.engine, m.subscriptions, m.workers, m.rpc, m.target)].append(m)
     lines = [
         "| engine | serials | workers | what | QPS | p50 ms | p99 ms | errors |",
@@ -333,6 +340,7 @@ def extras_table(measurements: Sequence[Measurement]) -> str:
         "argon2": "raw argon2id verify (no gRPC, no database)",
         "sqlite": "raw durable SQLite transactions (BEGIN IMMEDIATE/INSERT/COMMIT, "
         "WAL, synchronous=FULL; no gRPC)",
+        "floor": "{rpc} floor (decode + the same query, bare driver; no layers, no domain)",
         "idle": "{rpc}, concurrency {c}, alone",
         "under_logins": "{rpc}, concurrency {c}, while logins saturate",
         "logins": "Authenticate, saturating (during the line above)",

@@ -26,6 +26,8 @@ PROBE_CALLS = 3
 #: The RPCs whose ceiling is the disk's commit rate (one durable write each):
 #: the raw SQLite transaction rate is measured once per block, before the first.
 SQLITE_BOUND = ("AcceptUpgrade", "ActivateInstallation")
+#: The scenario also measured against the floor server (floor_server.py).
+FLOOR_OF = "ValidateLicense"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Options:
     latency_check: bool = True
     argon2_check: bool = True
     sqlite_check: bool = True
+    #: ValidateLicense against the floor server too (floor_server.py).
+    floor_check: bool = True
     cache_dir: pathlib.Path = pathlib.Path("var/bench/datasets")
     work_dir: pathlib.Path = pathlib.Path("var/bench/work")
     profile_dir: pathlib.Path | None = None  # py-spy the server's workers into here
@@ -360,7 +364,7 @@ class Run:
                 servers.running(servers.echo_server(workers), log_dir) as echo,
             ):
                 for scenario in self.selected():
-                    self._measure_rpc(scenario, bench, real, echo, where)
+                    self._measure_rpc(scenario, bench, real, echo, where, url)
                 if o.latency_check:
                     self._measure_latency_under_logins(bench, real, where)
         finally:
@@ -373,6 +377,7 @@ class Run:
         real: servers.ServerProcess,
         echo: servers.ServerProcess,
         where: dict[str, Any],
+        url: str,
     ) -> None:
         o = self.options
         if scenario.consumes:
@@ -419,10 +424,25 @@ class Run:
                 Measurement(**where, rpc="durable SQLite transaction", target="sqlite", qps=rate)
             )
             log.info("    raw durable SQLite transactions: %.1f/s", rate)
-        for target, server, method in (
-            ("echo", echo, method_for(response_bytes)),
-            ("server", real, scenario.method),
-        ):
+        runs = [("echo", echo, method_for(response_bytes)), ("server", real, scenario.method)]
+        with contextlib.ExitStack() as floor:
+            if scenario.name == FLOOR_OF and o.floor_check:
+                floor_server = servers.floor_server(url, where["workers"], response_bytes)
+                floor.enter_context(servers.running(floor_server, o.work_dir / "logs"))
+                runs.append(("floor", floor_server, scenario.method))
+            self._measure_runs(scenario, calls, runs, where, response_bytes, request_bytes)
+
+    def _measure_runs(
+        self,
+        scenario: scenarios.Scenario,
+        calls: Sequence[loadgen.Call],
+        runs: Sequence[tuple[str, servers.ServerProcess, str]],
+        where: dict[str, Any],
+        response_bytes: int,
+        request_bytes: int,
+    ) -> None:
+        o = self.options
+        for target, server, method in runs:
             tag = "{engine}-{subscriptions}-w{workers}-r{repeat}".format(**where)
             results, cpu = self._drive(
                 server,

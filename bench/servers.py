@@ -163,11 +163,24 @@ def echo_server(workers: int) -> ServerProcess:
         [sys.executable, "-m", "bench.echo_server", "--listen", address, "--workers", str(workers)],
         address,
         workers,
-        # `bench` is a folder of the repository, not an installed package.
-        env={
-            "PYTHONPATH": os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")]))
-        },
+        env=_bench_importable(),
     )
+
+
+def floor_server(database_url: str, workers: int, response_bytes: int) -> ServerProcess:
+    """The floor: `python -m bench.floor_server` on the real server's database."""
+    address = f"127.0.0.1:{free_port()}"
+    command = [
+        sys.executable, "-m", "bench.floor_server", "--listen", address,
+        "--workers", str(workers), "--database", database_url,
+        "--response-bytes", str(response_bytes),
+    ]  # fmt: skip
+    return ServerProcess("floor-server", command, address, workers, env=_bench_importable())
+
+
+def _bench_importable() -> dict[str, str]:
+    """`bench` is a folder of the repository, not an installed package."""
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")]))}
 
 
 @contextlib.contextmanager

@@ -75,6 +75,19 @@ def test_the_write_rpcs_report_their_ratio_to_raw_sqlite_commits_without_a_targe
     assert "| reported |" in report.targets_table([raw])
 
 
+def test_validate_license_reports_its_ratio_to_the_floor_server_without_a_target() -> None:
+    measurements = [
+        _m("server", 400, rpc="ValidateLicense"), _m("echo", 1000, rpc="ValidateLicense"),
+        _m("floor", 800, rpc="ValidateLicense"),
+    ]  # fmt: skip
+    found = report.targets(measurements, report.summarize(measurements))
+    (floor,) = [t for t in found if "floor" in t.name]
+    assert floor.value == pytest.approx(0.5) and floor.met is None
+    # The floor has no row of its own in the summary: it is no server under test.
+    assert [r.rpc for r in report.summarize(measurements)] == ["ValidateLicense"]
+    assert "ValidateLicense floor" in report.extras_table(measurements)
+
+
 def test_activate_installation_has_an_echo_target_on_sqlite_only() -> None:
     measurements = [
         _m(target, qps, rpc="ActivateInstallation", engine=engine)

@@ -51,10 +51,13 @@ def test_a_tiny_bench_run_measures_every_rpc_without_errors(tmp_path: pathlib.Pa
     # The raw ceilings (argon2, durable SQLite commits) and the
     # latency-under-logins check ran too, and each has its target row.
     targets = {m["target"] for m in report["measurements"]}
-    assert {"argon2", "sqlite", "idle", "under_logins"} <= targets
+    assert {"argon2", "sqlite", "floor", "idle", "under_logins"} <= targets
+    (floor,) = [m for m in report["measurements"] if m["target"] == "floor"]
+    assert floor["rpc"] == "ValidateLicense" and floor["qps"] > 0 and floor["errors"] == {}
     names = {t["name"] for t in report["targets"]}
     assert "AcceptUpgrade QPS / raw durable SQLite transactions/s" in names
     assert "ValidateLicense p99 while logins saturate / idle p99" in names
+    assert "ValidateLicense QPS / the floor server's QPS" in names
     assert "| ListSubscriptions" in done.stdout
     assert "| ValidateLicense storm" in done.stdout
     # The README's block, written beside the JSON and rebuilt from it alike.

@@ -116,8 +116,8 @@ def _validation_row(
 # Every ValidateLicense runs this one query: the serial, its account's razón
 # social and the activation (LEFT JOIN: a serial without it still answers
 # SERIAL_NOT_FOUND vs ACTIVATION_NOT_FOUND apart), as plain rows (raw.py).
-_FOR_VALIDATION = raw.RawSelect(
-    """SELECT s.id, s.serial_number, s.product_code, s.version, s.users, s.modality,
+# Public for the bench's floor server, which runs the very same SQL.
+VALIDATION_SQL = """SELECT s.id, s.serial_number, s.product_code, s.version, s.users, s.modality,
               s.next_payment_date, s.status, s.retire_date, acc.razon_social,
               a.id, a.public_id, a.machine_fingerprint, a.last_validate_time,
               a.license_expire_time, a.installation_public_key
@@ -127,9 +127,8 @@ _FOR_VALIDATION = raw.RawSelect(
            ON a.subscription_id = s.id AND a.public_id = ? AND a.machine_fingerprint = ?
               AND a.deactivate_time IS NULL
         WHERE s.serial_number = ?
-        LIMIT 1""",
-    _validation_row,
-)
+        LIMIT 1"""
+_FOR_VALIDATION = raw.RawSelect(VALIDATION_SQL, _validation_row)
 
 # The portal's and installers' other lookups: their SQL is built once (see prepared.py).
 _SUBSCRIPTION_WITH_ACCOUNT = with_its_account(Subscription, Subscription.serial_number)
