@@ -200,3 +200,18 @@ def test_a_validation_reads_its_serial_and_activation_as_the_models_hold_them(
     ) == (row.id, row.last_validate_time, row.license_expire_time)
     assert other_machine is not None and other_machine.activation is None
     assert no_serial is None
+
+
+def test_an_installers_serial_is_the_portals_row_of_it(demo: Services) -> None:
+    model = Subscription.select().order_by(Subscription.id).first()
+    with demo.store.read() as tx:
+        found = tx.activations.find_subscription(model.serial_number)
+        owned = tx.subscriptions.find_for_account(model.account_id, model.serial_number)
+        missing = tx.activations.find_subscription("NO-SUCH-SERIAL")
+    assert found is not None and found == owned
+    assert (found.id, found.installations_allowed, found.account.razon_social) == (
+        model.id,
+        model.installations_allowed,
+        model.account.razon_social,
+    )
+    assert missing is None

@@ -16,8 +16,9 @@ import peewee
 from ..errors import ConcurrentModification
 from . import raw
 from .models import Activation, Subscription
-from .prepared import PreparedSelect, with_its_account
+from .prepared import PreparedSelect
 from .shapes import insert_or_raise, newest
+from .subscriptions import BY_SERIAL_NUMBER, SubscriptionRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,6 @@ _FOR_VALIDATION = raw.RawSelect(
 )
 
 # The portal's and installers' other lookups: their SQL is built once (see prepared.py).
-_SUBSCRIPTION_WITH_ACCOUNT = with_its_account(Subscription, Subscription.serial_number)
 _ACTIVE = PreparedSelect(
     lambda subscription_id, public_id, machine_fingerprint: (
         Activation.select()
@@ -195,10 +195,10 @@ class ActivationRepository:
         that id on that machine, in one query; None: no such serial."""
         return _FOR_VALIDATION.first(public_id, machine_fingerprint, serial_number)
 
-    def find_subscription(self, serial_number: str) -> Subscription | None:
-        """The serial and its account, in one query."""
-        found: Subscription | None = _SUBSCRIPTION_WITH_ACCOUNT.first(serial_number)
-        return found
+    def find_subscription(self, serial_number: str) -> SubscriptionRow | None:
+        """The serial and its account, in one query, as a plain row (raw.py):
+        every ActivateInstallation reads it twice."""
+        return BY_SERIAL_NUMBER.first(serial_number)
 
     def serials_of_account(
         self, account_id: int, product_code: str, version: str
