@@ -11,8 +11,10 @@ import datetime as dt
 import pytest
 
 from aspel.licensing.server import request_context
+from aspel.licensing.server.domain.events import WEBHOOK_KIND
+from aspel.licensing.server.domain.states import PENDING
 from aspel.licensing.server.store import raw
-from aspel.licensing.server.store.models import Account, AuditEvent, Subscription
+from aspel.licensing.server.store.models import Account, AuditEvent, OutboxMessage, Subscription
 
 from ..support.queries import counting_queries
 
@@ -222,3 +224,24 @@ def test_an_audit_event_reads_back_as_recorded_with_its_rpcs_request_id(demo) ->
     assert (event.time, event.kind, event.actor, event.peer) == (_LOCAL, "k", "a", None)
     assert (event.serial_number, event.account_public_id) == ("S1", None)
     assert (event.detail, event.request_id) == (detail, "req-7")
+
+
+def test_an_audited_changes_webhook_delivery_is_queued_as_the_worker_expects(demo) -> None:
+    with demo.store.write() as tx:
+        tx.webhooks.add(
+            public_id="whk_1",
+            url="https://example.com/hook",
+            event_types=[],
+            description="",
+            secret_sealed="x",
+            created_by="test",
+            now=_LOCAL,
+        )
+        tx.audit.record(kind="k", actor="a", now=_LOCAL, detail={"razón": "Ñ"})
+    message = OutboxMessage.get(OutboxMessage.recipient == "whk_1")
+    assert (message.kind, message.state, message.attempts) == (WEBHOOK_KIND, PENDING, 0)
+    assert (message.next_attempt_time, message.create_time) == (_LOCAL, _LOCAL)
+    assert message.payload["type"] == "k" and "razón" in message.payload["body"]
+    with demo.store.write() as tx:
+        claimed = tx.outbox.claim_next(now=_LOCAL, claim_for=dt.timedelta(minutes=1))
+    assert claimed is not None and claimed.id == message.id

@@ -94,8 +94,8 @@ class RawInsert(_RawSql):
     from the model once; each value goes through its field's `db_value`, so the
     driver gets exactly what peewee's own insert would send (JSON text, naive
     UTC, a foreign key's id). For the rows that ActivateInstallation's
-    transaction adds on every call (the activation, the audit event), where
-    peewee built the INSERT anew each time."""
+    transaction adds on every call (the activation, the audit event and its
+    webhook deliveries), where peewee built the INSERT anew each time."""
 
     __slots__ = ("_to_db",)
 
