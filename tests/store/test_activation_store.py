@@ -200,3 +200,73 @@ def test_a_validation_reads_its_serial_and_activation_as_the_models_hold_them(
     ) == (row.id, row.last_validate_time, row.license_expire_time)
     assert other_machine is not None and other_machine.activation is None
     assert no_serial is None
+
+
+def _columns(row: Activation) -> dict[str, object]:
+    # __data__: the foreign key as its id, with no query for the serial.
+    return {f.name: row.__data__.get(f.name) for f in Activation._meta.sorted_fields}
+
+
+@pytest.mark.parametrize(
+    ("components", "key"),
+    [({"system_disk": "dísco-1", "machine_id": "m-1"}, None), (None, bytes(range(32)))],
+)
+def test_a_new_activation_reads_back_as_it_was_answered(
+    demo: Services,
+    subscription_id: int,
+    components: dict[str, str] | None,
+    key: bytes | None,
+) -> None:
+    # Not UTC, with microseconds: stored as naive UTC, read back aware.
+    now = dt.datetime(2026, 11, 23, 12, 0, 0, 654321, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
+    with demo.store.write() as tx:
+        made = tx.activations.create_activation(
+            public_id="act_read_back",
+            subscription_id=subscription_id,
+            installation=Installation("machine-a", "PC-Ñ", "SAE", "7.0"),
+            seat=1,
+            now=now,
+            license_expire_bound=now + dt.timedelta(days=30),
+            machine_components=components,
+            installation_public_key=key,
+        )
+    stored = Activation.get_by_id(made.id)
+    assert _columns(made) == _columns(stored)
+    assert stored.create_time == now and stored.create_time.tzinfo is dt.UTC
+    assert stored.machine_components == components
+    assert stored.installation_public_key == (key.hex() if key else None)
+
+
+def test_a_refused_activation_leaves_the_transaction_usable(
+    demo: Services, subscription_id: int
+) -> None:
+    """Both partial unique indexes refuse with CONCURRENT_MODIFICATION, and
+    what the transaction did before and after still commits."""
+    with demo.store.write() as tx:
+        first = create(tx, subscription_id, "machine-a", 1)
+        with pytest.raises(ConcurrentModification):
+            create(tx, subscription_id, "machine-b", 1)  # the seat is held
+        with pytest.raises(ConcurrentModification):
+            create(tx, subscription_id, "machine-a", 2)  # the machine is active
+        second = create(tx, subscription_id, "machine-b", 2)
+    with demo.store.read() as tx:
+        active = tx.activations.active_of_subscription(subscription_id)
+    assert [(a.id, a.machine_fingerprint, a.seat) for a in active] == [
+        (first.id, "machine-a", 1),
+        (second.id, "machine-b", 2),
+    ]
+
+
+def test_an_installers_serial_is_the_portals_row_of_it(demo: Services) -> None:
+    model = Subscription.select().order_by(Subscription.id).first()
+    with demo.store.read() as tx:
+        found = tx.activations.find_subscription(model.serial_number)
+        owned = tx.subscriptions.find_for_account(model.account_id, model.serial_number)
+        missing = tx.activations.find_subscription("NO-SUCH-SERIAL")
+    assert found is not None and found == owned
+    assert (found.id, found.installations_allowed, found.account.razon_social) == (
+        model.id,
+        model.installations_allowed,
+        model.account.razon_social,
+    )
+    assert missing is None

@@ -1,5 +1,7 @@
 """Raw hot reads (store/raw.py) bind their arguments in each engine's style and
-hand back the values the models would: aware UTC datetimes, dates, None."""
+hand back the values the models would: aware UTC datetimes, dates, None. Raw
+inserts store what peewee's own insert would, and a unique index's refusal
+leaves the transaction usable, on both engines."""
 
 from __future__ import annotations
 
@@ -8,8 +10,13 @@ import datetime as dt
 
 import pytest
 
+from aspel.licensing.server import request_context
+from aspel.licensing.server.domain.events import WEBHOOK_KIND
+from aspel.licensing.server.domain.states import PENDING
 from aspel.licensing.server.store import raw
-from aspel.licensing.server.store.models import Account, Subscription
+from aspel.licensing.server.store.models import Account, AuditEvent, OutboxMessage, Subscription
+
+from ..support.queries import counting_queries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,3 +108,140 @@ def test_a_claim_inserts_once_and_its_answer_reads_back_as_stored(demo) -> None:
     assert empty is not None and empty.result == {}
     assert stored is not None
     assert (stored.result, stored.create_time, stored.operation) == (answer, at, "Op")
+
+
+# --- RawInsert: the rows ActivateInstallation adds, without peewee's INSERT ---------
+
+_ACCOUNT_FIELDS = (
+    "public_id",
+    "username",
+    "email",
+    "razon_social",
+    "password_hash",
+    "failed_logins",
+    "disabled",
+    "locked_until",
+    "create_time",
+)
+_NEW_ACCOUNT = raw.RawInsert(Account, *_ACCOUNT_FIELDS)
+_NEW_EVENT = raw.RawInsert(AuditEvent, "time", "kind", "actor", "peer", "detail", "request_id")
+# Not UTC, with microseconds: stored as naive UTC, as UtcDateTimeField writes it.
+_LOCAL = dt.datetime(2026, 12, 3, 9, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
+
+
+def _account(name: str) -> dict[str, object]:
+    return {
+        "public_id": f"acc_{name}",
+        "username": name,
+        "email": f"{name}@example.com",
+        "razon_social": "Ñandú Contadores, S.A. de C.V.",
+        "password_hash": "x",
+        "failed_logins": 2,
+        "disabled": True,
+        "locked_until": None,
+        "create_time": _LOCAL,
+    }
+
+
+def _stored(table: str, row_id: int, *unlike: str) -> dict[str, object]:
+    """The row as the database holds it (SQLite: the very text), but its id and `unlike`."""
+    cursor = Account._meta.database.execute_sql(
+        f"SELECT * FROM {table} WHERE id = {int(row_id)}"  # noqa: S608 - an int
+    )
+    names = [column[0] for column in cursor.description]
+    return {n: v for n, v in zip(names, cursor.fetchone(), strict=True) if n not in {"id", *unlike}}
+
+
+def test_a_raw_insert_stores_what_peewees_create_stores(demo) -> None:
+    event = {
+        "time": _LOCAL,
+        "kind": "activation.created",
+        "actor": "installer:fp",
+        "peer": None,
+        # Non-ASCII and out of order: the JSON text peewee's field writes.
+        "detail": {"z": "Ñ", "a": {"b": [1, 2]}},
+        "request_id": "req-1",
+    }
+    with demo.store.write():
+        by_peewee = (AuditEvent.create(**event).id, Account.create(**_account("peewee")).id)
+        by_raw = (_NEW_EVENT.execute(**event), _NEW_ACCOUNT.execute(**_account("raw")))
+    assert _stored("audit_event", by_raw[0]) == _stored("audit_event", by_peewee[0])
+    unique = ("public_id", "username", "email")
+    assert _stored("account", by_raw[1], *unique) == _stored("account", by_peewee[1], *unique)
+    event_back, account_back = AuditEvent.get_by_id(by_raw[0]), Account.get_by_id(by_raw[1])
+    assert (event_back.time, event_back.detail, event_back.peer) == (_LOCAL, event["detail"], None)
+    assert event_back.time.tzinfo is dt.UTC
+    assert (account_back.disabled, account_back.locked_until) == (True, None)
+
+
+def test_a_raw_insert_takes_exactly_its_fields(demo) -> None:
+    values = _account("partial")
+    del values["locked_until"]
+    with pytest.raises(TypeError), demo.store.write():
+        _NEW_ACCOUNT.execute(**values)
+
+
+def test_a_raw_insert_names_every_field_peewee_would_fill_with_its_default() -> None:
+    # failed_logins and disabled have defaults in the model, none in the table.
+    with pytest.raises(ValueError, match="disabled"):
+        raw.RawInsert(Account, "public_id", "username", "email", "failed_logins")
+
+
+class _Refused(Exception):
+    pass
+
+
+def test_a_refused_raw_insert_is_the_callers_error_and_the_transaction_goes_on(demo) -> None:
+    """A unique index's refusal: PostgreSQL would abort the whole transaction
+    but for the savepoint; SQLite backs out the one statement by itself."""
+    with demo.store.write():
+        first = _NEW_ACCOUNT.execute_or_raise(_Refused, **_account("taken"))
+        with pytest.raises(_Refused):
+            _NEW_ACCOUNT.execute_or_raise(_Refused, **{**_account("taken"), "public_id": "acc_2"})
+        after = _NEW_ACCOUNT.execute_or_raise(_Refused, **_account("free"))
+    names = {
+        a.id: a.username for a in Account.select().where(Account.username.in_(["taken", "free"]))
+    }
+    assert names == {first: "taken", after: "free"}
+
+
+def test_only_postgresql_takes_a_savepoint_for_a_raw_insert(demo) -> None:
+    with demo.store.write(), counting_queries(control=True) as statements:
+        _NEW_ACCOUNT.execute_or_raise(_Refused, **_account("savepoint"))
+    savepoints = [s for s in statements if s.lstrip().upper().startswith("SAVEPOINT")]
+    assert len(savepoints) == (0 if demo.store.is_sqlite else 1), statements
+
+
+def test_an_audit_event_reads_back_as_recorded_with_its_rpcs_request_id(demo) -> None:
+    detail = {"activation_id": "act_1", "hostname": "PC-Ñ"}
+    token = request_context.begin(request_context.RequestContext("req-7", "ipv4:192.0.2.1:1"))
+    try:
+        with demo.store.write() as tx:
+            tx.audit.record(kind="k", actor="a", now=_LOCAL, serial_number="S1", detail=detail)
+    finally:
+        request_context.end(token)
+    event = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
+    assert (event.time, event.kind, event.actor, event.peer) == (_LOCAL, "k", "a", None)
+    assert (event.serial_number, event.account_public_id) == ("S1", None)
+    assert (event.detail, event.request_id) == (detail, "req-7")
+
+
+def test_an_audited_changes_webhook_delivery_is_queued_as_the_worker_expects(demo) -> None:
+    with demo.store.write() as tx:
+        tx.webhooks.add(
+            public_id="whk_1",
+            url="https://example.com/hook",
+            event_types=[],
+            description="",
+            secret_sealed="x",
+            created_by="test",
+            now=_LOCAL,
+        )
+        tx.audit.record(kind="k", actor="a", now=_LOCAL, detail={"razón": "Ñ"})
+    message = OutboxMessage.get(OutboxMessage.recipient == "whk_1")
+    assert (message.kind, message.state, message.attempts) == (WEBHOOK_KIND, PENDING, 0)
+    assert (message.next_attempt_time, message.create_time) == (_LOCAL, _LOCAL)
+    assert message.payload["type"] == "k" and "razón" in message.payload["body"]
+    with demo.store.write() as tx:
+        claimed = tx.outbox.claim_next(now=_LOCAL, claim_for=dt.timedelta(minutes=1))
+    assert claimed is not None and claimed.id == message.id

@@ -17,9 +17,10 @@ _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 class _Counter(logging.Handler):
-    def __init__(self) -> None:
+    def __init__(self, control: bool) -> None:
         super().__init__(logging.DEBUG)
         self.thread = threading.get_ident()
+        self.control = control
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -27,16 +28,16 @@ class _Counter(logging.Handler):
             return
         message = record.msg
         sql = message[0] if isinstance(message, tuple) else str(message)
-        if not str(sql).lstrip().upper().startswith(_CONTROL):
+        if self.control or not str(sql).lstrip().upper().startswith(_CONTROL):
             self.statements.append(str(sql))
 
 
 @contextlib.contextmanager
-def counting_queries() -> Iterator[list[str]]:
+def counting_queries(*, control: bool = False) -> Iterator[list[str]]:
     """The statements run by this thread inside the block, as a list that
-    fills while the block runs."""
+    fills while the block runs; `control`: transaction control too."""
     logger = logging.getLogger("peewee")
-    counter = _Counter()
+    counter = _Counter(control)
     level = logger.level
     logger.addHandler(counter)
     logger.setLevel(logging.DEBUG)

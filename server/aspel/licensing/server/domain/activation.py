@@ -21,7 +21,8 @@ from typing import Protocol
 from .. import errors
 from ..store.activations import ActivationRow, Installation, SerialRow
 from ..store.database import Store, retry_on_conflict
-from ..store.models import Activation, Subscription
+from ..store.models import Activation
+from ..store.subscriptions import SubscriptionRow
 from ..store.unit_of_work import UnitOfWork
 from . import machine_match, razon_social, receipts, seats, serials
 from .clock import BusinessCalendar
@@ -142,8 +143,9 @@ USABLE_STATES = (ACTIVE, OVERDUE, SUPERSEDED)
 
 
 class LicensedSerial(StatedSerial, Protocol):
-    """What a licence states of its serial: a Subscription, or the plain row
-    a validation reads (store/activations.py SerialRow)."""
+    """What a licence states of its serial: the plain row an activation reads
+    (store/subscriptions.py SubscriptionRow) or a validation reads
+    (store/activations.py SerialRow)."""
 
     @property
     def serial_number(self) -> str: ...
@@ -210,7 +212,7 @@ class _NewActivation:
         return self.public_key.hex() if self.public_key else None
 
 
-def _licensed(row: Subscription) -> tuple[object, ...]:
+def _licensed(row: SubscriptionRow) -> tuple[object, ...]:
     """What an activation's checks and licence read of the serial: equal
     before and inside the transaction, the work done before stands."""
     return (
@@ -234,7 +236,7 @@ def _installer(machine_fingerprint: str) -> str:
 def _record(
     tx: UnitOfWork,
     kind: str,
-    row: Subscription,
+    row: SubscriptionRow,
     machine_fingerprint: str,
     peer: str | None,
     detail: dict[str, str],
@@ -386,13 +388,13 @@ class ActivationService:
         ):
             return attempt()
 
-    def check_razon_social(self, row: Subscription, razon_social_text: str) -> None:
+    def check_razon_social(self, row: SubscriptionRow, razon_social_text: str) -> None:
         """RAZON_SOCIAL_MISMATCH unless the text names the serial's account."""
         if not razon_social.matches(razon_social_text, row.account.razon_social):
             raise errors.RazonSocialMismatch(serials.display(row.serial_number))
 
     def check_activatable(
-        self, tx: UnitOfWork, row: Subscription, product_code: str, version: str, today: dt.date
+        self, tx: UnitOfWork, row: SubscriptionRow, product_code: str, version: str, today: dt.date
     ) -> str:
         """The serial's state, when this product and version may be activated
         with it now (VERSION_MISMATCH or SERIAL_NOT_ACTIVE otherwise)."""
@@ -414,7 +416,7 @@ class ActivationService:
     def seat_for_machine(
         self,
         tx: UnitOfWork,
-        row: Subscription,
+        row: SubscriptionRow,
         machine_fingerprint: str,
         hostname: str,
         product_code: str,
@@ -433,7 +435,7 @@ class ActivationService:
     def _take_seat(
         self,
         tx: UnitOfWork,
-        row: Subscription,
+        row: SubscriptionRow,
         installation: Installation,
         now: dt.datetime,
         *,
@@ -722,14 +724,14 @@ class ActivationService:
 
     # --- helpers -------------------------------------------------------------------
 
-    def subscription(self, tx: UnitOfWork, serial_number: str) -> Subscription:
+    def subscription(self, tx: UnitOfWork, serial_number: str) -> SubscriptionRow:
         row = tx.activations.find_subscription(serial_number)
         if row is None:
             raise errors.SerialNotFound(serials.display(serial_number))
         return row
 
     def live_activation(
-        self, tx: UnitOfWork, row: Subscription, activation_id: str, machine_fingerprint: str
+        self, tx: UnitOfWork, row: SubscriptionRow, activation_id: str, machine_fingerprint: str
     ) -> Activation:
         activation = tx.activations.find_active(row.id, activation_id, machine_fingerprint)
         if activation is None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from ..store.database import Store, retry_on_conflict
-from ..store.models import Activation, Subscription
+from ..store.models import Activation
+from ..store.subscriptions import SubscriptionRow
 from ..store.unit_of_work import UnitOfWork
 from .subscriptions import audit_serial
 
@@ -149,7 +150,7 @@ def key_replaced_until(row: Activation, new_key: bytes | None) -> dt.datetime | 
 
 def _rebound(
     tx: UnitOfWork,
-    row: Subscription,
+    row: SubscriptionRow,
     activation: Activation,
     identity: Identity,
     shared: list[str],
@@ -184,7 +185,7 @@ def _rebound(
 
 def rebind(
     tx: UnitOfWork,
-    row: Subscription,
+    row: SubscriptionRow,
     identity: Identity,
     policy: MatchPolicy,
     *,
@@ -215,7 +216,7 @@ def refresh_on_validation(
     *,
     peer: str | None,
     now: dt.datetime,
-    usable: Callable[[Subscription], bool],
+    usable: Callable[[SubscriptionRow], bool],
 ) -> None:
     """Before a validation that carries components: keeps them, and rebinds
     the activation when its fingerprint changed but enough components match.

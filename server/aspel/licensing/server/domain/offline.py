@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .. import errors
 from ..store.database import retry_on_conflict
-from ..store.models import Subscription
+from ..store.subscriptions import SubscriptionRow
 from ..store.unit_of_work import UnitOfWork
 from . import machine_match, serials
 from .activation import ActivationResult, ActivationService, _b64
@@ -179,7 +179,7 @@ class OfflineActivationService:
     def _issue_for(
         self,
         tx: UnitOfWork,
-        row: Subscription,
+        row: SubscriptionRow,
         claims: OfflineRequestClaims,
         now: dt.datetime,
         today: dt.date,
@@ -254,7 +254,7 @@ class OfflineActivationService:
         }
 
     def expire_time(
-        self, row: Subscription, state: str, now: dt.datetime, today: dt.date
+        self, row: SubscriptionRow, state: str, now: dt.datetime, today: dt.date
     ) -> dt.datetime:
         """An offline licence's end (see the module docstring)."""
         service = self.activations

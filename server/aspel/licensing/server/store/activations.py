@@ -16,8 +16,9 @@ import peewee
 from ..errors import ConcurrentModification
 from . import raw
 from .models import Activation, Subscription
-from .prepared import PreparedSelect, with_its_account
-from .shapes import insert_or_raise, newest
+from .prepared import PreparedSelect
+from .shapes import newest
+from .subscriptions import BY_SERIAL_NUMBER, SubscriptionRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,6 @@ VALIDATION_SQL = """SELECT s.id, s.serial_number, s.product_code, s.version, s.u
 _FOR_VALIDATION = raw.RawSelect(VALIDATION_SQL, _validation_row)
 
 # The portal's and installers' other lookups: their SQL is built once (see prepared.py).
-_SUBSCRIPTION_WITH_ACCOUNT = with_its_account(Subscription, Subscription.serial_number)
 _ACTIVE = PreparedSelect(
     lambda subscription_id, public_id, machine_fingerprint: (
         Activation.select()
@@ -175,6 +175,23 @@ _FREE_SEATS_FOR_MACHINE = raw.RawWrite(
         WHERE subscription_id = ? AND deactivate_time IS NOT NULL AND seat_freed_time IS NULL
           AND (license_expire_time <= ? OR machine_fingerprint = ?)"""
 )
+# And then inserts the new activation: SQL written once, without the savepoint
+# SQLite does not need (raw.py).
+_NEW_ACTIVATION = raw.RawInsert(
+    Activation,
+    "public_id",
+    "subscription",
+    "machine_fingerprint",
+    "hostname",
+    "product_code",
+    "version",
+    "seat",
+    "create_time",
+    "last_validate_time",
+    "license_expire_time",
+    "machine_components",
+    "installation_public_key",
+)
 
 
 def _raised_to(bound: dt.datetime) -> peewee.Node:
@@ -194,10 +211,10 @@ class ActivationRepository:
         that id on that machine, in one query; None: no such serial."""
         return _FOR_VALIDATION.first(public_id, machine_fingerprint, serial_number)
 
-    def find_subscription(self, serial_number: str) -> Subscription | None:
-        """The serial and its account, in one query."""
-        found: Subscription | None = _SUBSCRIPTION_WITH_ACCOUNT.first(serial_number)
-        return found
+    def find_subscription(self, serial_number: str) -> SubscriptionRow | None:
+        """The serial and its account, in one query, as a plain row (raw.py):
+        every ActivateInstallation reads it twice."""
+        return BY_SERIAL_NUMBER.first(serial_number)
 
     def serials_of_account(
         self, account_id: int, product_code: str, version: str
@@ -425,23 +442,25 @@ class ActivationRepository:
         installation_public_key: bytes | None = None,
         last_validate_time: dt.datetime | None = None,
     ) -> Activation:
-        """Inserts an active activation. A concurrent one that took the same machine
-        or seat (the partial unique indexes) ends in CONCURRENT_MODIFICATION."""
-        return insert_or_raise(
-            Activation,
-            ConcurrentModification,
-            public_id=public_id,
-            subscription=subscription_id,
+        """Inserts an active activation, and answers it as `Activation.create`
+        would (the values given, and the new id). A concurrent one that took
+        the same machine or seat (the partial unique indexes) ends in
+        CONCURRENT_MODIFICATION, the caller's transaction still usable."""
+        columns: dict[str, Any] = {
+            "public_id": public_id,
+            "subscription": subscription_id,
             **asdict(installation),
-            seat=seat,
-            create_time=now,
-            last_validate_time=last_validate_time or now,
-            license_expire_time=license_expire_bound,
-            machine_components=machine_components,
-            installation_public_key=(
+            "seat": seat,
+            "create_time": now,
+            "last_validate_time": last_validate_time or now,
+            "license_expire_time": license_expire_bound,
+            "machine_components": machine_components,
+            "installation_public_key": (
                 installation_public_key.hex() if installation_public_key else None
             ),
-        )
+        }
+        new_id = _NEW_ACTIVATION.execute_or_raise(ConcurrentModification, **columns)
+        return Activation(id=new_id, **columns)
 
     def active_of_subscription(self, subscription_id: int) -> list[Activation]:
         """The subscription's active activations, oldest first (a few: one per seat)."""

@@ -10,10 +10,25 @@ from peewee import fn
 
 from .. import request_context
 from ..domain import events
+from . import raw
 from .models import AuditEvent
 from .outbox import OutboxRepository
 from .shapes import newest
 from .webhooks import WebhookRepository
+
+# Every audited change writes one, ActivateInstallation on each new seat: SQL
+# written once (raw.py).
+_EVENT = raw.RawInsert(
+    AuditEvent,
+    "time",
+    "kind",
+    "actor",
+    "peer",
+    "account_public_id",
+    "serial_number",
+    "detail",
+    "request_id",
+)
 
 
 class AuditRepository:
@@ -33,7 +48,7 @@ class AuditRepository:
         serial_number: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> None:
-        AuditEvent.create(
+        _EVENT.execute(
             time=now,
             kind=kind,
             actor=actor,

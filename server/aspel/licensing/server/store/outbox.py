@@ -11,9 +11,24 @@ import peewee
 
 from ..domain.events import WEBHOOK_KIND
 from ..domain.states import FAILED, PENDING, SENDING, SENT
+from . import raw
 from .models import OutboxMessage
 
 MESSAGE_ID_DOMAIN = "licensing.aspel.com.mx"
+
+# One per endpoint that wants the event, in the transaction of every audited
+# change (ActivateInstallation's included): SQL written once (raw.py).
+_WEBHOOK_MESSAGE = raw.RawInsert(
+    OutboxMessage,
+    "message_id",
+    "kind",
+    "recipient",
+    "payload",
+    "state",
+    "attempts",
+    "next_attempt_time",
+    "create_time",
+)
 
 
 # --- delivery (mail/worker.py) ------------------------------------------------
@@ -64,16 +79,18 @@ class OutboxRepository:
 
     def enqueue_webhook(
         self, *, endpoint_id: str, event_id: str, kind: str, body: str, now: dt.datetime
-    ) -> OutboxMessage:
+    ) -> None:
         """Queues one event for one endpoint (the audit repository calls it, in
         the transaction of the audited change). The body is fixed here, so
         every attempt sends the same bytes; only the timestamp and signature
         headers change from one attempt to the next."""
-        return OutboxMessage.create(
+        _WEBHOOK_MESSAGE.execute(
             message_id=f"<{event_id}.{endpoint_id}@{MESSAGE_ID_DOMAIN}>",
             kind=WEBHOOK_KIND,
             recipient=endpoint_id,
             payload={"endpoint_id": endpoint_id, "event_id": event_id, "type": kind, "body": body},
+            state=PENDING,
+            attempts=0,
             next_attempt_time=now,
             create_time=now,
         )

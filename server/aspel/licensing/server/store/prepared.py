@@ -12,8 +12,9 @@ so they are the same model instances (joins included) as without it.
 Arguments must be plain `int` or `str` values already in database form (ids,
 serials, hashes), since they skip the fields' conversions.
 
-The portal's reads (sessions, pages, successors, the catalog) have since moved
-to plain rows (raw.py), which also skip peewee's row hydration.
+The portal's reads (sessions, pages, successors, the catalog) and the
+installers' serial lookup have since moved to plain rows (raw.py), which also
+skip peewee's row hydration.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from typing import Any
 import peewee
 
 from .binding import database_proxy
-from .models import Account
 
 Argument = int | str
 
@@ -90,11 +90,3 @@ class PreparedSelect:
     def first(self, *arguments: Argument) -> Any | None:
         found = self.rows(*arguments)
         return found[0] if found else None
-
-
-def with_its_account(model: type[peewee.Model], unique: peewee.Field) -> PreparedSelect:
-    """The row of `model` whose `unique` column equals the argument, and the
-    account it belongs to, in one query (`.first(value)`)."""
-    return PreparedSelect(
-        lambda value: model.select(model, Account).join(Account).where(unique == value).limit(1)
-    )

@@ -10,7 +10,8 @@ style, executed through peewee's `execute_sql` (so driver errors are still
 peewee's, and the store's outage translation still applies), and each row is
 a tuple handed to a converter the repository chooses (usually a frozen
 dataclass constructor). peewee stays the tool for the schema, migrations and
-the writes, but for the few `RawWrite`s inside the hot write transactions.
+the writes, but for the few `RawWrite`s and `RawInsert`s inside the hot write
+transactions.
 
 The SQL names tables and columns as the models declare them; the store tests
 run each one on SQLite and PostgreSQL, which is what keeps them in step.
@@ -79,12 +80,65 @@ class RawWrite(_RawSql):
     `RawSelect` (JSON through the field's own `db_value`). For the few
     statements run while SQLite's write lock is held on every call: the
     idempotency claim and answer of each retryable mutation, ActivateInstallation's
-    seat freeing. Every other write stays peewee's."""
+    seat freeing. Every other write stays peewee's, but for the `RawInsert`s."""
 
     __slots__ = ()
 
     def execute(self, *arguments: Any) -> int:
         return int(self._execute(arguments).rowcount)
+
+
+class RawInsert(_RawSql):
+    """`RawInsert(Model, "a", "b")`, then `.execute(a=1, b=2)`: inserts one row
+    with those fields (the others NULL) and answers its id. The SQL is written
+    from the model once; each value goes through its field's `db_value`, so the
+    driver gets exactly what peewee's own insert would send (JSON text, naive
+    UTC, a foreign key's id). For the rows that ActivateInstallation's
+    transaction adds on every call (the activation, the audit event and its
+    webhook deliveries), where peewee built the INSERT anew each time."""
+
+    __slots__ = ("_to_db",)
+
+    def __init__(self, model: type[peewee.Model], *names: str) -> None:
+        # peewee fills a field's default in Python: the column has none to fall back on.
+        defaulted = {field.name for field in model._meta.defaults} - {"id", *names}
+        if defaulted:
+            raise ValueError(f"{model.__name__}: name the fields with defaults {sorted(defaulted)}")
+        fields = [model._meta.fields[name] for name in names]
+        columns = ", ".join(f'"{field.column_name}"' for field in fields)
+        marks = ", ".join("?" * len(fields))
+        table = model._meta.table_name
+        super().__init__(
+            f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id'  # noqa: S608 - names
+        )
+        self._to_db = tuple(zip(names, (field.db_value for field in fields), strict=True))
+
+    def execute(self, **values: Any) -> int:
+        if len(values) != len(self._to_db):
+            raise TypeError(f"expected the fields {[name for name, _ in self._to_db]}")
+        cursor = self._execute(tuple(to_db(values[name]) for name, to_db in self._to_db))
+        return int(cursor.fetchone()[0])
+
+    def execute_or_raise(self, refused: Callable[[], Exception], **values: Any) -> int:
+        """`execute`, but a unique index's refusal raises `refused()` instead of
+        the IntegrityError, and the caller's transaction stays usable.
+
+        PostgreSQL aborts the whole transaction at a failed statement, so there
+        the insert runs in a savepoint. SQLite backs out only the failed
+        statement (its default ABORT resolution), so there the SAVEPOINT and
+        RELEASE would be two statements for nothing (tests/store/test_raw.py
+        pins both)."""
+        try:
+            if _on_sqlite():
+                return self.execute(**values)
+            with database_proxy.obj.atomic():
+                return self.execute(**values)
+        except peewee.IntegrityError as exc:
+            raise refused() from exc
+
+
+def _on_sqlite() -> bool:
+    return isinstance(database_proxy.obj, peewee.SqliteDatabase)
 
 
 # --- values as the drivers return them -------------------------------------------
@@ -115,7 +169,6 @@ def db_datetime(value: dt.datetime) -> str | dt.datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")  # as UtcDateTimeField
     naive = value.astimezone(dt.UTC).replace(tzinfo=None)
-    database = database_proxy.obj
-    if isinstance(database, peewee.SqliteDatabase):
+    if _on_sqlite():
         return naive.isoformat(" ")
     return naive

@@ -150,6 +150,11 @@ _OWNED = raw.RawSelect(
     _SUBSCRIPTION_COLUMNS + " WHERE s.serial_number = ? AND s.account_id = ?",
     _subscription_row,
 )
+#: An installer's serial, found by its number alone (it has no session; the
+#: domain checks the razón social instead): ActivationRepository.find_subscription.
+BY_SERIAL_NUMBER = raw.RawSelect(
+    _SUBSCRIPTION_COLUMNS + " WHERE s.serial_number = ?", _subscription_row
+)
 # The ids are bound one placeholder each; the SQL of each count is kept (raw.py).
 _SUCCESSORS: dict[int, raw.RawSelect[tuple[int, str]]] = {}
 
