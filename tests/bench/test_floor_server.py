@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
 
 from aspel.licensing.v1 import activation_service_pb2 as activation_pb
-from bench import dataset, scenarios, servers
+from bench import dataset, floor_server, scenarios, servers
 
 METHOD = "/aspel.licensing.v1.ActivationService/ValidateLicense"
 
@@ -41,10 +42,36 @@ def test_a_prepared_validation_is_looked_up_and_answered(database_url, floor) ->
     assert answers and all(answer == b"\x2a" * 123 for answer in answers)
 
 
+def _refused(floor: servers.ServerProcess, request: activation_pb.ValidateLicenseRequest) -> Any:
+    with grpc.insecure_channel(floor.address) as channel, pytest.raises(grpc.RpcError) as refused:
+        channel.unary_unary(METHOD)(request.SerializeToString(), timeout=10)
+    return refused.value.code()
+
+
 def test_a_serial_the_query_does_not_find_is_not_found(floor) -> None:
     request = activation_pb.ValidateLicenseRequest(
         serial_number="AAAAA-AAAAA-AAAAA", activation_id="x", machine_fingerprint="y"
     )
-    with grpc.insecure_channel(floor.address) as channel, pytest.raises(grpc.RpcError) as refused:
-        channel.unary_unary(METHOD)(request.SerializeToString(), timeout=10)
-    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    assert _refused(floor, request) == grpc.StatusCode.NOT_FOUND
+
+
+def test_an_activation_the_query_does_not_find_is_not_found(database_url, floor) -> None:
+    """The serial exists but not that activation on that machine: the floor
+    reads the query's activation half too (the arguments in their order)."""
+    bench = scenarios.Workbench(database_url, seed=1)
+    try:
+        (call,) = scenarios.prepare_validate_license(bench, 1)
+    finally:
+        bench.close()
+    real = activation_pb.ValidateLicenseRequest.FromString(call.body)
+    swapped = activation_pb.ValidateLicenseRequest(
+        serial_number=real.serial_number,
+        activation_id=real.machine_fingerprint,
+        machine_fingerprint=real.activation_id,
+    )
+    assert _refused(floor, swapped) == grpc.StatusCode.NOT_FOUND
+
+
+def test_the_servers_url_options_are_left_out_and_libpq_options_kept() -> None:
+    url = "postgres+pool://bench@127.0.0.1:5432/db?max_connections=32&sslmode=disable&timeout=5"
+    assert floor_server._libpq_url(url) == "postgresql://bench@127.0.0.1:5432/db?sslmode=disable"

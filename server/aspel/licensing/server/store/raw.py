@@ -46,9 +46,11 @@ class _RawSql:
         kind = type(database)
         text = self._by_engine.get(kind)
         if text is None:
-            text = self._sql.replace("?", database.param)
-            self._by_engine[kind] = text
+            text = self._by_engine[kind] = self._text_for(database)
         return database.execute_sql(text, arguments)
+
+    def _text_for(self, database: peewee.Database) -> str:
+        return self._sql.replace("?", database.param)
 
 
 class RawSelect(_RawSql, Generic[T]):
@@ -90,14 +92,14 @@ class RawWrite(_RawSql):
 
 class RawInsert(_RawSql):
     """`RawInsert(Model, "a", "b")`, then `.execute(a=1, b=2)`: inserts one row
-    with those fields (the others NULL) and answers its id. The SQL is written
+    with exactly those fields (the others NULL) and answers its id. The SQL is written
     from the model once; each value goes through its field's `db_value`, so the
     driver gets exactly what peewee's own insert would send (JSON text, naive
     UTC, a foreign key's id). For the rows that ActivateInstallation's
     transaction adds on every call (the activation, the audit event and its
     webhook deliveries), where peewee built the INSERT anew each time."""
 
-    __slots__ = ("_to_db",)
+    __slots__ = ("_names", "_to_db")
 
     def __init__(self, model: type[peewee.Model], *names: str) -> None:
         # peewee fills a field's default in Python: the column has none to fall back on.
@@ -108,15 +110,23 @@ class RawInsert(_RawSql):
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         marks = ", ".join("?" * len(fields))
         table = model._meta.table_name
-        super().__init__(
-            f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id'  # noqa: S608 - names
-        )
+        super().__init__(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})')  # noqa: S608 - names
         self._to_db = tuple(zip(names, (field.db_value for field in fields), strict=True))
+        self._names = frozenset(names)
+
+    def _text_for(self, database: peewee.Database) -> str:
+        # The new id: RETURNING on PostgreSQL; on SQLite the cursor's lastrowid,
+        # as peewee reads it (RETURNING would need SQLite 3.35, newer than some
+        # hosts' system library, e.g. Debian 11's 3.34).
+        text = super()._text_for(database)
+        return text if isinstance(database, peewee.SqliteDatabase) else f"{text} RETURNING id"
 
     def execute(self, **values: Any) -> int:
-        if len(values) != len(self._to_db):
-            raise TypeError(f"expected the fields {[name for name, _ in self._to_db]}")
+        if values.keys() != self._names:
+            raise TypeError(f"expected the fields {sorted(self._names)}, got {sorted(values)}")
         cursor = self._execute(tuple(to_db(values[name]) for name, to_db in self._to_db))
+        if _on_sqlite():
+            return int(cursor.lastrowid)
         return int(cursor.fetchone()[0])
 
     def execute_or_raise(self, refused: Callable[[], Exception], **values: Any) -> int:
