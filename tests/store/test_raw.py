@@ -17,6 +17,7 @@ from aspel.licensing.server.store import raw
 from aspel.licensing.server.store.models import Account, AuditEvent, OutboxMessage, Subscription
 
 from ..support.queries import counting_queries
+from ..support.stored import stored_row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,15 +144,6 @@ def _account(name: str) -> dict[str, object]:
     }
 
 
-def _stored(table: str, row_id: int, *unlike: str) -> dict[str, object]:
-    """The row as the database holds it (SQLite: the very text), but its id and `unlike`."""
-    cursor = Account._meta.database.execute_sql(
-        f"SELECT * FROM {table} WHERE id = {int(row_id)}"  # noqa: S608 - an int
-    )
-    names = [column[0] for column in cursor.description]
-    return {n: v for n, v in zip(names, cursor.fetchone(), strict=True) if n not in {"id", *unlike}}
-
-
 def test_a_raw_insert_stores_what_peewees_create_stores(demo) -> None:
     event = {
         "time": _LOCAL,
@@ -165,9 +157,9 @@ def test_a_raw_insert_stores_what_peewees_create_stores(demo) -> None:
     with demo.store.write():
         by_peewee = (AuditEvent.create(**event).id, Account.create(**_account("peewee")).id)
         by_raw = (_NEW_EVENT.execute(**event), _NEW_ACCOUNT.execute(**_account("raw")))
-    assert _stored("audit_event", by_raw[0]) == _stored("audit_event", by_peewee[0])
+    assert stored_row("audit_event", by_raw[0]) == stored_row("audit_event", by_peewee[0])
     unique = ("public_id", "username", "email")
-    assert _stored("account", by_raw[1], *unique) == _stored("account", by_peewee[1], *unique)
+    assert stored_row("account", by_raw[1], *unique) == stored_row("account", by_peewee[1], *unique)
     event_back, account_back = AuditEvent.get_by_id(by_raw[0]), Account.get_by_id(by_raw[1])
     assert (event_back.time, event_back.detail, event_back.peer) == (_LOCAL, event["detail"], None)
     assert event_back.time.tzinfo is dt.UTC

@@ -16,9 +16,10 @@ from .models import OutboxMessage
 
 MESSAGE_ID_DOMAIN = "licensing.aspel.com.mx"
 
-# One per endpoint that wants the event, in the transaction of every audited
-# change (ActivateInstallation's included): SQL written once (raw.py).
-_WEBHOOK_MESSAGE = raw.RawInsert(
+# Emails (AcceptUpgrade's upgrade email among them) and one webhook delivery per
+# endpoint that wants the event, in the transaction of every audited change
+# (ActivateInstallation's included): SQL written once (raw.py).
+_MESSAGE = raw.RawInsert(
     OutboxMessage,
     "message_id",
     "kind",
@@ -67,8 +68,10 @@ class OutboxRepository:
     def enqueue(
         self, *, kind: str, recipient: str, payload: Mapping[str, Any], now: dt.datetime
     ) -> OutboxMessage:
-        """Queues a message inside the caller's transaction; it is sent after commit."""
-        return OutboxMessage.create(
+        """Queues a message (PENDING, the model's default) inside the caller's
+        transaction; it is sent after commit. Answers it as `OutboxMessage.create`
+        would."""
+        message = OutboxMessage(
             message_id=f"<{uuid.uuid4()}@{MESSAGE_ID_DOMAIN}>",
             kind=kind,
             recipient=recipient,
@@ -76,6 +79,7 @@ class OutboxRepository:
             next_attempt_time=now,
             create_time=now,
         )
+        return _MESSAGE.insert(message)
 
     def enqueue_webhook(
         self, *, endpoint_id: str, event_id: str, kind: str, body: str, now: dt.datetime
@@ -84,7 +88,7 @@ class OutboxRepository:
         the transaction of the audited change). The body is fixed here, so
         every attempt sends the same bytes; only the timestamp and signature
         headers change from one attempt to the next."""
-        _WEBHOOK_MESSAGE.execute(
+        _MESSAGE.execute(
             message_id=f"<{event_id}.{endpoint_id}@{MESSAGE_ID_DOMAIN}>",
             kind=WEBHOOK_KIND,
             recipient=endpoint_id,

@@ -26,8 +26,10 @@ from typing import Any, Generic, TypeVar
 import peewee
 
 from .binding import database_proxy
+from .models import BaseModel
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 class _RawSql:
@@ -82,7 +84,8 @@ class RawWrite(_RawSql):
     `RawSelect` (JSON through the field's own `db_value`). For the few
     statements run while SQLite's write lock is held on every call: the
     idempotency claim and answer of each retryable mutation, ActivateInstallation's
-    seat freeing. Every other write stays peewee's, but for the `RawInsert`s."""
+    seat freeing, a succession's retiring of the old serial. Every other write
+    stays peewee's, but for the `RawInsert`s."""
 
     __slots__ = ()
 
@@ -95,9 +98,10 @@ class RawInsert(_RawSql):
     with exactly those fields (the others NULL) and answers its id. The SQL is written
     from the model once; each value goes through its field's `db_value`, so the
     driver gets exactly what peewee's own insert would send (JSON text, naive
-    UTC, a foreign key's id). For the rows that ActivateInstallation's
-    transaction adds on every call (the activation, the audit event and its
-    webhook deliveries), where peewee built the INSERT anew each time."""
+    UTC, a foreign key's id). For the rows that ActivateInstallation's and
+    AcceptUpgrade's transactions add on every call (the activation; the
+    successor serial and its email; the audit event and its webhook
+    deliveries), where peewee built the INSERT anew each time."""
 
     __slots__ = ("_names", "_to_db")
 
@@ -128,6 +132,17 @@ class RawInsert(_RawSql):
         if _on_sqlite():
             return int(cursor.lastrowid)
         return int(cursor.fetchone()[0])
+
+    def insert(self, row: M, refused: Callable[[], Exception] | None = None) -> M:
+        """Inserts `row`, a model instance built as `Model.create` builds one
+        (the values given, the model's defaults filled in), and answers it with
+        its new id, as `Model.create` does. With `refused`, as `execute_or_raise`."""
+        values = row.__data__
+        if refused is None:
+            row.id = self.execute(**values)
+        else:
+            row.id = self.execute_or_raise(refused, **values)
+        return row
 
     def execute_or_raise(self, refused: Callable[[], Exception], **values: Any) -> int:
         """`execute`, but a unique index's refusal raises `refused()` instead of

@@ -15,7 +15,6 @@ from . import raw
 from .accounts import AccountRow
 from .models import Subscription
 from .prepared import PreparedSelect
-from .shapes import insert_or_raise
 
 Predecessor = Subscription.alias("predecessor")
 
@@ -30,12 +29,9 @@ def _with_predecessor() -> peewee.ModelSelect[Subscription]:
     )
 
 
-# AcceptUpgrade's transaction reads the serial it replaces, its successor and
-# both rows back (with the predecessor's serial, a self-join whose SQL peewee
-# would rebuild on every call): built once, see prepared.py.
-_BY_ID = PreparedSelect(
-    lambda subscription_id: _with_predecessor().where(Subscription.id == subscription_id).limit(1)
-)
+# AcceptUpgrade's transaction looks for the successor of the serial it replaces
+# (with the predecessor's serial, a self-join whose SQL peewee would rebuild on
+# every call): built once, see prepared.py.
 _SUCCESSOR = PreparedSelect(
     lambda subscription_id: (
         _with_predecessor().where(Subscription.predecessor == subscription_id).limit(1)
@@ -155,6 +151,27 @@ _OWNED = raw.RawSelect(
 BY_SERIAL_NUMBER = raw.RawSelect(
     _SUBSCRIPTION_COLUMNS + " WHERE s.serial_number = ?", _subscription_row
 )
+#: A serial known by its id: AcceptUpgrade and IssueUpgrade read both rows of
+#: the succession back for their answer, the installers' release and reclaim
+#: the serial of an activation.
+_BY_ID = raw.RawSelect(_SUBSCRIPTION_COLUMNS + " WHERE s.id = ?", _subscription_row)
+# The succession's writes (issue_successor, on every AcceptUpgrade and
+# IssueUpgrade): SQL written once, and no savepoint on SQLite (raw.py).
+_NEW_SUBSCRIPTION = raw.RawInsert(
+    Subscription,
+    "serial_number",
+    "account",
+    *(f.name for f in fields(SubscriptionTerms)),
+    "activation_date",
+    "next_payment_date",
+    "status",
+    "predecessor",
+    "accepted_terms_id",
+    "create_time",
+)
+_SUPERSEDE = raw.RawWrite(
+    "UPDATE subscription SET status = ?, retire_date = ? WHERE id = ? AND status = ?"
+)
 # The ids are bound one placeholder each; the SQL of each count is kept (raw.py).
 _SUCCESSORS: dict[int, raw.RawSelect[tuple[int, str]]] = {}
 
@@ -247,11 +264,12 @@ class SubscriptionRepository:
         predecessor_id: int | None = None,
         accepted_terms_id: str | None = None,
     ) -> Subscription:
-        # Refused when either the successor of this predecessor was created by a concurrent
-        # call (the unique predecessor column), or a serial collided.
-        return insert_or_raise(
-            Subscription,
-            ConcurrentModification,
+        """Inserts an ACTIVE serial (the model's default), and answers it as
+        `Subscription.create` would. Refused with
+        CONCURRENT_MODIFICATION, the caller's transaction still usable, when the
+        successor of this predecessor was created by a concurrent call (the
+        unique predecessor column), or a serial collided."""
+        row = Subscription(
             serial_number=serial_number,
             account=account_id,
             **asdict(SubscriptionTerms.of(terms)),  # of(): a SubscriptionRow has more fields
@@ -261,19 +279,18 @@ class SubscriptionRepository:
             accepted_terms_id=accepted_terms_id,
             create_time=now,
         )
+        return _NEW_SUBSCRIPTION.insert(row, ConcurrentModification)
 
     def supersede(self, subscription_id: int, retire_date: dt.date) -> None:
-        updated = (
-            Subscription.update(status=SUPERSEDED, retire_date=retire_date)
-            .where((Subscription.id == subscription_id) & (Subscription.status == ACTIVE))
-            .execute()
-        )
-        if updated != 1:
+        """ACTIVE -> SUPERSEDED, usable through `retire_date`; CONCURRENT_MODIFICATION
+        when the serial is no longer ACTIVE."""
+        day = Subscription.retire_date.db_value(retire_date)
+        if _SUPERSEDE.execute(SUPERSEDED, day, subscription_id, ACTIVE) != 1:
             raise ConcurrentModification()
 
-    def get_by_id(self, subscription_id: int) -> Subscription:
+    def get_by_id(self, subscription_id: int) -> SubscriptionRow:
         """A serial known to exist (its id came from this transaction or a row)."""
-        row: Subscription | None = _BY_ID.first(subscription_id)
+        row = _BY_ID.first(subscription_id)
         if row is None:
             raise LookupError(f"no subscription {subscription_id}")
         return row
