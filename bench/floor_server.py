@@ -16,7 +16,7 @@ No layers (errors, metrics, logs, request ids), no domain (states, licence
 reuse, the validation's record), no response built. The ratio of the real
 server to it says how much of the distance to the echo server is this
 repository's own work per call, and how much a call that reads the database
-costs at all (bench/README.md, finding 20).
+costs at all (bench/README.md, finding 21).
 
     python -m bench.floor_server --listen 127.0.0.1:0 --workers 2 \\
         --database sqlite:///var/bench/work/x.db --response-bytes 277
